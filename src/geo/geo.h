@@ -1,0 +1,105 @@
+/* geo.h — the geography of caveat: recognised borders, zone expressions, zone building and the
+ * point locator.
+ *
+ * Pipeline: the policy parser builds cav_zone_expr trees (one per `zone NAME = ...` and one per
+ * country named directly in a rule); cav__zone_build() turns a tree into a GEOS geometry in
+ * longitude/latitude degrees (x = lon, y = lat, WGS84), using PROJ for geodesic distances; the
+ * pack compiler then hands all geometries of the pack to cav__locator_new(), which compiles them
+ * into one immutable point locator. Evaluation only touches the locator: it is read-only after
+ * construction, allocation-free and safe to share between threads.
+ *
+ * Boundary rule (documented in docs/geography.md): a zone is a closed set. A point exactly on a
+ * zone's boundary is inside it (GEOS "covers" semantics), for countries, regions and every derived
+ * zone alike.
+ *
+ * Ownership: cav_zone_expr trees belong to the parser's arena and are never freed here. Every
+ * GEOSGeometry returned by a function named _build/_geom is new and owned by the caller, who frees
+ * it with GEOSGeom_destroy_r. A locator is freed with cav__locator_free().
+ */
+#ifndef CAV_GEO_H
+#define CAV_GEO_H
+
+#include <geos_c.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- borders: the embedded boundary data ---------------------------------------------------- */
+
+/* Returns the index of the country ("UA") or region ("RU-BEL") with this ISO 3166 code
+ * (case-insensitive), or -1 when the binary holds no boundary for it. */
+int cav__borders_find(const char *code);
+/* Number of boundaries embedded (countries first, then regions). */
+int cav__borders_count(void);
+/* ISO code and English name of boundary idx (0 <= idx < cav__borders_count()). Static strings. */
+const char *cav__borders_code(int idx);
+const char *cav__borders_name(int idx);
+/* 1 for a country (ISO 3166-1), 0 for a first-level region (ISO 3166-2). */
+int cav__borders_is_country(int idx);
+/* A new (multi)polygon for boundary idx, or NULL on allocation failure. */
+GEOSGeometry *cav__borders_geom(GEOSContextHandle_t h, int idx);
+
+/* ---- zone expressions ------------------------------------------------------------------------ */
+
+typedef enum cav_zone_kind {
+    CAV_ZONE_COUNTRY,   /* country(UA): name = ISO alpha-2 */
+    CAV_ZONE_REGION,    /* region(RU-BEL): name = ISO 3166-2 */
+    CAV_ZONE_BORDER,    /* border(UA, RU): the shared border line of name and name2;
+                           when has_between, only the stretch between the points nearest to
+                           (num[0] lat, num[1] lon) and (num[2] lat, num[3] lon) */
+    CAV_ZONE_WITHIN,    /* within(D, a): every point within geodesic distance num[0] metres of a */
+    CAV_ZONE_CIRCLE,    /* circle(lat, lon, r): num[0] lat, num[1] lon, num[2] radius in metres */
+    CAV_ZONE_BOX,       /* box(lat0, lon0, lat1, lon1): num[0..3], a lat/lon rectangle */
+    CAV_ZONE_POLYGON,   /* polygon(lat lon, ...): coords = ncoords lat,lon pairs, ring closed
+                           implicitly */
+    CAV_ZONE_GEOJSON,   /* geojson("file"): path, already resolved against the pack file */
+    CAV_ZONE_UNION,     /* a | b */
+    CAV_ZONE_INTERSECT, /* a & b */
+    CAV_ZONE_DIFF,      /* a - b */
+    CAV_ZONE_REF        /* another zone of the pack, by name; resolved through the callback */
+} cav_zone_kind;
+
+typedef struct cav_zone_expr {
+    cav_zone_kind kind;
+    int line, col;                /* where the expression starts, for diagnostics */
+    char name[64];                /* COUNTRY, REGION, BORDER (first country), REF */
+    char name2[64];               /* BORDER: second country */
+    int has_between;              /* BORDER: cut to a stretch */
+    double num[4];                /* see the kinds above; distances in metres */
+    double *coords;               /* POLYGON: lat,lon pairs */
+    int ncoords;                  /* POLYGON: number of pairs */
+    const char *path;             /* GEOJSON */
+    struct cav_zone_expr *a, *b;  /* operands of WITHIN (a), UNION, INTERSECT, DIFF */
+} cav_zone_expr;
+
+/* Resolves a REF: returns the (borrowed) geometry of zone `name`, or NULL if unknown. */
+typedef const GEOSGeometry *(*cav_zone_resolver)(void *ud, const char *name);
+
+/* Builds the geometry of e. On success returns 0 and stores a new geometry in *out. On failure
+ * returns a negative CAV_E* code and writes a one-line message (no file/line: the caller adds
+ * e->line/col of the node that failed, which is stored in *err_node when err_node is not NULL). */
+int cav__zone_build(GEOSContextHandle_t h, const cav_zone_expr *e, cav_zone_resolver resolve,
+                    void *ud, GEOSGeometry **out, char *err, size_t errlen,
+                    const cav_zone_expr **err_node);
+
+/* ---- the point locator ----------------------------------------------------------------------- */
+
+typedef struct cav_locator cav_locator;
+
+/* Compiles nzones geometries (lon/lat, borrowed; the locator keeps no reference to them) into a
+ * point locator. Zone i answers as bit i of the result of cav__locator_find. Returns NULL on
+ * allocation failure or invalid input. */
+cav_locator *cav__locator_new(GEOSContextHandle_t h, const GEOSGeometry *const *zones, int nzones);
+
+/* Number of 64-bit words in a membership set of this locator: (nzones + 63) / 64. */
+int cav__locator_words(const cav_locator *loc);
+
+/* Writes into bits[0 .. cav__locator_words(loc)-1] the set of zones that contain (lat, lon).
+ * Never allocates; thread-safe. A point outside the valid range (or NaN) is in no zone. */
+void cav__locator_find(const cav_locator *loc, double lat, double lon, uint64_t *bits);
+
+/* Bytes held by the locator (for the memory budget in bench/). */
+size_t cav__locator_bytes(const cav_locator *loc);
+
+void cav__locator_free(cav_locator *loc);
+
+#endif
