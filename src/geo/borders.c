@@ -1,0 +1,183 @@
+/* borders.c — the embedded boundaries of countries (and, when present, first-level regions).
+ *
+ * The data are static tables generated from Natural Earth 1:10m by tools/derive-borders (see
+ * borders_data.c's header and docs/geography.md): quantized integer coordinates that decode to
+ * exactly the doubles topojson-client produces, so two countries' shared border has bit-identical
+ * vertices on both sides and GEOS can intersect their boundaries exactly.
+ *
+ * Quantization leaves a few rings that touch or cross themselves (a pinch on the Ukraine-Russia
+ * border in Luhansk oblast, three in Russia's Arctic islands). cav__borders_geom repairs an
+ * invalid boundary with GEOS's "structure" MakeValid, which keeps every vertex and only splits
+ * rings where they touch, so the repaired polygons still share their vertices with the neighbour.
+ *
+ * Invariants: the tables are immutable; nothing here holds state. Every geometry returned is new
+ * and owned by the caller.
+ */
+#include "geo/borders_data.h"
+#include "geo/geo.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+
+/* Case-insensitive equality of two NUL-terminated ASCII strings. */
+static int code_equal(const char *a, const char *b) {
+    for (; *a && *b; a++, b++) {
+        if (toupper((unsigned char)*a) != toupper((unsigned char)*b))
+            return 0;
+    }
+    return *a == *b;
+}
+
+/* Looks a boundary up by its ISO code, case-insensitive; -1 when absent or code is NULL. */
+int cav__borders_find(const char *code) {
+    if (!code)
+        return -1;
+    for (int i = 0; i < cav__borders_nrecs; i++) {
+        if (code_equal(code, cav__borders_recs[i].code))
+            return i;
+    }
+    return -1;
+}
+
+/* Number of embedded boundaries. */
+int cav__borders_count(void) { return cav__borders_nrecs; }
+
+/* ISO code of boundary idx, or NULL when idx is out of range. */
+const char *cav__borders_code(int idx) {
+    return (idx >= 0 && idx < cav__borders_nrecs) ? cav__borders_recs[idx].code : NULL;
+}
+
+/* English name of boundary idx, or NULL when idx is out of range. */
+const char *cav__borders_name(int idx) {
+    return (idx >= 0 && idx < cav__borders_nrecs) ? cav__borders_recs[idx].name : NULL;
+}
+
+/* 1 for a country, 0 for a region or an out-of-range idx. */
+int cav__borders_is_country(int idx) {
+    return (idx >= 0 && idx < cav__borders_nrecs) ? cav__borders_recs[idx].is_country : 0;
+}
+
+/* A new linear ring for ring r of the tables, or NULL on failure. */
+static GEOSGeometry *ring_geom(GEOSContextHandle_t h, int r) {
+    int32_t first = cav__borders_ring_start[r], end = cav__borders_ring_start[r + 1];
+    unsigned n = (unsigned)(end - first);
+    GEOSCoordSequence *seq = GEOSCoordSeq_create_r(h, n, 2);
+    if (!seq)
+        return NULL;
+    for (unsigned i = 0; i < n; i++) {
+        const int32_t *q = &cav__borders_xy[2 * (first + (int32_t)i)];
+        double lon = (double)q[0] * cav__borders_scale[0] + cav__borders_translate[0];
+        double lat = (double)q[1] * cav__borders_scale[1] + cav__borders_translate[1];
+        if (!GEOSCoordSeq_setXY_r(h, seq, i, lon, lat)) {
+            GEOSCoordSeq_destroy_r(h, seq);
+            return NULL;
+        }
+    }
+    return GEOSGeom_createLinearRing_r(h, seq); /* takes seq, even on failure */
+}
+
+/* A new polygon for polygon p of the tables, or NULL on failure. */
+static GEOSGeometry *polygon_geom(GEOSContextHandle_t h, int p) {
+    int first = cav__borders_poly_ring[p], end = cav__borders_poly_ring[p + 1];
+    unsigned nholes = (unsigned)(end - first - 1);
+    GEOSGeometry *shell = ring_geom(h, first);
+    GEOSGeometry **holes = NULL;
+    if (!shell)
+        return NULL;
+    if (nholes > 0) {
+        holes = calloc(nholes, sizeof *holes);
+        if (!holes)
+            goto fail;
+        for (unsigned i = 0; i < nholes; i++) {
+            holes[i] = ring_geom(h, first + 1 + (int)i);
+            if (!holes[i]) {
+                for (unsigned j = 0; j < i; j++)
+                    GEOSGeom_destroy_r(h, holes[j]);
+                goto fail;
+            }
+        }
+    }
+    GEOSGeometry *poly = GEOSGeom_createPolygon_r(h, shell, holes, nholes);
+    free(holes);
+    return poly;
+fail:
+    free(holes);
+    GEOSGeom_destroy_r(h, shell);
+    return NULL;
+}
+
+/* Appends the polygons of g (a Polygon or MultiPolygon, consumed) to parts; 0 or -1. */
+static int append_parts(GEOSContextHandle_t h, GEOSGeometry *g, GEOSGeometry ***parts, unsigned *n,
+                        unsigned *cap) {
+    int ng = GEOSGetNumGeometries_r(h, g);
+    if (ng < 0)
+        goto fail;
+    if (*n + (unsigned)ng > *cap) {
+        unsigned ncap = (*cap + (unsigned)ng) * 2;
+        GEOSGeometry **np = realloc(*parts, ncap * sizeof *np);
+        if (!np)
+            goto fail;
+        *parts = np;
+        *cap = ncap;
+    }
+    if (GEOSGeomTypeId_r(h, g) == GEOS_POLYGON) {
+        (*parts)[(*n)++] = g;
+        return 0;
+    }
+    for (int i = 0; i < ng; i++) {
+        const GEOSGeometry *sub = GEOSGetGeometryN_r(h, g, i);
+        if (GEOSGeomTypeId_r(h, sub) != GEOS_POLYGON)
+            continue; /* MakeValid may leave collapsed lines: not area, dropped */
+        GEOSGeometry *c = GEOSGeom_clone_r(h, sub);
+        if (!c)
+            goto fail;
+        (*parts)[(*n)++] = c;
+    }
+    GEOSGeom_destroy_r(h, g);
+    return 0;
+fail:
+    GEOSGeom_destroy_r(h, g);
+    return -1;
+}
+
+/* Polygon p repaired with the structure method when it is invalid; NULL on failure. */
+static GEOSGeometry *valid_polygon(GEOSContextHandle_t h, int p) {
+    GEOSGeometry *poly = polygon_geom(h, p);
+    if (!poly || GEOSisValid_r(h, poly) == 1)
+        return poly;
+    GEOSMakeValidParams *params = GEOSMakeValidParams_create_r(h);
+    GEOSGeometry *fixed = NULL;
+    if (params && GEOSMakeValidParams_setMethod_r(h, params, GEOS_MAKE_VALID_STRUCTURE) &&
+        GEOSMakeValidParams_setKeepCollapsed_r(h, params, 0))
+        fixed = GEOSMakeValidWithParams_r(h, poly, params);
+    if (params)
+        GEOSMakeValidParams_destroy_r(h, params);
+    GEOSGeom_destroy_r(h, poly);
+    return fixed;
+}
+
+/* Builds boundary idx as a new MultiPolygon, each polygon repaired when quantization made it
+ * invalid (the polygons of one boundary never overlap one another in the source, checked by
+ * tests/unit/test_geo_borders.c); NULL on allocation failure or a bad idx. */
+GEOSGeometry *cav__borders_geom(GEOSContextHandle_t h, int idx) {
+    if (idx < 0 || idx >= cav__borders_nrecs)
+        return NULL;
+    const cav_border_rec *rec = &cav__borders_recs[idx];
+    unsigned n = 0, cap = (unsigned)rec->npolys + 4;
+    GEOSGeometry **parts = calloc(cap, sizeof *parts);
+    if (!parts)
+        return NULL;
+    for (int i = 0; i < rec->npolys; i++) {
+        GEOSGeometry *poly = valid_polygon(h, rec->first_poly + i);
+        if (!poly || append_parts(h, poly, &parts, &n, &cap) < 0)
+            goto fail;
+    }
+    GEOSGeometry *multi = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts, n);
+    free(parts);
+    return multi;
+fail:
+    for (unsigned j = 0; j < n; j++)
+        GEOSGeom_destroy_r(h, parts[j]);
+    free(parts);
+    return NULL;
+}
