@@ -67,7 +67,8 @@ typedef struct cav_zone_expr {
     double num[4];                /* see the kinds above; distances in metres */
     double *coords;               /* POLYGON: lat,lon pairs */
     int ncoords;                  /* POLYGON: number of pairs */
-    const char *path;             /* GEOJSON */
+    const char *path;             /* GEOJSON: resolved against the pack file's directory */
+    const char *written_path;     /* GEOJSON: as written in the policy (for fmt) */
     struct cav_zone_expr *a, *b;  /* operands of WITHIN (a), UNION, INTERSECT, DIFF */
 } cav_zone_expr;
 
