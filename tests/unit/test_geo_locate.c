@@ -1,0 +1,233 @@
+/* test_geo_locate.c — the point locator against GEOS.
+ *
+ * Builds a pack-like set of zones (UA, RU at full 1:10m, BY, a buffered border, a box, a circle,
+ * a difference), compiles them into one locator and checks it against GEOSPreparedCovers:
+ *  - on CAV_GEO_POINTS random points (default 1,000,000) in 40-60N 20-50E plus a share spread
+ *    over the whole bounding box: identical answers except for points within 1 m of a boundary;
+ *  - on every boundary vertex (must be inside: zones are closed) and on points 1e-7 degrees
+ *    (about 1 cm) away from vertices and edge midpoints in eight directions: identical answers;
+ *  - on points exactly on the box's horizontal and vertical edges (inside);
+ *  - budgets: locator under 32 MB; NaN and out-of-range points are in no zone.
+ */
+#include "geo/geo.h"
+
+#include "check.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { NZONES = 7 };
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+
+/* xorshift64*: a fixed sequence, so failures reproduce. */
+static double uniform(double lo, double hi) {
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    uint64_t r = rng_state * 2685821657736338717u;
+    return lo + (hi - lo) * ((double)(r >> 11) / 9007199254740992.0);
+}
+
+static GEOSGeometry *build(GEOSContextHandle_t h, const cav_zone_expr *e) {
+    char err[256];
+    GEOSGeometry *g = NULL;
+    int rc = cav__zone_build(h, e, NULL, NULL, &g, err, sizeof err, NULL);
+    if (rc != 0)
+        fprintf(stderr, "zone build failed: %s\n", err);
+    CHECK_EQ_INT(rc, 0);
+    return g;
+}
+
+/* Distance in metres (roughly: degrees scaled at this latitude) from (lon, lat) to g's boundary. */
+static double boundary_metres(GEOSContextHandle_t h, const GEOSGeometry *bnd, double lon,
+                              double lat) {
+    GEOSGeometry *p = GEOSGeom_createPointFromXY_r(h, lon, lat);
+    double d = 1e9;
+    GEOSDistance_r(h, bnd, p, &d);
+    GEOSGeom_destroy_r(h, p);
+    return d * 111320.0 * fmax(cos(lat * 3.14159265358979 / 180), 0.05);
+}
+
+static int geos_in(GEOSContextHandle_t h, const GEOSPreparedGeometry *pg, double lon, double lat) {
+    GEOSGeometry *p = GEOSGeom_createPointFromXY_r(h, lon, lat);
+    char r = GEOSPreparedCovers_r(h, pg, p);
+    GEOSGeom_destroy_r(h, p);
+    return r == 1;
+}
+
+static int loc_in(const cav_locator *loc, int z, double lon, double lat) {
+    uint64_t bits[1];
+    cav__locator_find(loc, lat, lon, bits);
+    return (int)((bits[0] >> z) & 1u);
+}
+
+int main(void) {
+    GEOSContextHandle_t h = GEOS_init_r();
+    cav_zone_expr ua = {.kind = CAV_ZONE_COUNTRY}, ru = {.kind = CAV_ZONE_COUNTRY},
+                  by = {.kind = CAV_ZONE_COUNTRY}, border = {.kind = CAV_ZONE_BORDER};
+    strcpy(ua.name, "UA");
+    strcpy(ru.name, "RU");
+    strcpy(by.name, "BY");
+    strcpy(border.name, "UA");
+    strcpy(border.name2, "RU");
+    cav_zone_expr near = {.kind = CAV_ZONE_WITHIN, .num = {30000}, .a = &border};
+    cav_zone_expr box = {.kind = CAV_ZONE_BOX, .num = {49.0, 35.0, 51.0, 38.0}};
+    cav_zone_expr circle = {.kind = CAV_ZONE_CIRCLE, .num = {50.0, 36.25, 25000}};
+    cav_zone_expr diff = {.kind = CAV_ZONE_DIFF, .a = &ru, .b = &near};
+    const cav_zone_expr *exprs[NZONES] = {&ua, &ru, &by, &near, &box, &circle, &diff};
+    GEOSGeometry *zones[NZONES];
+    const GEOSPreparedGeometry *prep[NZONES];
+    GEOSGeometry *bounds[NZONES];
+    for (int z = 0; z < NZONES; z++) {
+        zones[z] = build(h, exprs[z]);
+        if (!zones[z])
+            return check_done();
+        prep[z] = GEOSPrepare_r(h, zones[z]);
+        bounds[z] = GEOSBoundary_r(h, zones[z]);
+    }
+    cav_locator *loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, NZONES);
+    CHECK(loc != NULL);
+    if (!loc)
+        return check_done();
+    CHECK_EQ_INT(cav__locator_words(loc), 1);
+    CHECK(cav__locator_bytes(loc) < 32u * 1024 * 1024);
+    printf("locator: %zu bytes\n", cav__locator_bytes(loc));
+
+    /* random points */
+    long npoints = 1000000;
+    const char *env = getenv("CAV_GEO_POINTS");
+    if (env && atol(env) > 0)
+        npoints = atol(env);
+    long disagree = 0, near_boundary = 0, inside_any = 0;
+    for (long i = 0; i < npoints; i++) {
+        double lon, lat;
+        if (i % 10 == 9) { /* a tenth over the locator's whole box (RU spans the globe) */
+            lon = uniform(-180, 180);
+            lat = uniform(41, 82);
+        } else {
+            lon = uniform(20, 50);
+            lat = uniform(40, 60);
+        }
+        uint64_t bits[1];
+        cav__locator_find(loc, lat, lon, bits);
+        inside_any += bits[0] != 0;
+        for (int z = 0; z < NZONES; z++) {
+            int a = (int)((bits[0] >> z) & 1u), g = geos_in(h, prep[z], lon, lat);
+            if (a != g) {
+                if (boundary_metres(h, bounds[z], lon, lat) < 1.0) {
+                    near_boundary++;
+                } else {
+                    disagree++;
+                    if (disagree <= 5)
+                        fprintf(stderr, "zone %d at %.9f %.9f: locator %d, GEOS %d\n", z, lat,
+                                lon, a, g);
+                }
+            }
+        }
+    }
+    printf("%ld random points: %ld disagreements, %ld within 1 m of a boundary\n", npoints,
+           disagree, near_boundary);
+    CHECK_EQ_INT(disagree, 0);
+    CHECK(inside_any > npoints / 4); /* the test is not vacuous */
+
+    /* vertices and edge midpoints, and points 1e-7 degrees off them */
+    long vtested = 0, vfail = 0, ofail = 0;
+    static const double dirs[8][2] = {{1, 0}, {-1, 0}, {0, 1}, {0, -1},
+                                      {1, 1}, {-1, 1}, {1, -1}, {-1, -1}};
+    for (int z = 0; z < NZONES; z++) {
+        GEOSGeometry *pts = GEOSGeom_extractUniquePoints_r(h, bounds[z]);
+        int n = GEOSGetNumGeometries_r(h, pts);
+        int step = n > 4000 ? n / 4000 : 1;
+        for (int i = 0; i < n; i += step) {
+            double x, y;
+            GEOSGeomGetX_r(h, GEOSGetGeometryN_r(h, pts, i), &x);
+            GEOSGeomGetY_r(h, GEOSGetGeometryN_r(h, pts, i), &y);
+            vtested++;
+            if (!loc_in(loc, z, x, y)) {
+                vfail++;
+                if (vfail <= 3)
+                    fprintf(stderr, "vertex %.12f %.12f of zone %d not inside\n", y, x, z);
+            }
+            for (int d = 0; d < 8; d++) {
+                double px = x + 1e-7 * dirs[d][0], py = y + 1e-7 * dirs[d][1];
+                if (loc_in(loc, z, px, py) != geos_in(h, prep[z], px, py)) {
+                    ofail++;
+                    if (ofail <= 3)
+                        fprintf(stderr, "zone %d near vertex %.12f %.12f: disagrees\n", z, py,
+                                px);
+                }
+            }
+            if (i + 1 < n) { /* next vertex in ring order: an edge midpoint, nudged */
+                double x2, y2;
+                GEOSGeomGetX_r(h, GEOSGetGeometryN_r(h, pts, i + 1), &x2);
+                GEOSGeomGetY_r(h, GEOSGetGeometryN_r(h, pts, i + 1), &y2);
+                double mx = (x + x2) / 2, my = (y + y2) / 2;
+                for (int d = 0; d < 8; d++) {
+                    double px = mx + 1e-7 * dirs[d][0], py = my + 1e-7 * dirs[d][1];
+                    if (loc_in(loc, z, px, py) != geos_in(h, prep[z], px, py))
+                        ofail++;
+                }
+            }
+        }
+        GEOSGeom_destroy_r(h, pts);
+    }
+    printf("%ld vertices: %ld not inside; %ld disagreements 1e-7 deg off vertices/edges\n",
+           vtested, vfail, ofail);
+    CHECK(vtested > 10000);
+    CHECK_EQ_INT(vfail, 0);
+    CHECK_EQ_INT(ofail, 0);
+
+    /* the box's edges are inside, a hair outside is not */
+    CHECK_EQ_INT(loc_in(loc, 4, 36.5, 51.0), 1);
+    CHECK_EQ_INT(loc_in(loc, 4, 36.5, 49.0), 1);
+    CHECK_EQ_INT(loc_in(loc, 4, 35.0, 50.0), 1);
+    CHECK_EQ_INT(loc_in(loc, 4, 38.0, 50.0), 1);
+    CHECK_EQ_INT(loc_in(loc, 4, 38.0, 51.0), 1);
+    CHECK_EQ_INT(loc_in(loc, 4, 36.5, nextafter(51.0, 90)), 0);
+    CHECK_EQ_INT(loc_in(loc, 4, nextafter(35.0, 0), 50.0), 0);
+    CHECK_EQ_INT(loc_in(loc, 4, 36.5, 50.0), 1);
+
+    /* NaN and out of range are in no zone */
+    uint64_t bits[1] = {~(uint64_t)0};
+    cav__locator_find(loc, NAN, 36.0, bits);
+    CHECK_EQ_INT(bits[0], 0);
+    bits[0] = ~(uint64_t)0;
+    cav__locator_find(loc, 50.0, 400.0, bits);
+    CHECK_EQ_INT(bits[0], 0);
+    bits[0] = ~(uint64_t)0;
+    cav__locator_find(loc, 95.0, 36.0, bits);
+    CHECK_EQ_INT(bits[0], 0);
+
+    /* an empty set of zones, and a zone without area */
+    cav_locator *none = cav__locator_new(h, NULL, 0);
+    CHECK(none != NULL);
+    if (none) {
+        cav__locator_find(none, 50, 36, bits);
+        CHECK_EQ_INT(bits[0], 0);
+        cav__locator_free(none);
+    }
+    GEOSGeometry *line = build(h, &border);
+    if (line) {
+        const GEOSGeometry *one[1] = {line};
+        cav_locator *lz = cav__locator_new(h, one, 1);
+        CHECK(lz != NULL);
+        if (lz) {
+            cav__locator_find(lz, 50, 36, bits);
+            CHECK_EQ_INT(bits[0], 0);
+            cav__locator_free(lz);
+        }
+        GEOSGeom_destroy_r(h, line);
+    }
+
+    cav__locator_free(loc);
+    for (int z = 0; z < NZONES; z++) {
+        GEOSPreparedGeom_destroy_r(h, prep[z]);
+        GEOSGeom_destroy_r(h, bounds[z]);
+        GEOSGeom_destroy_r(h, zones[z]);
+    }
+    GEOS_finish_r(h);
+    return check_done();
+}
