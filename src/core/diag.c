@@ -1,0 +1,110 @@
+/* diag.c — diagnostics: problems in user input with file, line, column, caret and hint. Parsing
+ * and checking go on after an error so that a user sees every mistake at once (as SQLite does);
+ * a pack with any error is then rejected whole. */
+#include "core/diag.h"
+
+#include "core/util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cav_diags {
+    cav_diag *items;
+    size_t n, cap, errors;
+};
+
+cav_diags *cav_diags_new(void) { return calloc(1, sizeof(cav_diags)); }
+
+void cav_diags_free(cav_diags *d) {
+    if (!d)
+        return;
+    for (size_t i = 0; i < d->n; i++) {
+        free((char *)d->items[i].file);
+        free((char *)d->items[i].message);
+        free((char *)d->items[i].hint);
+        free((char *)d->items[i].source_line);
+    }
+    free(d->items);
+    free(d);
+}
+
+size_t cav_diags_count(const cav_diags *d) { return d ? d->n : 0; }
+size_t cav_diags_errors(const cav_diags *d) { return d ? d->errors : 0; }
+const cav_diag *cav_diags_get(const cav_diags *d, size_t i) {
+    return d && i < d->n ? &d->items[i] : NULL;
+}
+
+static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+
+static char *copy_line(const char *src, int line) {
+    if (!src || line < 1)
+        return NULL;
+    const char *p = src;
+    for (int l = 1; l < line && p; l++) {
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+    if (!p)
+        return NULL;
+    size_t n = strcspn(p, "\r\n");
+    if (n > 300)
+        n = 300;
+    return strndup(p, n);
+}
+
+void cav__diag_add(cav_diags *d, cav_severity sev, const char *file, const char *src, int line,
+                   int col, const char *hint, const char *fmt, ...) {
+    if (!d)
+        return;
+    if (sev == CAV_SEV_ERROR)
+        d->errors++;
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 16;
+        cav_diag *items = realloc(d->items, cap * sizeof *items);
+        if (!items)
+            return;
+        d->items = items;
+        d->cap = cap;
+    }
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cav_diag *g = &d->items[d->n++];
+    g->severity = sev;
+    g->file = dup_or_null(file);
+    g->line = line;
+    g->col = col;
+    g->message = strdup(msg);
+    g->hint = dup_or_null(hint);
+    g->source_line = copy_line(src, line);
+}
+
+size_t cav_diag_format(const cav_diags *d, size_t i, char *buf, size_t size) {
+    cav_out o;
+    cav__out_init(&o, buf, size);
+    const cav_diag *g = cav_diags_get(d, i);
+    if (!g)
+        return 0;
+    const char *sev = g->severity == CAV_SEV_ERROR ? "error" : "warning";
+    if (g->line > 0)
+        cav__out_printf(&o, "%s:%d:%d: %s: ", g->file ? g->file : "<input>", g->line, g->col, sev);
+    else
+        cav__out_printf(&o, "%s: %s: ", g->file ? g->file : "<input>", sev);
+    cav__out_puts(&o, g->message ? g->message : "out of memory");
+    cav__out_puts(&o, "\n");
+    if (g->source_line && g->col > 0) {
+        cav__out_printf(&o, "  %s\n  ", g->source_line);
+        size_t len = strlen(g->source_line);
+        for (int c = 1; c < g->col; c++)
+            cav__out_puts(&o, (size_t)c <= len && g->source_line[c - 1] == '\t' ? "\t" : " ");
+        cav__out_puts(&o, "^\n");
+    }
+    if (g->hint)
+        cav__out_printf(&o, "  hint: %s\n", g->hint);
+    return o.len;
+}

@@ -1,0 +1,18 @@
+/* diag.h — the internal side of cav_diags: adding diagnostics while parsing and checking.
+ *
+ * A cav_diags owns copies of every string it holds (messages, hints, file names, source lines),
+ * so diagnostics outlive the parse that produced them. Adding never fails visibly: on allocation
+ * failure the diagnostic is counted as an error but its text is lost ("out of memory").
+ */
+#ifndef CAV_DIAG_H
+#define CAV_DIAG_H
+
+#include "caveat.h"
+
+/* Adds a diagnostic. src is the whole text of `file` (may be NULL) from which the line `line` is
+ * copied for the caret display; hint may be NULL. */
+void cav__diag_add(cav_diags *d, cav_severity sev, const char *file, const char *src, int line,
+                   int col, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
+
+#endif

@@ -1,0 +1,208 @@
+/* analyze.c — warnings about rules that cannot do what their author meant: a rule whose condition
+ * can never be true, a permit that a forbid always overrides (shadowed), a rule another rule of
+ * the same effect always covers (redundant), and, on request, every permit/forbid pair that can
+ * match the same use.
+ *
+ * The analysis is exact over the finite catalogs: it enumerates every combination of the values
+ * of the fields the rules test (weapon, kind, state, purpose, supplier), treating each zone test
+ * as a free yes/no (so geometric facts such as one zone lying inside another are not used: the
+ * analysis never warns wrongly, but may miss a case). Spaces above 2^20 combinations are skipped.
+ */
+#include "lang/check.h"
+
+#include "core/diag.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum { MAX_ATOMS = 16, MAX_SPACE = 1 << 20 };
+
+typedef struct space {
+    int used[CAV_F_COUNT];
+    int atom_field[MAX_ATOMS], atom_zone[MAX_ATOMS];
+    int natoms;
+    int too_big;
+} space;
+
+static void space_add(const cav_pack *p, int n, space *s) {
+    if (n < 0)
+        return;
+    const cav_node *node = &p->nodes[n];
+    if (node->op != CAV_N_TEST) {
+        space_add(p, node->a, s);
+        if (node->op != CAV_N_NOT)
+            space_add(p, node->b, s);
+        return;
+    }
+    if (node->field != CAV_F_TARGET && node->field != CAV_F_LAUNCH) {
+        s->used[node->field] = 1;
+        return;
+    }
+    const uint64_t *set = p->words + node->set;
+    for (int z = 0; z < p->nzones; z++) {
+        if (!((set[z >> 6] >> (z & 63)) & 1u))
+            continue;
+        int seen = 0;
+        for (int a = 0; a < s->natoms; a++)
+            seen |= s->atom_field[a] == node->field && s->atom_zone[a] == z;
+        if (seen)
+            continue;
+        if (s->natoms == MAX_ATOMS) {
+            s->too_big = 1;
+            return;
+        }
+        s->atom_field[s->natoms] = node->field;
+        s->atom_zone[s->natoms++] = z;
+    }
+}
+
+static int domain(const cav_pack *p, int f) {
+    switch (f) {
+    case CAV_F_WEAPON: return p->nweapons;
+    case CAV_F_KIND: return p->nkinds;
+    case CAV_F_STATE: return 2;
+    case CAV_F_PURPOSE: return p->npurposes;
+    case CAV_F_SUPPLIER: return p->nparties;
+    default: return 1;
+    }
+}
+
+/* Visits every assignment of the space; visit returns 1 to stop. Returns 1 if stopped. */
+typedef int (*visit_fn)(const cav_pack *p, const cav_facts *f, void *ud);
+
+static int enumerate(const cav_pack *p, const space *s, visit_fn visit, void *ud) {
+    long total = 1;
+    int dims[CAV_F_COUNT];
+    for (int f = 0; f < CAV_F_COUNT; f++) {
+        dims[f] = s->used[f] ? domain(p, f) : 1;
+        if (dims[f] == 0)
+            return 0; /* an empty catalog: nothing can match */
+        total *= dims[f];
+        if (total > MAX_SPACE)
+            return -1;
+    }
+    total <<= s->natoms;
+    if (total > MAX_SPACE || s->too_big)
+        return -1;
+    uint64_t tz[CAV_MAX_ZONE_WORDS], lz[CAV_MAX_ZONE_WORDS];
+    for (long i = 0; i < total; i++) {
+        long k = i;
+        int v[CAV_F_COUNT];
+        for (int f = 0; f < CAV_F_COUNT; f++) {
+            v[f] = (int)(k % dims[f]);
+            k /= dims[f];
+        }
+        memset(tz, 0, sizeof tz);
+        memset(lz, 0, sizeof lz);
+        for (int a = 0; a < s->natoms; a++, k >>= 1)
+            if (k & 1) {
+                uint64_t *w = s->atom_field[a] == CAV_F_TARGET ? tz : lz;
+                w[s->atom_zone[a] >> 6] |= 1ull << (s->atom_zone[a] & 63);
+            }
+        cav_facts f = {.weapon = v[CAV_F_WEAPON],
+                       .kind = v[CAV_F_KIND],
+                       .state = v[CAV_F_STATE],
+                       .purpose = v[CAV_F_PURPOSE],
+                       .supplier = v[CAV_F_SUPPLIER],
+                       .target_zones = tz,
+                       .launch_zones = lz};
+        f.wclass = p->nweapons ? p->weapons[f.weapon].wclass : -1;
+        if (visit(p, &f, ud))
+            return 1;
+    }
+    return 0;
+}
+
+static cav_tri eval_rule(const cav_pack *p, const cav_rule *r, const cav_facts *f) {
+    return r->root < 0 ? CAV_TRUE : cav__eval_node(p, r->root, f);
+}
+
+typedef struct pair_ctx {
+    const cav_rule *a, *b;
+} pair_ctx;
+
+static int visit_true(const cav_pack *p, const cav_facts *f, void *ud) {
+    return eval_rule(p, ((pair_ctx *)ud)->a, f) == CAV_TRUE;
+}
+/* stops at a use that a matches and b does not */
+static int visit_not_implied(const cav_pack *p, const cav_facts *f, void *ud) {
+    pair_ctx *c = ud;
+    return eval_rule(p, c->a, f) == CAV_TRUE && eval_rule(p, c->b, f) != CAV_TRUE;
+}
+static int visit_both(const cav_pack *p, const cav_facts *f, void *ud) {
+    pair_ctx *c = ud;
+    return eval_rule(p, c->a, f) == CAV_TRUE && eval_rule(p, c->b, f) == CAV_TRUE;
+}
+
+static int covers_parties(const cav_rule *big, const cav_rule *small) {
+    if (big->all_parties)
+        return 1;
+    if (small->all_parties)
+        return 0;
+    for (int i = 0; i < small->nparties; i++) {
+        int found = 0;
+        for (int k = 0; k < big->nparties; k++)
+            found |= big->parties[k] == small->parties[i];
+        if (!found)
+            return 0;
+    }
+    return 1;
+}
+
+static int share_party(const cav_rule *a, const cav_rule *b) {
+    if (a->all_parties || b->all_parties)
+        return 1;
+    for (int i = 0; i < a->nparties; i++)
+        for (int k = 0; k < b->nparties; k++)
+            if (a->parties[i] == b->parties[k])
+                return 1;
+    return 0;
+}
+
+static void warn(cav_diags *d, const cav_pack *p, const cav_rule *r, const char *hint,
+                 const char *fmt, const char *x, const char *y) {
+    char msg[512];
+    snprintf(msg, sizeof msg, fmt, x, y);
+    cav__diag_add(d, CAV_SEV_WARNING, p->file_names ? p->file_names[r->file] : NULL, NULL,
+                  r->line, 1, hint, "%s", msg);
+}
+
+void cav__pack_analyze(const cav_pack *p, const cav_parse *ps, cav_diags *diags, int overlaps) {
+    (void)ps;
+    for (int i = 0; i < p->nrules; i++) {
+        const cav_rule *r = &p->rules[i];
+        space s = {0};
+        space_add(p, r->root, &s);
+        pair_ctx c = {r, NULL};
+        if (enumerate(p, &s, visit_true, &c) == 0)
+            warn(diags, p, r, "check the weapons, classes and kinds it combines",
+                 "rule '%s' can never match: no use satisfies its condition%s", r->id, "");
+    }
+    for (int i = 0; i < p->nrules; i++) {
+        for (int j = 0; j < p->nrules; j++) {
+            const cav_rule *a = &p->rules[i], *b = &p->rules[j];
+            if (i == j || !share_party(a, b) || a->from >= b->until || b->from >= a->until)
+                continue;
+            space s = {0};
+            space_add(p, a->root, &s);
+            space_add(p, b->root, &s);
+            pair_ctx c = {a, b};
+            int b_covers = covers_parties(b, a) && b->from <= a->from && b->until >= a->until;
+            if (b_covers && (a->forbid == b->forbid ? j < i : !a->forbid && b->forbid) &&
+                enumerate(p, &s, visit_not_implied, &c) == 0) {
+                if (a->forbid == b->forbid)
+                    warn(diags, p, a, "remove one, or narrow one of them",
+                         "rule '%s' is redundant: '%s' has the same effect wherever it applies",
+                         a->id, b->id);
+                else
+                    warn(diags, p, a, "forbid overrides permit; narrow the forbid or drop the "
+                         "permit", "permit '%s' is shadowed: forbid '%s' always overrides it",
+                         a->id, b->id);
+                continue;
+            }
+            if (overlaps && !a->forbid && b->forbid && enumerate(p, &s, visit_both, &c) == 1)
+                warn(diags, p, a, NULL, "permit '%s' and forbid '%s' both match some uses; the "
+                     "forbid wins there", a->id, b->id);
+        }
+    }
+}

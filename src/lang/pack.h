@@ -1,0 +1,156 @@
+/* pack.h — the compiled form of a policy pack, shared by the checker (check.c), the compiler
+ * (compile.c), the evaluator (eval.c), the explainer (explain.c) and the pack's front ends.
+ *
+ * Everything here lives in the pack's own arena and is immutable once cav_pack_load returns.
+ * Names in the catalogs are ids into arrays; a condition is an array of nodes whose tests hold
+ * bit sets over the tested field's domain, so evaluation is integer work only: no string
+ * compares, no allocation. Weapon-class tests are compiled into weapon sets and kind-hierarchy
+ * tests into kind sets, so a test is one bit look-up (or a few words ANDed for places).
+ */
+#ifndef CAV_PACK_H
+#define CAV_PACK_H
+
+#include "caveat.h"
+#include "core/arena.h"
+#include "geo/geo.h"
+#include "lang/ast.h"
+
+#include <stdint.h>
+
+#define CAV_DATE_MAX INT32_MAX /* "until" of a rule that has none */
+#define CAV_MAX_ZONE_WORDS 16  /* zones of a pack: at most 64 * 16 = 1024 */
+
+typedef struct cav_party { const char *code, *title; } cav_party;
+typedef struct cav_class { const char *id, *title; } cav_class;
+typedef struct cav_kind {
+    const char *id, *title;
+    int parent; /* -1 at a root */
+} cav_kind;
+typedef struct cav_purpose { const char *id, *title; } cav_purpose;
+typedef struct cav_weapon {
+    const char *id, *title, *range;
+    int wclass;
+    int nconsent;
+    int *consent;  /* party ids */
+    int naliases;
+    const char **aliases;
+} cav_weapon;
+typedef struct cav_source {
+    const char *id, *title, *outlet, *url;
+    int32_t date;
+    int has_date;
+} cav_source;
+typedef struct cav_zone {
+    const char *id, *title, *note;
+    int implicit;        /* a country/region named directly in a rule */
+    int state;           /* build state: 0 not built, 1 building, 2 built, 3 failed */
+    GEOSGeometry *geom;  /* lon/lat; owned by the pack */
+    const cav_zone_expr *expr; /* during loading only */
+    int line, col, file;
+} cav_zone;
+
+/* A compiled condition node. Nodes of one rule are contiguous; children precede nothing in
+ * particular: a and b are absolute node indices. */
+typedef enum cav_node_op { CAV_N_TEST, CAV_N_AND, CAV_N_OR, CAV_N_NOT } cav_node_op;
+typedef struct cav_node {
+    uint8_t op;      /* cav_node_op */
+    uint8_t field;   /* cav_field of a TEST, after class → weapon rewriting (see src_field) */
+    uint8_t src_field; /* the field as written, for explanations */
+    uint8_t test;    /* cav_test_op as written */
+    int a, b;        /* children */
+    uint32_t set;    /* TEST: offset of its bit set in cav_pack.words */
+    int nvals;       /* TEST: the values as written, for explanations */
+    const char **vals;
+} cav_node;
+
+typedef struct cav_rule {
+    const char *id, *title;
+    int forbid;          /* 1: forbid, 0: permit */
+    int all_parties;
+    int nparties;
+    int *parties;
+    int32_t from, until; /* [from, until) in days; until = CAV_DATE_MAX when open */
+    int has_until;
+    int nsources;
+    int *sources;
+    const char *says, *quote, *disputed, *note;
+    int root;            /* node index of the condition, -1 when the rule has no `when` */
+    unsigned needs;      /* CAV_FIELD_* bits of optional fields the condition tests */
+    int file, line;
+} cav_rule;
+
+typedef struct cav_note {
+    const char *id, *title, *says, *quote;
+    int nparties;
+    int *parties;
+    int32_t date;
+    int has_date;
+    int nsources;
+    int *sources;
+} cav_note;
+
+/* The rules of one party in force over one date interval [start, next epoch's start). */
+typedef struct cav_epoch {
+    int32_t start;
+    int nrules;
+    const int *rules;  /* rule ids in pack order */
+    int has_own;       /* some rule naming this party (not just `party *`) is in force */
+} cav_epoch;
+
+typedef struct cav_party_index {
+    int nepochs;       /* epochs[0].start is INT32_MIN */
+    cav_epoch *epochs;
+} cav_party_index;
+
+struct cav_pack {
+    _Atomic int refs;  /* atomically updated */
+    cav_arena arena;
+    const char **file_names;
+    int nfiles;
+    int nparties, nclasses, nkinds, npurposes, nweapons, nsources, nzones, nrules, nnotes;
+    cav_party *parties;
+    cav_class *classes;
+    cav_kind *kinds;
+    cav_purpose *purposes;
+    cav_weapon *weapons;
+    cav_source *sources;
+    cav_zone *zones;
+    cav_rule *rules;
+    cav_note *notes;
+    /* compiled */
+    cav_node *nodes;
+    int nnodes;
+    uint64_t *words;   /* all tests' bit sets */
+    int nwords;
+    int domain_words[CAV_F_COUNT]; /* words per set, by field */
+    cav_party_index *index; /* per party */
+    GEOSContextHandle_t geos;
+    cav_locator *locator; /* every zone; bit i = zones[i] */
+    int zone_words;
+};
+
+/* Facts of one query as the evaluator sees them (ids; missing optional fields flagged). */
+typedef struct cav_facts {
+    int weapon, wclass, kind, state, purpose, supplier; /* purpose/supplier may be CAV_MISSING */
+    const uint64_t *target_zones; /* locator words */
+    const uint64_t *launch_zones; /* NULL when no launch point */
+} cav_facts;
+
+typedef enum cav_tri { CAV_FALSE = 0, CAV_TRUE = 1, CAV_UNDET = 2 } cav_tri;
+
+/* Evaluates node n of p on f with Kleene logic: a test of a missing field is undetermined. */
+cav_tri cav__eval_node(const cav_pack *p, int n, const cav_facts *f);
+/* Fills f from q, using zone scratch space of 2 * p->zone_words words. */
+void cav__facts_of(const cav_pack *p, const cav_query *q, uint64_t *scratch, cav_facts *f);
+/* Epoch of party for date: the rules in force. */
+const cav_epoch *cav__epoch_of(const cav_pack *p, int party, int32_t date);
+
+/* Builds the pack from a parse: resolves names, checks, compiles zones, conditions and indexes.
+ * Errors and warnings go to diags. Returns 0 and a pack, or CAV_EPOLICY / CAV_ENOMEM. */
+int cav__pack_build(const cav_parse *ps, cav_diags *diags, cav_pack **out);
+
+/* Static analysis for `caveat lint` and loading: never-matching, shadowed and redundant rules,
+ * reported as warnings. `overlaps` also reports every permit/forbid pair that can both match. */
+void cav__pack_analyze(const cav_pack *p, const cav_parse *ps, cav_diags *diags, int overlaps);
+
+#endif

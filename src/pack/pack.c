@@ -1,0 +1,306 @@
+/* pack.c — loading packs (from files, directories, memory or the embedded default), their
+ * reference counts, and the public catalog look-ups.
+ *
+ * Loading is all or nothing: every file is read and parsed, every error of every file is
+ * reported, and a pack is returned only when there is none, so a bad policy never replaces a good
+ * one. The parse arena is dropped once the pack is built; the pack owns its own arena, its GEOS
+ * context and geometries, and its locator, all freed by the last cav_pack_release().
+ */
+#include "caveat.h"
+#include "core/diag.h"
+#include "lang/check.h"
+#include "pack/embedded.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static void pack_free(cav_pack *p) {
+    if (!p)
+        return;
+    for (int z = 0; z < p->nzones; z++)
+        if (p->zones[z].geom)
+            GEOSGeom_destroy_r(p->geos, p->zones[z].geom);
+    if (p->locator)
+        cav__locator_free(p->locator);
+    if (p->geos)
+        GEOS_finish_r(p->geos);
+    cav__arena_free(&p->arena);
+    free(p);
+}
+
+int cav__pack_build(const cav_parse *ps, cav_diags *diags, cav_pack **out) {
+    *out = NULL;
+    cav_pack *p = calloc(1, sizeof *p);
+    if (!p)
+        return CAV_ENOMEM;
+    p->refs = 1;
+    cav_build b = {.ps = ps, .diags = diags, .pack = p};
+    int rc = cav__check(&b);
+    if (rc == 0 && b.errors == 0)
+        rc = cav__compile(&b);
+    if (rc == 0 && b.errors == 0) {
+        p->file_names = cav__arena_alloc(&p->arena, (size_t)(ps->nfiles + 1) * sizeof(char *));
+        for (int i = 0; p->file_names && i < ps->nfiles; i++)
+            p->file_names[i] = cav__arena_strdup(&p->arena, ps->files[i].name);
+        p->nfiles = ps->nfiles;
+        cav__pack_analyze(p, ps, diags, 0);
+    }
+    if (rc == 0 && b.errors)
+        rc = CAV_EPOLICY;
+    if (b.oom)
+        rc = CAV_ENOMEM;
+    if (rc != 0) {
+        pack_free(p);
+        return rc;
+    }
+    *out = p;
+    return 0;
+}
+
+int cav_pack_load_mem(const char *const *names, const char *const *texts, size_t nfiles,
+                      cav_diags *diags, cav_pack **out) {
+    *out = NULL;
+    cav_diags *own = diags ? NULL : cav_diags_new();
+    if (!diags && !own)
+        return CAV_ENOMEM;
+    cav_diags *d = diags ? diags : own;
+    size_t before = cav_diags_errors(d);
+    cav_parse ps = {0};
+    int rc = 0;
+    for (size_t i = 0; i < nfiles && rc != CAV_ENOMEM; i++) {
+        int r = cav__parse_file(&ps, names[i], texts[i], d);
+        if (r)
+            rc = r == CAV_ELIMIT ? CAV_EPOLICY : r;
+    }
+    if (rc == 0 && cav_diags_errors(d) > before)
+        rc = CAV_EPOLICY;
+    if (rc == 0)
+        rc = cav__pack_build(&ps, d, out);
+    cav__parse_free(&ps);
+    cav_diags_free(own);
+    return rc;
+}
+
+/* Reads a whole file into a NUL-terminated heap buffer; reports problems into diags. */
+static char *read_file(const char *path, cav_diags *d) {
+    struct stat st;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        cav__diag_add(d, CAV_SEV_ERROR, path, NULL, 0, 0, NULL, "cannot open: %s",
+                      strerror(errno));
+        return NULL;
+    }
+    if (fstat(fileno(f), &st) != 0 || S_ISDIR(st.st_mode)) {
+        cav__diag_add(d, CAV_SEV_ERROR, path, NULL, 0, 0, NULL, "cannot read: %s",
+                      S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
+        fclose(f);
+        return NULL;
+    }
+    if (st.st_size > CAV_MAX_POLICY_BYTES) {
+        cav__diag_add(d, CAV_SEV_ERROR, path, NULL, 0, 0, NULL,
+                      "policy file is larger than 16 MiB");
+        fclose(f);
+        return NULL;
+    }
+    size_t cap = (size_t)st.st_size + 1, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t k = fread(buf + n, 1, cap - n - 1, f);
+        n += k;
+        if (k == 0)
+            break;
+        if (n == cap - 1) { /* the file grew while we read it */
+            if (cap > CAV_MAX_POLICY_BYTES) {
+                free(buf);
+                buf = NULL;
+                cav__diag_add(d, CAV_SEV_ERROR, path, NULL, 0, 0, NULL,
+                              "policy file is larger than 16 MiB");
+                break;
+            }
+            char *g = realloc(buf, cap * 2);
+            if (!g) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = g;
+            cap *= 2;
+        }
+    }
+    if (buf && ferror(f)) {
+        cav__diag_add(d, CAV_SEV_ERROR, path, NULL, 0, 0, NULL, "cannot read: %s",
+                      strerror(errno));
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (buf) {
+        buf[n] = '\0';
+        if (memchr(buf, '\0', n)) {
+            cav__diag_add(d, CAV_SEV_ERROR, path, NULL, 0, 0, NULL,
+                          "policy file contains a NUL byte (is it a text file?)");
+            free(buf);
+            buf = NULL;
+        }
+    }
+    return buf;
+}
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+typedef struct file_list {
+    char **names;
+    char **texts;
+    size_t n, cap;
+} file_list;
+
+static int list_add(file_list *l, char *name, char *text) {
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        char **n = realloc(l->names, cap * sizeof *n);
+        if (!n)
+            return CAV_ENOMEM;
+        l->names = n;
+        char **t = realloc(l->texts, cap * sizeof *t);
+        if (!t)
+            return CAV_ENOMEM;
+        l->texts = t;
+        l->cap = cap;
+    }
+    l->names[l->n] = name;
+    l->texts[l->n++] = text;
+    return 0;
+}
+
+static int add_path(file_list *l, const char *path, cav_diags *d) {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        DIR *dir = opendir(path);
+        if (!dir) {
+            cav__diag_add(d, CAV_SEV_ERROR, path, NULL, 0, 0, NULL, "cannot open directory: %s",
+                          strerror(errno));
+            return 0;
+        }
+        char **names = NULL;
+        size_t n = 0, cap = 0;
+        struct dirent *e;
+        int rc = 0;
+        while ((e = readdir(dir)) != NULL) {
+            size_t len = strlen(e->d_name);
+            if (len < 5 || strcmp(e->d_name + len - 4, ".cav") != 0 || e->d_name[0] == '.')
+                continue;
+            if (n == cap) {
+                cap = cap ? cap * 2 : 16;
+                char **g = realloc(names, cap * sizeof *g);
+                if (!g) {
+                    rc = CAV_ENOMEM;
+                    break;
+                }
+                names = g;
+            }
+            size_t need = strlen(path) + len + 2;
+            names[n] = malloc(need);
+            if (!names[n]) {
+                rc = CAV_ENOMEM;
+                break;
+            }
+            snprintf(names[n++], need, "%s/%s", path, e->d_name);
+        }
+        closedir(dir);
+        if (names)
+            qsort(names, n, sizeof *names, cmp_str);
+        if (rc == 0 && n == 0)
+            cav__diag_add(d, CAV_SEV_ERROR, path, NULL, 0, 0, NULL,
+                          "directory holds no .cav file");
+        for (size_t i = 0; i < n; i++) {
+            char *text = rc == 0 ? read_file(names[i], d) : NULL;
+            if (text && list_add(l, names[i], text) == 0)
+                continue;
+            free(text);
+            free(names[i]);
+        }
+        free(names);
+        return rc;
+    }
+    char *text = read_file(path, d);
+    char *name = text ? strdup(path) : NULL;
+    if (text && name && list_add(l, name, text) == 0)
+        return 0;
+    free(text);
+    free(name);
+    return 0;
+}
+
+int cav_pack_load(const char *const *paths, size_t npaths, cav_diags *diags, cav_pack **out) {
+    *out = NULL;
+    cav_diags *own = diags ? NULL : cav_diags_new();
+    cav_diags *d = diags ? diags : own;
+    if (!d)
+        return CAV_ENOMEM;
+    size_t before = cav_diags_errors(d);
+    file_list l = {0};
+    int rc = 0;
+    for (size_t i = 0; i < npaths && rc == 0; i++)
+        rc = add_path(&l, paths[i], d);
+    if (rc == 0 && cav_diags_errors(d) > before)
+        rc = CAV_EPOLICY;
+    if (rc == 0 && l.n == 0) {
+        cav__diag_add(d, CAV_SEV_ERROR, NULL, NULL, 0, 0, NULL, "no policy file given");
+        rc = CAV_EPOLICY;
+    }
+    if (rc == 0)
+        rc = cav_pack_load_mem((const char *const *)l.names, (const char *const *)l.texts, l.n, d,
+                               out);
+    for (size_t i = 0; i < l.n; i++) {
+        free(l.names[i]);
+        free(l.texts[i]);
+    }
+    free(l.names);
+    free(l.texts);
+    cav_diags_free(own);
+    return rc;
+}
+
+int cav_pack_load_default(cav_diags *diags, cav_pack **out) {
+    const char *names[64], *texts[64];
+    char buf[64][96];
+    size_t n = 0;
+    for (; cav__default_pack_files[n].name && n < 64; n++) {
+        snprintf(buf[n], sizeof buf[n], "<default>/%s", cav__default_pack_files[n].name);
+        names[n] = buf[n];
+        texts[n] = cav__default_pack_files[n].text;
+    }
+    return cav_pack_load_mem(names, texts, n, diags, out);
+}
+
+cav_pack *cav_pack_retain(cav_pack *p) {
+    if (p)
+        p->refs++;
+    return p;
+}
+
+void cav_pack_release(cav_pack *p) {
+    if (p && --p->refs == 0)
+        pack_free(p);
+}
+
+int cav_pack_party(const cav_pack *p, const char *name) { return cav__find_party(p, name); }
+int cav_pack_weapon(const cav_pack *p, const char *name) { return cav__find_weapon(p, name); }
+int cav_pack_kind(const cav_pack *p, const char *name) { return cav__find_kind(p, name); }
+int cav_pack_purpose(const cav_pack *p, const char *name) { return cav__find_purpose(p, name); }
+const char *cav_pack_party_name(const cav_pack *p, int id) {
+    return id >= 0 && id < p->nparties ? p->parties[id].code : NULL;
+}
+const char *cav_pack_weapon_name(const cav_pack *p, int id) {
+    return id >= 0 && id < p->nweapons ? p->weapons[id].id : NULL;
+}
+const char *cav_pack_rule_name(const cav_pack *p, int id) {
+    return id >= 0 && id < p->nrules ? p->rules[id].id : NULL;
+}
+int cav_pack_rule_count(const cav_pack *p) { return p->nrules; }

@@ -1,0 +1,241 @@
+/* runner.c — runs the data-driven language tests (the .test files of tests/lang), jq-style.
+ *
+ * A .test file is a sequence of blocks, each opened by a line starting with %%:
+ *   %%PRELUDE          policy text loaded before every following %%POLICY (file prelude.cav)
+ *   %%POLICY           the policy under test (file policy.cav); it is loaded with the prelude
+ *   %%ERRORS           every diagnostic of the last %%POLICY, formatted exactly as `caveat lint`
+ *                      prints them; without this block the policy must load with none at all
+ *   %%FMT              the canonical layout of the last %%POLICY (also checked: fmt is
+ *                      idempotent and its output loads)
+ *   %%QUERY [explain]  one JSON query line, evaluated against the last policy
+ *   %%EXPECT           the exact decision line (or error object) it must give
+ * Lines before the first block and lines starting with "# " directly after a %% line are
+ * comments. Prints each failure with the test file's line, then "N passed, N failed".
+ */
+#include "caveat.h"
+#include "core/diag.h"
+#include "lang/ast.h"
+#include "lang/fmt.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int passed, failed;
+static const char *test_file;
+
+typedef struct block {
+    char kind[16];
+    char arg[32];
+    int line;
+    char *text; /* contents, each line ending in '\n' */
+} block;
+
+static void fail(int line, const char *what, const char *got, const char *want) {
+    failed++;
+    fprintf(stderr, "%s:%d: %s\n", test_file, line, what);
+    if (got)
+        fprintf(stderr, "--- got:\n%s\n--- expected:\n%s\n", got, want ? want : "");
+}
+
+static char *read_all(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    char tmp[65536];
+    size_t k;
+    while ((k = fread(tmp, 1, sizeof tmp, f)) > 0)
+        fwrite(tmp, 1, k, m);
+    fclose(m);
+    fclose(f);
+    return buf;
+}
+
+/* Splits the file into blocks. */
+static int split(char *text, block **out) {
+    int n = 0, cap = 16, line = 0;
+    block *v = calloc((size_t)cap, sizeof *v);
+    char *p = text;
+    block *cur = NULL;
+    size_t curlen = 0;
+    while (*p) {
+        char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        line++;
+        if (len >= 2 && p[0] == '%' && p[1] == '%') {
+            if (n == cap) {
+                cap *= 2;
+                v = realloc(v, (size_t)cap * sizeof *v);
+            }
+            cur = &v[n++];
+            memset(cur, 0, sizeof *cur);
+            cur->line = line;
+            sscanf(p + 2, "%15s %31s", cur->kind, cur->arg);
+            cur->text = calloc(1, strlen(p) + 1);
+            curlen = 0;
+        } else if (cur) {
+            memcpy(cur->text + curlen, p, len);
+            curlen += len;
+            cur->text[curlen++] = '\n';
+            cur->text[curlen] = '\0';
+        }
+        p += len + (e != NULL);
+    }
+    /* a block's trailing blank lines separate it from the next; they are not its content */
+    for (int i = 0; i < n; i++) {
+        size_t l = strlen(v[i].text);
+        while (l >= 2 && v[i].text[l - 1] == '\n' && v[i].text[l - 2] == '\n')
+            v[i].text[--l] = '\0';
+    }
+    *out = v;
+    return n;
+}
+
+static char *diags_text(const cav_diags *d) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    char one[4096];
+    for (size_t i = 0; i < cav_diags_count(d); i++) {
+        cav_diag_format(d, i, one, sizeof one);
+        fputs(one, m);
+    }
+    fclose(m);
+    return buf;
+}
+
+static char *fmt_text(const char *policy, int *ok) {
+    cav_parse ps = {0};
+    cav_diags *d = cav_diags_new();
+    char *buf = NULL;
+    size_t len = 0;
+    *ok = cav__parse_file(&ps, "policy.cav", policy, d) == 0 && cav_diags_errors(d) == 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (*ok)
+        cav__fmt_file(&ps, 0, m);
+    fclose(m);
+    cav__parse_free(&ps);
+    cav_diags_free(d);
+    return buf;
+}
+
+static cav_pack *load(const char *prelude, const char *policy, cav_diags *d) {
+    const char *names[2] = {"prelude.cav", "policy.cav"};
+    const char *texts[2] = {prelude ? prelude : "", policy};
+    cav_pack *p = NULL;
+    cav_pack_load_mem(prelude ? names : names + 1, prelude ? texts : texts + 1, prelude ? 2 : 1,
+                      d, &p);
+    return p;
+}
+
+static void run_query(cav_pack *p, const block *q, const block *expect) {
+    char id[128], field[64], msg[512];
+    cav_query query;
+    char *line = strdup(q->text);
+    line[strcspn(line, "\n")] = '\0';
+    char want[8192];
+    snprintf(want, sizeof want, "%s", expect->text);
+    want[strcspn(want, "\n")] = '\0';
+    char got[8192];
+    if (cav_query_parse_json(p, line, strlen(line), &query, id, sizeof id, field, sizeof field,
+                             msg, sizeof msg) != 0) {
+        snprintf(got, sizeof got, "{\"id\": %s, \"error\": {\"field\": \"%s\", \"message\": \"%s\"}}",
+                 id, field, msg);
+    } else {
+        cav_decision d;
+        if (cav_eval(p, &query, &d) != 0)
+            snprintf(got, sizeof got, "eval failed");
+        else
+            cav_decision_json(p, &query, &d, id,
+                              strcmp(q->arg, "explain") == 0 ? CAV_EXPLAIN_NEAREST : 0, got,
+                              sizeof got);
+    }
+    if (strcmp(got, want) == 0)
+        passed++;
+    else
+        fail(q->line, "query gave another decision", got, want);
+    free(line);
+}
+
+static void run_file(const char *path) {
+    test_file = path;
+    char *text = read_all(path);
+    if (!text) {
+        fail(0, "cannot read the test file", NULL, NULL);
+        return;
+    }
+    block *b;
+    int n = split(text, &b);
+    const char *prelude = NULL;
+    cav_pack *pack = NULL;
+    const char *policy = NULL;
+    for (int i = 0; i < n; i++) {
+        const block *blk = &b[i];
+        if (strcmp(blk->kind, "PRELUDE") == 0) {
+            prelude = blk->text;
+        } else if (strcmp(blk->kind, "POLICY") == 0) {
+            cav_pack_release(pack);
+            policy = blk->text;
+            cav_diags *d = cav_diags_new();
+            pack = load(prelude, policy, d);
+            char *got = diags_text(d);
+            const block *next = i + 1 < n ? &b[i + 1] : NULL;
+            if (next && strcmp(next->kind, "ERRORS") == 0) {
+                if (strcmp(got, next->text) == 0)
+                    passed++;
+                else
+                    fail(next->line, "diagnostics differ", got, next->text);
+                if (cav_diags_errors(d) && pack)
+                    fail(blk->line, "a policy with errors was loaded", NULL, NULL);
+                i++;
+            } else if (!pack || cav_diags_count(d)) {
+                fail(blk->line, "policy did not load cleanly", got, "(no diagnostics)");
+            } else {
+                passed++;
+            }
+            free(got);
+            cav_diags_free(d);
+        } else if (strcmp(blk->kind, "FMT") == 0) {
+            int ok1, ok2;
+            char *once = fmt_text(policy ? policy : "", &ok1);
+            char *twice = ok1 ? fmt_text(once, &ok2) : NULL;
+            if (!ok1)
+                fail(blk->line, "policy does not parse for fmt", NULL, NULL);
+            else if (strcmp(once, blk->text) != 0)
+                fail(blk->line, "fmt output differs", once, blk->text);
+            else if (!ok2 || strcmp(once, twice) != 0)
+                fail(blk->line, "fmt is not idempotent", twice, once);
+            else
+                passed++;
+            free(once);
+            free(twice);
+        } else if (strcmp(blk->kind, "QUERY") == 0) {
+            if (i + 1 >= n || strcmp(b[i + 1].kind, "EXPECT") != 0) {
+                fail(blk->line, "%%QUERY without %%EXPECT", NULL, NULL);
+            } else if (!pack) {
+                fail(blk->line, "no policy loaded for this query", NULL, NULL);
+                i++;
+            } else {
+                run_query(pack, blk, &b[i + 1]);
+                i++;
+            }
+        } else {
+            fail(blk->line, "unknown block", NULL, NULL);
+        }
+    }
+    cav_pack_release(pack);
+    for (int i = 0; i < n; i++)
+        free(b[i].text);
+    free(b);
+    free(text);
+}
+
+int main(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)
+        run_file(argv[i]);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed || passed == 0;
+}
