@@ -331,7 +331,8 @@ static int sweep_zone(builder *b, row_scratch *s, const zone_in *z, uint32_t zon
     }
     keyed *ke = s->keyed_edges.data;
     size_t n = s->keyed_edges.n;
-    qsort(ke, n, sizeof *ke, cmp_keyed_desc);
+    if (n > 1)
+        qsort(ke, n, sizeof *ke, cmp_keyed_desc);
     /* bucket the edges into the columns they reach (exact test on the widened cells) */
     s->count.n = 0;
     size_t *count = vec_grow(&s->count, (size_t)nx + 1);
@@ -525,7 +526,8 @@ static int build_node(builder *b, double X0, double Y0, double cw, double ch, in
         }
         row_test *rt = s.tests.data;
         size_t nt = s.tests.n;
-        qsort(rt, nt, sizeof *rt, cmp_row_test);
+        if (nt > 1)
+            qsort(rt, nt, sizeof *rt, cmp_row_test);
         size_t i = 0;
         for (int32_t c = 0; c < nx; c++) {
             const uint64_t *in = (const uint64_t *)s.inside.data + (size_t)c * (size_t)b->words;

@@ -7,7 +7,8 @@
  *  - on every boundary vertex (must be inside: zones are closed) and on points 1e-7 degrees
  *    (about 1 cm) away from vertices and edge midpoints in eight directions: identical answers;
  *  - on points exactly on the box's horizontal and vertical edges (inside);
- *  - budgets: locator under 32 MB; NaN and out-of-range points are in no zone.
+ *  - budgets: locator under 32 MB; NaN and out-of-range points are in no zone;
+ *  - 70 overlapping circles and boxes (two-word membership sets) on 100,000 points.
  */
 #include "geo/geo.h"
 
@@ -64,8 +65,55 @@ static int loc_in(const cav_locator *loc, int z, double lon, double lat) {
     return (int)((bits[0] >> z) & 1u);
 }
 
+/* More than 64 zones: membership sets of two words; overlapping circles and boxes. */
+static void test_many_zones(GEOSContextHandle_t h) {
+    enum { MANY = 70 };
+    GEOSGeometry *zones[MANY];
+    const GEOSPreparedGeometry *prep[MANY];
+    for (int z = 0; z < MANY; z++) {
+        cav_zone_expr e;
+        if (z % 2)
+            e = (cav_zone_expr){.kind = CAV_ZONE_CIRCLE,
+                                .num = {uniform(45, 55), uniform(25, 45), uniform(5e3, 3e5)}};
+        else {
+            double lat = uniform(45, 55), lon = uniform(25, 45);
+            e = (cav_zone_expr){.kind = CAV_ZONE_BOX,
+                                .num = {lat, lon, lat + uniform(0.1, 3), lon + uniform(0.1, 3)}};
+        }
+        zones[z] = build(h, &e);
+        if (!zones[z])
+            return;
+        prep[z] = GEOSPrepare_r(h, zones[z]);
+    }
+    cav_locator *loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, MANY);
+    CHECK(loc != NULL);
+    if (!loc)
+        return;
+    CHECK_EQ_INT(cav__locator_words(loc), 2);
+    long disagree = 0, hits = 0;
+    for (int i = 0; i < 100000; i++) {
+        double lon = uniform(24, 49), lat = uniform(44, 59);
+        uint64_t bits[2];
+        cav__locator_find(loc, lat, lon, bits);
+        for (int z = 0; z < MANY; z++) {
+            int a = (int)((bits[z / 64] >> (z % 64)) & 1u);
+            hits += a;
+            disagree += a != geos_in(h, prep[z], lon, lat);
+        }
+    }
+    printf("70 zones, 100000 points: %ld memberships, %ld disagreements\n", hits, disagree);
+    CHECK(hits > 10000);
+    CHECK_EQ_INT(disagree, 0);
+    cav__locator_free(loc);
+    for (int z = 0; z < MANY; z++) {
+        GEOSPreparedGeom_destroy_r(h, prep[z]);
+        GEOSGeom_destroy_r(h, zones[z]);
+    }
+}
+
 int main(void) {
     GEOSContextHandle_t h = GEOS_init_r();
+    test_many_zones(h);
     cav_zone_expr ua = {.kind = CAV_ZONE_COUNTRY}, ru = {.kind = CAV_ZONE_COUNTRY},
                   by = {.kind = CAV_ZONE_COUNTRY}, border = {.kind = CAV_ZONE_BORDER};
     strcpy(ua.name, "UA");
