@@ -40,8 +40,9 @@ int cav__edit_distance(const char *a, const char *b) {
 
 int cav__nearest_names(const char *name, const char *const *names, size_t n, char *buf,
                        size_t size) {
-    int limit = (int)strlen(name) / 3;
-    if (limit < 2)
+    /* short names (party codes) are all close to each other: only a one-letter slip counts */
+    int limit = (int)strlen(name) <= 3 ? 1 : (int)strlen(name) / 3;
+    if (limit < 2 && strlen(name) > 3)
         limit = 2;
     const char *best[3] = {0};
     int bestd[3] = {100, 100, 100};

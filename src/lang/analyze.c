@@ -188,6 +188,10 @@ void cav__pack_analyze(const cav_pack *p, const cav_parse *ps, cav_diags *diags,
             space_add(p, b->root, &s);
             pair_ctx c = {a, b};
             int b_covers = covers_parties(b, a) && b->from <= a->from && b->until >= a->until;
+            /* a party's own rule is never redundant beside a `party *` one: it makes the
+             * party's position known (see eval.c) */
+            if (a->forbid == b->forbid && b->all_parties && !a->all_parties)
+                b_covers = 0;
             if (b_covers && (a->forbid == b->forbid ? j < i : !a->forbid && b->forbid) &&
                 enumerate(p, &s, visit_not_implied, &c) == 0) {
                 if (a->forbid == b->forbid)

@@ -173,11 +173,6 @@ static void declare_rule_places(cav_build *b, const cav_cond *c, int file) {
 
 static void build_zones(cav_build *b) {
     cav_pack *p = b->pack;
-    declare_zones(b);
-    for (int r = 0; r < p->nrules && !b->oom; r++)
-        declare_rule_places(b, b->rule_stmt[r]->when, b->rule_stmt[r]->file);
-    if (b->oom || b->errors)
-        return;
     p->geos = GEOS_init_r();
     if (!p->geos) {
         b->oom = 1;
@@ -217,7 +212,11 @@ static int domain_size(const cav_pack *p, cav_field f) {
     }
 }
 
-static void set_bit(uint64_t *set, int i) { set[i >> 6] |= 1ull << (i & 63); }
+/* set may be NULL when only names are being checked */
+static void set_bit(uint64_t *set, int i) {
+    if (set)
+        set[i >> 6] |= 1ull << (i & 63);
+}
 
 /* Resolves one value of a test into bits of set; reports unknown names. */
 static void resolve_value(cav_build *b, int file, const cav_cond *c, const cav_name *v,
@@ -434,7 +433,29 @@ cleanup:
     free(tmp);
 }
 
+/* Resolves every name of a condition (reporting unknown ones) without compiling it. */
+static void check_cond_names(cav_build *b, const cav_cond *c, int file) {
+    if (!c)
+        return;
+    if (c->op != CAV_C_TEST) {
+        check_cond_names(b, c->a, file);
+        check_cond_names(b, c->b, file);
+        return;
+    }
+    for (int i = 0; i < c->values.n; i++)
+        resolve_value(b, file, c, &c->values.v[i], NULL);
+}
+
 int cav__compile(cav_build *b) {
+    cav_pack *p = b->pack;
+    /* names first, so that every unknown name is reported before anything is built */
+    declare_zones(b);
+    for (int r = 0; r < p->nrules && !b->oom; r++) {
+        declare_rule_places(b, b->rule_stmt[r]->when, b->rule_stmt[r]->file);
+        check_cond_names(b, b->rule_stmt[r]->when, b->rule_stmt[r]->file);
+    }
+    if (b->oom || b->errors)
+        return b->oom ? CAV_ENOMEM : CAV_EPOLICY;
     build_zones(b);
     if (b->oom || b->errors)
         return b->oom ? CAV_ENOMEM : CAV_EPOLICY;

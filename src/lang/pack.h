@@ -146,8 +146,9 @@ void cav__facts_of(const cav_pack *p, const cav_query *q, uint64_t *scratch, cav
 const cav_epoch *cav__epoch_of(const cav_pack *p, int party, int32_t date);
 
 /* Builds the pack from a parse: resolves names, checks, compiles zones, conditions and indexes.
- * Errors and warnings go to diags. Returns 0 and a pack, or CAV_EPOLICY / CAV_ENOMEM. */
-int cav__pack_build(const cav_parse *ps, cav_diags *diags, cav_pack **out);
+ * Errors and warnings go to diags. With check_only, stops after the name checks (used after
+ * syntax errors) and returns CAV_EPOLICY. Returns 0 and a pack, or CAV_EPOLICY / CAV_ENOMEM. */
+int cav__pack_build(const cav_parse *ps, cav_diags *diags, int check_only, cav_pack **out);
 
 /* Static analysis for `caveat lint` and loading: never-matching, shadowed and redundant rules,
  * reported as warnings. `overlaps` also reports every permit/forbid pair that can both match. */

@@ -365,7 +365,10 @@ static int parse_number(parser *P, double *v, const char *what) {
 
 static int parse_latlon(parser *P, double *lat, double *lon) {
     cav_token *t = peek(P);
-    if (!parse_number(P, lat, "a latitude") || !parse_number(P, lon, "a longitude"))
+    if (!parse_number(P, lat, "a latitude"))
+        return 0;
+    accept(P, CAV_TK_COMMA); /* "50 36" and "50, 36" both read as one point */
+    if (!parse_number(P, lon, "a longitude"))
         return 0;
     if (*lat < -90 || *lat > 90 || *lon < -180 || *lon > 180) {
         error_at(P, t, "write latitude first, then longitude, in degrees",
@@ -670,9 +673,11 @@ static void parse_stmt(parser *P) {
     if (kind < 0) {
         char hint[160] = "did you mean ";
         if (t->kind != CAV_TK_NAME ||
-            !cav__nearest_names(t->str, stmt_keywords, 10, hint + 13, sizeof hint - 13))
+            !cav__nearest_names(t->str, stmt_keywords, 10, hint + 13, sizeof hint - 14))
             snprintf(hint, sizeof hint, "statements: party class kind purpose weapon source zone "
                      "note permit forbid; continuation lines are indented");
+        if (strncmp(hint, "did you", 7) == 0)
+            strcat(hint, "?");
         error_at(P, t, hint, "expected a statement");
         return;
     }

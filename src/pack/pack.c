@@ -32,7 +32,7 @@ static void pack_free(cav_pack *p) {
     free(p);
 }
 
-int cav__pack_build(const cav_parse *ps, cav_diags *diags, cav_pack **out) {
+int cav__pack_build(const cav_parse *ps, cav_diags *diags, int check_only, cav_pack **out) {
     *out = NULL;
     cav_pack *p = calloc(1, sizeof *p);
     if (!p)
@@ -40,7 +40,11 @@ int cav__pack_build(const cav_parse *ps, cav_diags *diags, cav_pack **out) {
     p->refs = 1;
     cav_build b = {.ps = ps, .diags = diags, .pack = p};
     int rc = cav__check(&b);
-    if (rc == 0 && b.errors == 0)
+    if (rc == 0 && check_only)
+        rc = CAV_EPOLICY;
+    /* cav__compile checks the names of zones and conditions before it builds anything, so it
+     * runs even after catalog errors; it stops before geometry when there are errors */
+    if (rc == 0)
         rc = cav__compile(&b);
     if (rc == 0 && b.errors == 0) {
         p->file_names = cav__arena_alloc(&p->arena, (size_t)(ps->nfiles + 1) * sizeof(char *));
@@ -76,10 +80,16 @@ int cav_pack_load_mem(const char *const *names, const char *const *texts, size_t
         if (r)
             rc = r == CAV_ELIMIT ? CAV_EPOLICY : r;
     }
-    if (rc == 0 && cav_diags_errors(d) > before)
-        rc = CAV_EPOLICY;
+    /* After syntax errors the checker still runs on the statements that parsed, so a user sees
+     * unknown names too; nothing is compiled then. */
+    int syntax_errors = cav_diags_errors(d) > before;
     if (rc == 0)
-        rc = cav__pack_build(&ps, d, out);
+        rc = cav__pack_build(&ps, d, syntax_errors, out);
+    if (rc == 0 && syntax_errors) {
+        cav_pack_release(*out);
+        *out = NULL;
+        rc = CAV_EPOLICY;
+    }
     cav__parse_free(&ps);
     cav_diags_free(own);
     return rc;
