@@ -13,6 +13,7 @@
 #include "core/diag.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { MAX_ATOMS = 16, MAX_SPACE = 1 << 20 };
@@ -169,19 +170,24 @@ static void warn(cav_diags *d, const cav_pack *p, const cav_rule *r, const char 
 
 void cav__pack_analyze(const cav_pack *p, const cav_parse *ps, cav_diags *diags, int overlaps) {
     (void)ps;
+    /* rules that can never match are reported once, not again as shadowed or redundant */
+    unsigned char *never = calloc((size_t)p->nrules + 1, 1);
+    if (!never)
+        return;
     for (int i = 0; i < p->nrules; i++) {
         const cav_rule *r = &p->rules[i];
         space s = {0};
         space_add(p, r->root, &s);
         pair_ctx c = {r, NULL};
-        if (enumerate(p, &s, visit_true, &c) == 0)
+        if (enumerate(p, &s, visit_true, &c) == 0 && (never[i] = 1))
             warn(diags, p, r, "check the weapons, classes and kinds it combines",
                  "rule '%s' can never match: no use satisfies its condition%s", r->id, "");
     }
     for (int i = 0; i < p->nrules; i++) {
         for (int j = 0; j < p->nrules; j++) {
             const cav_rule *a = &p->rules[i], *b = &p->rules[j];
-            if (i == j || !share_party(a, b) || a->from >= b->until || b->from >= a->until)
+            if (i == j || never[i] || never[j] || !share_party(a, b) || a->from >= b->until ||
+                b->from >= a->until)
                 continue;
             space s = {0};
             space_add(p, a->root, &s);
@@ -209,4 +215,5 @@ void cav__pack_analyze(const cav_pack *p, const cav_parse *ps, cav_diags *diags,
                      "forbid wins there", a->id, b->id);
         }
     }
+    free(never);
 }

@@ -39,7 +39,7 @@ void cav__report_name(cav_build *b, int file, const cav_name *n, const char *wha
         cav__out_init(&o, hint, sizeof hint);
         if (strcmp(what, "zone") == 0)
             cav__out_puts(&o, "a zone is declared with 'zone', or is a country code with boundary "
-                              "data (UA, RU, BY, ...);");
+                              "data (UA, RU, BY, ...); ");
         cav__out_printf(&o, "known %s%s:", strcmp(what, "party") == 0 ? "parties" : what,
                         strcmp(what, "party") == 0 ? "" : "s");
         for (size_t i = 0; i < nknown && i < 12; i++)
