@@ -184,7 +184,7 @@ typedef struct vec {
 
 /* Makes room for k more elements; returns a pointer to the first new one or NULL. */
 static void *vec_grow(vec *v, size_t k) {
-    if (v->n + k > v->cap) {
+    if (v->n + k > v->cap || !v->data) { /* never offset a NULL pointer, even by zero */
         size_t cap = v->cap ? v->cap * 2 : 64;
         while (cap < v->n + k)
             cap *= 2;

@@ -1,0 +1,51 @@
+# caveat — the two commands of the README:
+#   make demo   installs what is missing (Debian 12), builds, and runs `caveat check` on the
+#               example queries with the embedded default pack
+#   make test   installs what is missing, builds, and runs every test: the suite, the suite again
+#               under AddressSanitizer + UndefinedBehaviorSanitizer, and the fuzzers for a bounded
+#               time. CI (.ci/run) runs exactly `make test`.
+SHELL := /bin/bash
+BUILD ?= build
+JOBS ?= 2
+FUZZ_SECONDS ?= 30
+DEB_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev libgeos-dev libproj-dev \
+	proj-data libjansson-dev
+
+.PHONY: setup build demo test test-suite test-sanitize fuzz bench clean
+
+setup:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build: setup
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD) -j$(JOBS)
+
+demo: build
+	$(BUILD)/caveat check examples/queries.ndjson || [ $$? -eq 1 ]
+
+test-suite: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+test-sanitize: setup
+	CC=clang cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DCAV_ASAN=ON -DCAV_UBSAN=ON \
+	  >/dev/null
+	cmake --build $(BUILD)-asan -j$(JOBS)
+	cd $(BUILD)-asan && CAV_GEO_POINTS=100000 ASAN_OPTIONS=detect_leaks=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j$(JOBS)
+
+fuzz: setup
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+test: test-suite test-sanitize fuzz
+
+bench: build
+	$(BUILD)/bench_eval
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-asan build-fuzz
