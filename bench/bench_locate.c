@@ -1,6 +1,6 @@
 /* bench_locate.c — measures the point locator: build time, bytes, nanoseconds per point.
  *
- * The zones are those of a typical pack: UA, RU (full 1:10m, 37,000 vertices), BY, within 30 km of
+ * The zones are those of a typical pack: UA, RU (full 1:10m, 36,000 vertices), BY, within 30 km of
  * the UA-RU border, a box and a circle near Kharkiv, and RU minus the border strip. The points are
  * uniform in 40-60N 20-50E from a fixed seed. Prints the median of several runs.
  *
