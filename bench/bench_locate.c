@@ -154,8 +154,9 @@ int main(int argc, char **argv) {
         for (int z = 0; z < NZONES; z++)
             inside[z] += (ans[i] >> z) & 1;
     }
-    printf("zones: UA RU BY within30km(border UA-RU) box circle RU-minus-strip (built in %.1f ms)\n",
-           zone_ms);
+    printf(
+        "zones: UA RU BY within30km(border UA-RU) box circle RU-minus-strip (built in %.1f ms)\n",
+        zone_ms);
     printf("points: %ld uniform in 40-60N 20-50E; runs: %d (median)\n", npoints, runs);
     printf("inside counts:");
     for (int z = 0; z < NZONES; z++)

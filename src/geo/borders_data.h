@@ -11,11 +11,11 @@
 
 /* One embedded boundary: a country or a first-level region. */
 typedef struct cav_border_rec {
-    const char *code;  /* ISO 3166-1 alpha-2 or ISO 3166-2 */
-    const char *name;  /* English name */
-    int is_country;    /* 1 for a country, 0 for a region */
-    int first_poly;    /* index of its first polygon in cav__borders_poly_ring */
-    int npolys;        /* number of polygons */
+    const char *code; /* ISO 3166-1 alpha-2 or ISO 3166-2 */
+    const char *name; /* English name */
+    int is_country;   /* 1 for a country, 0 for a region */
+    int first_poly;   /* index of its first polygon in cav__borders_poly_ring */
+    int npolys;       /* number of polygons */
 } cav_border_rec;
 
 extern const double cav__borders_scale[2];

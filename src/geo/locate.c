@@ -56,32 +56,32 @@ typedef struct loc_edge {
 /* A zone that is neither fully inside nor fully outside a leaf. */
 typedef struct loc_test {
     uint32_t zone;
-    uint32_t base;    /* parity of the crossings east of the cell below the flips */
-    uint32_t flips;   /* first flip value in loc->flips */
+    uint32_t base;  /* parity of the crossings east of the cell below the flips */
+    uint32_t flips; /* first flip value in loc->flips */
     uint32_t nflips;
-    uint32_t edges;   /* first edge in loc->edges */
+    uint32_t edges; /* first edge in loc->edges */
     uint32_t nedges;
 } loc_test;
 
 /* A leaf cell: the zones fully inside it, then the tests. */
 typedef struct loc_leaf {
-    uint32_t bits;    /* first of loc->words words in loc->bits */
-    uint32_t tests;   /* first test in loc->tests */
+    uint32_t bits;  /* first of loc->words words in loc->bits */
+    uint32_t tests; /* first test in loc->tests */
     uint32_t ntests;
 } loc_leaf;
 
 /* A grid: the top one or the subdivision of a cell. */
 typedef struct loc_node {
-    double x0, y0;        /* south-west corner */
+    double x0, y0;         /* south-west corner */
     double inv_cw, inv_ch; /* 1 / cell width, 1 / cell height */
     int32_t nx, ny;
-    uint32_t cells;       /* first of nx * ny entries in loc->cells */
+    uint32_t cells; /* first of nx * ny entries in loc->cells */
 } loc_node;
 
 struct cav_locator {
     int nzones, words;
-    int empty;                 /* no zone has area: every point is in no zone */
-    double x0, y0, x1, y1;     /* bounding box of all edges */
+    int empty;             /* no zone has area: every point is in no zone */
+    double x0, y0, x1, y1; /* bounding box of all edges */
     loc_node *nodes;
     uint32_t *cells;
     loc_leaf *leaves;
@@ -211,7 +211,7 @@ typedef struct zone_in {
 
 /* Per build: all edges plus the locator's tables under construction. */
 typedef struct builder {
-    const loc_edge *all;   /* every edge of every zone */
+    const loc_edge *all; /* every edge of every zone */
     int nzones, words;
     vec nodes, cells, leaves, tests, edges, flips, bits;
 } builder;
@@ -221,8 +221,8 @@ typedef struct row_test {
     int32_t col;
     uint32_t zone;
     unsigned base;
-    size_t flips, nflips;  /* in the row's flip pool */
-    size_t edges, nedges;  /* in the row's edge-index pool */
+    size_t flips, nflips; /* in the row's flip pool */
+    size_t edges, nedges; /* in the row's edge-index pool */
 } row_test;
 
 /* Toggles v in the small set s (values of odd multiplicity); 0 or -1. */
@@ -283,14 +283,14 @@ static int build_node(builder *b, double X0, double Y0, double cw, double ch, in
 
 /* Row-local scratch, reused across the rows of one node. */
 typedef struct row_scratch {
-    vec keyed_edges;  /* keyed: the zone's edges in the row, by min x descending */
-    vec set;          /* double: the current flip set */
-    vec count;        /* size_t per column + 1 */
-    vec bucket;       /* uint32_t: edge indices per column (counting sort) */
-    vec tests;        /* row_test */
-    vec pool_edges;   /* uint32_t: edge indices of tests */
-    vec pool_flips;   /* double: flips of tests */
-    vec inside;       /* uint64_t: nx * words uniform-inside bits */
+    vec keyed_edges; /* keyed: the zone's edges in the row, by min x descending */
+    vec set;         /* double: the current flip set */
+    vec count;       /* size_t per column + 1 */
+    vec bucket;      /* uint32_t: edge indices per column (counting sort) */
+    vec tests;       /* row_test */
+    vec pool_edges;  /* uint32_t: edge indices of tests */
+    vec pool_flips;  /* double: flips of tests */
+    vec inside;      /* uint64_t: nx * words uniform-inside bits */
 } row_scratch;
 
 static void row_scratch_free(row_scratch *s) {
@@ -484,8 +484,8 @@ static int64_t child_node(builder *b, const row_scratch *s, const row_test *rt, 
         zi->nflips = rt[i].nflips;
     }
     uint32_t node;
-    int rc = build_node(b, x0, y0, cw / LOC_SUB, ch / LOC_SUB, LOC_SUB, LOC_SUB, zin, depth + 1,
-                        &node);
+    int rc =
+        build_node(b, x0, y0, cw / LOC_SUB, ch / LOC_SUB, LOC_SUB, LOC_SUB, zin, depth + 1, &node);
     free(zin);
     return rc < 0 ? -1 : (int64_t)node;
 }
@@ -508,10 +508,10 @@ static int build_node(builder *b, double X0, double Y0, double cw, double ch, in
     nd->cells = (uint32_t)cells;
     *node_out = (uint32_t)node_idx;
 
-    row_scratch s = {{NULL, 0, 0, sizeof(keyed)}, {NULL, 0, 0, sizeof(double)},
-                     {NULL, 0, 0, sizeof(size_t)}, {NULL, 0, 0, sizeof(uint32_t)},
+    row_scratch s = {{NULL, 0, 0, sizeof(keyed)},    {NULL, 0, 0, sizeof(double)},
+                     {NULL, 0, 0, sizeof(size_t)},   {NULL, 0, 0, sizeof(uint32_t)},
                      {NULL, 0, 0, sizeof(row_test)}, {NULL, 0, 0, sizeof(uint32_t)},
-                     {NULL, 0, 0, sizeof(double)}, {NULL, 0, 0, sizeof(uint64_t)}};
+                     {NULL, 0, 0, sizeof(double)},   {NULL, 0, 0, sizeof(uint64_t)}};
     int rc = -1;
     size_t inwords = (size_t)nx * (size_t)b->words;
     if (!vec_grow(&s.inside, inwords))
@@ -573,8 +573,8 @@ static int collect_edges(GEOSContextHandle_t h, const GEOSGeometry *g, vec *v) {
         return 0;
     int nholes = GEOSGetNumInteriorRings_r(h, g);
     for (int r = -1; r < nholes; r++) {
-        const GEOSGeometry *ring = r < 0 ? GEOSGetExteriorRing_r(h, g)
-                                         : GEOSGetInteriorRingN_r(h, g, r);
+        const GEOSGeometry *ring =
+            r < 0 ? GEOSGetExteriorRing_r(h, g) : GEOSGetInteriorRingN_r(h, g, r);
         const GEOSCoordSequence *seq = ring ? GEOSGeom_getCoordSeq_r(h, ring) : NULL;
         unsigned n = 0;
         if (!seq || !GEOSCoordSeq_getSize_r(h, seq, &n))

@@ -28,13 +28,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ZONE_MAX_DEPTH 64          /* nesting of zone expressions */
-#define ZONE_MAX_DISTANCE 2.0e6    /* metres: within() and circle() */
-#define ZONE_TILE_DEG 6.0          /* geodesic buffer tiles: keeps AEQD scale error < 0.1% */
-#define ZONE_QUADSEGS 16           /* buffer arc segments per quarter circle: chord error 0.12% */
-#define ZONE_DENSIFY_DEG 0.05      /* densify edges before projecting (about 5 km) */
-#define ZONE_MAX_LAT 85.0          /* geodesic buffers must stay south of this (and north of -) */
-#define ZONE_TILE_ORIGIN 0.0137    /* tiles start off whole degrees, away from typical edges */
+#define ZONE_MAX_DEPTH 64       /* nesting of zone expressions */
+#define ZONE_MAX_DISTANCE 2.0e6 /* metres: within() and circle() */
+#define ZONE_TILE_DEG 6.0       /* geodesic buffer tiles: keeps AEQD scale error < 0.1% */
+#define ZONE_QUADSEGS 16        /* buffer arc segments per quarter circle: chord error 0.12% */
+#define ZONE_DENSIFY_DEG 0.05   /* densify edges before projecting (about 5 km) */
+#define ZONE_MAX_LAT 85.0       /* geodesic buffers must stay south of this (and north of -) */
+#define ZONE_TILE_ORIGIN 0.0137 /* tiles start off whole degrees, away from typical edges */
 #define ZONE_PI 3.14159265358979323846
 
 /* The state of one cav__zone_build call. */
@@ -42,9 +42,9 @@ typedef struct zone_ctx {
     GEOSContextHandle_t h;
     cav_zone_resolver resolve;
     void *ud;
-    char *err;                        /* caller's message buffer */
+    char *err; /* caller's message buffer */
     size_t errlen;
-    const cav_zone_expr **err_node;   /* caller's failing-node slot, may be NULL */
+    const cav_zone_expr **err_node; /* caller's failing-node slot, may be NULL */
 } zone_ctx;
 
 static int build(zone_ctx *c, const cav_zone_expr *e, int depth, GEOSGeometry **out);
@@ -53,7 +53,8 @@ static int build(zone_ctx *c, const cav_zone_expr *e, int depth, GEOSGeometry **
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static int fail(zone_ctx *c, const cav_zone_expr *e, int code, const char *fmt, ...) {
+static int
+fail(zone_ctx *c, const cav_zone_expr *e, int code, const char *fmt, ...) {
     if (c->err && c->errlen > 0) {
         va_list ap;
         va_start(ap, fmt);
@@ -234,8 +235,8 @@ static int cut_between(zone_ctx *c, const cav_zone_expr *e, GEOSGeometry *lines,
     }
     double a = GEOSProject_r(h, best, p0), b = GEOSProject_r(h, best, p1);
     if (a < 0 || b < 0) {
-        rc = fail(c, e, CAV_EGEO, "border(%s, %s): cannot place the points on the border",
-                  e->name, e->name2);
+        rc = fail(c, e, CAV_EGEO, "border(%s, %s): cannot place the points on the border", e->name,
+                  e->name2);
         goto cleanup;
     }
     if (a > b) {
@@ -269,8 +270,8 @@ static int build_border(zone_ctx *c, const cav_zone_expr *e, GEOSGeometry **out)
         (rc = boundary_geom(c, e, e->name2, country_b, &gb)) < 0)
         goto cleanup;
     if (cav__borders_find(e->name) == cav__borders_find(e->name2)) {
-        rc = fail(c, e, CAV_EGEO, "border(%s, %s): a boundary has no border with itself",
-                  e->name, e->name2);
+        rc = fail(c, e, CAV_EGEO, "border(%s, %s): a boundary has no border with itself", e->name,
+                  e->name2);
         goto cleanup;
     }
     ba = GEOSBoundary_r(h, ga);
@@ -327,7 +328,7 @@ cleanup:
 /* One local projection: PROJ's ellipsoidal azimuthal equidistant centred on (lat0, lon0). */
 typedef struct aeqd {
     PJ *pj;
-    double lon0;   /* degrees: inverse longitudes are unwrapped around it */
+    double lon0; /* degrees: inverse longitudes are unwrapped around it */
 } aeqd;
 
 static int to_aeqd(double *x, double *y, void *ud) {
@@ -425,9 +426,9 @@ static int geodesic_buffer(zone_ctx *c, const cav_zone_expr *e, const GEOSGeomet
     double ty0 = floor((y0 - ZONE_TILE_ORIGIN) / ZONE_TILE_DEG) * ZONE_TILE_DEG + ZONE_TILE_ORIGIN;
     for (double ty = ty0; single ? ty == ty0 : ty < y1; ty += ZONE_TILE_DEG) {
         for (double tx = tx0; single ? tx == tx0 : tx < x1; tx += ZONE_TILE_DEG) {
-            GEOSGeometry *piece = single ? GEOSGeom_clone_r(h, g)
-                                         : GEOSClipByRect_r(h, g, tx, ty, tx + ZONE_TILE_DEG,
-                                                            ty + ZONE_TILE_DEG);
+            GEOSGeometry *piece =
+                single ? GEOSGeom_clone_r(h, g)
+                       : GEOSClipByRect_r(h, g, tx, ty, tx + ZONE_TILE_DEG, ty + ZONE_TILE_DEG);
             if (!piece) {
                 rc = fail(c, e, CAV_EGEO, "within(): GEOS could not cut the zone into tiles");
                 goto cleanup;
@@ -512,8 +513,8 @@ static int build_within(zone_ctx *c, const cav_zone_expr *e, int depth, GEOSGeom
 
 static int build_circle(zone_ctx *c, const cav_zone_expr *e, GEOSGeometry **out) {
     if (!valid_lat(e->num[0]) || !valid_lon(e->num[1]))
-        return fail(c, e, CAV_EGEO, "circle(): (%g, %g) is no valid latitude, longitude",
-                    e->num[0], e->num[1]);
+        return fail(c, e, CAV_EGEO, "circle(): (%g, %g) is no valid latitude, longitude", e->num[0],
+                    e->num[1]);
     int rc = check_distance(c, e, "circle()", e->num[2]);
     if (rc < 0)
         return rc;
@@ -572,8 +573,9 @@ static int build_polygon(zone_ctx *c, const cav_zone_expr *e, GEOSGeometry **out
         return fail(c, e, CAV_EGEO, "polygon() needs at least 3 points, got %d", n < 0 ? 0 : n);
     for (int i = 0; i < n; i++) {
         if (!valid_lat(e->coords[2 * i]) || !valid_lon(e->coords[2 * i + 1]))
-            return fail(c, e, CAV_EGEO, "polygon(): point %d (%g %g) is no valid latitude longitude",
-                        i + 1, e->coords[2 * i], e->coords[2 * i + 1]);
+            return fail(c, e, CAV_EGEO,
+                        "polygon(): point %d (%g %g) is no valid latitude longitude", i + 1,
+                        e->coords[2 * i], e->coords[2 * i + 1]);
     }
     int closed = e->coords[0] == e->coords[2 * (n - 1)] && e->coords[1] == e->coords[2 * n - 1];
     int npts = closed ? n : n + 1;
@@ -852,8 +854,7 @@ static int build(zone_ctx *c, const cav_zone_expr *e, int depth, GEOSGeometry **
     if (!e)
         return fail(c, e, CAV_EINVAL, "missing zone expression");
     if (depth > ZONE_MAX_DEPTH)
-        return fail(c, e, CAV_ELIMIT, "zone expression nested more than %d deep",
-                    ZONE_MAX_DEPTH);
+        return fail(c, e, CAV_ELIMIT, "zone expression nested more than %d deep", ZONE_MAX_DEPTH);
     switch (e->kind) {
     case CAV_ZONE_COUNTRY:
         return boundary_geom(c, e, e->name, 1, out);

@@ -4,7 +4,8 @@
  * locator compiled from them, so the data and the locator are each held to the same truth.
  * Crimea (Simferopol, Sevastopol, Kerch) and the occupied parts of Donetsk, Luhansk, Zaporizhzhia
  * and Kherson oblasts must be Ukraine and not Russia (DESIGN.md: internationally recognised
- * borders); world-atlas puts Crimea in Russia, so these checks fail if the derivation's fix is lost.
+ * borders); world-atlas puts Crimea in Russia, so these checks fail if the derivation's fix is
+ * lost.
  */
 #include "geo/geo.h"
 
@@ -89,8 +90,8 @@ int main(void) {
     CHECK(cav__borders_code(-1) == NULL);
     CHECK(cav__borders_code(n) == NULL);
     CHECK(cav__borders_geom(h, n) == NULL);
-    const char *required[] = {"UA", "RU", "BY", "MD", "PL", "RO", "SK",
-                              "HU", "GE", "LT", "LV", "EE"};
+    const char *required[] = {"UA", "RU", "BY", "MD", "PL", "RO",
+                              "SK", "HU", "GE", "LT", "LV", "EE"};
     for (size_t i = 0; i < sizeof required / sizeof *required; i++)
         CHECK(cav__borders_find(required[i]) >= 0);
 

@@ -170,8 +170,8 @@ int main(void) {
                 } else {
                     disagree++;
                     if (disagree <= 5)
-                        fprintf(stderr, "zone %d at %.9f %.9f: locator %d, GEOS %d\n", z, lat,
-                                lon, a, g);
+                        fprintf(stderr, "zone %d at %.9f %.9f: locator %d, GEOS %d\n", z, lat, lon,
+                                a, g);
                 }
             }
         }
@@ -183,7 +183,7 @@ int main(void) {
 
     /* vertices and edge midpoints, and points 1e-7 degrees off them */
     long vtested = 0, vfail = 0, ofail = 0;
-    static const double dirs[8][2] = {{1, 0}, {-1, 0}, {0, 1}, {0, -1},
+    static const double dirs[8][2] = {{1, 0}, {-1, 0}, {0, 1},  {0, -1},
                                       {1, 1}, {-1, 1}, {1, -1}, {-1, -1}};
     for (int z = 0; z < NZONES; z++) {
         GEOSGeometry *pts = GEOSGeom_extractUniquePoints_r(h, bounds[z]);
@@ -204,8 +204,7 @@ int main(void) {
                 if (loc_in(loc, z, px, py) != geos_in(h, prep[z], px, py)) {
                     ofail++;
                     if (ofail <= 3)
-                        fprintf(stderr, "zone %d near vertex %.12f %.12f: disagrees\n", z, py,
-                                px);
+                        fprintf(stderr, "zone %d near vertex %.12f %.12f: disagrees\n", z, py, px);
                 }
             }
             if (i + 1 < n) { /* next vertex in ring order: an edge midpoint, nudged */
@@ -222,8 +221,8 @@ int main(void) {
         }
         GEOSGeom_destroy_r(h, pts);
     }
-    printf("%ld vertices: %ld not inside; %ld disagreements 1e-7 deg off vertices/edges\n",
-           vtested, vfail, ofail);
+    printf("%ld vertices: %ld not inside; %ld disagreements 1e-7 deg off vertices/edges\n", vtested,
+           vfail, ofail);
     CHECK(vtested > 10000);
     CHECK_EQ_INT(vfail, 0);
     CHECK_EQ_INT(ofail, 0);

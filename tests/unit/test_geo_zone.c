@@ -242,8 +242,8 @@ static void test_within_accuracy(void) {
             plon = lon;
             plat = lat;
         }
-        printf("circle(%g m): vertex error %.5f%%, mid-edge error %.4f%%\n", radii[r],
-               worst * 100, mid_worst * 100);
+        printf("circle(%g m): vertex error %.5f%%, mid-edge error %.4f%%\n", radii[r], worst * 100,
+               mid_worst * 100);
         CHECK(m > 60);
         CHECK(worst < 0.0005);
         CHECK(mid_worst < 0.005);
@@ -309,8 +309,8 @@ static void test_countries_and_borders(void) {
         for (size_t i = 0; strip && i < sizeof places / sizeof *places; i++) {
             double dm = dist_to(segs, n, places[i][0], places[i][1]);
             int in = covers(strip, places[i][0], places[i][1]);
-            printf("  (%.2f, %.2f): %.1f km from the stretch, %s the 20 km strip\n",
-                   places[i][0], places[i][1], dm / 1000, in ? "in" : "not in");
+            printf("  (%.2f, %.2f): %.1f km from the stretch, %s the 20 km strip\n", places[i][0],
+                   places[i][1], dm / 1000, in ? "in" : "not in");
             if (dm < 19800) {
                 CHECK(in);
                 nin++;
