@@ -174,7 +174,7 @@ void cav__pack_analyze(const cav_pack *p, const cav_parse *ps, cav_diags *diags,
     unsigned char *never = calloc((size_t)p->nrules + 1, 1);
     if (!never)
         return;
-    for (int i = 0; i < p->nrules; i++) {
+    for (int i = 0; i < p->nrules && !overlaps; i++) {
         const cav_rule *r = &p->rules[i];
         space s = {0};
         space_add(p, r->root, &s);
@@ -198,8 +198,8 @@ void cav__pack_analyze(const cav_pack *p, const cav_parse *ps, cav_diags *diags,
              * party's position known (see eval.c) */
             if (a->forbid == b->forbid && b->all_parties && !a->all_parties)
                 b_covers = 0;
-            if (b_covers && (a->forbid == b->forbid ? j < i : !a->forbid && b->forbid) &&
-                enumerate(p, &s, visit_not_implied, &c) == 0) {
+            int ordered = a->forbid == b->forbid ? j < i : !a->forbid && b->forbid;
+            if (!overlaps && b_covers && ordered && enumerate(p, &s, visit_not_implied, &c) == 0) {
                 if (a->forbid == b->forbid)
                     warn(diags, p, a, "remove one, or narrow one of them",
                          "rule '%s' is redundant: '%s' has the same effect wherever it applies",

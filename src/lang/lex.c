@@ -195,8 +195,8 @@ static void lex_number_or_date(lexer *L) {
     memcpy(buf, s, n);
     buf[n] = '\0';
     t->num = strtod(buf, NULL);
-    if (L->p < L->end && isalpha((unsigned char)*L->p) && !(L->p[0] == 'k' && L->p[1] == 'm'))
-        lex_error(L, L->p, "unexpected letter after a number", "names start with a letter");
+    /* a unit may follow without a space ("10km", "500m"); anything else is the parser's to
+     * reject, with the context it has */
 }
 
 static void lex_string(lexer *L) {

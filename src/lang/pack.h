@@ -151,7 +151,8 @@ const cav_epoch *cav__epoch_of(const cav_pack *p, int party, int32_t date);
 int cav__pack_build(const cav_parse *ps, cav_diags *diags, int check_only, cav_pack **out);
 
 /* Static analysis for `caveat lint` and loading: never-matching, shadowed and redundant rules,
- * reported as warnings. `overlaps` also reports every permit/forbid pair that can both match. */
+ * reported as warnings (run by every load). With `overlaps`, reports instead only every
+ * permit/forbid pair that can both match (`caveat lint --overlaps`, on top of the load's run). */
 void cav__pack_analyze(const cav_pack *p, const cav_parse *ps, cav_diags *diags, int overlaps);
 
 #endif

@@ -390,8 +390,8 @@ static int parse_distance(parser *P, double *metres) {
         expected(P, "a unit: km or m");
         return 0;
     }
-    if (!(v > 0) || v > 5.0e6) {
-        error_at(P, t, NULL, "distance must be above 0 and at most 5000 km");
+    if (!(v > 0) || v > 2.0e6) { /* the zone builder's limit (geo/zone.c) */
+        error_at(P, t, NULL, "distance must be above 0 and at most 2000 km");
         return 0;
     }
     *metres = v;
