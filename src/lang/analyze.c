@@ -6,7 +6,8 @@
  * The analysis is exact over the finite catalogs: it enumerates every combination of the values
  * of the fields the rules test (weapon, kind, state, purpose, supplier), treating each zone test
  * as a free yes/no (so geometric facts such as one zone lying inside another are not used: the
- * analysis never warns wrongly, but may miss a case). Spaces above 2^20 combinations are skipped.
+ * never-match, shadow and redundancy warnings are never wrong but may miss a case, while
+ * --overlaps may list a pair that only geography keeps apart, such as UA and RU). Spaces above 2^20 combinations are skipped.
  */
 #include "lang/check.h"
 
