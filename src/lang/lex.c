@@ -28,6 +28,7 @@ typedef struct lexer {
     int stmt_line;
     const char **comments;
     int nlines;
+    int line_has_content; /* a token or comment seen on the current line */
     int oom;
 } lexer;
 
@@ -118,6 +119,7 @@ static cav_token *push(lexer *L, cav_tok_kind kind, const char *start, int len) 
     }
     cav_token *t = &L->toks[L->n++];
     memset(t, 0, sizeof *t);
+    L->line_has_content = 1;
     t->kind = kind;
     t->start = start;
     t->len = len;
@@ -249,6 +251,11 @@ int cav__lex(cav_arena *a, const char *file, const char *text, size_t len, cav_d
     while (L.p < L.end && !L.oom) {
         unsigned char c = (unsigned char)*L.p;
         if (c == '\n') {
+            /* a blank line after comments keeps them apart from the next statement (fmt prints
+             * the blank line again) */
+            if (!L.line_has_content && L.pending && L.pending[L.pending_len - 1] != '\n')
+                add_comment_line(&L, "", 0);
+            L.line_has_content = 0;
             L.p++;
             L.line++;
             L.line_start = L.p;
@@ -263,6 +270,12 @@ int cav__lex(cav_arena *a, const char *file, const char *text, size_t len, cav_d
                 n--;
             check_utf8(&L, s, s + n);
             add_comment_line(&L, s, n);
+            L.line_has_content = 1;
+            /* A comment after a token on its line, or on an indented line, belongs to the
+             * statement being read; one in column 1 belongs to the statement that follows. */
+            int trailing = L.n > 0 && L.toks[L.n - 1].line == L.line;
+            if ((trailing || s > L.line_start) && L.n > 0)
+                attach_comment(&L, L.stmt_line);
         } else if (isalpha(c) || c == '_') {
             lex_name(&L);
         } else if (isdigit(c)) {
