@@ -614,8 +614,6 @@ cav_locator *cav__locator_new(GEOSContextHandle_t h, const GEOSGeometry *const *
         goto fail;
     loc->nzones = nzones;
     loc->words = (nzones + 63) / 64;
-    if (loc->words == 0)
-        loc->words = 1;
     for (int z = 0; z < nzones; z++) {
         if (!zones[z] || collect_edges(h, zones[z], &all) < 0)
             goto fail;

@@ -227,6 +227,29 @@ int main(void) {
     CHECK_EQ_INT(vfail, 0);
     CHECK_EQ_INT(ofail, 0);
 
+    /* closed sets: every vertex of the UA-RU border is in both UA and RU */
+    {
+        cav_zone_expr ur = {.kind = CAV_ZONE_BORDER};
+        strcpy(ur.name, "UA");
+        strcpy(ur.name2, "RU");
+        GEOSGeometry *bl = build(h, &ur);
+        GEOSGeometry *bp = bl ? GEOSGeom_extractUniquePoints_r(h, bl) : NULL;
+        int nb = bp ? GEOSGetNumGeometries_r(h, bp) : 0, both = 0;
+        for (int i = 0; i < nb; i++) {
+            double x, y;
+            GEOSGeomGetX_r(h, GEOSGetGeometryN_r(h, bp, i), &x);
+            GEOSGeomGetY_r(h, GEOSGetGeometryN_r(h, bp, i), &y);
+            both += loc_in(loc, 0, x, y) && loc_in(loc, 1, x, y);
+        }
+        printf("UA-RU border: %d of %d vertices in both UA and RU\n", both, nb);
+        CHECK(nb > 500);
+        CHECK_EQ_INT(both, nb);
+        if (bp)
+            GEOSGeom_destroy_r(h, bp);
+        if (bl)
+            GEOSGeom_destroy_r(h, bl);
+    }
+
     /* the box's edges are inside, a hair outside is not */
     CHECK_EQ_INT(loc_in(loc, 4, 36.5, 51.0), 1);
     CHECK_EQ_INT(loc_in(loc, 4, 36.5, 49.0), 1);
@@ -252,8 +275,10 @@ int main(void) {
     cav_locator *none = cav__locator_new(h, NULL, 0);
     CHECK(none != NULL);
     if (none) {
-        cav__locator_find(none, 50, 36, bits);
-        CHECK_EQ_INT(bits[0], 0);
+        CHECK_EQ_INT(cav__locator_words(none), 0);
+        bits[0] = 42;
+        cav__locator_find(none, 50, 36, bits); /* writes nothing: zero words */
+        CHECK_EQ_INT(bits[0], 42);
         cav__locator_free(none);
     }
     GEOSGeometry *line = build(h, &border);
