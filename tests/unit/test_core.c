@@ -1,0 +1,95 @@
+/* test_core.c — unit tests of src/core: dates, names, hints, bounded output, diagnostics. */
+#include "caveat.h"
+#include "check.h"
+#include "core/diag.h"
+#include "core/util.h"
+
+static void test_dates(void) {
+    int32_t d;
+    CHECK_EQ_INT(cav_date_parse("1970-01-01", &d), 0);
+    CHECK_EQ_INT(d, 0);
+    CHECK_EQ_INT(cav_date_parse("2024-05-30", &d), 0);
+    CHECK_EQ_INT(d, 19873);
+    CHECK_EQ_INT(cav_date_parse("2024-02-29", &d), 0); /* leap year */
+    CHECK_EQ_INT(cav_date_parse("2023-02-29", &d), CAV_EINVAL);
+    CHECK_EQ_INT(cav_date_parse("1900-02-29", &d), CAV_EINVAL); /* century, not leap */
+    CHECK_EQ_INT(cav_date_parse("2000-02-29", &d), 0);          /* 400 years, leap */
+    CHECK_EQ_INT(cav_date_parse("2024-13-01", &d), CAV_EINVAL);
+    CHECK_EQ_INT(cav_date_parse("2024-00-10", &d), CAV_EINVAL);
+    CHECK_EQ_INT(cav_date_parse("2024-1-10", &d), CAV_EINVAL);
+    CHECK_EQ_INT(cav_date_parse("2024-01-10x", &d), CAV_EINVAL);
+    CHECK_EQ_INT(cav_date_parse("", &d), CAV_EINVAL);
+    CHECK_EQ_INT(cav_date_parse("1899-12-31", &d), CAV_EINVAL);
+    /* every day of 1900..2999 survives a round trip */
+    char buf[11];
+    int32_t lo, hi;
+    cav_date_parse("1900-01-01", &lo);
+    cav_date_parse("2999-12-31", &hi);
+    int bad = 0;
+    for (int32_t day = lo; day <= hi; day++) {
+        cav_date_format(day, buf);
+        int32_t back;
+        if (cav_date_parse(buf, &back) != 0 || back != day)
+            bad++;
+    }
+    CHECK_EQ_INT(bad, 0);
+    cav_date_format(19873, buf);
+    CHECK_EQ_STR(buf, "2024-05-30");
+}
+
+static void test_names(void) {
+    CHECK(cav__streqi("HIMARS", "himars"));
+    CHECK(!cav__streqi("HIMARS", "himar"));
+    CHECK_EQ_INT(cav__edit_distance("counterfre", "counterfire"), 1);
+    CHECK_EQ_INT(cav__edit_distance("", "abc"), 3);
+    const char *names[] = {"counterfire", "strike", "self-defense", "air-defense"};
+    char buf[128];
+    CHECK(cav__nearest_names("counterfre", names, 4, buf, sizeof buf));
+    CHECK_EQ_STR(buf, "counterfire");
+    CHECK(cav__nearest_names("defense", names, 4, buf, sizeof buf) == 0 || buf[0] != '\0');
+    CHECK(!cav__nearest_names("zzzzzzzz", names, 4, buf, sizeof buf));
+    CHECK_EQ_STR(buf, "");
+    const char *parties[] = {"US", "GB", "FR"};
+    CHECK(!cav__nearest_names("DE", parties, 3, buf, sizeof buf)); /* too far for a 2-letter code */
+    CHECK(cav__nearest_names("UK", parties, 3, buf, sizeof buf) == 1);
+}
+
+static void test_out(void) {
+    char small[8];
+    cav_out o;
+    cav__out_init(&o, small, sizeof small);
+    cav__out_puts(&o, "hello, world");
+    CHECK_EQ_INT(o.len, 12); /* the needed length keeps counting */
+    CHECK_EQ_STR(small, "hello, ");
+    char buf[64];
+    cav__out_init(&o, buf, sizeof buf);
+    cav__out_json_str(&o, "a\"b\\c\nd\x01");
+    CHECK_EQ_STR(buf, "\"a\\\"b\\\\c\\nd\\u0001\"");
+}
+
+static void test_diags(void) {
+    cav_diags *d = cav_diags_new();
+    cav__diag_add(d, CAV_SEV_ERROR, "f.cav", "line one\nparty XX1\n", 2, 7, "a hint", "bad %s",
+                  "code");
+    cav__diag_add(d, CAV_SEV_WARNING, "f.cav", NULL, 0, 0, NULL, "just a warning");
+    CHECK_EQ_INT(cav_diags_count(d), 2);
+    CHECK_EQ_INT(cav_diags_errors(d), 1);
+    char buf[256];
+    size_t n = cav_diag_format(d, 0, buf, sizeof buf);
+    CHECK_EQ_STR(buf, "f.cav:2:7: error: bad code\n  party XX1\n        ^\n  hint: a hint\n");
+    CHECK_EQ_INT(n, strlen(buf));
+    cav_diag_format(d, 1, buf, sizeof buf);
+    CHECK_EQ_STR(buf, "f.cav: warning: just a warning\n");
+    CHECK(cav_diags_get(d, 2) == NULL);
+    cav_diags_free(d);
+    CHECK_EQ_STR(cav_strerror(CAV_EPOLICY), "the policy has errors");
+    CHECK_EQ_STR(cav_verdict_name(CAV_UNKNOWN), "unknown");
+}
+
+int main(void) {
+    test_dates();
+    test_names();
+    test_out();
+    test_diags();
+    return check_done();
+}
