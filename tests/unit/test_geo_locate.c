@@ -111,8 +111,60 @@ static void test_many_zones(GEOSContextHandle_t h) {
     }
 }
 
+/* Edges on grid-cell boundaries and points exactly on edges, vertices and cell boundaries:
+ * axis-aligned boxes whose edges fall on the locator's cell lines, and triangles whose slopes
+ * are powers of two, with points on a 1/64-degree lattice, so that every "on the boundary" case
+ * is exact in floating point and must match GEOS exactly. */
+static void test_lattice(GEOSContextHandle_t h) {
+    enum { NL = 4 };
+    cav_zone_expr box0 = {.kind = CAV_ZONE_BOX, .num = {40.0, 20.0, 50.0, 30.0}};
+    cav_zone_expr box1 = {.kind = CAV_ZONE_BOX, .num = {42.5, 22.5, 45.0, 25.0}};
+    double tri[] = {41.0, 21.0, 49.0, 25.0, 41.0, 29.0}; /* slopes 2 and -2 (lon per lat) */
+    cav_zone_expr tri0 = {.kind = CAV_ZONE_POLYGON, .coords = tri, .ncoords = 3};
+    cav_zone_expr hole = {.kind = CAV_ZONE_DIFF, .a = &box0, .b = &box1};
+    const cav_zone_expr *exprs[NL] = {&box0, &box1, &tri0, &hole};
+    GEOSGeometry *zones[NL];
+    const GEOSPreparedGeometry *prep[NL];
+    for (int z = 0; z < NL; z++) {
+        zones[z] = build(h, exprs[z]);
+        if (!zones[z])
+            return;
+        prep[z] = GEOSPrepare_r(h, zones[z]);
+    }
+    cav_locator *loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, NL);
+    CHECK(loc != NULL);
+    if (!loc)
+        return;
+    long tested = 0, disagree = 0, on = 0;
+    for (int i = 0; i <= 12 * 64; i++) {
+        for (int j = 0; j <= 12 * 64; j += (i % 8 == 0) ? 1 : 7) {
+            double lat = 39.0 + i / 64.0, lon = 19.0 + j / 64.0;
+            uint64_t bits[1];
+            cav__locator_find(loc, lat, lon, bits);
+            for (int z = 0; z < NL; z++) {
+                int a = (int)((bits[0] >> z) & 1u), g = geos_in(h, prep[z], lon, lat);
+                tested++;
+                if (a != g && ++disagree <= 5)
+                    fprintf(stderr, "lattice zone %d at %.6f %.6f: locator %d, GEOS %d\n", z, lat,
+                            lon, a, g);
+            }
+            on += lat == 45.0 && lon >= 22.5 && lon <= 25.0; /* on box1's north edge */
+        }
+    }
+    printf("lattice: %ld answers, %ld disagreements\n", tested, disagree);
+    CHECK(tested > 100000);
+    CHECK(on > 100);
+    CHECK_EQ_INT(disagree, 0);
+    cav__locator_free(loc);
+    for (int z = 0; z < NL; z++) {
+        GEOSPreparedGeom_destroy_r(h, prep[z]);
+        GEOSGeom_destroy_r(h, zones[z]);
+    }
+}
+
 int main(void) {
     GEOSContextHandle_t h = GEOS_init_r();
+    test_lattice(h);
     test_many_zones(h);
     cav_zone_expr ua = {.kind = CAV_ZONE_COUNTRY}, ru = {.kind = CAV_ZONE_COUNTRY},
                   by = {.kind = CAV_ZONE_COUNTRY}, border = {.kind = CAV_ZONE_BORDER};
