@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "core/diag.h"
 #include "lang/fmt.h"
+#include "lang/pack.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,42 +14,16 @@ static const char fmt_help[] =
     "Prints each policy file in canonical layout. --write rewrites the files in place;\n"
     "--check prints nothing and exits 1 if some file is not in canonical layout.\n";
 
-static char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap);
-    size_t k;
-    while (buf && (k = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += k;
-        if (n + 1 == cap) {
-            char *g = cap < (1u << 26) ? realloc(buf, cap * 2) : NULL;
-            if (!g) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = g;
-            cap *= 2;
-        }
-    }
-    if (buf)
-        buf[n] = '\0';
-    *len = n;
-    fclose(f);
-    return buf;
-}
-
 static int fmt_one(const char *path, int write, int check) {
-    size_t len;
-    char *text = slurp(path, &len);
+    cav_diags *d = cav_diags_new();
+    char *text = cav__read_policy_file(path, d);
     if (!text) {
-        perror(path);
+        cli_print_diags(d, stderr, 0);
+        cav_diags_free(d);
         return CLI_USAGE;
     }
+    size_t len = strlen(text);
     cav_parse ps = {0};
-    cav_diags *d = cav_diags_new();
     int rc = cav__parse_file(&ps, path, text, d);
     if (rc != 0 || cav_diags_errors(d)) {
         cli_print_diags(d, stderr, 0);

@@ -108,3 +108,50 @@ size_t cav_diag_format(const cav_diags *d, size_t i, char *buf, size_t size) {
         cav__out_printf(&o, "  hint: %s\n", g->hint);
     return o.len;
 }
+
+typedef struct sort_key {
+    size_t file_rank, index;
+    int line, col;
+} sort_key;
+
+static int cmp_key(const void *a, const void *b) {
+    const sort_key *x = a, *y = b;
+    if (x->file_rank != y->file_rank)
+        return x->file_rank < y->file_rank ? -1 : 1;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    if (x->col != y->col)
+        return x->col < y->col ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+void cav__diags_sort(cav_diags *d, size_t from) {
+    if (!d || from >= d->n)
+        return;
+    size_t n = d->n - from;
+    sort_key *keys = malloc(n * sizeof *keys);
+    cav_diag *items = malloc(n * sizeof *items);
+    if (!keys || !items) {
+        free(keys);
+        free(items);
+        return; /* unsorted is still correct */
+    }
+    for (size_t i = 0; i < n; i++) {
+        const cav_diag *g = &d->items[from + i];
+        size_t rank = i;
+        for (size_t k = 0; k < i; k++) {
+            const char *f = d->items[from + k].file;
+            if ((f == NULL && g->file == NULL) || (f && g->file && strcmp(f, g->file) == 0)) {
+                rank = keys[k].file_rank;
+                break;
+            }
+        }
+        keys[i] = (sort_key){rank, i, g->line, g->col};
+    }
+    qsort(keys, n, sizeof *keys, cmp_key);
+    for (size_t i = 0; i < n; i++)
+        items[i] = d->items[from + keys[i].index];
+    memcpy(d->items + from, items, n * sizeof *items);
+    free(keys);
+    free(items);
+}

@@ -134,6 +134,8 @@ typedef struct cav_parse {
     cav_stmt **stmts;
     int nstmts, capstmts;
     const char *trailing_comment; /* comments after the last statement of the last file */
+    cav_stmt **broken;            /* statements with a syntax error whose name was read: names */
+    int nbroken, capbroken;       /* that refer to them are not reported again as unknown */
 } cav_parse;
 
 /* ---- lexer (lex.c) ---- */

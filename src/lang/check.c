@@ -31,6 +31,18 @@ void cav__report(cav_build *b, cav_severity sev, int file, int line, int col, co
 
 void cav__report_name(cav_build *b, int file, const cav_name *n, const char *what,
                       const char *const *known, size_t nknown) {
+    /* a name whose declaration had a syntax error is not unknown: that error was reported */
+    for (int i = 0; i < b->ps->nbroken; i++) {
+        const cav_stmt *s = b->ps->broken[i];
+        const char *kw = cav__stmt_keyword(s->kind);
+        int same_kind = strcmp(kw, what) == 0 ||
+                        (strcmp(what, "rule") == 0 && (s->kind == CAV_S_PERMIT ||
+                                                       s->kind == CAV_S_FORBID));
+        if (same_kind && s->name.s && cav__streqi(s->name.s, n->s)) {
+            b->errors++;
+            return;
+        }
+    }
     char hint[256] = "did you mean ";
     if (cav__nearest_names(n->s, known, nknown, hint + 13, sizeof hint - 14)) {
         strcat(hint, "?");

@@ -155,4 +155,8 @@ int cav__pack_build(const cav_parse *ps, cav_diags *diags, int check_only, cav_p
  * permit/forbid pair that can both match (`caveat lint --overlaps`, on top of the load's run). */
 void cav__pack_analyze(const cav_pack *p, const cav_parse *ps, cav_diags *diags, int overlaps);
 
+/* Reads a whole policy file into a NUL-terminated heap buffer (the caller frees it), refusing
+ * directories, files over 16 MiB and files with NUL bytes; problems go to d. NULL on failure. */
+char *cav__read_policy_file(const char *path, cav_diags *d);
+
 #endif

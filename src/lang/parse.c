@@ -664,6 +664,22 @@ static void parse_clauses(parser *P, cav_stmt *s) {
     }
 }
 
+/* Keeps a statement that failed after its name was read, so that its name is still known. */
+static void remember_broken(parser *P, cav_stmt *s) {
+    cav_parse *out = P->out;
+    if (out->nbroken == out->capbroken) {
+        int cap = out->capbroken ? out->capbroken * 2 : 16;
+        cav_stmt **v = alloc(P, (size_t)cap * sizeof *v);
+        if (!v)
+            return;
+        if (out->nbroken)
+            memcpy(v, out->broken, (size_t)out->nbroken * sizeof *v);
+        out->broken = v;
+        out->capbroken = cap;
+    }
+    out->broken[out->nbroken++] = s;
+}
+
 static void parse_stmt(parser *P) {
     cav_token *t = peek(P);
     int kind = -1;
@@ -692,6 +708,7 @@ static void parse_stmt(parser *P) {
     s->comment = P->comments[t->line];
     if (!parse_name(P, &s->name, "a name after the keyword"))
         return;
+    /* from here on, a failed statement is remembered by name */
     if (!at_stmt_end(P) && peek(P)->kind == CAV_TK_STRING)
         s->title = parse_string(P, "a title");
     if (s->kind == CAV_S_ZONE) {
@@ -701,9 +718,13 @@ static void parse_stmt(parser *P) {
     }
     if (!P->failed)
         parse_clauses(P, s);
-    if (P->failed || P->oom)
-        return;
     cav_parse *out = P->out;
+    if (P->failed && !P->oom) {
+        remember_broken(P, s);
+        return;
+    }
+    if (P->oom)
+        return;
     if (out->nstmts == out->capstmts) {
         int cap = out->capstmts ? out->capstmts * 2 : 64;
         cav_stmt **v = alloc(P, (size_t)cap * sizeof *v);

@@ -72,7 +72,7 @@ int cav_pack_load_mem(const char *const *names, const char *const *texts, size_t
     if (!diags && !own)
         return CAV_ENOMEM;
     cav_diags *d = diags ? diags : own;
-    size_t before = cav_diags_errors(d);
+    size_t before = cav_diags_errors(d), count_before = cav_diags_count(d);
     cav_parse ps = {0};
     int rc = 0;
     for (size_t i = 0; i < nfiles && rc != CAV_ENOMEM; i++) {
@@ -91,12 +91,12 @@ int cav_pack_load_mem(const char *const *names, const char *const *texts, size_t
         rc = CAV_EPOLICY;
     }
     cav__parse_free(&ps);
+    cav__diags_sort(d, count_before);
     cav_diags_free(own);
     return rc;
 }
 
-/* Reads a whole file into a NUL-terminated heap buffer; reports problems into diags. */
-static char *read_file(const char *path, cav_diags *d) {
+char *cav__read_policy_file(const char *path, cav_diags *d) {
     struct stat st;
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -229,7 +229,7 @@ static int add_path(file_list *l, const char *path, cav_diags *d) {
             cav__diag_add(d, CAV_SEV_ERROR, path, NULL, 0, 0, NULL,
                           "directory holds no .cav file");
         for (size_t i = 0; i < n; i++) {
-            char *text = rc == 0 ? read_file(names[i], d) : NULL;
+            char *text = rc == 0 ? cav__read_policy_file(names[i], d) : NULL;
             if (text && list_add(l, names[i], text) == 0)
                 continue;
             free(text);
@@ -238,7 +238,7 @@ static int add_path(file_list *l, const char *path, cav_diags *d) {
         free(names);
         return rc;
     }
-    char *text = read_file(path, d);
+    char *text = cav__read_policy_file(path, d);
     char *name = text ? strdup(path) : NULL;
     if (text && name && list_add(l, name, text) == 0)
         return 0;
