@@ -127,14 +127,13 @@ static GEOSGeometry *lines_of(GEOSContextHandle_t h, const GEOSGeometry *g) {
         int t = GEOSGeomTypeId_r(h, sub);
         if (t == GEOS_MULTILINESTRING || t == GEOS_GEOMETRYCOLLECTION) {
             GEOSGeometry *inner = lines_of(h, sub);
-            if (inner) {
-                /* flatten by merging below: keep the merged collection as one entry */
+            if (inner) /* a merged (multi)line: the merge below flattens it */
                 lines[nl++] = inner;
-            }
         } else if (t == GEOS_LINESTRING) {
             double len = 0;
-            if (GEOSLength_r(h, sub, &len) == 1 && len > 0)
-                lines[nl++] = GEOSGeom_clone_r(h, sub);
+            GEOSGeometry *copy = NULL;
+            if (GEOSLength_r(h, sub, &len) == 1 && len > 0 && (copy = GEOSGeom_clone_r(h, sub)))
+                lines[nl++] = copy;
         }
     }
     GEOSGeometry *result = NULL;
