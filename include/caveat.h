@@ -150,7 +150,8 @@ typedef struct cav_decision {
 } cav_decision;
 
 /* Evaluates q against p into *d. Returns 0, or CAV_EINVAL when q names ids the pack does not
- * have. Allocates nothing; thread-safe. */
+ * have or names no supplier for a weapon whose consent is its supplier's (no party would
+ * decide). Allocates nothing; thread-safe. */
 int cav_eval(const cav_pack *p, const cav_query *q, cav_decision *d);
 
 /* Parses one JSON query (DESIGN.md format) into *q. On error returns CAV_EQUERY and writes the

@@ -102,6 +102,7 @@ typedef struct cav_stmt {
     cav_name wclass;     /* weapon ... class C */
     cav_names aliases;   /* weapon ... alias [..] */
     cav_names consent;   /* weapon ... consent [..] */
+    cav_names suppliers; /* weapon ... suppliers [..]: who supplied it (the supplier consents) */
     const char *range;   /* weapon ... range "..." */
     /* sources */
     const char *outlet, *url;

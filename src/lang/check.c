@@ -324,10 +324,13 @@ static void build_weapons(cav_build *b) {
             const char **names = cav__names_of(b, CAV_F_CLASS, &n);
             cav__report_name(b, s->file, &s->wclass, "class", names, n);
         }
-        if (s->consent.n == 0)
+        if (s->consent.n == 0 && s->suppliers.n == 0)
             cav__report(b, CAV_SEV_ERROR, s->file, s->line, s->col,
-                        "write: consent [US] (the parties whose consent its use needs)",
-                        "weapon '%s' names no consent party", s->name.s);
+                        "write: consent [US] (the parties whose consent every use needs), or "
+                        "suppliers [DK, NL] (the supplier of each use consents)",
+                        "weapon '%s' names no consent party and no supplier", s->name.s);
+        w->nsuppliers = s->suppliers.n;
+        w->suppliers = resolve_parties(b, s->file, &s->suppliers);
         w->nconsent = s->consent.n > CAV_MAX_PARTIES ? CAV_MAX_PARTIES : s->consent.n;
         if (s->consent.n > CAV_MAX_PARTIES)
             cav__report(b, CAV_SEV_ERROR, s->file, s->line, s->col, NULL,

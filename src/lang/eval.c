@@ -183,6 +183,8 @@ int cav_eval(const cav_pack *p, const cav_query *q, cav_decision *d) {
     cav__facts_of(p, q, scratch, &f);
     int parties[CAV_MAX_PARTIES];
     d->nparties = consent_parties(p, q, parties);
+    if (d->nparties == 0)
+        return CAV_EINVAL; /* a weapon with suppliers but no fixed consent needs a supplier */
     int any_prohibited = 0, all_permitted = 1;
     for (int i = 0; i < d->nparties; i++) {
         decide_party(p, parties[i], q->date, &f, &d->parties[i]);

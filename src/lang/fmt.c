@@ -226,6 +226,10 @@ static void put_stmt(FILE *o, const cav_stmt *s) {
         fputs("\n  consent ", o);
         put_names(o, &s->consent);
     }
+    if (s->suppliers.n) {
+        fputs("\n  suppliers ", o);
+        put_names(o, &s->suppliers);
+    }
     if (s->aliases.n) {
         fputs("\n  alias ", o);
         put_names(o, &s->aliases);

@@ -31,7 +31,9 @@ typedef struct cav_weapon {
     const char *id, *title, *range;
     int wclass;
     int nconsent;
-    int *consent;  /* party ids */
+    int *consent;  /* party ids whose consent every use needs (may be empty with suppliers) */
+    int nsuppliers;
+    int *suppliers; /* party ids that supplied it; a query's supplier must be one of them */
     int naliases;
     const char **aliases;
 } cav_weapon;

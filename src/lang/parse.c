@@ -4,7 +4,7 @@
  *
  *   stmt    := party CODE [STRING] | class NAME [STRING] | purpose NAME [STRING]
  *            | kind NAME [STRING] [in NAME]
- *            | weapon NAME [STRING] clause*          (class, consent, alias, range)
+ *            | weapon NAME [STRING] clause*          (class, consent, suppliers, alias, range)
  *            | source NAME [STRING] clause*          (outlet, date, url)
  *            | zone NAME [STRING] = zexpr clause*    (note, source)
  *            | note NAME [STRING] clause*            (party, date, source, quote, says)
@@ -570,17 +570,18 @@ enum {
     CL_OUTLET = 1 << 4, CL_DATE = 1 << 5, CL_URL = 1 << 6, CL_NOTE = 1 << 7,
     CL_SOURCE = 1 << 8, CL_PARTY = 1 << 9, CL_FROM = 1 << 10, CL_UNTIL = 1 << 11,
     CL_SAYS = 1 << 12, CL_QUOTE = 1 << 13, CL_DISPUTED = 1 << 14, CL_WHEN = 1 << 15,
-    CL_IN = 1 << 16
+    CL_IN = 1 << 16, CL_SUPPLIERS = 1 << 17
 };
 static const char *const clause_names[] = {"class", "consent", "alias", "range", "outlet",
                                            "date", "url", "note", "source", "party", "from",
-                                           "until", "says", "quote", "disputed", "when", "in"};
-enum { NCLAUSES = 17 };
+                                           "until", "says", "quote", "disputed", "when", "in",
+                                           "suppliers"};
+enum { NCLAUSES = 18 };
 
 static unsigned clauses_of(cav_stmt_kind k) {
     switch (k) {
     case CAV_S_KIND: return CL_IN;
-    case CAV_S_WEAPON: return CL_CLASS | CL_CONSENT | CL_ALIAS | CL_RANGE;
+    case CAV_S_WEAPON: return CL_CLASS | CL_CONSENT | CL_SUPPLIERS | CL_ALIAS | CL_RANGE;
     case CAV_S_SOURCE: return CL_OUTLET | CL_DATE | CL_URL;
     case CAV_S_ZONE: return CL_NOTE | CL_SOURCE;
     case CAV_S_NOTE: return CL_PARTY | CL_DATE | CL_SOURCE | CL_QUOTE | CL_SAYS;
@@ -596,6 +597,7 @@ static void parse_clause(parser *P, cav_stmt *s, unsigned bit) {
     switch (bit) {
     case CL_CLASS: parse_name(P, &s->wclass, "a weapon class"); break;
     case CL_CONSENT: parse_names(P, &s->consent, "a party code"); break;
+    case CL_SUPPLIERS: parse_names(P, &s->suppliers, "a party code"); break;
     case CL_ALIAS: parse_names(P, &s->aliases, "an alias"); break;
     case CL_RANGE: s->range = parse_string(P, "the range as reported, in quotes"); break;
     case CL_OUTLET: s->outlet = parse_string(P, "the outlet's name in quotes"); break;

@@ -145,6 +145,18 @@ static int parse_obj(const cav_pack *p, json_t *root, cav_query *q, qerr *e) {
     if ((rc = name_field(p, json_object_get(root, "supplier"), "supplier", CAV_F_SUPPLIER, 0,
                          &q->supplier, e)))
         return rc;
+    const cav_weapon *w = &p->weapons[q->weapon];
+    if (w->nconsent == 0 && q->supplier == CAV_MISSING)
+        return fail(e, "supplier", "missing; weapon '%s' has several suppliers and no fixed "
+                    "consent party, so the supplier decides whose conditions apply", w->id);
+    if (w->nsuppliers > 0 && q->supplier != CAV_MISSING) {
+        int listed = 0;
+        for (int i = 0; i < w->nsuppliers; i++)
+            listed |= w->suppliers[i] == q->supplier;
+        if (!listed)
+            return fail(e, "supplier", "%s is not recorded as a supplier of '%s'",
+                        p->parties[q->supplier].code, w->id);
+    }
     json_t *target = json_object_get(root, "target");
     if (!target)
         return fail(e, "target", "missing; it is required");

@@ -1,0 +1,293 @@
+/* area.c — the permitted area of a use, computed exactly with GEOS.
+ *
+ * With every field of a query fixed except the target's place, each rule's condition becomes a
+ * formula over `target in ZONE` tests, and so a region of the plane. Evaluation is three-valued
+ * (eval.c's Kleene logic), so every condition node yields two regions, where it is true and where
+ * it is false, and the rest of the plane is where it is undetermined:
+ *
+ *   target in Z            true: Z                 false: plane - Z
+ *   any other test         true: plane or nothing  false: the opposite (by cav__eval_node on the
+ *                                                  fixed fields); a missing field: neither
+ *   not a                  true: false(a)          false: true(a)
+ *   a and b                true: t(a) & t(b)       false: f(a) | f(b)
+ *   a or b                 true: t(a) | t(b)       false: f(a) & f(b)
+ *
+ * A rule matches where its condition is true. For each consent party (the weapon's, then the
+ * supplier, as in eval.c) the permitted area is the union of its matching permits minus the union
+ * of its matching forbids, or nothing when the party has none of its own rules in force (it is
+ * `unknown` everywhere); the use's area is the intersection over the parties.
+ *
+ * Regions are kept as a geometry or as the plane minus a geometry (`comp`), so `not` and the
+ * plane itself cost nothing and the plane (-180..180 x -90..90) is only built at the end, when the
+ * answer is a complement. A NULL geometry is the empty set; operations that produce an empty
+ * geometry return NULL, so empty operands short-cut later operations. Zone geometries are borrowed
+ * from the pack (`owned` 0) and never freed here; every other geometry is owned by its region.
+ */
+#include "lang/area.h"
+
+#include <string.h>
+
+typedef struct region {
+    GEOSGeometry *g; /* NULL: the empty set */
+    int owned;       /* g was made here and must be freed; 0: borrowed from the pack */
+    int comp;        /* the region is the plane minus g */
+} region;
+
+typedef struct area_ctx {
+    const cav_pack *p;
+    GEOSContextHandle_t h;
+    const cav_facts *facts;
+    int failed; /* a GEOS operation failed: results are no longer meaningful */
+} area_ctx;
+
+static const region empty_region = {NULL, 0, 0};
+static const region plane_region = {NULL, 0, 1};
+
+static void drop(area_ctx *c, GEOSGeometry *g, int owned) {
+    if (g && owned)
+        GEOSGeom_destroy_r(c->h, g);
+}
+
+static void region_free(area_ctx *c, region *r) {
+    drop(c, r->g, r->owned);
+    *r = empty_region;
+}
+
+/* Takes a new GEOS result: NULL marks failure, an empty geometry becomes NULL. */
+static GEOSGeometry *result(area_ctx *c, GEOSGeometry *g) {
+    if (!g) {
+        c->failed = 1;
+        return NULL;
+    }
+    if (GEOSisEmpty_r(c->h, g) != 0) {
+        GEOSGeom_destroy_r(c->h, g);
+        return NULL;
+    }
+    return g;
+}
+
+/* Plain-geometry operations. Each consumes both operands (frees the owned ones it does not
+ * return) and returns a geometry with its ownership in *owned, or NULL for the empty set. */
+static GEOSGeometry *g_and(area_ctx *c, region a, region b, int *owned) {
+    *owned = 1;
+    GEOSGeometry *g = NULL;
+    if (a.g && b.g && !c->failed)
+        g = result(c, GEOSIntersection_r(c->h, a.g, b.g));
+    drop(c, a.g, a.owned);
+    drop(c, b.g, b.owned);
+    return g;
+}
+
+static GEOSGeometry *g_or(area_ctx *c, region a, region b, int *owned) {
+    if (!a.g || !b.g) {
+        region keep = a.g ? a : b;
+        *owned = keep.owned;
+        return keep.g;
+    }
+    *owned = 1;
+    GEOSGeometry *g = c->failed ? NULL : result(c, GEOSUnion_r(c->h, a.g, b.g));
+    drop(c, a.g, a.owned);
+    drop(c, b.g, b.owned);
+    return g;
+}
+
+static GEOSGeometry *g_minus(area_ctx *c, region a, region b, int *owned) {
+    if (!a.g || !b.g) {
+        *owned = a.owned;
+        drop(c, b.g, b.owned);
+        return a.g;
+    }
+    *owned = 1;
+    GEOSGeometry *g = c->failed ? NULL : result(c, GEOSDifference_r(c->h, a.g, b.g));
+    drop(c, a.g, a.owned);
+    drop(c, b.g, b.owned);
+    return g;
+}
+
+/* Region algebra over (geometry, complemented) pairs; both operands are consumed. */
+static region r_and(area_ctx *c, region a, region b) {
+    region r = {NULL, 0, 0};
+    if (!a.comp && !b.comp)
+        r.g = g_and(c, a, b, &r.owned);
+    else if (!a.comp)
+        r.g = g_minus(c, a, b, &r.owned);
+    else if (!b.comp)
+        r.g = g_minus(c, b, a, &r.owned);
+    else {
+        r.g = g_or(c, a, b, &r.owned);
+        r.comp = 1;
+    }
+    return r;
+}
+
+static region r_or(area_ctx *c, region a, region b) {
+    region r = {NULL, 0, 1};
+    if (!a.comp && !b.comp) {
+        r.g = g_or(c, a, b, &r.owned);
+        r.comp = 0;
+    } else if (!a.comp)
+        r.g = g_minus(c, b, a, &r.owned);
+    else if (!b.comp)
+        r.g = g_minus(c, a, b, &r.owned);
+    else
+        r.g = g_and(c, a, b, &r.owned);
+    return r;
+}
+
+static region r_not(region a) {
+    a.comp = !a.comp;
+    return a;
+}
+
+/* The union of the zones in a place test's bit set (borrowed when it is a single zone). */
+static region zones_of(area_ctx *c, const cav_node *node) {
+    const uint64_t *set = c->p->words + node->set;
+    region r = empty_region;
+    for (int z = 0; z < c->p->nzones; z++)
+        if ((set[z >> 6] >> (z & 63)) & 1u) {
+            region zone = {c->p->zones[z].geom, 0, 0};
+            r = r_or(c, r, zone);
+        }
+    return r;
+}
+
+static region copy_region(area_ctx *c, region r) {
+    if (r.g && r.owned && !c->failed) {
+        r.g = GEOSGeom_clone_r(c->h, r.g);
+        if (!r.g)
+            c->failed = 1;
+    }
+    return r;
+}
+
+/* Where node n is true (*t, when want_t) and false (*f, when want_f); unwanted outputs are
+ * set to the empty region. */
+static void eval_region(area_ctx *c, int n, int want_t, int want_f, region *t, region *f) {
+    const cav_node *node = &c->p->nodes[n];
+    region ta = empty_region, fa = empty_region, tb = empty_region, fb = empty_region;
+    *t = empty_region;
+    *f = empty_region;
+    switch (node->op) {
+    case CAV_N_TEST:
+        if (node->field == CAV_F_TARGET) {
+            region z = zones_of(c, node);
+            int negated = node->test == CAV_T_NE || node->test == CAV_T_NOT_IN;
+            region in = negated ? r_not(z) : z;
+            if (want_t && want_f) {
+                *t = in;
+                *f = r_not(copy_region(c, in));
+            } else if (want_t) {
+                *t = in;
+            } else if (want_f) {
+                *f = r_not(in);
+            } else {
+                region_free(c, &z);
+            }
+        } else {
+            cav_tri v = cav__eval_node(c->p, n, c->facts);
+            if (want_t && v == CAV_TRUE)
+                *t = plane_region;
+            if (want_f && v == CAV_FALSE)
+                *f = plane_region;
+        }
+        return;
+    case CAV_N_NOT:
+        eval_region(c, node->a, want_f, want_t, &ta, &fa);
+        *t = fa;
+        *f = ta;
+        return;
+    case CAV_N_AND:
+        eval_region(c, node->a, want_t, want_f, &ta, &fa);
+        eval_region(c, node->b, want_t, want_f, &tb, &fb);
+        *t = r_and(c, ta, tb);
+        *f = r_or(c, fa, fb);
+        return;
+    default:
+        eval_region(c, node->a, want_t, want_f, &ta, &fa);
+        eval_region(c, node->b, want_t, want_f, &tb, &fb);
+        *t = r_or(c, ta, tb);
+        *f = r_and(c, fa, fb);
+        return;
+    }
+}
+
+/* Where party permits the use on date: its matching permits minus its matching forbids. */
+static region party_area(area_ctx *c, int party, int32_t date) {
+    const cav_epoch *ep = cav__epoch_of(c->p, party, date);
+    region permits = empty_region, forbids = empty_region;
+    if (!ep->has_own)
+        return empty_region; /* unknown everywhere: never permitted */
+    for (int i = 0; i < ep->nrules; i++) {
+        const cav_rule *r = &c->p->rules[ep->rules[i]];
+        region t = plane_region, unused;
+        if (r->root >= 0)
+            eval_region(c, r->root, 1, 0, &t, &unused);
+        if (r->forbid)
+            forbids = r_or(c, forbids, t);
+        else
+            permits = r_or(c, permits, t);
+    }
+    return r_and(c, permits, r_not(forbids));
+}
+
+/* Consent parties of the use: the weapon's, then the supplier if it is not among them (as in
+ * eval.c). */
+static int consent_parties(const cav_pack *p, const cav_query *q, int *out) {
+    const cav_weapon *w = &p->weapons[q->weapon];
+    int n = 0;
+    for (int i = 0; i < w->nconsent && n < CAV_MAX_PARTIES; i++)
+        out[n++] = w->consent[i];
+    if (q->supplier >= 0) {
+        int seen = 0;
+        for (int i = 0; i < n; i++)
+            seen |= out[i] == q->supplier;
+        if (!seen && n < CAV_MAX_PARTIES)
+            out[n++] = q->supplier;
+    }
+    return n;
+}
+
+/* The plane: the whole lon/lat range. */
+static GEOSGeometry *plane_geom(GEOSContextHandle_t h) {
+    return GEOSGeom_createRectangle_r(h, -180.0, -90.0, 180.0, 90.0);
+}
+
+int cav__permitted_area(const cav_pack *p, const cav_query *tmpl, GEOSGeometry **out) {
+    cav_decision d;
+    *out = NULL;
+    if (!p || !tmpl || cav_eval(p, tmpl, &d) != 0) /* validates the template's ids */
+        return CAV_EINVAL;
+    uint64_t scratch[2 * CAV_MAX_ZONE_WORDS];
+    memset(scratch, 0, sizeof scratch);
+    cav_facts facts;
+    cav__facts_of(p, tmpl, scratch, &facts); /* target zones are never read here */
+    area_ctx c = {p, p->geos, &facts, 0};
+    int parties[CAV_MAX_PARTIES];
+    int nparties = consent_parties(p, tmpl, parties);
+    region area = nparties > 0 ? plane_region : empty_region;
+    for (int i = 0; i < nparties && !c.failed; i++)
+        area = r_and(&c, area, party_area(&c, parties[i], tmpl->date));
+    GEOSGeometry *g = NULL;
+    if (!c.failed) {
+        if (area.comp) {
+            region plane = {plane_geom(c.h), 1, 0};
+            if (!plane.g)
+                c.failed = 1;
+            int owned;
+            area.comp = 0;
+            area.g = g_minus(&c, plane, area, &owned);
+            area.owned = owned;
+        }
+        if (!c.failed)
+            g = !area.g              ? GEOSGeom_createEmptyPolygon_r(c.h)
+                : area.owned ? area.g
+                             : GEOSGeom_clone_r(c.h, area.g);
+        if (g == area.g)
+            area = empty_region;
+    }
+    region_free(&c, &area);
+    if (!g)
+        return CAV_EGEO;
+    *out = g;
+    return 0;
+}
