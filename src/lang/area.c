@@ -279,7 +279,7 @@ int cav__permitted_area(const cav_pack *p, const cav_query *tmpl, GEOSGeometry *
             area.owned = owned;
         }
         if (!c.failed)
-            g = !area.g              ? GEOSGeom_createEmptyPolygon_r(c.h)
+            g = !area.g      ? GEOSGeom_createEmptyPolygon_r(c.h)
                 : area.owned ? area.g
                              : GEOSGeom_clone_r(c.h, area.g);
         if (g == area.g)

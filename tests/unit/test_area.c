@@ -1,0 +1,206 @@
+/* test_area.c — the permitted area (lang/area.c) against the evaluator, point by point.
+ *
+ * For each use, cav__permitted_area gives a geometry; for a few thousand random target places
+ * (most in Eastern Europe, where the zones are, 1,000 around Kharkiv, 1,000 anywhere) the place
+ * must be covered by the area exactly when cav_eval answers `permitted`. A disagreement is
+ * tolerated only within 1e-6 degrees of the area's boundary (GEOS overlays may move boundaries by
+ * rounding; zones are closed sets). Uses come from the default pack (the 2024 regime: UA, RU and
+ * kharkiv-border) and from a small pack written to exercise `not`, `not in`, `!=`, `or`, launch
+ * tests, missing fields under `not` (undetermined never matches), `party *` permits and two consent
+ * parties.
+ */
+#include "lang/area.h"
+
+#include "caveat.h"
+#include "check.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char test_pack[] =
+#include "area_pack.inc"
+    ;
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15u;
+
+/* xorshift64*: a uniform double in [0, 1). */
+static double uniform(void) {
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return (double)((rng_state * 0x2545F4914F6CDD1Du) >> 11) / 9007199254740992.0;
+}
+
+typedef struct use {
+    const char *date, *weapon, *kind, *purpose, *supplier; /* purpose/supplier may be NULL */
+    int state;
+    int has_launch;
+    double launch_lat, launch_lon;
+    int expect_empty; /* 1: permitted nowhere; 0: somewhere (checked by the sample) */
+} use;
+
+static cav_query query_of(const cav_pack *p, const use *u) {
+    cav_query q = {0};
+    CHECK_EQ_INT(cav_date_parse(u->date, &q.date), 0);
+    q.weapon = cav_pack_weapon(p, u->weapon);
+    q.kind = cav_pack_kind(p, u->kind);
+    q.purpose = u->purpose ? cav_pack_purpose(p, u->purpose) : CAV_MISSING;
+    q.supplier = u->supplier ? cav_pack_party(p, u->supplier) : CAV_MISSING;
+    q.state = u->state;
+    q.has_launch = u->has_launch;
+    q.launch_lat = u->launch_lat;
+    q.launch_lon = u->launch_lon;
+    CHECK(q.weapon >= 0 && q.kind >= 0);
+    return q;
+}
+
+/* Compares area and evaluator on n random places in [lat0, lat1) x [lon0, lon1); returns the
+ * number of places found permitted. */
+static int compare(const cav_pack *p, cav_query q, const GEOSGeometry *area,
+                   const GEOSPreparedGeometry *prep, int n, double lat0, double lat1, double lon0,
+                   double lon1, const char *what) {
+    GEOSContextHandle_t h = p->geos;
+    int inside = 0, bad = 0, near = 0;
+    GEOSGeometry *boundary = GEOSBoundary_r(h, area);
+    for (int i = 0; i < n; i++) {
+        q.target_lat = lat0 + (lat1 - lat0) * uniform();
+        q.target_lon = lon0 + (lon1 - lon0) * uniform();
+        cav_decision d;
+        CHECK_EQ_INT(cav_eval(p, &q, &d), 0);
+        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, q.target_lon, q.target_lat);
+        int covered = GEOSPreparedCovers_r(h, prep, pt) == 1;
+        int permitted = d.verdict == CAV_PERMITTED;
+        inside += permitted;
+        if (covered != permitted) {
+            double dist = INFINITY;
+            if (boundary && !GEOSisEmpty_r(h, boundary))
+                GEOSDistance_r(h, boundary, pt, &dist);
+            if (dist < 1e-6) {
+                near++;
+            } else if (bad++ < 5) {
+                fprintf(stderr, "%s: %.6f %.6f: evaluator says %s, area %s it (%.3g deg away)\n",
+                        what, q.target_lat, q.target_lon, cav_verdict_name(d.verdict),
+                        covered ? "covers" : "does not cover", dist);
+            }
+        }
+        GEOSGeom_destroy_r(h, pt);
+    }
+    if (boundary)
+        GEOSGeom_destroy_r(h, boundary);
+    CHECK_EQ_INT(bad, 0);
+    CHECK(near <= n / 100);
+    return inside;
+}
+
+static void check_use(const cav_pack *p, const use *u) {
+    char what[160];
+    snprintf(what, sizeof what, "%s %s %s %s %s %s%s", u->date, u->weapon, u->kind,
+             u->state ? "airborne" : "ground", u->purpose ? u->purpose : "-",
+             u->supplier ? u->supplier : "-", u->has_launch ? " (launch)" : "");
+    cav_query q = query_of(p, u);
+    GEOSGeometry *area = NULL;
+    int rc = cav__permitted_area(p, &q, &area);
+    CHECK_EQ_INT(rc, 0);
+    if (rc != 0 || !area)
+        return;
+    CHECK_EQ_INT(GEOSisEmpty_r(p->geos, area), u->expect_empty);
+    const GEOSPreparedGeometry *prep = GEOSPrepare_r(p->geos, area);
+    CHECK(prep != NULL);
+    int inside = compare(p, q, area, prep, 3000, 35, 72, 10, 65, what);
+    inside += compare(p, q, area, prep, 1000, 49, 52, 34, 40, what); /* around Kharkiv */
+    inside += compare(p, q, area, prep, 1000, -90, 90, -180, 180, what);
+    if (!u->expect_empty)
+        CHECK(inside > 0);
+    printf("  %-60s %4d of 5000 places permitted\n", what, inside);
+    GEOSPreparedGeom_destroy_r(p->geos, prep);
+    GEOSGeom_destroy_r(p->geos, area);
+}
+
+/* A few places of the default pack's GMLRS counterfire area, by name. */
+static void check_kharkiv(const cav_pack *p) {
+    use u = {"2024-06-10", "gmlrs", "forces", "counterfire", NULL, 0, 0, 0, 0, 0};
+    cav_query q = query_of(p, &u);
+    GEOSGeometry *area = NULL;
+    CHECK_EQ_INT(cav__permitted_area(p, &q, &area), 0);
+    if (!area)
+        return;
+    static const struct {
+        double lat, lon;
+        int in;
+    } places[] = {
+        {50.00, 36.23, 1}, /* Kharkiv */
+        {50.60, 36.59, 1}, /* Belgorod, 35 km across the border */
+        {46.48, 30.72, 1}, /* Odesa */
+        {44.95, 34.10, 1}, /* Simferopol: Crimea is Ukraine */
+        {51.73, 36.19, 0}, /* Kursk, beyond the assumed 70 km */
+        {55.75, 37.62, 0}, /* Moscow */
+        {53.90, 27.56, 0}, /* Minsk */
+    };
+    for (size_t i = 0; i < sizeof places / sizeof places[0]; i++) {
+        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(p->geos, places[i].lon, places[i].lat);
+        CHECK_EQ_INT(GEOSCovers_r(p->geos, area, pt), places[i].in);
+        GEOSGeom_destroy_r(p->geos, pt);
+    }
+    GEOSGeom_destroy_r(p->geos, area);
+}
+
+int main(void) {
+    cav_pack *p = NULL;
+    CHECK_EQ_INT(cav_pack_load_default(NULL, &p), 0);
+    if (!p)
+        return check_done();
+    static const use defaults[] = {
+        {"2024-06-10", "gmlrs", "forces", "counterfire", NULL, 0, 0, 0, 0, 0},
+        {"2024-05-01", "gmlrs", "forces", "counterfire", NULL, 0, 0, 0, 0, 0},
+        {"2024-06-10", "gmlrs", "forces", NULL, NULL, 0, 0, 0, 0, 0},
+        {"2024-06-10", "gmlrs", "civilian-object", "counterfire", NULL, 0, 0, 0, 0, 1},
+        {"2024-06-10", "patriot", "aircraft", "air-defense", NULL, 1, 0, 0, 0, 0},
+        {"2024-06-10", "patriot", "aircraft", "air-defense", NULL, 0, 0, 0, 0, 0},
+        {"2024-06-10", "mars-ii", "forces", "counterfire", NULL, 0, 0, 0, 0, 0},
+        {"2024-06-10", "atacms", "command-post", "strike", NULL, 0, 0, 0, 0, 0},
+        {"2024-06-10", "scalp-eg", "airfield", "strike", NULL, 0, 0, 0, 0, 0},
+        {"2024-06-10", "gmlrs", "forces", "counterfire", "DE", 0, 0, 0, 0, 0},
+        {"2024-06-10", "nasams", "aircraft", "air-defense", NULL, 1, 0, 0, 0, 1},
+        {"2021-01-01", "gmlrs", "forces", "counterfire", NULL, 0, 0, 0, 0, 1},
+    };
+    puts("default pack:");
+    for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
+        check_use(p, &defaults[i]);
+    check_kharkiv(p);
+
+    /* an invalid template is refused */
+    cav_query bad = {0};
+    bad.weapon = 9999;
+    GEOSGeometry *none = (GEOSGeometry *)1;
+    CHECK_EQ_INT(cav__permitted_area(p, &bad, &none), CAV_EINVAL);
+    CHECK(none == NULL);
+    cav_pack_release(p);
+
+    const char *names[] = {"area_test.cav"}, *texts[] = {test_pack};
+    cav_diags *diags = cav_diags_new();
+    p = NULL;
+    CHECK_EQ_INT(cav_pack_load_mem(names, texts, 1, diags, &p), 0);
+    CHECK_EQ_INT(cav_diags_count(diags), 0);
+    cav_diags_free(diags);
+    if (!p)
+        return check_done();
+    static const use synthetic[] = {
+        {"2024-06-10", "gmlrs", "forces", "counterfire", NULL, 0, 0, 0, 0, 0},
+        {"2024-06-10", "gmlrs", "artillery", "strike", NULL, 0, 1, 50.4, 30.5, 0},
+        {"2024-06-10", "gmlrs", "forces", "counterfire", NULL, 0, 1, 52.2, 21.0, 0},
+        {"2024-06-10", "gmlrs", "forces", NULL, NULL, 0, 0, 0, 0, 0},
+        {"2024-06-10", "gmlrs", "home", "counterfire", NULL, 0, 0, 0, 0, 0},
+        {"2024-06-10", "joint", "forces", "counterfire", NULL, 0, 0, 0, 0, 0},
+        {"2024-02-01", "joint", "forces", "counterfire", NULL, 0, 0, 0, 0, 1},
+        {"2024-06-10", "scalp", "depot", "counterfire", NULL, 0, 0, 0, 0, 0},
+        {"2024-06-10", "patriot", "aircraft", "counterfire", "FR", 1, 0, 0, 0, 0},
+        {"2024-06-10", "gmlrs", "forces", "counterfire", "DE", 0, 0, 0, 0, 1},
+    };
+    puts("test pack:");
+    for (size_t i = 0; i < sizeof synthetic / sizeof synthetic[0]; i++)
+        check_use(p, &synthetic[i]);
+    cav_pack_release(p);
+    return check_done();
+}
