@@ -24,6 +24,7 @@ typedef struct space {
     int atom_field[MAX_ATOMS], atom_zone[MAX_ATOMS];
     int natoms;
     int too_big;
+    int fixed_weapon; /* >= 0: the weapon is not enumerated but fixed (1 + id; 0: not fixed) */
 } space;
 
 static void space_add(const cav_pack *p, int n, space *s) {
@@ -108,6 +109,8 @@ static int enumerate(const cav_pack *p, const space *s, visit_fn visit, void *ud
                        .supplier = v[CAV_F_SUPPLIER],
                        .target_zones = tz,
                        .launch_zones = lz};
+        if (s->fixed_weapon > 0)
+            f.weapon = s->fixed_weapon - 1;
         f.wclass = p->nweapons ? p->weapons[f.weapon].wclass : -1;
         if (visit(p, &f, ud))
             return 1;
@@ -217,4 +220,25 @@ void cav__pack_analyze(const cav_pack *p, const cav_parse *ps, cav_diags *diags,
         }
     }
     free(never);
+}
+
+int cav__rule_concerns_weapon(const cav_pack *p, int rule, int weapon) {
+    const cav_rule *r = &p->rules[rule];
+    const cav_weapon *w = &p->weapons[weapon];
+    int party_ok = r->all_parties;
+    for (int i = 0; i < r->nparties && !party_ok; i++) {
+        for (int k = 0; k < w->nconsent; k++)
+            party_ok |= r->parties[i] == w->consent[k];
+        for (int k = 0; k < w->nsuppliers; k++)
+            party_ok |= r->parties[i] == w->suppliers[k];
+    }
+    if (!party_ok)
+        return 0;
+    space s = {0};
+    space_add(p, r->root, &s);
+    s.used[CAV_F_WEAPON] = 0;
+    s.fixed_weapon = weapon + 1;
+    pair_ctx c = {r, NULL};
+    /* undecidable in the budget: keep the rule rather than hide it */
+    return enumerate(p, &s, visit_true, &c) != 0;
 }

@@ -157,6 +157,10 @@ int cav__pack_build(const cav_parse *ps, cav_diags *diags, int check_only, cav_p
  * permit/forbid pair that can both match (`caveat lint --overlaps`, on top of the load's run). */
 void cav__pack_analyze(const cav_pack *p, const cav_parse *ps, cav_diags *diags, int overlaps);
 
+/* 1 when rule can match some use of weapon: it applies to one of the weapon's consent parties
+ * or suppliers (or to every party) and its condition is satisfiable with that weapon. */
+int cav__rule_concerns_weapon(const cav_pack *p, int rule, int weapon);
+
 /* Reads a whole policy file into a NUL-terminated heap buffer (the caller frees it), refusing
  * directories, files over 16 MiB and files with NUL bytes; problems go to d. NULL on failure. */
 char *cav__read_policy_file(const char *path, cav_diags *d);

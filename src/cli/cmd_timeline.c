@@ -1,0 +1,352 @@
+/* cmd_timeline.c — `caveat timeline` and `caveat diff`: the history of a pack's conditions.
+ *
+ * timeline: one row per change, in date order: a rule taking effect (its `from`), a rule ending
+ * (its `until`), a note (statements that are not rules). diff: the rules in force on one date and
+ * not the other. Both filter by --party and --weapon (a rule concerns a weapon when it applies to
+ * one of the weapon's parties and its condition can match that weapon) and print text, Markdown or
+ * JSON.
+ */
+#include "cli/cli.h"
+#include "core/util.h"
+#include "lang/pack.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum fmt { FMT_TEXT, FMT_MD, FMT_JSON } fmt;
+
+typedef struct row {
+    int32_t date;
+    int kind;  /* 0 takes effect, 1 ends, 2 note; in diff: 0 added, 1 removed */
+    int index; /* rule or note id */
+} row;
+
+typedef struct filter {
+    int party;  /* -1: all */
+    int weapon; /* -1: all */
+} filter;
+
+static const char timeline_help[] =
+    "usage: caveat timeline [--policy P]... [--party P] [--weapon W] [--format text|md|json]\n\n"
+    "The history of the pack's conditions, one change a row in date order: rules taking effect\n"
+    "and ending, and notes (reported statements that are not rules), with party, what changed,\n"
+    "disputed status and sources.\n";
+
+static const char diff_help[] =
+    "usage: caveat diff [--policy P]... [--party P] [--weapon W] [--format text|md|json]\n"
+    "                   DATE1 DATE2\n\n"
+    "What changed between two dates, rule by rule: '+' a rule in force on DATE2 but not on DATE1,\n"
+    "'-' the reverse.\n";
+
+static int party_matches(const cav_pack *p, int all, const int *parties, int n, const filter *f) {
+    if (f->party < 0)
+        return 1;
+    (void)p;
+    if (all)
+        return 1;
+    for (int i = 0; i < n; i++)
+        if (parties[i] == f->party)
+            return 1;
+    return 0;
+}
+
+static int keep_rule(const cav_pack *p, int r, const filter *f) {
+    const cav_rule *rule = &p->rules[r];
+    if (!party_matches(p, rule->all_parties, rule->parties, rule->nparties, f))
+        return 0;
+    return f->weapon < 0 || cav__rule_concerns_weapon(p, r, f->weapon);
+}
+
+static int keep_note(const cav_pack *p, int n, const filter *f) {
+    const cav_note *note = &p->notes[n];
+    if (!party_matches(p, 0, note->parties, note->nparties, f))
+        return 0;
+    if (f->weapon < 0)
+        return 1;
+    const cav_weapon *w = &p->weapons[f->weapon];
+    for (int i = 0; i < note->nparties; i++) {
+        for (int k = 0; k < w->nconsent; k++)
+            if (note->parties[i] == w->consent[k])
+                return 1;
+        for (int k = 0; k < w->nsuppliers; k++)
+            if (note->parties[i] == w->suppliers[k])
+                return 1;
+    }
+    return 0;
+}
+
+static void parties_text(const cav_pack *p, int all, const int *v, int n, char *buf, size_t size) {
+    cav_out o;
+    cav__out_init(&o, buf, size);
+    if (all)
+        cav__out_puts(&o, "*");
+    for (int i = 0; i < n; i++)
+        cav__out_printf(&o, "%s%s", i ? "," : "", p->parties[v[i]].code);
+}
+
+static void sources_text(const cav_pack *p, const int *v, int n, char *buf, size_t size) {
+    cav_out o;
+    cav__out_init(&o, buf, size);
+    for (int i = 0; i < n; i++)
+        cav__out_printf(&o, "%s%s", i ? ", " : "", p->sources[v[i]].id);
+}
+
+static void json_sources(const cav_pack *p, const int *v, int n) {
+    fputs("[", stdout);
+    for (int i = 0; i < n; i++) {
+        char buf[256];
+        cav_out o;
+        cav__out_init(&o, buf, sizeof buf);
+        cav__out_json_str(&o, p->sources[v[i]].id);
+        printf("%s%s", i ? ", " : "", buf);
+    }
+    fputs("]", stdout);
+}
+
+static void json_str(const char *s) {
+    if (!s) {
+        fputs("null", stdout);
+        return;
+    }
+    size_t need = strlen(s) * 6 + 3;
+    char *buf = malloc(need);
+    if (!buf)
+        return;
+    cav_out o;
+    cav__out_init(&o, buf, need);
+    cav__out_json_str(&o, s);
+    fputs(buf, stdout);
+    free(buf);
+}
+
+static void md_cell(const char *s) {
+    for (; s && *s; s++) {
+        if (*s == '|')
+            fputs("\\|", stdout);
+        else if (*s == '\n')
+            fputc(' ', stdout);
+        else
+            fputc(*s, stdout);
+    }
+}
+
+static const char *change_name(int kind, int is_diff, int forbid) {
+    if (kind == 2)
+        return "note";
+    if (is_diff)
+        return kind == 0 ? (forbid ? "+ forbid" : "+ permit") : (forbid ? "- forbid" : "- permit");
+    return kind == 0 ? (forbid ? "forbid starts" : "permit starts")
+                     : (forbid ? "forbid ends" : "permit ends");
+}
+
+static void print_rows(const cav_pack *p, const row *rows, int n, fmt format, int is_diff) {
+    if (format == FMT_MD)
+        puts("| date | party | change | rule | what | disputed | sources |\n"
+             "| --- | --- | --- | --- | --- | --- | --- |");
+    if (format == FMT_JSON)
+        fputs("[", stdout);
+    for (int i = 0; i < n; i++) {
+        const row *r = &rows[i];
+        char date[11], parties[128], sources[1024];
+        const char *id, *title, *says, *disputed = NULL;
+        int forbid = 0;
+        cav_date_format(r->date, date);
+        if (r->kind == 2) {
+            const cav_note *note = &p->notes[r->index];
+            id = note->id;
+            title = note->title;
+            says = note->says;
+            parties_text(p, 0, note->parties, note->nparties, parties, sizeof parties);
+            sources_text(p, note->sources, note->nsources, sources, sizeof sources);
+        } else {
+            const cav_rule *rule = &p->rules[r->index];
+            id = rule->id;
+            title = rule->title;
+            says = rule->says;
+            disputed = rule->disputed;
+            forbid = rule->forbid;
+            parties_text(p, rule->all_parties, rule->parties, rule->nparties, parties,
+                         sizeof parties);
+            sources_text(p, rule->sources, rule->nsources, sources, sizeof sources);
+        }
+        const char *what = title ? title : says ? says : "";
+        const char *change = change_name(r->kind, is_diff, forbid);
+        if (format == FMT_TEXT) {
+            printf("%-10s  %-6s  %-13s  %-34s  %s%s  [%s]\n", is_diff ? "" : date, parties,
+                   change, id, what, disputed ? " (disputed)" : "", sources);
+        } else if (format == FMT_MD) {
+            printf("| %s | %s | %s | `%s` | ", is_diff ? "" : date, parties, change, id);
+            md_cell(what);
+            fputs(" | ", stdout);
+            md_cell(disputed ? disputed : "");
+            printf(" | %s |\n", sources);
+        } else {
+            printf("%s\n  {\"date\": ", i ? "," : "");
+            if (is_diff)
+                fputs("null", stdout);
+            else
+                printf("\"%s\"", date);
+            printf(", \"party\": \"%s\", \"change\": \"%s\", \"rule\": ", parties, change);
+            json_str(id);
+            fputs(", \"title\": ", stdout);
+            json_str(title);
+            fputs(", \"says\": ", stdout);
+            json_str(says);
+            fputs(", \"disputed\": ", stdout);
+            json_str(disputed);
+            fputs(", \"sources\": ", stdout);
+            if (r->kind == 2)
+                json_sources(p, p->notes[r->index].sources, p->notes[r->index].nsources);
+            else
+                json_sources(p, p->rules[r->index].sources, p->rules[r->index].nsources);
+            fputs("}", stdout);
+        }
+    }
+    if (format == FMT_JSON)
+        puts(n ? "\n]" : "]");
+}
+
+static int cmp_row(const void *a, const void *b) {
+    const row *x = a, *y = b;
+    if (x->date != y->date)
+        return x->date < y->date ? -1 : 1;
+    if (x->kind != y->kind) /* ends before starts on the same day, notes last */
+        return x->kind == 1 ? -1 : y->kind == 1 ? 1 : x->kind - y->kind;
+    return x->index - y->index;
+}
+
+typedef struct opts {
+    const char *policies[64];
+    int npolicies;
+    const char *party, *weapon, *format;
+    const char *args[2];
+    int nargs;
+} opts;
+
+static int parse(int argc, char **argv, opts *o, const char *help, int nargs) {
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **slot = NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(help, stdout);
+            return 1;
+        } else if (strcmp(a, "--policy") == 0 && o->npolicies < 64) {
+            slot = &o->policies[o->npolicies++];
+        } else if (strcmp(a, "--party") == 0) {
+            slot = &o->party;
+        } else if (strcmp(a, "--weapon") == 0) {
+            slot = &o->weapon;
+        } else if (strcmp(a, "--format") == 0) {
+            slot = &o->format;
+        } else if (a[0] != '-' && o->nargs < nargs) {
+            o->args[o->nargs++] = a;
+            continue;
+        } else {
+            fprintf(stderr, "caveat: unexpected argument '%s'\n%s", a, help);
+            return -1;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "caveat: %s needs a value\n", a);
+            return -1;
+        }
+        *slot = argv[++i];
+    }
+    if (o->nargs != nargs) {
+        fputs(help, stderr);
+        return -1;
+    }
+    if (o->format && strcmp(o->format, "text") && strcmp(o->format, "md") &&
+        strcmp(o->format, "json")) {
+        fprintf(stderr, "caveat: --format must be text, md or json, not '%s'\n", o->format);
+        return -1;
+    }
+    return 0;
+}
+
+static int setup(const opts *o, cav_pack **pp, filter *f, fmt *format) {
+    *pp = cli_load_pack(o->policies, o->npolicies, 0);
+    if (!*pp)
+        return CLI_USAGE;
+    f->party = f->weapon = -1;
+    *format = !o->format || !strcmp(o->format, "text") ? FMT_TEXT
+              : !strcmp(o->format, "md")                ? FMT_MD
+                                                        : FMT_JSON;
+    if (o->party && (f->party = cav_pack_party(*pp, o->party)) < 0) {
+        fprintf(stderr, "caveat: --party: unknown party '%s'\n", o->party);
+        return CLI_USAGE;
+    }
+    if (o->weapon && (f->weapon = cav_pack_weapon(*pp, o->weapon)) < 0) {
+        fprintf(stderr, "caveat: --weapon: unknown weapon '%s'\n", o->weapon);
+        return CLI_USAGE;
+    }
+    return 0;
+}
+
+int cmd_timeline(int argc, char **argv) {
+    opts o = {0};
+    int rc = parse(argc, argv, &o, timeline_help, 0);
+    if (rc)
+        return rc > 0 ? CLI_OK : CLI_USAGE;
+    cav_pack *p;
+    filter f;
+    fmt format;
+    if ((rc = setup(&o, &p, &f, &format)) != 0) {
+        cav_pack_release(p);
+        return rc;
+    }
+    row *rows = calloc((size_t)(2 * p->nrules + p->nnotes + 1), sizeof *rows);
+    int n = 0;
+    for (int r = 0; rows && r < p->nrules; r++) {
+        if (!keep_rule(p, r, &f))
+            continue;
+        rows[n++] = (row){p->rules[r].from, 0, r};
+        if (p->rules[r].has_until)
+            rows[n++] = (row){p->rules[r].until, 1, r};
+    }
+    for (int k = 0; rows && k < p->nnotes; k++)
+        if (p->notes[k].has_date && keep_note(p, k, &f))
+            rows[n++] = (row){p->notes[k].date, 2, k};
+    if (rows) {
+        qsort(rows, (size_t)n, sizeof *rows, cmp_row);
+        print_rows(p, rows, n, format, 0);
+    }
+    free(rows);
+    cav_pack_release(p);
+    return rows ? CLI_OK : CLI_USAGE;
+}
+
+int cmd_diff(int argc, char **argv) {
+    opts o = {0};
+    int rc = parse(argc, argv, &o, diff_help, 2);
+    if (rc)
+        return rc > 0 ? CLI_OK : CLI_USAGE;
+    int32_t d1, d2;
+    for (int i = 0; i < 2; i++)
+        if (cav_date_parse(o.args[i], i ? &d2 : &d1) != 0) {
+            fprintf(stderr, "caveat diff: '%s' is no date (YYYY-MM-DD)\n", o.args[i]);
+            return CLI_USAGE;
+        }
+    cav_pack *p;
+    filter f;
+    fmt format;
+    if ((rc = setup(&o, &p, &f, &format)) != 0) {
+        cav_pack_release(p);
+        return rc;
+    }
+    row *rows = calloc((size_t)p->nrules + 1, sizeof *rows);
+    int n = 0;
+    for (int r = 0; rows && r < p->nrules; r++) {
+        const cav_rule *rule = &p->rules[r];
+        int at1 = rule->from <= d1 && d1 < rule->until, at2 = rule->from <= d2 && d2 < rule->until;
+        if (at1 != at2 && keep_rule(p, r, &f))
+            rows[n++] = (row){0, at2 ? 0 : 1, r};
+    }
+    if (rows) {
+        if (format == FMT_TEXT)
+            printf("Changes from %s to %s: %d\n", o.args[0], o.args[1], n);
+        print_rows(p, rows, n, format, 1);
+    }
+    free(rows);
+    cav_pack_release(p);
+    return rows ? CLI_OK : CLI_USAGE;
+}
