@@ -29,6 +29,7 @@ int cmd_lint(int argc, char **argv);
 int cmd_fmt(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_where(int argc, char **argv);
+int cmd_zones(int argc, char **argv);
 int cmd_timeline(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_sources(int argc, char **argv);

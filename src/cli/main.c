@@ -16,6 +16,7 @@ static const command commands[] = {
     {"fmt", cmd_fmt, "print policy files in canonical layout"},
     {"test", cmd_test, "run a pack's own test cases"},
     {"where", cmd_where, "which countries and zones contain a point"},
+    {"zones", cmd_zones, "zones or a use's permitted area as GeoJSON or an SVG map"},
     {"timeline", cmd_timeline, "the history of the conditions, one change a row"},
     {"diff", cmd_diff, "what changed between two dates, rule by rule"},
     {"sources", cmd_sources, "every source with the rules that cite it"},
