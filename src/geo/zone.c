@@ -23,6 +23,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <proj.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,8 @@
 #define ZONE_MAX_LAT 85.0       /* geodesic buffers must stay south of this (and north of -) */
 #define ZONE_TILE_ORIGIN 0.0137 /* tiles start off whole degrees, away from typical edges */
 #define ZONE_PI 3.14159265358979323846
+#define ZONE_MAX_GEOJSON_BYTES (64L * 1024 * 1024) /* a geojson() file; bounds memory */
+#define ZONE_MAX_VERTICES 1000000                  /* of one geojson() or polygon() zone */
 
 /* The state of one cav__zone_build call. */
 typedef struct zone_ctx {
@@ -567,6 +570,9 @@ static int build_box(zone_ctx *c, const cav_zone_expr *e, GEOSGeometry **out) {
 }
 
 static int build_polygon(zone_ctx *c, const cav_zone_expr *e, GEOSGeometry **out) {
+    if (e->ncoords > ZONE_MAX_VERTICES)
+        return fail(c, e, CAV_ELIMIT, "polygon has %d points; the limit is %d", e->ncoords,
+                    ZONE_MAX_VERTICES);
     int n = e->ncoords;
     if (!e->coords || n < 3)
         return fail(c, e, CAV_EGEO, "polygon() needs at least 3 points, got %d", n < 0 ? 0 : n);
@@ -734,6 +740,12 @@ static int json_collect(zone_ctx *c, const cav_zone_expr *e, json_t *obj, const 
 static int build_geojson(zone_ctx *c, const cav_zone_expr *e, GEOSGeometry **out) {
     if (!e->path || !*e->path)
         return fail(c, e, CAV_EINVAL, "geojson() has no file name");
+    struct stat st;
+    if (stat(e->path, &st) == 0 && S_ISDIR(st.st_mode))
+        return fail(c, e, CAV_EIO, "cannot read geojson file \"%s\": it is a directory", e->path);
+    if (stat(e->path, &st) == 0 && st.st_size > ZONE_MAX_GEOJSON_BYTES)
+        return fail(c, e, CAV_ELIMIT, "geojson file \"%s\" is larger than the limit of %ld MiB",
+                    e->path, ZONE_MAX_GEOJSON_BYTES / (1024 * 1024));
     json_error_t jerr;
     json_t *root = json_load_file(e->path, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
@@ -754,6 +766,14 @@ static int build_geojson(zone_ctx *c, const cav_zone_expr *e, GEOSGeometry **out
         goto cleanup;
     if (n == 0) {
         rc = fail(c, e, CAV_EGEO, "geojson \"%s\" holds no polygon", e->path);
+        goto cleanup;
+    }
+    long vertices = 0;
+    for (size_t i = 0; i < n; i++)
+        vertices += GEOSGetNumCoordinates_r(c->h, parts[i]);
+    if (vertices > ZONE_MAX_VERTICES) {
+        rc = fail(c, e, CAV_ELIMIT, "geojson \"%s\" has %ld vertices; the limit is %d", e->path,
+                  vertices, ZONE_MAX_VERTICES);
         goto cleanup;
     }
     coll = GEOSGeom_createCollection_r(c->h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)n);
