@@ -20,6 +20,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char zones_help[] =
@@ -230,6 +231,9 @@ static int write_out(const zones_opts *o, const cav_text *t) {
         free(tmp);
         return fail("-o %s: cannot create a file there: %s", o->out, strerror(e));
     }
+    mode_t mask = umask(0); /* mkstemp makes 0600; give the file the usual mode */
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
     FILE *f = fdopen(fd, "w");
     int ok = f && fwrite(t->data, 1, t->len, f) == t->len;
     ok = (f ? fclose(f) == 0 : (close(fd), 0)) && ok;
@@ -350,7 +354,8 @@ int cmd_zones(int argc, char **argv) {
         for (int i = 0; i < nitems; i++) {
             snprintf(items[i].label, sizeof items[i].label, "%s%s%s", items[i].id,
                      items[i].title ? " \xe2\x80\x94 " : "", items[i].title ? items[i].title : "");
-            layers[nl++] = (cav_map_layer){items[i].geom, items[i].label, CAV_LAYER_ZONE};
+            layers[nl++] = (cav_map_layer){items[i].geom, items[i].label,
+                                           area ? CAV_LAYER_CONTEXT : CAV_LAYER_ZONE};
         }
         if (area) {
             snprintf(title, sizeof title,

@@ -53,8 +53,9 @@ int cav__geojson_write(GEOSContextHandle_t h, const cav_map_feature *features, i
 /* ---- SVG maps ----------------------------------------------------------------------------- */
 
 typedef enum cav_layer_style {
-    CAV_LAYER_ZONE, /* a zone: translucent fill, a colour of its own from a palette */
-    CAV_LAYER_AREA  /* the permitted area: green, drawn beneath the zones */
+    CAV_LAYER_ZONE,   /* a zone: translucent fill, a colour of its own from a palette */
+    CAV_LAYER_AREA,   /* the permitted area: green, drawn beneath the zones */
+    CAV_LAYER_CONTEXT /* a zone shown for context over an area: a dashed outline, no fill */
 } cav_layer_style;
 
 typedef struct cav_map_layer {

@@ -34,12 +34,34 @@
 #define FONT "DejaVu Sans, Arial, Helvetica, sans-serif"
 #define DEG_RAD (3.14159265358979323846 / 180.0)
 
+/* Boxes of the labels placed so far (px), so that no label is written over another. */
+typedef struct label_boxes {
+    double b[256][4]; /* x0, y0, x1, y1 */
+    int n;
+} label_boxes;
+
 typedef struct view {
     double lon0, lat0, lon1, lat1; /* the region shown */
     double kx, ky;                 /* px per degree of longitude and latitude */
     double ox, oy;                 /* px: top left corner of the map */
     double w, h;                   /* px: size of the map */
+    label_boxes *placed;           /* labels placed so far */
 } view;
+
+/* Places a label box if it lies inside the map and over no other label; returns 1 if placed. */
+static int place(const view *v, double x0, double y0, double x1, double y1) {
+    label_boxes *p = v->placed;
+    if (x0 < v->ox + 2 || x1 > v->ox + v->w - 2 || y0 < v->oy + 2 || y1 > v->oy + v->h - 2)
+        return 0;
+    for (int i = 0; i < p->n; i++)
+        if (x0 < p->b[i][2] && p->b[i][0] < x1 && y0 < p->b[i][3] && p->b[i][1] < y1)
+            return 0;
+    if (p->n < 256) {
+        double *b = p->b[p->n++];
+        b[0] = x0, b[1] = y0, b[2] = x1, b[3] = y1;
+    }
+    return 1;
+}
 
 static double px_x(const view *v, double lon) { return v->ox + (lon - v->lon0) * v->kx; }
 static double px_y(const view *v, double lat) { return v->oy + (v->lat1 - lat) * v->ky; }
@@ -205,7 +227,7 @@ static int default_region(GEOSContextHandle_t h, double r[4]) {
     int ua = cav__borders_find("UA"), ru = cav__borders_find("RU");
     GEOSGeometry *gua = ua >= 0 ? cav__borders_geom(h, ua) : NULL;
     GEOSGeometry *gru = ru >= 0 ? cav__borders_geom(h, ru) : NULL;
-    GEOSGeometry *west = gru ? GEOSClipByRect_r(h, gru, -180, -90, 45, 90) : NULL;
+    GEOSGeometry *west = gru ? GEOSClipByRect_r(h, gru, 10, 35, 45, 72) : NULL;
     double a[4], b[4];
     int ok = gua && west && envelope(h, gua, a) && envelope(h, west, b);
     if (ok) {
@@ -223,8 +245,9 @@ static int default_region(GEOSContextHandle_t h, double r[4]) {
     return 0;
 }
 
-/* The region of the map: m's view, or the default region; when the layers reach beyond the
- * default region but fit a regional map (60 x 40 degrees), their box with a margin instead. */
+/* The region of the map: m's view; else the layers' box with a margin (at least 12 x 7 degrees,
+ * so that the countries around are recognisable) when it fits a regional map (60 x 40 degrees);
+ * else (no layers, or one as large as Russia or as a complement) the default region. */
 static void choose_region(GEOSContextHandle_t h, const cav_svg_map *m, double r[4]) {
     if (m->has_view) {
         r[0] = m->lon0, r[1] = m->lat0, r[2] = m->lon1, r[3] = m->lat1;
@@ -239,16 +262,17 @@ static void choose_region(GEOSContextHandle_t h, const cav_svg_map *m, double r[
             e[0] = fmin(e[0], g[0]), e[1] = fmin(e[1], g[1]);
             e[2] = fmax(e[2], g[2]), e[3] = fmax(e[3], g[3]);
         }
-    int inside = e[0] >= r[0] && e[1] >= r[1] && e[2] <= r[2] && e[3] <= r[3];
-    if (!any || inside || e[2] - e[0] > 60 || e[3] - e[1] > 40)
+    if (!any || e[2] - e[0] > 60 || e[3] - e[1] > 40)
         return;
-    double mx = fmax(0.1 * (e[2] - e[0]), 0.5), my = fmax(0.1 * (e[3] - e[1]), 0.5);
+    double mx = fmax(0.12 * (e[2] - e[0]), 0.5), my = fmax(0.12 * (e[3] - e[1]), 0.5);
     r[0] = e[0] - mx, r[1] = e[1] - my, r[2] = e[2] + mx, r[3] = e[3] + my;
-    for (int k = 0; k < 2; k++) { /* at least 6 degrees each way, for context */
+    static const double min_span[2] = {12, 7};
+    for (int k = 0; k < 2; k++) {
         double span = r[k + 2] - r[k];
-        if (span < 6)
-            r[k] -= (6 - span) / 2, r[k + 2] += (6 - span) / 2;
+        if (span < min_span[k])
+            r[k] -= (min_span[k] - span) / 2, r[k + 2] += (min_span[k] - span) / 2;
     }
+    r[0] = fmax(r[0], -180), r[2] = fmin(r[2], 180);
     r[1] = fmax(r[1], -85), r[3] = fmin(r[3], 85);
 }
 
@@ -284,11 +308,13 @@ static void graticule(cav_text *t, const view *v) {
         cav__text_printf(t, "<path d=\"M%.1f %.1fH%.1f\"/>\n", v->ox, px_y(v, lat), v->ox + v->w);
     cav__text_puts(t, "</g>\n<g font-size=\"10\" fill=\"#6b7b8a\">\n");
     for (double lon = ceil(v->lon0 / step) * step; lon <= v->lon1; lon += step)
-        cav__text_printf(t, "<text x=\"%.1f\" y=\"%.1f\">%g°%s</text>\n", px_x(v, lon) + 2,
-                         v->oy + 11, fabs(lon), lon < 0 ? "W" : "E");
+        if (px_x(v, lon) > v->ox + 40 && px_x(v, lon) < v->ox + v->w - 30)
+            cav__text_printf(t, "<text x=\"%.1f\" y=\"%.1f\">%g°%s</text>\n", px_x(v, lon) + 2,
+                             v->oy + 11, fabs(lon), lon < 0 ? "W" : "E");
     for (double lat = ceil(v->lat0 / step) * step; lat <= v->lat1; lat += step)
-        cav__text_printf(t, "<text x=\"%.1f\" y=\"%.1f\">%g°%s</text>\n", v->ox + 3,
-                         px_y(v, lat) - 3, fabs(lat), lat < 0 ? "S" : "N");
+        if (px_y(v, lat) > v->oy + 24 && px_y(v, lat) < v->oy + v->h - 40)
+            cav__text_printf(t, "<text x=\"%.1f\" y=\"%.1f\">%g°%s</text>\n", v->ox + 3,
+                             px_y(v, lat) - 3, fabs(lat), lat < 0 ? "S" : "N");
     cav__text_puts(t, "</g>\n");
 }
 
@@ -300,6 +326,7 @@ static void scale_bar(cav_text *t, const view *v) {
         if (lengths[i] * px_per_km <= v->w / 4)
             km = lengths[i];
     double x = v->ox + 14, y = v->oy + v->h - 16, w = km * px_per_km;
+    place(v, x - 6, y - 16, x + w + 54, y + 8);
     cav__text_printf(t,
                      "<g font-size=\"11\" fill=\"#333\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
                      "height=\"24\" fill=\"#fff\" fill-opacity=\"0.75\"/>"
@@ -334,15 +361,21 @@ static void country_label(GEOSContextHandle_t h, const view *v, const GEOSGeomet
             GEOSGeomGetX_r(h, p1, &x1) && GEOSGeomGetY_r(h, p1, &y1)) {
             double r = hypot((x1 - x0) * v->kx, (y1 - y0) * v->ky); /* px */
             const char *name = cav__borders_name(idx), *code = cav__borders_code(idx);
-            double size = r > 60 ? 15 : 12;
-            const char *label = text_w(name, size) <= 2.2 * r   ? name
-                                : text_w(code, size) <= 2.2 * r ? code
-                                                                : NULL;
-            if (label) {
-                cav__text_printf(t, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%.0f\">", px_x(v, x0),
-                                 px_y(v, y0) + size * 0.35, size);
-                cav__text_xml(t, label);
+            double size = r > 60 ? 15 : 12, cx = px_x(v, x0), cy = px_y(v, y0);
+            const char *tries[2] = {name, code};
+            for (int k = 0; k < 2; k++) {
+                double w = text_w(tries[k], size) + (double)strlen(tries[k]); /* + spacing */
+                if (w > 2.0 * r)
+                    continue;
+                /* keep it inside the map: the circle may touch the map's edge */
+                double x = fmin(fmax(cx, v->ox + w / 2 + 3), v->ox + v->w - w / 2 - 3);
+                if (!place(v, x - w / 2, cy - size * 0.6, x + w / 2, cy + size * 0.45))
+                    continue;
+                cav__text_printf(t, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%.0f\">", x,
+                                 cy + size * 0.35, size);
+                cav__text_xml(t, tries[k]);
                 cav__text_puts(t, "</text>\n");
+                break;
             }
         }
         if (p0)
@@ -378,27 +411,43 @@ static int countries(GEOSContextHandle_t h, const view *v, cav_text *land, cav_t
     return 0;
 }
 
+/* Draws the layers of one style, largest first, so that a small zone is never hidden under a
+ * larger one; a zone keeps the colour of its place in the legend. */
 static void layer_paths(GEOSContextHandle_t h, const view *v, const cav_svg_map *m, int style,
                         cav_text *t) {
-    int zone_no = 0;
-    for (int i = 0; i < m->nlayers; i++) {
-        const cav_map_layer *l = &m->layers[i];
+    int order[64], colour[64], n = 0, zone_no = 0;
+    double area[64];
+    for (int i = 0; i < m->nlayers && n < 64; i++) {
         int k = zone_no;
-        zone_no += l->style == CAV_LAYER_ZONE;
-        if (l->style != style)
+        zone_no += m->layers[i].style != CAV_LAYER_AREA;
+        if (m->layers[i].style != style || !m->layers[i].geom)
             continue;
-        GEOSGeometry *f = fit(h, v, l->geom);
+        double a = 0;
+        GEOSArea_r(h, m->layers[i].geom, &a);
+        int j = n++;
+        for (; j > 0 && area[j - 1] < a; j--) /* insertion sort, largest first */
+            order[j] = order[j - 1], colour[j] = colour[j - 1], area[j] = area[j - 1];
+        order[j] = i, colour[j] = k, area[j] = a;
+    }
+    for (int j = 0; j < n; j++) {
+        GEOSGeometry *f = fit(h, v, m->layers[order[j]].geom);
         if (!f)
             continue;
+        const char *c = palette[colour[j] % 8];
         if (style == CAV_LAYER_AREA)
             cav__text_puts(t,
                            "<path fill=\"" AREA_FILL "\" fill-opacity=\"0.5\" stroke=\"" AREA_STROKE
                            "\" stroke-width=\"1.2\" d=\"");
+        else if (style == CAV_LAYER_CONTEXT)
+            cav__text_printf(t,
+                             "<path fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
+                             "stroke-dasharray=\"7 4\" d=\"",
+                             c);
         else
             cav__text_printf(t,
                              "<path fill=\"%s\" fill-opacity=\"0.35\" stroke=\"%s\" "
                              "stroke-width=\"1.8\" d=\"",
-                             palette[k % 8], palette[k % 8]);
+                             c, c);
         geom_path(h, v, f, t);
         cav__text_puts(t, "\"/>\n");
         GEOSGeom_destroy_r(h, f);
@@ -411,11 +460,19 @@ static void city_marks(cav_text *t, const view *v) {
         const struct city *c = &cities[i];
         if (c->lon < v->lon0 || c->lon > v->lon1 || c->lat < v->lat0 || c->lat > v->lat1)
             continue;
-        double x = px_x(v, c->lon), y = px_y(v, c->lat);
+        double x = px_x(v, c->lon), y = px_y(v, c->lat), w = text_w(c->name, 11);
         cav__text_printf(t,
                          "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.6\" stroke=\"#fff\" "
-                         "stroke-width=\"1\"/><text x=\"%.1f\" y=\"%.1f\">%s</text>\n",
-                         x, y, x + 4, y - 3, c->name);
+                         "stroke-width=\"1\"/>\n",
+                         x, y);
+        if (place(v, x + 3, y - 12, x + 5 + w, y))
+            cav__text_printf(t, "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n", x + 4, y - 3, c->name);
+        else if (place(v, x - 5 - w, y - 12, x - 3, y))
+            cav__text_printf(t, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
+                             x - 4, y - 3, c->name);
+        else if (place(v, x - w / 2, y + 3, x + w / 2, y + 15))
+            cav__text_printf(t, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", x,
+                             y + 13, c->name);
     }
     cav__text_puts(t, "</g>\n");
 }
@@ -434,7 +491,7 @@ static double legend(cav_text *t, const cav_svg_map *m, double x, double y) {
             const cav_map_layer *l = &m->layers[i];
             int k = zone_no;
             if (pass == 1)
-                zone_no += l->style == CAV_LAYER_ZONE;
+                zone_no += l->style != CAV_LAYER_AREA;
             if ((pass == 0) != (l->style == CAV_LAYER_AREA))
                 continue;
             if (l->style == CAV_LAYER_AREA)
@@ -443,6 +500,12 @@ static double legend(cav_text *t, const cav_svg_map *m, double x, double y) {
                     "<rect x=\"%.1f\" y=\"%.1f\" width=\"24\" height=\"14\" fill=\"" AREA_FILL
                     "\" fill-opacity=\"0.5\" stroke=\"" AREA_STROKE "\"/>\n",
                     x, y + 4);
+            else if (l->style == CAV_LAYER_CONTEXT)
+                cav__text_printf(t,
+                                 "<rect x=\"%.1f\" y=\"%.1f\" width=\"24\" height=\"14\" "
+                                 "fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
+                                 "stroke-dasharray=\"7 4\"/>\n",
+                                 x, y + 4, palette[k % 8]);
             else
                 cav__text_printf(t,
                                  "<rect x=\"%.1f\" y=\"%.1f\" width=\"24\" height=\"14\" "
@@ -484,10 +547,15 @@ int cav__svg_write(GEOSContextHandle_t h, const cav_svg_map *m, cav_text *out) {
     if (m->subtitle)
         y = text_block(&head, m->subtitle, PAD, y, total_w - 2 * PAD, 14, " fill=\"#333\"");
     make_view(r, PAD, y + 12, &v);
+    label_boxes placed = {.n = 0};
+    v.placed = &placed;
+    cav_text bar = {0};
+    scale_bar(&bar, &v); /* first, so that no label covers it */
     int rc = countries(h, &v, &land, &names);
     if (rc == 0) {
         layer_paths(h, &v, m, CAV_LAYER_AREA, &layers);
         layer_paths(h, &v, m, CAV_LAYER_ZONE, &layers);
+        layer_paths(h, &v, m, CAV_LAYER_CONTEXT, &layers);
     }
     double total_h = fmax(v.oy + v.h, legend(&side, m, v.ox + v.w + PAD, v.oy)) + PAD;
     if (rc == 0) {
@@ -522,7 +590,7 @@ int cav__svg_write(GEOSContextHandle_t h, const cav_svg_map *m, cav_text *out) {
                             "paint-order=\"stroke\">\n");
         city_marks(out, &v);
         cav__text_puts(out, "</g>\n");
-        scale_bar(out, &v);
+        cav__text_puts(out, bar.data ? bar.data : "");
         cav__text_printf(out,
                          "</g>\n<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
                          "fill=\"none\" stroke=\"#555\"/>\n",
@@ -530,8 +598,10 @@ int cav__svg_write(GEOSContextHandle_t h, const cav_svg_map *m, cav_text *out) {
         cav__text_puts(out, side.data ? side.data : "");
         cav__text_puts(out, "</svg>\n");
     }
-    if (rc == 0 && (out->oom || head.oom || land.oom || names.oom || layers.oom || side.oom))
+    if (rc == 0 &&
+        (out->oom || head.oom || land.oom || names.oom || layers.oom || side.oom || bar.oom))
         rc = CAV_ENOMEM;
+    cav__text_free(&bar);
     cav__text_free(&head);
     cav__text_free(&land);
     cav__text_free(&names);
