@@ -1,6 +1,7 @@
 /* main.c — the `caveat` command: dispatches to one subcommand per cmd_<name>.c. */
 #include "cli/cli.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,8 +48,15 @@ int main(int argc, char **argv) {
         return CLI_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            int rc = commands[i].run(argc - 1, argv + 1);
+            /* output that could not be written (a full disk, a closed pipe) is a failure */
+            if (fflush(stdout) != 0 || ferror(stdout)) {
+                perror("caveat: writing the output");
+                return CLI_USAGE;
+            }
+            return rc;
+        }
     fprintf(stderr, "caveat: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return CLI_USAGE;
