@@ -3,8 +3,9 @@
  *
  * The output is meant for QGIS, geojson.io and the like: one FeatureCollection, lon/lat in WGS84
  * rounded to 6 decimals (about 0.1 m, finer than the embedded borders), rings oriented by the
- * right-hand rule (exterior counter-clockwise). Rounding can make neighbouring vertices equal;
- * such repeats are dropped, and a ring or line left too short is dropped whole, so every written
+ * right-hand rule (exterior counter-clockwise). The rounding is GEOS snap-rounding to a 1e-6
+ * grid, which keeps polygons valid (rounding each vertex alone can make rings that touch cross);
+ * it can make neighbouring vertices equal, and such repeats are dropped, and a ring or line left too short is dropped whole, so every written
  * geometry is well-formed. A polygonal geometry is written as polygons only: a GEOS overlay may
  * leave zero-area lines or points in a collection, and GIS tools load a mixed collection badly.
  *
@@ -333,7 +334,12 @@ int cav__geojson_write(GEOSContextHandle_t h, const cav_map_feature *features, i
                 cav__text_puts(out, "null");
         }
         cav__text_puts(out, "}, \"geometry\": ");
-        int rc = write_geometry(h, f->geom, out);
+        /* snap-round to the 6-decimal grid first: rounding vertices one by one could make two
+         * rings that touch cross each other; GEOS's snap-rounding keeps the polygons valid */
+        GEOSGeometry *snapped = GEOSGeom_setPrecision_r(h, f->geom, 1e-6, 0);
+        int rc = write_geometry(h, snapped ? snapped : f->geom, out);
+        if (snapped)
+            GEOSGeom_destroy_r(h, snapped);
         if (rc)
             return rc;
         cav__text_puts(out, "}");

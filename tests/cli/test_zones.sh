@@ -93,6 +93,16 @@ if cmp -s "$TMP/a.geojson" "$TMP/b.geojson"; then ok; else bad "stdout and -o di
 "$CAVEAT" zones --zone kharkiv-border -o "$TMP/c.svg"
 if head -c 200 "$TMP/c.svg" | grep -q '<svg'; then ok; else bad "-o x.svg did not give SVG"; fi
 
+# GDAL (which QGIS uses to read GeoJSON), when installed: the files open and every geometry is
+# valid, Russia's 200-odd polygons (which touch each other in the Arctic) included
+if command -v ogrinfo >/dev/null; then
+    "$CAVEAT" zones --zone RU --zone UA --zone kharkiv-border -o "$TMP/gis.geojson"
+    n=$(ogrinfo -ro -q -dialect SQLite -sql \
+        "select count(*) as n from gis where not ST_IsValid(geometry)" "$TMP/gis.geojson" \
+        2>/dev/null | awk '/n \(Integer\)/ {print $4}')
+    if [ "$n" = 0 ]; then ok; else bad "GDAL finds $n invalid geometries (or cannot read the file)"; fi
+fi
+
 # ---- the permitted area ----
 expect_exit 0 "permitted area" -- "$CAVEAT" zones --weapon gmlrs --party US --kind forces \
     --purpose counterfire --date 2024-06-10 -o "$TMP/area.geojson"
