@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for SECONDS (default 60)
+# (targets: policy, query, csv, geojson, diff; FUZZ_TARGETS="a b" picks some)
 # from the seed corpora in tests/fuzz/corpus. Crashes are written to build-fuzz/ and fail the run.
 set -euo pipefail
 seconds=${1:-60}
@@ -7,9 +8,9 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 CC=clang cmake -S . -B build-fuzz -DCAV_FUZZ=ON -DCAV_ASAN=ON -DCAV_UBSAN=ON \
   -DCMAKE_BUILD_TYPE=Debug >/dev/null
-cmake --build build-fuzz -j2 --target fuzz_policy fuzz_query >/dev/null
+cmake --build build-fuzz -j2 --target fuzz_policy fuzz_query fuzz_csv fuzz_geojson fuzz_diff >/dev/null
 status=0
-for t in policy query; do
+for t in ${FUZZ_TARGETS:-policy query csv geojson diff}; do
   mkdir -p "build-fuzz/corpus-$t"
   echo "fuzzing $t for ${seconds}s"
   set +e
