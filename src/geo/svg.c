@@ -363,19 +363,28 @@ static void country_label(GEOSContextHandle_t h, const view *v, const GEOSGeomet
             const char *name = cav__borders_name(idx), *code = cav__borders_code(idx);
             double size = r > 60 ? 15 : 12, cx = px_x(v, x0), cy = px_y(v, y0);
             const char *tries[2] = {name, code};
-            for (int k = 0; k < 2; k++) {
-                double w = text_w(tries[k], size) + (double)strlen(tries[k]); /* + spacing */
+            double x = cx, w = 0;
+            int k = 0, placed = 0;
+            static const double shift[3] = {0, 1.4, -1.4}; /* centre, lower, higher */
+            for (; k < 6 && !placed; k++) {                /* the name anywhere, before the code */
+                const char *label = tries[k / 3];
+                double dy = shift[k % 3] * size;
+                w = text_w(label, size) + (double)strlen(label); /* + letter spacing */
                 if (w > 2.0 * r)
                     continue;
                 /* keep it inside the map: the circle may touch the map's edge */
-                double x = fmin(fmax(cx, v->ox + w / 2 + 3), v->ox + v->w - w / 2 - 3);
-                if (!place(v, x - w / 2, cy - size * 0.6, x + w / 2, cy + size * 0.45))
-                    continue;
+                x = fmin(fmax(cx, v->ox + w / 2 + 3), v->ox + v->w - w / 2 - 3);
+                placed =
+                    place(v, x - w / 2, cy + dy - size * 0.6, x + w / 2, cy + dy + size * 0.45);
+                if (placed)
+                    cy += dy;
+            }
+            if (placed) {
+                const char *label = tries[(k - 1) / 3];
                 cav__text_printf(t, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%.0f\">", x,
                                  cy + size * 0.35, size);
-                cav__text_xml(t, tries[k]);
+                cav__text_xml(t, label);
                 cav__text_puts(t, "</text>\n");
-                break;
             }
         }
         if (p0)
@@ -550,7 +559,10 @@ int cav__svg_write(GEOSContextHandle_t h, const cav_svg_map *m, cav_text *out) {
     label_boxes placed = {.n = 0};
     v.placed = &placed;
     cav_text bar = {0};
-    scale_bar(&bar, &v); /* first, so that no label covers it */
+    scale_bar(&bar, &v); /* first, so that no label covers it or a city */
+    for (size_t i = 0; i < sizeof cities / sizeof cities[0]; i++)
+        place(&v, px_x(&v, cities[i].lon) - 3, px_y(&v, cities[i].lat) - 3,
+              px_x(&v, cities[i].lon) + 3, px_y(&v, cities[i].lat) + 3);
     int rc = countries(h, &v, &land, &names);
     if (rc == 0) {
         layer_paths(h, &v, m, CAV_LAYER_AREA, &layers);
@@ -565,6 +577,9 @@ int cav__svg_write(GEOSContextHandle_t h, const cav_svg_map *m, cav_text *out) {
                          "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" font-family=\"" FONT "\">\n"
                          "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n",
                          ceil(total_w), ceil(total_h), ceil(total_w), ceil(total_h));
+        cav__text_puts(out, "<title>");
+        cav__text_xml(out, m->title ? m->title : "");
+        cav__text_puts(out, "</title>\n");
         cav__text_puts(out, head.data ? head.data : "");
         cav__text_printf(out,
                          "<clipPath id=\"map-clip\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
