@@ -33,5 +33,7 @@ int cmd_zones(int argc, char **argv);
 int cmd_timeline(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_sources(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_sample(int argc, char **argv);
 
 #endif

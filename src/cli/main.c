@@ -21,6 +21,8 @@ static const command commands[] = {
     {"timeline", cmd_timeline, "the history of the conditions, one change a row"},
     {"diff", cmd_diff, "what changed between two dates, rule by rule"},
     {"sources", cmd_sources, "every source with the rules that cite it"},
+    {"audit", cmd_audit, "decide every row of CSV/NDJSON event logs, in order, on all cores"},
+    {"sample", cmd_sample, "write a synthetic CSV event log (for audit)"},
 };
 
 static void usage(FILE *f) {
