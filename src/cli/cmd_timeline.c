@@ -255,8 +255,8 @@ static int parse(int argc, char **argv, opts *o, const char *help, int nargs) {
         fputs(help, stderr);
         return -1;
     }
-    if (o->format && strcmp(o->format, "text") && strcmp(o->format, "md") &&
-        strcmp(o->format, "json")) {
+    if (o->format && strcmp(o->format, "text") != 0 && strcmp(o->format, "md") != 0 &&
+        strcmp(o->format, "json") != 0) {
         fprintf(stderr, "caveat: --format must be text, md or json, not '%s'\n", o->format);
         return -1;
     }
@@ -268,9 +268,9 @@ static int setup(const opts *o, cav_pack **pp, filter *f, fmt *format) {
     if (!*pp)
         return CLI_USAGE;
     f->party = f->weapon = -1;
-    *format = !o->format || !strcmp(o->format, "text") ? FMT_TEXT
-              : !strcmp(o->format, "md")                ? FMT_MD
-                                                        : FMT_JSON;
+    *format = !o->format || strcmp(o->format, "text") == 0 ? FMT_TEXT
+              : strcmp(o->format, "md") == 0                ? FMT_MD
+                                                            : FMT_JSON;
     if (o->party && (f->party = cav_pack_party(*pp, o->party)) < 0) {
         fprintf(stderr, "caveat: --party: unknown party '%s'\n", o->party);
         return CLI_USAGE;
@@ -294,7 +294,7 @@ int cmd_timeline(int argc, char **argv) {
         cav_pack_release(p);
         return rc;
     }
-    row *rows = calloc((size_t)(2 * p->nrules + p->nnotes + 1), sizeof *rows);
+    row *rows = calloc(2 * (size_t)p->nrules + (size_t)p->nnotes + 1, sizeof *rows);
     int n = 0;
     for (int r = 0; rows && r < p->nrules; r++) {
         if (!keep_rule(p, r, &f))

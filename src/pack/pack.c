@@ -281,7 +281,7 @@ int cav_pack_load_default(cav_diags *diags, cav_pack **out) {
     const char *names[64], *texts[64];
     char buf[64][96];
     size_t n = 0;
-    for (; cav__default_pack_files[n].name && n < 64; n++) {
+    for (; n < 64 && cav__default_pack_files[n].name; n++) {
         snprintf(buf[n], sizeof buf[n], "<default>/%s", cav__default_pack_files[n].name);
         names[n] = buf[n];
         texts[n] = cav__default_pack_files[n].text;
