@@ -262,7 +262,7 @@ static int collect_zones(const cav_pack *p, const zones_opts *o, item *items, in
         }
         return 0;
     }
-    for (int z = 0; z < p->nzones && *n < 64; z++)
+    for (int z = 0; z < p->nzones; z++)
         if (!p->zones[z].implicit && p->zones[z].geom)
             if (find_item(p, p->zones[z].id, &items[(*n)++]) != 0)
                 return -1;
@@ -279,12 +279,20 @@ int cmd_zones(int argc, char **argv) {
     cav_pack *p = cli_load_pack(o.policies, o.npolicies, 0);
     if (!p)
         return CLI_USAGE;
-    item items[65];
+    /* every declared zone or every --zone, and the area */
+    int cap = p->nzones + o.nzones + 1;
+    item *items = calloc((size_t)cap, sizeof *items);
+    cav_map_feature *feats = calloc((size_t)cap, sizeof *feats);
+    cav_map_layer *layers = calloc((size_t)cap, sizeof *layers);
     int nitems = 0;
     GEOSGeometry *area = NULL;
     cav_text text = {0};
     cav_query q;
     rc = CLI_USAGE;
+    if (!items || !feats || !layers) {
+        fail("out of memory%s%s", "", "");
+        goto cleanup;
+    }
     if (o.weapon && use_query(p, &o, &q) != 0)
         goto cleanup;
     if (collect_zones(p, &o, items, &nitems) != 0)
@@ -312,7 +320,6 @@ int cmd_zones(int argc, char **argv) {
     const char *pack_name = o.npolicies ? "the pack" : "the default pack";
     char title[1024], subtitle[1024];
     if (!o.svg) {
-        cav_map_feature feats[65];
         int nf = 0;
         if (area) {
             cav_map_feature *f = &feats[nf++];
@@ -340,7 +347,6 @@ int cmd_zones(int argc, char **argv) {
             goto cleanup;
         }
     } else {
-        cav_map_layer layers[66];
         int nl = 0;
         if (area) {
             int empty = GEOSisEmpty_r(p->geos, area) != 0;
@@ -390,6 +396,9 @@ cleanup:
     if (area)
         GEOSGeom_destroy_r(p->geos, area);
     cav__text_free(&text);
+    free(items);
+    free(feats);
+    free(layers);
     cav_pack_release(p);
     return rc;
 }

@@ -112,11 +112,15 @@ static void ring_path(GEOSContextHandle_t h, const view *v, const GEOSGeometry *
         cav__text_puts(t, "Z");
 }
 
-/* Appends the path data ("M..L..Z") of every polygon ring and line of g. */
-static void geom_path(GEOSContextHandle_t h, const view *v, const GEOSGeometry *g, cav_text *t) {
+/* Appends the path data ("M..L..Z") of g's polygon rings (lines 0) or of its lines (lines 1):
+ * the two are drawn apart, since a filled open path would fill the area a line encloses. */
+static void geom_path(GEOSContextHandle_t h, const view *v, const GEOSGeometry *g, int lines,
+                      cav_text *t) {
     int type = GEOSGeomTypeId_r(h, g);
     switch (type) {
     case GEOS_POLYGON: {
+        if (lines)
+            break;
         ring_path(h, v, GEOSGetExteriorRing_r(h, g), 1, t);
         int nh = GEOSGetNumInteriorRings_r(h, g);
         for (int i = 0; i < nh; i++)
@@ -125,14 +129,15 @@ static void geom_path(GEOSContextHandle_t h, const view *v, const GEOSGeometry *
     }
     case GEOS_LINESTRING:
     case GEOS_LINEARRING:
-        ring_path(h, v, g, 0, t);
+        if (lines)
+            ring_path(h, v, g, 0, t);
         break;
     case GEOS_MULTIPOLYGON:
     case GEOS_MULTILINESTRING:
     case GEOS_GEOMETRYCOLLECTION: {
         int n = GEOSGetNumGeometries_r(h, g);
         for (int i = 0; i < n; i++)
-            geom_path(h, v, GEOSGetGeometryN_r(h, g, i), t);
+            geom_path(h, v, GEOSGetGeometryN_r(h, g, i), lines, t);
         break;
     }
     default:
@@ -183,8 +188,11 @@ static int wrap(const char *s, int max_chars, const char **start, int *len, int 
         int cut = max_chars;
         while (cut > 0 && s[cut] != ' ')
             cut--;
-        if (cut == 0)
-            cut = max_chars; /* one long word: break it */
+        if (cut == 0) { /* one long word: break it, not inside a UTF-8 sequence */
+            cut = max_chars;
+            while (cut > 1 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+                cut--;
+        }
         start[n] = s;
         len[n++] = cut;
         s += cut;
@@ -412,7 +420,7 @@ static int countries(GEOSContextHandle_t h, const view *v, cav_text *land, cav_t
         if (!f)
             continue;
         cav__text_printf(land, "<path data-country=\"%s\" d=\"", cav__borders_code(i));
-        geom_path(h, v, f, land);
+        geom_path(h, v, f, 0, land);
         cav__text_puts(land, "\"/>\n");
         country_label(h, v, f, i, labels);
         GEOSGeom_destroy_r(h, f);
@@ -457,8 +465,17 @@ static void layer_paths(GEOSContextHandle_t h, const view *v, const cav_svg_map 
                              "<path fill=\"%s\" fill-opacity=\"0.35\" stroke=\"%s\" "
                              "stroke-width=\"1.8\" d=\"",
                              c, c);
-        geom_path(h, v, f, t);
+        geom_path(h, v, f, 0, t);
         cav__text_puts(t, "\"/>\n");
+        cav_text lines = {0}; /* a zone may be a line, such as a border */
+        geom_path(h, v, f, 1, &lines);
+        if (lines.len)
+            cav__text_printf(
+                t, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"3\"%s d=\"%s\"/>\n",
+                style == CAV_LAYER_AREA ? AREA_STROKE : c,
+                style == CAV_LAYER_CONTEXT ? " stroke-dasharray=\"7 4\"" : "", lines.data);
+        t->oom |= lines.oom;
+        cav__text_free(&lines);
         GEOSGeom_destroy_r(h, f);
     }
 }
