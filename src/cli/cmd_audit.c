@@ -71,10 +71,11 @@ enum {
     MAX_ROW = CAV_MAX_LINE,   /* longest row; a longer one is an error row */
     MAX_COLS = 4096,          /* columns of a CSV header */
     NAME_SLOTS = 1024,        /* per-thread name cache */
-    DATE_SLOTS = 1024,        /* per-thread date cache */
+    DATE_SLOTS = 4096,        /* per-thread date cache */
     DEC_SLOTS = 8192,         /* per-thread decision cache */
     KEY_MAX = 48,             /* uint16 words of a decision key */
     SAMPLES = 10,             /* error rows kept for the summary */
+    MAX_DATE_SLOTS = 8,       /* dates in one explanation template */
     MONTH_BASE = 1900 * 12,   /* months are counted from 1900-01 to 2999-12 */
     NMONTHS = 1100 * 12
 };
@@ -130,15 +131,16 @@ typedef struct shape {
 } shape;
 
 typedef struct name_slot {
+    uint64_t a, b;       /* the first 8 and the last 8 bytes of the name, zero-padded */
     uint8_t used, tag, len;
-    char s[21];
     int32_t id;
 } name_slot;
 
 typedef struct date_slot {
-    char s[10];
-    int32_t days, month; /* month: index from 1900-01, or -1 */
-    int used;
+    uint64_t a;          /* the date's first 8 bytes */
+    uint16_t b;          /* its last 2 */
+    uint16_t used;
+    int32_t days, month; /* month: index from 1900-01 */
 } date_slot;
 
 typedef struct dec_slot {
@@ -148,6 +150,8 @@ typedef struct dec_slot {
     int shape;
     int explain_ok;     /* 0: the explanation depends on the query; made per row */
     size_t frag, nfrag; /* in the worker's fragment buffer */
+    int ndates;         /* places in the fragment where the row's date goes */
+    uint32_t dates[MAX_DATE_SLOTS];
 } dec_slot;
 
 typedef struct audit audit;
@@ -196,7 +200,7 @@ struct audit {
     int nchunks;
     uint64_t nread;            /* chunks submitted */
     int reader_done, failed;
-    char fail_msg[512];
+    char fail_msg[1024];
     /* distinct decisions */
     pthread_mutex_t shape_mu;
     shape *shapes;
@@ -274,52 +278,46 @@ static void trim(const char **s, size_t *n) {
 
 /* ---- values: numbers, names, dates ---------------------------------------------------------- */
 
-/* A number written [+-]?(digits[.digits]|.digits)([eE][+-]?digits)?, as strtod reads it but
- * exactly and fast when it has at most 15 digits and no exponent. Returns 0 or -1. */
+/* A number written [+-]?(digits[.digits]|.digits)([eE][+-]?digits)?, read as strtod reads it:
+ * exactly and fast when it has at most 15 digits and no exponent (the digits are an exact integer
+ * and the power of ten is exact, so one division rounds correctly), by strtod otherwise. Returns
+ * 0 or -1. */
 static int parse_number(const char *s, size_t n, double *out) {
-    static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-    size_t i = 0;
-    int neg = 0, digits = 0, frac = 0, dot = 0, expo = 0;
+    static const double pow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    const unsigned char *p = (const unsigned char *)s, *e = p + n;
+    int neg = 0;
+    if (p < e && (*p == '-' || *p == '+'))
+        neg = *p++ == '-';
     uint64_t m = 0;
-    if (i < n && (s[i] == '-' || s[i] == '+'))
-        neg = s[i++] == '-';
-    for (; i < n; i++) {
-        char c = s[i];
-        if (c >= '0' && c <= '9') {
-            if (digits < 19)
-                m = m * 10 + (uint64_t)(c - '0');
-            digits++;
-            frac += dot;
-        } else if (c == '.' && !dot) {
-            dot = 1;
-        } else {
-            break;
-        }
+    const unsigned char *d0 = p;
+    while (p < e && (unsigned)(*p - '0') < 10)
+        m = m * 10 + (unsigned)(*p++ - '0');
+    size_t whole = (size_t)(p - d0), frac = 0;
+    if (p < e && *p == '.') {
+        const unsigned char *f0 = ++p;
+        while (p < e && (unsigned)(*p - '0') < 10)
+            m = m * 10 + (unsigned)(*p++ - '0');
+        frac = (size_t)(p - f0);
     }
-    if (digits == 0)
+    if (whole + frac == 0)
         return -1;
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        size_t j = i + 1;
-        if (j < n && (s[j] == '+' || s[j] == '-'))
-            j++;
-        if (j >= n || s[j] < '0' || s[j] > '9')
-            return -1;
-        while (j < n && s[j] >= '0' && s[j] <= '9')
-            j++;
-        i = j;
-        expo = 1;
-    }
-    if (i != n)
-        return -1;
-    if (!expo && digits <= 15 && frac <= 22) {
+    if (p == e && whole + frac <= 15) {
         double v = (double)m / pow10[frac];
         *out = neg ? -v : v;
         return 0;
     }
+    if (p < e && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < e && (*p == '+' || *p == '-'))
+            p++;
+        if (p == e || (unsigned)(*p - '0') >= 10)
+            return -1;
+        while (p < e && (unsigned)(*p - '0') < 10)
+            p++;
+    }
     char buf[64];
-    if (n >= sizeof buf)
+    if (p != e || n >= sizeof buf)
         return -1;
     memcpy(buf, s, n);
     buf[n] = '\0';
@@ -342,30 +340,32 @@ static int lookup_name(const cav_pack *p, int tag, const char *s) {
     }
 }
 
-/* The id of a catalog name through the worker's cache; -1 when the pack has no such name. */
+/* The id of a catalog name through the worker's cache; -1 when the pack has no such name. Names
+ * of up to 16 bytes are cached, keyed by their first and last 8 bytes. */
 static int name_id(worker *w, int tag, const char *s, size_t n) {
     char buf[256];
     if (n >= sizeof buf)
         return -1;
-    if (n < sizeof w->names[0].s) {
-        uint32_t h = hash_bytes(s, n, 2166136261u ^ (uint32_t)tag);
-        for (uint32_t i = h & (NAME_SLOTS - 1);; i = (i + 1) & (NAME_SLOTS - 1)) {
+    if (n <= 16) {
+        uint64_t a = 0, b = 0;
+        memcpy(&a, s, n < 8 ? n : 8);
+        if (n > 8)
+            memcpy(&b, s + n - 8, 8);
+        uint64_t h = (a * 0x9e3779b97f4a7c15u) ^ (b * 0xc2b2ae3d27d4eb4fu) ^ (n << 3 | (unsigned)tag);
+        h *= 0xff51afd7ed558ccdu;
+        for (uint32_t i = (uint32_t)(h >> 54) & (NAME_SLOTS - 1);; i = (i + 1) & (NAME_SLOTS - 1)) {
             name_slot *e = &w->names[i];
             if (!e->used) {
                 memcpy(buf, s, n);
                 buf[n] = '\0';
                 int id = lookup_name(w->a->pack, tag, buf);
                 if (w->nnames < NAME_SLOTS / 2) {
-                    e->used = 1;
-                    e->tag = (uint8_t)tag;
-                    e->len = (uint8_t)n;
-                    memcpy(e->s, s, n);
-                    e->id = id;
+                    *e = (name_slot){a, b, 1, (uint8_t)tag, (uint8_t)n, id};
                     w->nnames++;
                 }
                 return id;
             }
-            if (e->tag == tag && e->len == n && memcmp(e->s, s, n) == 0)
+            if (e->a == a && e->b == b && e->len == n && e->tag == tag)
                 return e->id;
         }
     }
@@ -378,16 +378,21 @@ static int name_id(worker *w, int tag, const char *s, size_t n) {
 static int date_days(worker *w, const char *s, size_t n, int32_t *days, int32_t *month) {
     if (n != 10)
         return -1;
-    uint32_t h = hash_bytes(s, 10, 2166136261u);
-    date_slot *e = &w->dates[h & (DATE_SLOTS - 1)];
-    if (!e->used || memcmp(e->s, s, 10) != 0) {
+    uint64_t a;
+    uint16_t b;
+    memcpy(&a, s, 8);
+    memcpy(&b, s + 8, 2);
+    uint64_t h = a * 0x9e3779b97f4a7c15u + b * 0xc2b2ae3d27d4eb4fu;
+    date_slot *e = &w->dates[(h >> 40) & (DATE_SLOTS - 1)];
+    if (!e->used || e->a != a || e->b != b) {
         char buf[11];
         memcpy(buf, s, 10);
         buf[10] = '\0';
         int32_t d;
         if (cav_date_parse(buf, &d) != 0)
             return -1;
-        memcpy(e->s, s, 10);
+        e->a = a;
+        e->b = b;
         e->days = d;
         e->month = ((s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0')) *
                        12 +
@@ -614,7 +619,43 @@ static int format_fragment(worker *w, const cav_query *q, const cav_decision *d,
     return 0;
 }
 
-/* The cache entry of (d, date), formatting its columns on first sight; NULL out of memory. */
+/* Sentinel dates for explanation templates (see decision_slot). */
+#define DATE_A 14610   /* 2010-01-01 */
+#define DATE_B 41271   /* 2082-12-31 */
+
+/* Finds where the date goes in a fragment made for DATE_A (at a) and for DATE_B (at b, same
+ * length n): every byte that differs must lie in an occurrence of DATE_A's text in a facing one of
+ * DATE_B's text. Returns the number of places (stored in at[]), or -1 when the fragments differ
+ * otherwise (the decision's text then depends on the date in other ways). */
+static int date_places(const char *a, const char *b, size_t n, uint32_t *at) {
+    char da[11], db[11];
+    cav_date_format(DATE_A, da);
+    cav_date_format(DATE_B, db);
+    int k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (a[i] == b[i])
+            continue;
+        /* the first differing byte of a date: back up to where its text starts */
+        size_t start = i;
+        while (start > 0 && i - start < 10 &&
+               !(memcmp(a + start, da, 10) == 0 && memcmp(b + start, db, 10) == 0))
+            start--;
+        if (start + 10 > n || memcmp(a + start, da, 10) != 0 || memcmp(b + start, db, 10) != 0 ||
+            k == MAX_DATE_SLOTS)
+            return -1;
+        at[k++] = (uint32_t)start;
+        i = start + 9;
+    }
+    return k;
+}
+
+/* The cache entry of d, formatting its columns on first sight; NULL out of memory.
+ *
+ * The columns of a decision depend on the query's date only through the date's text in
+ * explanations such as "No rule of US in force on 2024-06-10 permits this use", so an entry holds
+ * a template made with a sentinel date and the places where the row's date is written. The
+ * template is checked against a second sentinel: if anything else changes with the date, the
+ * entry is keyed by the date instead. Decisions with missing fields are explained row by row. */
 static dec_slot *decision_slot(worker *w, const cav_query *q, const cav_decision *d) {
     uint16_t key[KEY_MAX];
     int needs_date, explain_ok;
@@ -622,44 +663,69 @@ static dec_slot *decision_slot(worker *w, const cav_query *q, const cav_decision
     if (klen < 0)
         return NULL;
     int shape_len = klen;
-    if (needs_date || !explain_ok) {
-        key[klen++] = (uint16_t)((uint32_t)q->date & 0xffff);
-        key[klen++] = (uint16_t)((uint32_t)q->date >> 16);
-    }
-    uint32_t h = hash_bytes(key, (size_t)klen * 2, 2166136261u);
-    uint32_t i = h & (DEC_SLOTS - 1);
-    for (;; i = (i + 1) & (DEC_SLOTS - 1)) {
+    for (int pass = 0; pass < 2; pass++) {
+        int keyed = pass == 1 || !explain_ok;
+        if (keyed) {
+            key[shape_len] = (uint16_t)((uint32_t)q->date & 0xffff);
+            key[shape_len + 1] = (uint16_t)((uint32_t)q->date >> 16);
+            klen = shape_len + 2;
+        }
+        uint32_t h = hash_bytes(key, (size_t)klen * 2, 2166136261u);
+        uint32_t i = h & (DEC_SLOTS - 1);
+        for (;; i = (i + 1) & (DEC_SLOTS - 1)) {
+            dec_slot *e = &w->decs[i];
+            if (!e->used)
+                break;
+            if (e->hash == h && e->klen == klen && memcmp(e->key, key, (size_t)klen * 2) == 0)
+                return e;
+        }
+        if (w->ndecs >= DEC_SLOTS / 2 || w->nfrags > (64u << 20)) {
+            /* full: start over */
+            memset(w->decs, 0, DEC_SLOTS * sizeof *w->decs);
+            w->ndecs = 0;
+            w->nfrags = 0;
+            for (i = h & (DEC_SLOTS - 1); w->decs[i].used; i = (i + 1) & (DEC_SLOTS - 1))
+                ;
+        }
         dec_slot *e = &w->decs[i];
-        if (!e->used)
-            break;
-        if (e->hash == h && e->klen == klen && memcmp(e->key, key, (size_t)klen * 2) == 0)
-            return e;
+        int sid = shape_id(w->a, key, shape_len);
+        if (sid < 0)
+            return NULL;
+        size_t start = w->nfrags;
+        e->ndates = 0;
+        if (!keyed && needs_date) {
+            cav_query qa = *q, qb = *q;
+            qa.date = DATE_A;
+            qb.date = DATE_B;
+            if (format_fragment(w, &qa, d, 1) != 0)
+                return NULL;
+            size_t mid = w->nfrags;
+            if (format_fragment(w, &qb, d, 1) != 0)
+                return NULL;
+            int n = mid - start == w->nfrags - mid
+                        ? date_places(w->frags + start, w->frags + mid, mid - start, e->dates)
+                        : -1;
+            w->nfrags = mid;
+            if (n < 0) {
+                w->nfrags = start;
+                continue; /* key this decision by its date */
+            }
+            e->ndates = n;
+        } else if (format_fragment(w, q, d, explain_ok) != 0) {
+            return NULL;
+        }
+        e->used = 1;
+        e->hash = h;
+        e->klen = (uint16_t)klen;
+        memcpy(e->key, key, (size_t)klen * 2);
+        e->shape = sid;
+        e->explain_ok = explain_ok;
+        e->frag = start;
+        e->nfrag = w->nfrags - start;
+        w->ndecs++;
+        return e;
     }
-    if (w->ndecs >= DEC_SLOTS / 2 || w->nfrags > (64u << 20)) {
-        /* full: start over (distinct decisions are few; dates make them a few thousand) */
-        memset(w->decs, 0, DEC_SLOTS * sizeof *w->decs);
-        w->ndecs = 0;
-        w->nfrags = 0;
-        for (i = h & (DEC_SLOTS - 1); w->decs[i].used; i = (i + 1) & (DEC_SLOTS - 1))
-            ;
-    }
-    dec_slot *e = &w->decs[i];
-    int sid = shape_id(w->a, key, shape_len);
-    if (sid < 0)
-        return NULL;
-    size_t start = w->nfrags;
-    if (format_fragment(w, q, d, explain_ok) != 0)
-        return NULL;
-    e->used = 1;
-    e->hash = h;
-    e->klen = (uint16_t)klen;
-    memcpy(e->key, key, (size_t)klen * 2);
-    e->shape = sid;
-    e->explain_ok = explain_ok;
-    e->frag = start;
-    e->nfrag = w->nfrags - start;
-    w->ndecs++;
-    return e;
+    return NULL;
 }
 
 /* ---- rows ----------------------------------------------------------------------------------- */
@@ -721,8 +787,10 @@ static int put_error_columns(worker *w, chunk *c, const char *field, const char 
     return 0;
 }
 
-/* Appends the added columns of an evaluated row and counts it. */
-static int put_decision(worker *w, chunk *c, const cav_query *q, int32_t month) {
+/* Appends the added columns of an evaluated row and counts it; date10 is the row's date as
+ * written (YYYY-MM-DD, as the fast path checked), or NULL. */
+static int put_decision(worker *w, chunk *c, const cav_query *q, int32_t month,
+                        const char *date10) {
     cav_decision d;
     if (cav_eval(w->a->pack, q, &d) != 0)
         return 1;
@@ -746,7 +814,17 @@ static int put_decision(worker *w, chunk *c, const cav_query *q, int32_t month) 
         w->months[month][d.verdict]++;
     if (ensure_out(c, e->nfrag + 2) != 0)
         return -1;
-    memcpy(c->out + c->out_len, w->frags + e->frag, e->nfrag);
+    char *o = c->out + c->out_len;
+    memcpy(o, w->frags + e->frag, e->nfrag);
+    if (e->ndates) {
+        char buf[11];
+        if (!date10) {
+            cav_date_format(q->date, buf);
+            date10 = buf;
+        }
+        for (int i = 0; i < e->ndates; i++)
+            memcpy(o + e->dates[i], date10, 10);
+    }
     c->out_len += e->nfrag;
     if (e->explain_ok)
         return 0;
@@ -902,7 +980,7 @@ static int decide_row(worker *w, chunk *c, size_t row, const value *v) {
         if (date_days(w, buf, 10, &days, &month) != 0)
             month = -1;
     }
-    int rc = put_decision(w, c, &q, month);
+    int rc = put_decision(w, c, &q, month, fast ? v[Q_DATE].s : NULL);
     if (rc > 0) {
         /* the evaluator refused what the fast path let through: the reference reader names why */
         if (!fast || slow_query(w, v, &q, field, sizeof field, msg, sizeof msg) == 0) {
@@ -1002,7 +1080,9 @@ static int csv_row(worker *w, chunk *c, size_t ri, const char *s, const cav_csv_
             v[i].s = f[col].p;
             v[i].n = f[col].len;
         }
-        trim(&v[i].s, &v[i].n);
+        if (v[i].n && (v[i].s[0] == ' ' || v[i].s[0] == '\t' || v[i].s[v[i].n - 1] == ' ' ||
+                       v[i].s[v[i].n - 1] == '\t'))
+            trim(&v[i].s, &v[i].n);
     }
     if (a->out_fmt == FMT_CSV) {
         if (ensure_out(c, row->text_len + 1) != 0)
@@ -1135,7 +1215,7 @@ static int ndjson_row(worker *w, chunk *c, size_t ri, const char *s, size_t n) {
     cav_date_format(q.date, buf);
     if (date_days(w, buf, 10, &days, &month) != 0)
         month = -1;
-    rc = put_decision(w, c, &q, month);
+    rc = put_decision(w, c, &q, month, NULL);
     if (rc > 0) {
         count_error(w, c, ri, "", "the query names ids the pack does not have");
         return put_error_columns(w, c, "", "the query names ids the pack does not have");
