@@ -17,7 +17,8 @@ expect_eq() { [ "$1" = "$2" ] && ok || bad "$3: got '$1', expected '$2'"; }
 rows() { "$PY" -c 'import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], newline=""))) - 1)' "$1"; }
 # one column of a CSV file, one value per line (newlines in values shown as \n)
 column() { "$PY" -c '
-import csv, sys
+import csv, signal, sys
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 r = csv.DictReader(open(sys.argv[1], newline=""))
 for row in r: print(row[sys.argv[2]].replace("\n", "\\n"))' "$1" "$2"; }
 
