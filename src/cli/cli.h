@@ -24,6 +24,22 @@ void cli_print_diags(const cav_diags *d, FILE *f, int show_warnings);
  * (the rest of that line has been consumed and discarded). */
 long cli_read_line(FILE *in, char **buf, size_t *cap);
 
+/* A use given as options (dates and names as written); NULL for what was not given. */
+typedef struct cli_use {
+    const char *date, *weapon, *party, *purpose, *kind, *state;
+} cli_use;
+
+/* Parses a use into q with the library's query reader (the target point is 0, 0). Errors are
+ * printed as "WHO: --option: message"; returns 0 or -1. */
+int cli_use_query(const cav_pack *p, const cli_use *u, cav_query *q, const char *who);
+
+/* Writes len bytes to path through a temporary file in the same directory and a rename, so a
+ * failed or killed run never leaves a partial file; to stdout when path is NULL or "-". Errors
+ * are printed as "WHO: OPT PATH: ..." (opt, the option that named the path, may be NULL);
+ * returns 0 or -1. */
+int cli_write_output(const char *path, const char *data, size_t len, const char *who,
+                     const char *opt);
+
 int cmd_check(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_fmt(int argc, char **argv);

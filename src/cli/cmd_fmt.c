@@ -44,16 +44,8 @@ static int fmt_one(const char *path, int write, int check) {
         if (rc)
             printf("%s: not in canonical layout\n", path);
     } else if (write) {
-        char tmp[4096];
-        snprintf(tmp, sizeof tmp, "%s.fmt-tmp", path);
-        FILE *f = fopen(tmp, "wb");
-        int ok = f && fwrite(out, 1, outlen, f) == outlen;
-        ok = f && fclose(f) == 0 && ok;
-        if (!ok || rename(tmp, path) != 0) {
-            perror(path);
-            remove(tmp);
+        if (cli_write_output(path, out, outlen, "caveat fmt", NULL) != 0)
             rc = CLI_USAGE;
-        }
     } else {
         fwrite(out, 1, outlen, stdout);
     }

@@ -131,45 +131,6 @@ static int parse_args(int argc, char **argv, zones_opts *o) {
     return 0;
 }
 
-/* The command-line option that sets a query field, for messages. */
-static const char *option_of(const char *field) {
-    static const char *const map[][2] = {{"weapon", "--weapon"},      {"supplier", "--party"},
-                                         {"target.kind", "--kind"},   {"purpose", "--purpose"},
-                                         {"target.state", "--state"}, {"date", "--date"}};
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (strcmp(field, map[i][0]) == 0)
-            return map[i][1];
-    return field[0] ? field : "the question";
-}
-
-/* The use as a query, parsed and checked by the library's own query reader. */
-static int use_query(const cav_pack *p, const zones_opts *o, cav_query *q) {
-    json_t *root = json_object(), *target = json_object();
-    json_object_set_new(root, "date", json_string(o->date));
-    json_object_set_new(root, "weapon", json_string(o->weapon));
-    if (o->party)
-        json_object_set_new(root, "supplier", json_string(o->party));
-    if (o->purpose)
-        json_object_set_new(root, "purpose", json_string(o->purpose));
-    json_object_set_new(target, "lat", json_real(0));
-    json_object_set_new(target, "lon", json_real(0));
-    json_object_set_new(target, "kind", json_string(o->kind));
-    if (o->state)
-        json_object_set_new(target, "state", json_string(o->state));
-    json_object_set_new(root, "target", target);
-    char *s = json_dumps(root, JSON_COMPACT);
-    json_decref(root);
-    if (!s)
-        return fail("out of memory%s%s", "", "");
-    char id[64], field[64], msg[512];
-    int rc = cav_query_parse_json(p, s, strlen(s), q, id, sizeof id, field, sizeof field, msg,
-                                  sizeof msg);
-    free(s);
-    if (rc != 0)
-        return fail("%s: %s", option_of(field), msg);
-    return 0;
-}
-
 /* Finds --zone name: a zone of the pack, else a country or region by ISO code. */
 static int find_item(const cav_pack *p, const char *name, item *it) {
     int z = cav__find_zone(p, name);
@@ -211,44 +172,6 @@ static int find_item(const cav_pack *p, const char *name, item *it) {
         free(names);
     }
     return fail("--zone '%s': no zone of the pack and no country with that ISO code%s", name, hint);
-}
-
-/* Writes the text to o->out through a temporary file and a rename, or to stdout. */
-static int write_out(const zones_opts *o, const cav_text *t) {
-    if (!o->out || strcmp(o->out, "-") == 0) {
-        if (fwrite(t->data, 1, t->len, stdout) != t->len || fflush(stdout) != 0)
-            return fail("cannot write to stdout: %s%s", strerror(errno), "");
-        return 0;
-    }
-    size_t n = strlen(o->out);
-    char *tmp = malloc(n + 16);
-    if (!tmp)
-        return fail("out of memory%s%s", "", "");
-    snprintf(tmp, n + 16, "%s.tmp.XXXXXX", o->out);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int e = errno;
-        free(tmp);
-        return fail("-o %s: cannot create a file there: %s", o->out, strerror(e));
-    }
-    mode_t mask = umask(0); /* mkstemp makes 0600; give the file the usual mode */
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
-    FILE *f = fdopen(fd, "w");
-    int ok = f && fwrite(t->data, 1, t->len, f) == t->len;
-    ok = (f ? fclose(f) == 0 : (close(fd), 0)) && ok;
-    int e = errno;
-    if (ok && rename(tmp, o->out) != 0) {
-        ok = 0;
-        e = errno;
-    }
-    if (!ok) {
-        unlink(tmp);
-        free(tmp);
-        return fail("-o %s: cannot write: %s", o->out, strerror(e));
-    }
-    free(tmp);
-    return 0;
 }
 
 /* The items to draw or export as zones: --zone's, or the pack's declared zones. */
@@ -293,7 +216,8 @@ int cmd_zones(int argc, char **argv) {
         fail("out of memory%s%s", "", "");
         goto cleanup;
     }
-    if (o.weapon && use_query(p, &o, &q) != 0)
+    cli_use use = {o.date, o.weapon, o.party, o.purpose, o.kind, o.state};
+    if (o.weapon && cli_use_query(p, &use, &q, "caveat zones") != 0)
         goto cleanup;
     if (collect_zones(p, &o, items, &nitems) != 0)
         goto cleanup;
@@ -387,7 +311,7 @@ int cmd_zones(int argc, char **argv) {
             goto cleanup;
         }
     }
-    if (write_out(&o, &text) == 0)
+    if (cli_write_output(o.out, text.data, text.len, "caveat zones", "-o") == 0)
         rc = CLI_OK;
 cleanup:
     for (int i = 0; i < nitems; i++)

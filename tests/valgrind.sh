@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs the unit tests, the language tests, the pack's cases and the main commands under valgrind
+# memcheck: any invalid read or write, use of uninitialised memory, or definite leak fails.
+# Usage: tests/valgrind.sh BUILD_DIR (a normal, non-sanitizer build)
+set -u
+build=${1:-build}
+vg=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+    --show-leak-kinds=definite --track-origins=yes)
+export CAV_GEO_POINTS=20000 CAV_DIFF_PACKS=40
+fail=0 runs=0
+run() {
+  runs=$((runs + 1))
+  "${vg[@]}" "$@" > /tmp/cav-vg.out 2> /tmp/cav-vg.err
+  rc=$?
+  # exit 1 from caveat check means "a line was an error", expected for the bad example line
+  if [ $rc -ne 0 ] && ! { [ $rc -eq 1 ] && [ "$(basename "$1")" = caveat ]; }; then
+    echo "valgrind FAIL ($rc): $*"; tail -30 /tmp/cav-vg.err; fail=$((fail + 1)); return
+  fi
+  echo "valgrind ok: $*"
+}
+for t in "$build"/test_*; do [ -x "$t" ] && run "$t"; done
+run "$build/cav_langtest" tests/lang/*.test
+run "$build/caveat" test
+run "$build/caveat" check examples/queries.ndjson
+run "$build/caveat" check --explain --format text examples/queries.ndjson
+run "$build/caveat" lint --overlaps packs/default
+run "$build/caveat" fmt packs/default/us.cav
+run "$build/caveat" timeline --format json
+run "$build/caveat" diff 2024-05-29 2024-11-20 --format md
+run "$build/caveat" sources
+run "$build/caveat" where 50.6 36.59
+run "$build/caveat" lint tests/fuzz/corpus/policy
+echo "$runs runs, $fail failed under valgrind"
+[ "$fail" -eq 0 ]
