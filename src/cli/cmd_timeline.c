@@ -4,10 +4,13 @@
  * (its `until`), a note (statements that are not rules). diff: the rules in force on one date and
  * not the other. Both filter by --party and --weapon (a rule concerns a weapon when it applies to
  * one of the weapon's parties and its condition can match that weapon) and print text, Markdown or
- * JSON.
+ * JSON. `diff --format geojson|svg` shows instead where the area permitted for one use grew or
+ * shrank between the two dates (lang/area.c computes each area exactly).
  */
 #include "cli/cli.h"
 #include "core/util.h"
+#include "geo/map.h"
+#include "lang/area.h"
 #include "lang/pack.h"
 
 #include <stdlib.h>
@@ -34,9 +37,13 @@ static const char timeline_help[] =
 
 static const char diff_help[] =
     "usage: caveat diff [--policy P]... [--party P] [--weapon W] [--format text|md|json]\n"
-    "                   DATE1 DATE2\n\n"
+    "                   DATE1 DATE2\n"
+    "       caveat diff [--policy P]... --weapon W --kind K [--purpose U] [--party P]\n"
+    "                   [--state S] --format geojson|svg [-o FILE] DATE1 DATE2\n\n"
     "What changed between two dates, rule by rule: '+' a rule in force on DATE2 but not on DATE1,\n"
-    "'-' the reverse.\n";
+    "'-' the reverse. With --format geojson or svg: where the area in which that use is\n"
+    "permitted grew (newly permitted on DATE2) or shrank (no longer permitted), and where it\n"
+    "stayed, as GeoJSON features (property change: grew, shrank, unchanged) or an SVG map.\n";
 
 static int party_matches(const cav_pack *p, int all, const int *parties, int n, const filter *f) {
     if (f->party < 0)
@@ -218,7 +225,7 @@ static int cmp_row(const void *a, const void *b) {
 typedef struct opts {
     const char *policies[64];
     int npolicies;
-    const char *party, *weapon, *format;
+    const char *party, *weapon, *format, *kind, *purpose, *state, *out;
     const char *args[2];
     int nargs;
 } opts;
@@ -238,6 +245,14 @@ static int parse(int argc, char **argv, opts *o, const char *help, int nargs) {
             slot = &o->weapon;
         } else if (strcmp(a, "--format") == 0) {
             slot = &o->format;
+        } else if (nargs == 2 && strcmp(a, "--kind") == 0) {
+            slot = &o->kind;
+        } else if (nargs == 2 && strcmp(a, "--purpose") == 0) {
+            slot = &o->purpose;
+        } else if (nargs == 2 && strcmp(a, "--state") == 0) {
+            slot = &o->state;
+        } else if (nargs == 2 && strcmp(a, "-o") == 0) {
+            slot = &o->out;
         } else if (a[0] != '-' && o->nargs < nargs) {
             o->args[o->nargs++] = a;
             continue;
@@ -255,9 +270,22 @@ static int parse(int argc, char **argv, opts *o, const char *help, int nargs) {
         fputs(help, stderr);
         return -1;
     }
-    if (o->format && strcmp(o->format, "text") != 0 && strcmp(o->format, "md") != 0 &&
+    int map = nargs == 2 && o->format &&
+              (strcmp(o->format, "geojson") == 0 || strcmp(o->format, "svg") == 0);
+    if (o->format && !map && strcmp(o->format, "text") != 0 && strcmp(o->format, "md") != 0 &&
         strcmp(o->format, "json") != 0) {
-        fprintf(stderr, "caveat: --format must be text, md or json, not '%s'\n", o->format);
+        fprintf(stderr, "caveat: --format must be text, md or json%s, not '%s'\n",
+                nargs == 2 ? " (or geojson, svg)" : "", o->format);
+        return -1;
+    }
+    if (map && (!o->weapon || !o->kind)) {
+        fputs("caveat diff: --format geojson/svg describes one use: give --weapon and --kind\n",
+              stderr);
+        return -1;
+    }
+    if (!map && (o->kind || o->purpose || o->state || o->out)) {
+        fputs("caveat diff: --kind, --purpose, --state and -o go with --format geojson or svg\n",
+              stderr);
         return -1;
     }
     return 0;
@@ -315,6 +343,74 @@ int cmd_timeline(int argc, char **argv) {
     return rows ? CLI_OK : CLI_USAGE;
 }
 
+/* The areas permitted for the use on both dates: grew, shrank, unchanged. */
+static int diff_map(const cav_pack *p, const opts *o) {
+    cli_use use = {o->args[0], o->weapon, o->party, o->purpose, o->kind, o->state};
+    cav_query q1, q2;
+    if (cli_use_query(p, &use, &q1, "caveat diff") != 0)
+        return CLI_USAGE;
+    use.date = o->args[1];
+    if (cli_use_query(p, &use, &q2, "caveat diff") != 0)
+        return CLI_USAGE;
+    GEOSContextHandle_t h = p->geos;
+    GEOSGeometry *a1 = NULL, *a2 = NULL, *parts[3] = {NULL, NULL, NULL};
+    cav_text text = {0};
+    int rc = CLI_USAGE, err = cav__permitted_area(p, &q1, &a1);
+    if (err == 0)
+        err = cav__permitted_area(p, &q2, &a2);
+    if (err != 0) {
+        fprintf(stderr, "caveat diff: cannot compute the permitted area: %s\n", cav_strerror(err));
+        goto cleanup;
+    }
+    parts[0] = GEOSDifference_r(h, a2, a1);   /* grew */
+    parts[1] = GEOSDifference_r(h, a1, a2);   /* shrank */
+    parts[2] = GEOSIntersection_r(h, a1, a2); /* unchanged */
+    if (!parts[0] || !parts[1] || !parts[2]) {
+        fputs("caveat diff: GEOS could not compare the areas\n", stderr);
+        goto cleanup;
+    }
+    const char *changes[3] = {"grew", "shrank", "unchanged"};
+    char labels[3][256];
+    snprintf(labels[0], sizeof labels[0], "newly permitted on %s", o->args[1]);
+    snprintf(labels[1], sizeof labels[1], "no longer permitted on %s", o->args[1]);
+    snprintf(labels[2], sizeof labels[2], "permitted on both dates");
+    if (strcmp(o->format, "geojson") == 0) {
+        cav_map_feature f[3];
+        for (int i = 0; i < 3; i++)
+            f[i] = (cav_map_feature){parts[i], 7,
+                                     {"change", "from", "to", "weapon", "kind", "purpose", "party"},
+                                     {changes[i], o->args[0], o->args[1], o->weapon, o->kind,
+                                      o->purpose, o->party}};
+        err = cav__geojson_write(h, f, 3, &text);
+    } else {
+        cav_map_layer layers[3] = {{parts[2], labels[2], CAV_LAYER_AREA},
+                                   {parts[0], labels[0], CAV_LAYER_ZONE},
+                                   {parts[1], labels[1], CAV_LAYER_ZONE}};
+        char title[512];
+        snprintf(title, sizeof title, "Where %s against %s%s%s was permitted: %s and %s",
+                 o->weapon, o->kind, o->purpose ? " for " : "", o->purpose ? o->purpose : "",
+                 o->args[0], o->args[1]);
+        cav_svg_map m = {title, "caveat diff: green both dates; coloured: changed", layers, 3,
+                         0, 0, 0, 0, 0};
+        err = cav__svg_write(h, &m, &text);
+    }
+    if (err != 0 || text.oom) {
+        fprintf(stderr, "caveat diff: cannot write the map: %s\n", cav_strerror(err ? err : CAV_ENOMEM));
+        goto cleanup;
+    }
+    rc = cli_write_output(o->out, text.data, text.len, "caveat diff", "-o") == 0 ? CLI_OK : CLI_USAGE;
+cleanup:
+    for (int i = 0; i < 3; i++)
+        if (parts[i])
+            GEOSGeom_destroy_r(h, parts[i]);
+    if (a1)
+        GEOSGeom_destroy_r(h, a1);
+    if (a2)
+        GEOSGeom_destroy_r(h, a2);
+    cav__text_free(&text);
+    return rc;
+}
+
 int cmd_diff(int argc, char **argv) {
     opts o = {0};
     int rc = parse(argc, argv, &o, diff_help, 2);
@@ -329,6 +425,12 @@ int cmd_diff(int argc, char **argv) {
     cav_pack *p;
     filter f;
     fmt format;
+    if (o.format && (strcmp(o.format, "geojson") == 0 || strcmp(o.format, "svg") == 0)) {
+        p = cli_load_pack(o.policies, o.npolicies, 0);
+        rc = p ? diff_map(p, &o) : CLI_USAGE;
+        cav_pack_release(p);
+        return rc;
+    }
     if ((rc = setup(&o, &p, &f, &format)) != 0) {
         cav_pack_release(p);
         return rc;

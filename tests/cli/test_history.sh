@@ -45,5 +45,27 @@ has "$s" "us-kharkiv-counterfire" "citing rule"
 hasnt "$s" "(cited by no rule or note)" "every source is cited"
 "$caveat" sources --format json | python3 -c 'import json,sys; s=json.load(sys.stdin); assert all(x["cited_by"] for x in s)' && ok || bad "sources json"
 
+# the area map of a change: GEOS-exact grew/shrank/unchanged features, an SVG, errors
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+"$caveat" diff --weapon gmlrs --kind forces --purpose counterfire --format geojson \
+  -o "$tmp/d.geojson" 2024-05-29 2024-06-20 && ok || bad "diff geojson run"
+python3 - "$tmp/d.geojson" <<'PY' && ok || bad "diff geojson content"
+import json, sys
+d = json.load(open(sys.argv[1]))
+ch = {f["properties"]["change"]: f["geometry"]["coordinates"] for f in d["features"]}
+assert set(ch) == {"grew", "shrank", "unchanged"}
+assert ch["grew"] and ch["unchanged"] and not ch["shrank"]  # only grew: the border region
+PY
+"$caveat" diff --weapon atacms --kind forces --format geojson 2024-11-16 2024-11-17 |
+  python3 -c 'import json,sys; d={f["properties"]["change"]: f["geometry"]["coordinates"] for f in json.load(sys.stdin)["features"]}; assert d["grew"] and not d["shrank"]' && ok || bad "ATACMS Kursk grew"
+"$caveat" diff --weapon atacms --kind forces --format geojson 2025-08-23 2025-08-24 |
+  python3 -c 'import json,sys; d={f["properties"]["change"]: f["geometry"]["coordinates"] for f in json.load(sys.stdin)["features"]}; assert d["shrank"] and not d["grew"]' && ok || bad "ATACMS review shrank"
+"$caveat" diff --weapon gmlrs --kind forces --format svg 2024-05-29 2024-06-20 > "$tmp/d.svg" && ok || bad "diff svg run"
+grep -q "newly permitted on 2024-06-20" "$tmp/d.svg" && ok || bad "diff svg legend"
+python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$tmp/d.svg" && ok || bad "diff svg is XML"
+"$caveat" diff --format svg 2024-05-29 2024-06-20 > /dev/null 2>&1; [ $? -eq 2 ] && ok || bad "diff map needs a use"
+"$caveat" diff --weapon gmlrs --kind forcs --format svg 2024-05-29 2024-06-20 2> "$tmp/err" > /dev/null
+[ $? -eq 2 ] && grep -q -- "--kind: unknown target.kind 'forcs'" "$tmp/err" && ok || bad "diff map bad kind"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
