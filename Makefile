@@ -2,16 +2,19 @@
 #   make demo   installs what is missing (Debian 12), builds, and runs `caveat check` on the
 #               example queries with the embedded default pack
 #   make test   installs what is missing, builds, and runs every test: the suite, the suite again
-#               under AddressSanitizer + UndefinedBehaviorSanitizer, and the fuzzers for a bounded
-#               time. CI (.ci/run) runs exactly `make test`.
+#               under AddressSanitizer + UndefinedBehaviorSanitizer, the suite's programs under
+#               valgrind memcheck, the fuzzers for a bounded time, the static analysers
+#               (cppcheck, clang-tidy) and the release-hardening check. CI (.ci/run) runs exactly
+#               `make test`.
 SHELL := /bin/bash
 BUILD ?= build
 JOBS ?= 2
 FUZZ_SECONDS ?= 30
 DEB_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev libgeos-dev libproj-dev \
-	proj-data libjansson-dev
+	proj-data libjansson-dev valgrind cppcheck clang-tidy python3 libxml2-utils
 
-.PHONY: setup build demo test test-suite test-sanitize fuzz bench clean
+.PHONY: setup build demo test test-suite test-sanitize test-valgrind fuzz lint-c hardening bench \
+	clean
 
 setup:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -39,10 +42,24 @@ test-sanitize: setup
 	cd $(BUILD)-asan && CAV_GEO_POINTS=100000 ASAN_OPTIONS=detect_leaks=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j$(JOBS)
 
+test-valgrind: build
+	tests/valgrind.sh $(BUILD)
+
 fuzz: setup
 	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
-test: test-suite test-sanitize fuzz
+# The project's own C code (not the generated boundary tables) must be clean under both.
+C_SOURCES = $(filter-out src/geo/borders_data.c src/geo/regions_data.c,$(wildcard src/*/*.c))
+lint-c: build
+	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
+	  --inline-suppr -I include -I src $(C_SOURCES)
+	cmake -S . -B $(BUILD) -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
+	echo $(C_SOURCES) | xargs -n 4 -P $(JOBS) clang-tidy -p $(BUILD) --quiet
+
+hardening: build
+	tools/check-hardening.sh $(BUILD)/caveat
+
+test: test-suite test-sanitize test-valgrind fuzz hardening
 
 bench: build
 	$(BUILD)/bench_eval
