@@ -1,5 +1,6 @@
 /* cmd_lint.c — `caveat lint`: every error and warning of policy files, with place, caret, hint. */
 #include "cli/cli.h"
+#include "core/diag.h"
 #include "lang/pack.h"
 
 #include <string.h>
@@ -33,8 +34,10 @@ int cmd_lint(int argc, char **argv) {
     cav_diags *d = cav_diags_new();
     cav_pack *p = NULL;
     int rc = n ? cav_pack_load(paths, (size_t)n, d, &p) : cav_pack_load_default(d, &p);
-    if (rc == 0 && overlaps)
+    if (rc == 0 && overlaps) {
         cav__pack_analyze(p, NULL, d, 1);
+        cav__diags_sort(d, 0);
+    }
     cli_print_diags(d, stdout, 1);
     size_t errors = cav_diags_errors(d), warnings = cav_diags_count(d) - errors;
     printf("%zu error%s, %zu warning%s\n", errors, errors == 1 ? "" : "s", warnings,
