@@ -46,5 +46,34 @@ for block in re.findall(r"```console\n(.*?)```", readme, re.S):
 sys.exit(1 if failed else 0)
 PY
 
+# docs/language.md: every "$ caveat ..." line of a code block, run in docs/examples
+python3 - "$caveat" docs/language.md <<'PY' && ok || bad "docs/language.md examples differ from the real output"
+import re, subprocess, sys
+caveat, doc = sys.argv[1], open(sys.argv[2]).read()
+failed = count = 0
+for block in re.findall(r"```[a-z]*\n(.*?)```", doc, re.S):
+    lines = block.split("\n")
+    i = 0
+    while i < len(lines):
+        if not lines[i].startswith("$ caveat"):
+            i += 1
+            continue
+        cmd = lines[i][2:]
+        i += 1
+        want = []
+        while i < len(lines) and not lines[i].startswith("$ "):
+            want.append(lines[i])
+            i += 1
+        r = subprocess.run(cmd.replace("caveat", caveat, 1), shell=True, capture_output=True,
+                           text=True, cwd="docs/examples")
+        count += 1
+        got = (r.stdout + r.stderr).rstrip("\n")
+        if got != "\n".join(want).rstrip("\n"):
+            failed += 1
+            print("docs/language.md differs for: " + cmd + "\n--- got:\n" + got + "\n--- doc:\n" + "\n".join(want))
+assert count >= 20, count
+sys.exit(1 if failed else 0)
+PY
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
