@@ -11,10 +11,10 @@ BUILD ?= build
 JOBS ?= 2
 FUZZ_SECONDS ?= 30
 DEB_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev libgeos-dev libproj-dev \
-	proj-data libjansson-dev valgrind cppcheck clang-tidy python3 libxml2-utils
+	proj-data libjansson-dev valgrind cppcheck clang-tidy clang-format python3 libxml2-utils
 
-.PHONY: setup build demo test test-suite test-sanitize test-valgrind fuzz lint-c hardening bench \
-	clean
+.PHONY: setup build demo test test-suite test-sanitize test-valgrind fuzz lint-c format-check \
+	hardening bench clean
 
 setup:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -55,6 +55,12 @@ lint-c: build
 	  --inline-suppr -I include -I src $(C_SOURCES)
 	cmake -S . -B $(BUILD) -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
 	echo $(C_SOURCES) | xargs -n 4 -P $(JOBS) clang-tidy -p $(BUILD) --quiet
+
+# Every C file of ours (not the generated tables) in the layout of .clang-format.
+FORMAT_FILES = $(filter-out src/geo/borders_data.c src/geo/regions_data.c,\
+	$(wildcard src/*/*.c src/*/*.h include/*.h tests/*/*.c tests/*/*.h bench/*.c))
+format-check: setup
+	clang-format --dry-run --Werror $(FORMAT_FILES)
 
 hardening: build
 	tools/check-hardening.sh $(BUILD)/caveat

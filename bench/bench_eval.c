@@ -64,10 +64,10 @@ int main(int argc, char **argv) {
     cav_pack *p = NULL;
     if (cav_pack_load_default(NULL, &p) != 0)
         return 1;
-    const char *weapons[] = {"gmlrs", "atacms", "m777", "patriot", "storm-shadow", "scalp-eg",
-                             "mars-ii", "pzh-2000", "iris-t", "samp-t", "f-16", "nasams"};
-    const char *kinds[] = {"forces", "artillery", "ammunition-depot", "logistics-hub",
-                           "command-post", "airfield", "aircraft", "civilian-object"};
+    const char *weapons[] = {"gmlrs",   "atacms",   "m777",   "patriot", "storm-shadow", "scalp-eg",
+                             "mars-ii", "pzh-2000", "iris-t", "samp-t",  "f-16",         "nasams"};
+    const char *kinds[] = {"forces",       "artillery", "ammunition-depot", "logistics-hub",
+                           "command-post", "airfield",  "aircraft",         "civilian-object"};
     const char *purposes[] = {"counterfire", "strike", "self-defense", "air-defense"};
     const char *suppliers[] = {"US", "GB", "FR", "DE"};
     cav_query *qs = malloc((size_t)n * sizeof *qs);
@@ -83,7 +83,8 @@ int main(int argc, char **argv) {
         q->weapon = cav_pack_weapon(p, weapons[next_rand() % 12]);
         q->kind = cav_pack_kind(p, kinds[next_rand() % 8]);
         q->state = next_rand() % 4 == 0 ? CAV_STATE_AIRBORNE : CAV_STATE_GROUND;
-        q->purpose = next_rand() % 8 == 0 ? CAV_MISSING : cav_pack_purpose(p, purposes[next_rand() % 4]);
+        q->purpose =
+            next_rand() % 8 == 0 ? CAV_MISSING : cav_pack_purpose(p, purposes[next_rand() % 4]);
         q->supplier = next_rand() % 2 ? CAV_MISSING : cav_pack_party(p, suppliers[next_rand() % 4]);
         q->target_lat = uniform(44, 56);
         q->target_lon = uniform(22, 42);

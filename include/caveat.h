@@ -29,13 +29,13 @@ extern "C" {
 /* ---- errors ---- */
 enum {
     CAV_OK = 0,
-    CAV_ENOMEM = -1,   /* out of memory */
-    CAV_EIO = -2,      /* a file could not be read or written */
-    CAV_EPOLICY = -3,  /* the policy has errors: see the diagnostics */
-    CAV_EQUERY = -4,   /* the query is malformed: see the error field */
-    CAV_EGEO = -5,     /* a zone could not be built */
-    CAV_EINVAL = -6,   /* an argument is out of range */
-    CAV_ELIMIT = -7    /* a documented limit was exceeded */
+    CAV_ENOMEM = -1,  /* out of memory */
+    CAV_EIO = -2,     /* a file could not be read or written */
+    CAV_EPOLICY = -3, /* the policy has errors: see the diagnostics */
+    CAV_EQUERY = -4,  /* the query is malformed: see the error field */
+    CAV_EGEO = -5,    /* a zone could not be built */
+    CAV_EINVAL = -6,  /* an argument is out of range */
+    CAV_ELIMIT = -7   /* a documented limit was exceeded */
 };
 /* A static English message for a CAV_E* code. */
 const char *cav_strerror(int code);
@@ -45,10 +45,10 @@ typedef enum cav_severity { CAV_SEV_ERROR, CAV_SEV_WARNING } cav_severity;
 typedef struct cav_diags cav_diags;
 typedef struct cav_diag {
     cav_severity severity;
-    const char *file;     /* as given to the loader, or "<default>/name.cav" */
-    int line, col;        /* 1-based; 0 when not tied to a place */
-    const char *message;  /* one sentence, no trailing newline */
-    const char *hint;     /* NULL or a suggestion ("did you mean ...") */
+    const char *file;        /* as given to the loader, or "<default>/name.cav" */
+    int line, col;           /* 1-based; 0 when not tied to a place */
+    const char *message;     /* one sentence, no trailing newline */
+    const char *hint;        /* NULL or a suggestion ("did you mean ...") */
     const char *source_line; /* the offending line of the file, or NULL */
 } cav_diag;
 
@@ -99,25 +99,21 @@ void cav_date_format(int32_t days, char *buf);
 typedef enum cav_state { CAV_STATE_GROUND = 0, CAV_STATE_AIRBORNE = 1 } cav_state;
 
 typedef struct cav_query {
-    int32_t date;         /* days since 1970-01-01 */
-    int weapon;           /* cav_pack_weapon() id */
-    int supplier;         /* party id or CAV_MISSING: then the weapon's consent parties decide */
+    int32_t date; /* days since 1970-01-01 */
+    int weapon;   /* cav_pack_weapon() id */
+    int supplier; /* party id or CAV_MISSING: then the weapon's consent parties decide */
     double target_lat, target_lon; /* degrees WGS84 */
-    int kind;             /* cav_pack_kind() id */
-    int state;            /* cav_state */
-    int purpose;          /* cav_pack_purpose() id or CAV_MISSING */
-    int has_launch;       /* 1 when launch_lat/lon are given */
+    int kind;                      /* cav_pack_kind() id */
+    int state;                     /* cav_state */
+    int purpose;                   /* cav_pack_purpose() id or CAV_MISSING */
+    int has_launch;                /* 1 when launch_lat/lon are given */
     double launch_lat, launch_lon;
 } cav_query;
 
-typedef enum cav_verdict {
-    CAV_PERMITTED = 0,
-    CAV_PROHIBITED = 1,
-    CAV_UNKNOWN = 2
-} cav_verdict;
+typedef enum cav_verdict { CAV_PERMITTED = 0, CAV_PROHIBITED = 1, CAV_UNKNOWN = 2 } cav_verdict;
 const char *cav_verdict_name(cav_verdict v); /* "permitted", "prohibited", "unknown" */
 
-#define CAV_MAX_PARTIES 8 /* consent parties of one use */
+#define CAV_MAX_PARTIES 8  /* consent parties of one use */
 #define CAV_MAX_DECIDING 8 /* deciding rules reported per party */
 
 /* How one party's decision came about. */
@@ -131,17 +127,13 @@ typedef struct cav_party_decision {
     int party;
     cav_verdict verdict;
     cav_basis basis;
-    int nrules;                       /* deciding rules, in pack order */
+    int nrules; /* deciding rules, in pack order */
     int rules[CAV_MAX_DECIDING];
-    uint32_t missing;                 /* CAV_FIELD_* bits a rule of this party needed but lacked */
+    uint32_t missing; /* CAV_FIELD_* bits a rule of this party needed but lacked */
 } cav_party_decision;
 
 /* Field bits, used in cav_party_decision.missing. */
-enum {
-    CAV_FIELD_PURPOSE = 1u << 0,
-    CAV_FIELD_LAUNCH = 1u << 1,
-    CAV_FIELD_SUPPLIER = 1u << 2
-};
+enum { CAV_FIELD_PURPOSE = 1u << 0, CAV_FIELD_LAUNCH = 1u << 1, CAV_FIELD_SUPPLIER = 1u << 2 };
 
 typedef struct cav_decision {
     cav_verdict verdict;
@@ -158,9 +150,8 @@ int cav_eval(const cav_pack *p, const cav_query *q, cav_decision *d);
  * offending field name ("target.lat", or "" for the document itself) and a message into
  * field/msg (each NUL-terminated, truncated to their sizes). id/idsize receive the query's "id"
  * as a JSON text ("null" when absent) so the caller can echo it even for a bad query. */
-int cav_query_parse_json(const cav_pack *p, const char *json, size_t len, cav_query *q,
-                         char *id, size_t idsize, char *field, size_t fieldsize, char *msg,
-                         size_t msgsize);
+int cav_query_parse_json(const cav_pack *p, const char *json, size_t len, cav_query *q, char *id,
+                         size_t idsize, char *field, size_t fieldsize, char *msg, size_t msgsize);
 
 /* Explanation flags. */
 enum {

@@ -245,18 +245,30 @@ static int parse_args(int argc, char **argv, check_opts *o) {
                 return -1;
             }
             slot = &o->policies[o->npolicies++];
-        } else if (strcmp(a, "--date") == 0) slot = &o->date;
-        else if (strcmp(a, "--format") == 0) slot = &o->format;
-        else if (strcmp(a, "--weapon") == 0) slot = &o->weapon;
-        else if (strcmp(a, "--lat") == 0) slot = &o->lat;
-        else if (strcmp(a, "--lon") == 0) slot = &o->lon;
-        else if (strcmp(a, "--kind") == 0) slot = &o->kind;
-        else if (strcmp(a, "--state") == 0) slot = &o->state;
-        else if (strcmp(a, "--purpose") == 0) slot = &o->purpose;
-        else if (strcmp(a, "--supplier") == 0) slot = &o->supplier;
-        else if (strcmp(a, "--launch-lat") == 0) slot = &o->llat;
-        else if (strcmp(a, "--launch-lon") == 0) slot = &o->llon;
-        else if (strcmp(a, "--id") == 0) slot = &o->id;
+        } else if (strcmp(a, "--date") == 0)
+            slot = &o->date;
+        else if (strcmp(a, "--format") == 0)
+            slot = &o->format;
+        else if (strcmp(a, "--weapon") == 0)
+            slot = &o->weapon;
+        else if (strcmp(a, "--lat") == 0)
+            slot = &o->lat;
+        else if (strcmp(a, "--lon") == 0)
+            slot = &o->lon;
+        else if (strcmp(a, "--kind") == 0)
+            slot = &o->kind;
+        else if (strcmp(a, "--state") == 0)
+            slot = &o->state;
+        else if (strcmp(a, "--purpose") == 0)
+            slot = &o->purpose;
+        else if (strcmp(a, "--supplier") == 0)
+            slot = &o->supplier;
+        else if (strcmp(a, "--launch-lat") == 0)
+            slot = &o->llat;
+        else if (strcmp(a, "--launch-lon") == 0)
+            slot = &o->llon;
+        else if (strcmp(a, "--id") == 0)
+            slot = &o->id;
         else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "caveat check: unknown option '%s' (see caveat check --help)\n", a);
             return -1;

@@ -4,7 +4,8 @@
  * unknown", "rules": [ids] (optional: exactly the deciding rules, all parties together),
  * "explain": "text" (optional: a substring the explanation must contain)}. Lines starting with
  * '#' and blank lines are ignored. With no PACKDIR the embedded default pack runs its embedded
- * cases; with PACKDIR, the pack in PACKDIR (its .cav files) runs the cases in PACKDIR/tests (its .jsonl files).
+ * cases; with PACKDIR, the pack in PACKDIR (its .cav files) runs the cases in PACKDIR/tests (its
+ * .jsonl files).
  */
 #include "cli/cli.h"
 #include "pack/embedded.h"

@@ -179,8 +179,8 @@ static void print_rows(const cav_pack *p, const row *rows, int n, fmt format, in
         const char *what = title ? title : says ? says : "";
         const char *change = change_name(r->kind, is_diff, forbid);
         if (format == FMT_TEXT) {
-            printf("%-10s  %-6s  %-13s  %-34s  %s%s  [%s]\n", is_diff ? "" : date, parties,
-                   change, id, what, disputed ? " (disputed)" : "", sources);
+            printf("%-10s  %-6s  %-13s  %-34s  %s%s  [%s]\n", is_diff ? "" : date, parties, change,
+                   id, what, disputed ? " (disputed)" : "", sources);
         } else if (format == FMT_MD) {
             printf("| %s | %s | %s | `%s` | ", is_diff ? "" : date, parties, change, id);
             md_cell(what);
@@ -297,8 +297,8 @@ static int setup(const opts *o, cav_pack **pp, filter *f, fmt *format) {
         return CLI_USAGE;
     f->party = f->weapon = -1;
     *format = !o->format || strcmp(o->format, "text") == 0 ? FMT_TEXT
-              : strcmp(o->format, "md") == 0                ? FMT_MD
-                                                            : FMT_JSON;
+              : strcmp(o->format, "md") == 0               ? FMT_MD
+                                                           : FMT_JSON;
     if (o->party && (f->party = cav_pack_party(*pp, o->party)) < 0) {
         fprintf(stderr, "caveat: --party: unknown party '%s'\n", o->party);
         return CLI_USAGE;
@@ -377,28 +377,31 @@ static int diff_map(const cav_pack *p, const opts *o) {
     if (strcmp(o->format, "geojson") == 0) {
         cav_map_feature f[3];
         for (int i = 0; i < 3; i++)
-            f[i] = (cav_map_feature){parts[i], 7,
-                                     {"change", "from", "to", "weapon", "kind", "purpose", "party"},
-                                     {changes[i], o->args[0], o->args[1], o->weapon, o->kind,
-                                      o->purpose, o->party}};
+            f[i] = (cav_map_feature){
+                parts[i],
+                7,
+                {"change", "from", "to", "weapon", "kind", "purpose", "party"},
+                {changes[i], o->args[0], o->args[1], o->weapon, o->kind, o->purpose, o->party}};
         err = cav__geojson_write(h, f, 3, &text);
     } else {
         cav_map_layer layers[3] = {{parts[2], labels[2], CAV_LAYER_AREA},
                                    {parts[0], labels[0], CAV_LAYER_ZONE},
                                    {parts[1], labels[1], CAV_LAYER_ZONE}};
         char title[512];
-        snprintf(title, sizeof title, "Where %s against %s%s%s was permitted: %s and %s",
-                 o->weapon, o->kind, o->purpose ? " for " : "", o->purpose ? o->purpose : "",
-                 o->args[0], o->args[1]);
-        cav_svg_map m = {title, "caveat diff: green both dates; coloured: changed", layers, 3,
-                         0, 0, 0, 0, 0};
+        snprintf(title, sizeof title, "Where %s against %s%s%s was permitted: %s and %s", o->weapon,
+                 o->kind, o->purpose ? " for " : "", o->purpose ? o->purpose : "", o->args[0],
+                 o->args[1]);
+        cav_svg_map m = {
+            title, "caveat diff: green both dates; coloured: changed", layers, 3, 0, 0, 0, 0, 0};
         err = cav__svg_write(h, &m, &text);
     }
     if (err != 0 || text.oom) {
-        fprintf(stderr, "caveat diff: cannot write the map: %s\n", cav_strerror(err ? err : CAV_ENOMEM));
+        fprintf(stderr, "caveat diff: cannot write the map: %s\n",
+                cav_strerror(err ? err : CAV_ENOMEM));
         goto cleanup;
     }
-    rc = cli_write_output(o->out, text.data, text.len, "caveat diff", "-o") == 0 ? CLI_OK : CLI_USAGE;
+    rc = cli_write_output(o->out, text.data, text.len, "caveat diff", "-o") == 0 ? CLI_OK
+                                                                                 : CLI_USAGE;
 cleanup:
     for (int i = 0; i < 3; i++)
         if (parts[i])

@@ -192,7 +192,9 @@ static int collect_zones(const cav_pack *p, const zones_opts *o, item *items, in
     return 0;
 }
 
-static const char *or_missing(const char *s) { return s ? s : "(not given)"; }
+static const char *or_missing(const char *s) {
+    return s ? s : "(not given)";
+}
 
 int cmd_zones(int argc, char **argv) {
     zones_opts o = {0};

@@ -148,8 +148,8 @@ int cli_write_output(const char *path, const char *data, size_t len, const char 
     }
     if (!ok) {
         unlink(tmp);
-        fprintf(stderr, "%s: %s%s%s: cannot write: %s\n", who, opt ? opt : "", opt ? " " : "",
-                path, strerror(e));
+        fprintf(stderr, "%s: %s%s%s: cannot write: %s\n", who, opt ? opt : "", opt ? " " : "", path,
+                strerror(e));
     }
     free(tmp);
     return ok ? 0 : -1;

@@ -4,7 +4,9 @@
 
 #include <string.h>
 
-static int is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+static int is_leap(int y) {
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 static int days_in_month(int y, int m) {
     static const int dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -62,9 +64,17 @@ void cav_date_format(int32_t days, char *buf) {
         y = 0;
     /* written digit by digit: y, m, d are in range, and this keeps the compiler's truncation
      * analysis quiet without a larger buffer */
-    char out[11] = {(char)('0' + y / 1000), (char)('0' + y / 100 % 10), (char)('0' + y / 10 % 10),
-                    (char)('0' + y % 10), '-', (char)('0' + m / 10), (char)('0' + m % 10), '-',
-                    (char)('0' + d / 10), (char)('0' + d % 10), '\0'};
+    char out[11] = {(char)('0' + y / 1000),
+                    (char)('0' + y / 100 % 10),
+                    (char)('0' + y / 10 % 10),
+                    (char)('0' + y % 10),
+                    '-',
+                    (char)('0' + m / 10),
+                    (char)('0' + m % 10),
+                    '-',
+                    (char)('0' + d / 10),
+                    (char)('0' + d % 10),
+                    '\0'};
     memcpy(buf, out, sizeof out);
 }
 

@@ -15,7 +15,9 @@ struct cav_diags {
     size_t n, cap, errors;
 };
 
-cav_diags *cav_diags_new(void) { return calloc(1, sizeof(cav_diags)); }
+cav_diags *cav_diags_new(void) {
+    return calloc(1, sizeof(cav_diags));
+}
 
 void cav_diags_free(cav_diags *d) {
     if (!d)
@@ -30,13 +32,19 @@ void cav_diags_free(cav_diags *d) {
     free(d);
 }
 
-size_t cav_diags_count(const cav_diags *d) { return d ? d->n : 0; }
-size_t cav_diags_errors(const cav_diags *d) { return d ? d->errors : 0; }
+size_t cav_diags_count(const cav_diags *d) {
+    return d ? d->n : 0;
+}
+size_t cav_diags_errors(const cav_diags *d) {
+    return d ? d->errors : 0;
+}
 const cav_diag *cav_diags_get(const cav_diags *d, size_t i) {
     return d && i < d->n ? &d->items[i] : NULL;
 }
 
-static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+static char *dup_or_null(const char *s) {
+    return s ? strdup(s) : NULL;
+}
 
 static char *copy_line(const char *src, int line) {
     if (!src || line < 1)

@@ -99,7 +99,9 @@ static void out_write(cav_out *o, const char *s, size_t n) {
     o->len += n;
 }
 
-void cav__out_puts(cav_out *o, const char *s) { out_write(o, s, strlen(s)); }
+void cav__out_puts(cav_out *o, const char *s) {
+    out_write(o, s, strlen(s));
+}
 
 void cav__out_printf(cav_out *o, const char *fmt, ...) {
     char tmp[512];

@@ -5,9 +5,10 @@
  * rounded to 6 decimals (about 0.1 m, finer than the embedded borders), rings oriented by the
  * right-hand rule (exterior counter-clockwise). The rounding is GEOS snap-rounding to a 1e-6
  * grid, which keeps polygons valid (rounding each vertex alone can make rings that touch cross);
- * it can make neighbouring vertices equal, and such repeats are dropped, and a ring or line left too short is dropped whole, so every written
- * geometry is well-formed. A polygonal geometry is written as polygons only: a GEOS overlay may
- * leave zero-area lines or points in a collection, and GIS tools load a mixed collection badly.
+ * it can make neighbouring vertices equal, and such repeats are dropped, and a ring or line left
+ * too short is dropped whole, so every written geometry is well-formed. A polygonal geometry is
+ * written as polygons only: a GEOS overlay may leave zero-area lines or points in a collection, and
+ * GIS tools load a mixed collection badly.
  *
  * Nothing here keeps state; geometries are borrowed.
  */
@@ -80,24 +81,12 @@ void cav__text_xml(cav_text *t, const char *s) {
     char one[2] = {0, 0};
     for (; *s; s++) {
         switch (*s) {
-        case '&':
-            cav__text_puts(t, "&amp;");
-            break;
-        case '<':
-            cav__text_puts(t, "&lt;");
-            break;
-        case '>':
-            cav__text_puts(t, "&gt;");
-            break;
-        case '"':
-            cav__text_puts(t, "&quot;");
-            break;
-        case '\'':
-            cav__text_puts(t, "&apos;");
-            break;
-        default:
-            one[0] = *s;
-            cav__text_puts(t, one);
+        case '&': cav__text_puts(t, "&amp;"); break;
+        case '<': cav__text_puts(t, "&lt;"); break;
+        case '>': cav__text_puts(t, "&gt;"); break;
+        case '"': cav__text_puts(t, "&quot;"); break;
+        case '\'': cav__text_puts(t, "&apos;"); break;
+        default: one[0] = *s; cav__text_puts(t, one);
         }
     }
 }

@@ -150,7 +150,9 @@ void cav__locator_find(const cav_locator *loc, double lat, double lon, uint64_t 
 }
 
 /* Number of 64-bit words in a membership set. */
-int cav__locator_words(const cav_locator *loc) { return loc->words; }
+int cav__locator_words(const cav_locator *loc) {
+    return loc->words;
+}
 
 /* Bytes held by the locator, structure and tables. */
 size_t cav__locator_bytes(const cav_locator *loc) {
@@ -304,8 +306,12 @@ static void row_scratch_free(row_scratch *s) {
     free(s->inside.data);
 }
 
-static double min2(double a, double b) { return a < b ? a : b; }
-static double max2(double a, double b) { return a > b ? a : b; }
+static double min2(double a, double b) {
+    return a < b ? a : b;
+}
+static double max2(double a, double b) {
+    return a > b ? a : b;
+}
 
 /* Sweeps one zone across one row of a node, from east to west, adding a row_test for every cell
  * the zone's boundary reaches and setting the inside bit of the cells it covers. */

@@ -63,8 +63,12 @@ static int place(const view *v, double x0, double y0, double x1, double y1) {
     return 1;
 }
 
-static double px_x(const view *v, double lon) { return v->ox + (lon - v->lon0) * v->kx; }
-static double px_y(const view *v, double lat) { return v->oy + (v->lat1 - lat) * v->ky; }
+static double px_x(const view *v, double lon) {
+    return v->ox + (lon - v->lon0) * v->kx;
+}
+static double px_y(const view *v, double lat) {
+    return v->oy + (v->lat1 - lat) * v->ky;
+}
 
 /* Zones' colours (ColorBrewer Dark2, colour-blind safe in pairs) and the permitted area's. */
 static const char *const palette[] = {"#d95f02", "#7570b3", "#e7298a", "#1b9e77",
@@ -140,8 +144,7 @@ static void geom_path(GEOSContextHandle_t h, const view *v, const GEOSGeometry *
             geom_path(h, v, GEOSGetGeometryN_r(h, g, i), lines, t);
         break;
     }
-    default:
-        break; /* points have no path; zones are areas or lines */
+    default: break; /* points have no path; zones are areas or lines */
     }
 }
 
@@ -170,7 +173,9 @@ static GEOSGeometry *fit(GEOSContextHandle_t h, const view *v, const GEOSGeometr
 
 /* ---- text ---- */
 
-static double text_w(const char *s, double size) { return (double)strlen(s) * size * CHAR_W; }
+static double text_w(const char *s, double size) {
+    return (double)strlen(s) * size * CHAR_W;
+}
 
 /* Splits s into lines of at most max_chars characters at spaces; returns the number of lines
  * and stores each line's start and length (at most nmax lines; the last one takes the rest). */

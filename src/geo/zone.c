@@ -23,11 +23,11 @@
 #include <jansson.h>
 #include <math.h>
 #include <proj.h>
-#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define ZONE_MAX_DEPTH 64       /* nesting of zone expressions */
 #define ZONE_MAX_DISTANCE 2.0e6 /* metres: within() and circle() */
@@ -74,8 +74,12 @@ static void destroy(GEOSContextHandle_t h, GEOSGeometry *g) {
         GEOSGeom_destroy_r(h, g);
 }
 
-static int valid_lat(double lat) { return isfinite(lat) && lat >= -90.0 && lat <= 90.0; }
-static int valid_lon(double lon) { return isfinite(lon) && lon >= -180.0 && lon <= 180.0; }
+static int valid_lat(double lat) {
+    return isfinite(lat) && lat >= -90.0 && lat <= 90.0;
+}
+static int valid_lon(double lon) {
+    return isfinite(lon) && lon >= -180.0 && lon <= 180.0;
+}
 
 /* Writes the codes of the embedded boundaries of one kind ("UA, RU, ...") into buf. */
 static void list_codes(int countries, char *buf, size_t size) {
@@ -875,28 +879,18 @@ static int build(zone_ctx *c, const cav_zone_expr *e, int depth, GEOSGeometry **
     if (depth > ZONE_MAX_DEPTH)
         return fail(c, e, CAV_ELIMIT, "zone expression nested more than %d deep", ZONE_MAX_DEPTH);
     switch (e->kind) {
-    case CAV_ZONE_COUNTRY:
-        return boundary_geom(c, e, e->name, 1, out);
-    case CAV_ZONE_REGION:
-        return boundary_geom(c, e, e->name, 0, out);
-    case CAV_ZONE_BORDER:
-        return build_border(c, e, out);
-    case CAV_ZONE_WITHIN:
-        return build_within(c, e, depth, out);
-    case CAV_ZONE_CIRCLE:
-        return build_circle(c, e, out);
-    case CAV_ZONE_BOX:
-        return build_box(c, e, out);
-    case CAV_ZONE_POLYGON:
-        return build_polygon(c, e, out);
-    case CAV_ZONE_GEOJSON:
-        return build_geojson(c, e, out);
+    case CAV_ZONE_COUNTRY: return boundary_geom(c, e, e->name, 1, out);
+    case CAV_ZONE_REGION: return boundary_geom(c, e, e->name, 0, out);
+    case CAV_ZONE_BORDER: return build_border(c, e, out);
+    case CAV_ZONE_WITHIN: return build_within(c, e, depth, out);
+    case CAV_ZONE_CIRCLE: return build_circle(c, e, out);
+    case CAV_ZONE_BOX: return build_box(c, e, out);
+    case CAV_ZONE_POLYGON: return build_polygon(c, e, out);
+    case CAV_ZONE_GEOJSON: return build_geojson(c, e, out);
     case CAV_ZONE_UNION:
     case CAV_ZONE_INTERSECT:
-    case CAV_ZONE_DIFF:
-        return build_overlay(c, e, depth, out);
-    case CAV_ZONE_REF:
-        return build_ref(c, e, out);
+    case CAV_ZONE_DIFF: return build_overlay(c, e, depth, out);
+    case CAV_ZONE_REF: return build_ref(c, e, out);
     }
     return fail(c, e, CAV_EINVAL, "unknown zone kind %d", (int)e->kind);
 }

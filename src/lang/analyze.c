@@ -7,7 +7,8 @@
  * of the fields the rules test (weapon, kind, state, purpose, supplier), treating each zone test
  * as a free yes/no (so geometric facts such as one zone lying inside another are not used: the
  * never-match, shadow and redundancy warnings are never wrong but may miss a case, while
- * --overlaps may list a pair that only geography keeps apart, such as UA and RU). Spaces above 2^20 combinations are skipped.
+ * --overlaps may list a pair that only geography keeps apart, such as UA and RU). Spaces above 2^20
+ * combinations are skipped.
  */
 #include "lang/check.h"
 
@@ -168,8 +169,8 @@ static void warn(cav_diags *d, const cav_pack *p, const cav_rule *r, const char 
                  const char *fmt, const char *x, const char *y) {
     char msg[512];
     snprintf(msg, sizeof msg, fmt, x, y);
-    cav__diag_add(d, CAV_SEV_WARNING, p->file_names ? p->file_names[r->file] : NULL, NULL,
-                  r->line, 1, hint, "%s", msg);
+    cav__diag_add(d, CAV_SEV_WARNING, p->file_names ? p->file_names[r->file] : NULL, NULL, r->line,
+                  1, hint, "%s", msg);
 }
 
 void cav__pack_analyze(const cav_pack *p, const cav_parse *ps, cav_diags *diags, int overlaps) {
@@ -209,14 +210,17 @@ void cav__pack_analyze(const cav_pack *p, const cav_parse *ps, cav_diags *diags,
                          "rule '%s' is redundant: '%s' has the same effect wherever it applies",
                          a->id, b->id);
                 else
-                    warn(diags, p, a, "forbid overrides permit; narrow the forbid or drop the "
-                         "permit", "permit '%s' is shadowed: forbid '%s' always overrides it",
-                         a->id, b->id);
+                    warn(diags, p, a,
+                         "forbid overrides permit; narrow the forbid or drop the "
+                         "permit",
+                         "permit '%s' is shadowed: forbid '%s' always overrides it", a->id, b->id);
                 continue;
             }
             if (overlaps && !a->forbid && b->forbid && enumerate(p, &s, visit_both, &c) == 1)
-                warn(diags, p, a, NULL, "permit '%s' and forbid '%s' both match some uses; the "
-                     "forbid wins there", a->id, b->id);
+                warn(diags, p, a, NULL,
+                     "permit '%s' and forbid '%s' both match some uses; the "
+                     "forbid wins there",
+                     a->id, b->id);
         }
     }
     free(never);

@@ -27,8 +27,17 @@ typedef enum cav_tok_kind {
     CAV_TK_STRING, /* "...", decoded into tok.str */
     CAV_TK_NUMBER, /* 12 or 12.5 (no sign: '-' is its own token) */
     CAV_TK_DATE,   /* YYYY-MM-DD */
-    CAV_TK_LBRACK, CAV_TK_RBRACK, CAV_TK_LPAREN, CAV_TK_RPAREN, CAV_TK_COMMA,
-    CAV_TK_EQ, CAV_TK_NE, CAV_TK_PIPE, CAV_TK_AMP, CAV_TK_MINUS, CAV_TK_STAR,
+    CAV_TK_LBRACK,
+    CAV_TK_RBRACK,
+    CAV_TK_LPAREN,
+    CAV_TK_RPAREN,
+    CAV_TK_COMMA,
+    CAV_TK_EQ,
+    CAV_TK_NE,
+    CAV_TK_PIPE,
+    CAV_TK_AMP,
+    CAV_TK_MINUS,
+    CAV_TK_STAR,
     CAV_TK_ERROR /* a character the language has no use for; already reported */
 } cav_tok_kind;
 
@@ -37,9 +46,9 @@ typedef struct cav_token {
     const char *start; /* into the source text */
     int len;
     int line, col;
-    int starts_stmt;   /* first token of its line and in column 1 */
-    double num;        /* NUMBER */
-    char *str;         /* NAME, STRING (decoded), DATE: NUL-terminated copy */
+    int starts_stmt; /* first token of its line and in column 1 */
+    double num;      /* NUMBER */
+    char *str;       /* NAME, STRING (decoded), DATE: NUL-terminated copy */
 } cav_token;
 
 /* A name as written, with its place for diagnostics. */
@@ -85,8 +94,16 @@ typedef struct cav_cond {
 } cav_cond;
 
 typedef enum cav_stmt_kind {
-    CAV_S_PARTY, CAV_S_CLASS, CAV_S_KIND, CAV_S_PURPOSE, CAV_S_WEAPON, CAV_S_SOURCE,
-    CAV_S_ZONE, CAV_S_NOTE, CAV_S_PERMIT, CAV_S_FORBID
+    CAV_S_PARTY,
+    CAV_S_CLASS,
+    CAV_S_KIND,
+    CAV_S_PURPOSE,
+    CAV_S_WEAPON,
+    CAV_S_SOURCE,
+    CAV_S_ZONE,
+    CAV_S_NOTE,
+    CAV_S_PERMIT,
+    CAV_S_FORBID
 } cav_stmt_kind;
 
 /* One statement. Which members are used depends on kind (see docs/language.md). */
@@ -109,17 +126,17 @@ typedef struct cav_stmt {
     /* zones */
     cav_zone_expr *zone;
     /* rules and notes */
-    cav_names parties;   /* party X | [X, Y] | *  (all_parties) */
+    cav_names parties; /* party X | [X, Y] | *  (all_parties) */
     int all_parties;
     int32_t from, until; /* days; until is exclusive; has_* say whether given */
     int has_from, has_until;
     cav_name from_at, until_at; /* places of the dates, for diagnostics */
     cav_names sources;
-    const char *says;    /* short description used in explanations */
-    const char *quote;   /* the quoted sentence the rule rests on */
-    const char *disputed;/* note why the rule is disputed; NULL if not */
-    const char *note;    /* free note */
-    cav_cond *when;      /* NULL: the rule applies to every use */
+    const char *says;     /* short description used in explanations */
+    const char *quote;    /* the quoted sentence the rule rests on */
+    const char *disputed; /* note why the rule is disputed; NULL if not */
+    const char *note;     /* free note */
+    cav_cond *when;       /* NULL: the rule applies to every use */
 } cav_stmt;
 
 typedef struct cav_file_src {

@@ -6,9 +6,9 @@
  * Catalog look-ups here are linear and case-insensitive: they run at load time and for query
  * parsing, never on the evaluation path.
  */
+#include "lang/check.h"
 #include "core/diag.h"
 #include "core/util.h"
-#include "lang/check.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,9 +35,9 @@ void cav__report_name(cav_build *b, int file, const cav_name *n, const char *wha
     for (int i = 0; i < b->ps->nbroken; i++) {
         const cav_stmt *s = b->ps->broken[i];
         const char *kw = cav__stmt_keyword(s->kind);
-        int same_kind = strcmp(kw, what) == 0 ||
-                        (strcmp(what, "rule") == 0 && (s->kind == CAV_S_PERMIT ||
-                                                       s->kind == CAV_S_FORBID));
+        int same_kind =
+            strcmp(kw, what) == 0 ||
+            (strcmp(what, "rule") == 0 && (s->kind == CAV_S_PERMIT || s->kind == CAV_S_FORBID));
         if (same_kind && s->name.s && cav__streqi(s->name.s, n->s)) {
             b->errors++;
             return;
@@ -66,21 +66,33 @@ void cav__report_name(cav_build *b, int file, const cav_name *n, const char *wha
 
 /* ---- look-ups ---- */
 
-#define FIND(arr, count, member)                                                                  \
-    for (int i = 0; i < (count); i++)                                                             \
-        if (cav__streqi((arr)[i].member, name))                                                   \
-            return i;                                                                             \
+#define FIND(arr, count, member)                                                                   \
+    for (int i = 0; i < (count); i++)                                                              \
+        if (cav__streqi((arr)[i].member, name))                                                    \
+            return i;                                                                              \
     return -1
 
-int cav__find_party(const cav_pack *p, const char *name) { FIND(p->parties, p->nparties, code); }
-int cav__find_class(const cav_pack *p, const char *name) { FIND(p->classes, p->nclasses, id); }
-int cav__find_kind(const cav_pack *p, const char *name) { FIND(p->kinds, p->nkinds, id); }
+int cav__find_party(const cav_pack *p, const char *name) {
+    FIND(p->parties, p->nparties, code);
+}
+int cav__find_class(const cav_pack *p, const char *name) {
+    FIND(p->classes, p->nclasses, id);
+}
+int cav__find_kind(const cav_pack *p, const char *name) {
+    FIND(p->kinds, p->nkinds, id);
+}
 int cav__find_purpose(const cav_pack *p, const char *name) {
     FIND(p->purposes, p->npurposes, id);
 }
-int cav__find_source(const cav_pack *p, const char *name) { FIND(p->sources, p->nsources, id); }
-int cav__find_zone(const cav_pack *p, const char *name) { FIND(p->zones, p->nzones, id); }
-int cav__find_rule(const cav_pack *p, const char *name) { FIND(p->rules, p->nrules, id); }
+int cav__find_source(const cav_pack *p, const char *name) {
+    FIND(p->sources, p->nsources, id);
+}
+int cav__find_zone(const cav_pack *p, const char *name) {
+    FIND(p->zones, p->nzones, id);
+}
+int cav__find_rule(const cav_pack *p, const char *name) {
+    FIND(p->rules, p->nrules, id);
+}
 
 int cav__find_weapon(const cav_pack *p, const char *name) {
     for (int i = 0; i < p->nweapons; i++) {
@@ -163,11 +175,10 @@ static int is_duplicate(cav_build *b, const cav_stmt *s, int idx) {
     const cav_parse *ps = b->ps;
     for (int i = 0; i < idx; i++) {
         const cav_stmt *o = ps->stmts[i];
-        int same_ns = o->kind == s->kind ||
-                      ((o->kind == CAV_S_PERMIT || o->kind == CAV_S_FORBID ||
-                        o->kind == CAV_S_NOTE) &&
-                       (s->kind == CAV_S_PERMIT || s->kind == CAV_S_FORBID ||
-                        s->kind == CAV_S_NOTE));
+        int same_ns =
+            o->kind == s->kind ||
+            ((o->kind == CAV_S_PERMIT || o->kind == CAV_S_FORBID || o->kind == CAV_S_NOTE) &&
+             (s->kind == CAV_S_PERMIT || s->kind == CAV_S_FORBID || s->kind == CAV_S_NOTE));
         if (same_ns && cav__streqi(o->name.s, s->name.s)) {
             char hint[256];
             snprintf(hint, sizeof hint, "first declared at %s:%d", ps->files[o->file].name,
@@ -262,8 +273,8 @@ static void build_simple_catalogs(cav_build *b) {
                             "write: source ID outlet \"...\" date YYYY-MM-DD url \"...\"",
                             "source '%s' has no outlet", s->name.s);
             if (!s->has_from)
-                cav__report(b, CAV_SEV_ERROR, s->file, s->line, s->col,
-                            "write: date YYYY-MM-DD", "source '%s' has no date", s->name.s);
+                cav__report(b, CAV_SEV_ERROR, s->file, s->line, s->col, "write: date YYYY-MM-DD",
+                            "source '%s' has no date", s->name.s);
             break;
         }
         default: break;
@@ -344,9 +355,9 @@ static void build_weapons(cav_build *b) {
             /* an alias may not be another weapon's id or alias */
             int other = cav__find_weapon(p, s->aliases.v[k].s);
             if (other >= 0 || cav__streqi(s->aliases.v[k].s, s->name.s))
-                cav__report(b, CAV_SEV_ERROR, s->file, s->aliases.v[k].line,
-                            s->aliases.v[k].col, NULL, "alias '%s' already names weapon '%s'",
-                            s->aliases.v[k].s, other >= 0 ? p->weapons[other].id : s->name.s);
+                cav__report(b, CAV_SEV_ERROR, s->file, s->aliases.v[k].line, s->aliases.v[k].col,
+                            NULL, "alias '%s' already names weapon '%s'", s->aliases.v[k].s,
+                            other >= 0 ? p->weapons[other].id : s->name.s);
         }
         p->nweapons++;
     }
@@ -373,8 +384,8 @@ static void build_rules_and_notes(cav_build *b) {
                         "%s '%s' names no party", cav__stmt_keyword(s->kind), s->name.s);
         if (s->sources.n == 0)
             cav__report(b, CAV_SEV_ERROR, s->file, s->line, s->col,
-                        "every rule cites its source: source ID",
-                        "%s '%s' cites no source", cav__stmt_keyword(s->kind), s->name.s);
+                        "every rule cites its source: source ID", "%s '%s' cites no source",
+                        cav__stmt_keyword(s->kind), s->name.s);
         if (s->kind == CAV_S_NOTE) {
             cav_note *n = &p->notes[p->nnotes++];
             n->id = dup(b, s->name.s);

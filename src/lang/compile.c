@@ -96,8 +96,8 @@ static int build_zone(cav_build *b, int z) {
             snprintf(err, sizeof err, "no boundary data for '%s'", zone->id);
     } else {
         resolver_ctx ctx = {b, z};
-        rc = cav__zone_build(p->geos, zone->expr, resolve_ref, &ctx, &zone->geom, err,
-                             sizeof err, &bad);
+        rc = cav__zone_build(p->geos, zone->expr, resolve_ref, &ctx, &zone->geom, err, sizeof err,
+                             &bad);
     }
     /* the resolver may have grown the zones array: re-fetch */
     zone = &p->zones[z];
@@ -225,7 +225,10 @@ static void resolve_value(cav_build *b, int file, const cav_cond *c, const cav_n
     int id = -1;
     const char *what = "";
     switch (c->field) {
-    case CAV_F_WEAPON: id = cav__find_weapon(p, v->s); what = "weapon"; break;
+    case CAV_F_WEAPON:
+        id = cav__find_weapon(p, v->s);
+        what = "weapon";
+        break;
     case CAV_F_CLASS:
         what = "class";
         id = cav__find_class(p, v->s);
@@ -248,10 +251,22 @@ static void resolve_value(cav_build *b, int file, const cav_cond *c, const cav_n
             return;
         }
         break;
-    case CAV_F_STATE: id = cav__find_state(v->s); what = "state"; break;
-    case CAV_F_PURPOSE: id = cav__find_purpose(p, v->s); what = "purpose"; break;
-    case CAV_F_SUPPLIER: id = cav__find_party(p, v->s); what = "party"; break;
-    default: id = cav__find_zone(p, v->s); what = "zone"; break;
+    case CAV_F_STATE:
+        id = cav__find_state(v->s);
+        what = "state";
+        break;
+    case CAV_F_PURPOSE:
+        id = cav__find_purpose(p, v->s);
+        what = "purpose";
+        break;
+    case CAV_F_SUPPLIER:
+        id = cav__find_party(p, v->s);
+        what = "party";
+        break;
+    default:
+        id = cav__find_zone(p, v->s);
+        what = "zone";
+        break;
     }
     if (id >= 0) {
         set_bit(set, id);
@@ -303,9 +318,10 @@ static int push_words(cav_build *b, node_buf *nb, int k) {
 }
 
 static unsigned field_bit(cav_field f) {
-    return f == CAV_F_PURPOSE ? CAV_FIELD_PURPOSE
-           : f == CAV_F_LAUNCH ? CAV_FIELD_LAUNCH
-           : f == CAV_F_SUPPLIER ? CAV_FIELD_SUPPLIER : 0;
+    return f == CAV_F_PURPOSE    ? CAV_FIELD_PURPOSE
+           : f == CAV_F_LAUNCH   ? CAV_FIELD_LAUNCH
+           : f == CAV_F_SUPPLIER ? CAV_FIELD_SUPPLIER
+                                 : 0;
 }
 
 static int compile_cond(cav_build *b, node_buf *nb, const cav_cond *c, int file, unsigned *needs) {
@@ -315,8 +331,9 @@ static int compile_cond(cav_build *b, node_buf *nb, const cav_cond *c, int file,
     if (c->op != CAV_C_TEST) {
         int a = compile_cond(b, nb, c->a, file, needs);
         int bb = c->b ? compile_cond(b, nb, c->b, file, needs) : -1;
-        nb->v[n].op = (uint8_t)(c->op == CAV_C_AND ? CAV_N_AND
-                                : c->op == CAV_C_OR ? CAV_N_OR : CAV_N_NOT);
+        nb->v[n].op = (uint8_t)(c->op == CAV_C_AND  ? CAV_N_AND
+                                : c->op == CAV_C_OR ? CAV_N_OR
+                                                    : CAV_N_NOT);
         nb->v[n].a = a;
         nb->v[n].b = bb;
         return n;
@@ -347,15 +364,15 @@ static void compile_conditions(cav_build *b) {
     cav_pack *p = b->pack;
     for (int f = 0; f < CAV_F_COUNT; f++) {
         int size = f == CAV_F_TARGET || f == CAV_F_LAUNCH ? p->zone_words * 64
-                                                           : domain_size(p, (cav_field)f);
+                                                          : domain_size(p, (cav_field)f);
         p->domain_words[f] = size > 0 ? (size + 63) / 64 : 1;
     }
     node_buf nb = {0};
     for (int r = 0; r < p->nrules && !b->oom; r++) {
         const cav_cond *when = b->rule_stmt[r]->when;
         if (when)
-            p->rules[r].root = compile_cond(b, &nb, when, b->rule_stmt[r]->file,
-                                            &p->rules[r].needs);
+            p->rules[r].root =
+                compile_cond(b, &nb, when, b->rule_stmt[r]->file, &p->rules[r].needs);
     }
     p->nodes = alloc(b, (size_t)nb.n * sizeof *p->nodes);
     p->words = alloc(b, (size_t)nb.nwords * sizeof *p->words);

@@ -19,7 +19,9 @@
 
 #include <string.h>
 
-static int has_bit(const uint64_t *set, int i) { return (int)((set[i >> 6] >> (i & 63)) & 1u); }
+static int has_bit(const uint64_t *set, int i) {
+    return (int)((set[i >> 6] >> (i & 63)) & 1u);
+}
 
 static cav_tri test_node(const cav_pack *p, const cav_node *node, const cav_facts *f) {
     const uint64_t *set = p->words + node->set;

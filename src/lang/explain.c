@@ -35,9 +35,7 @@ static void why_true(const cav_pack *p, int n, const cav_facts *f, leaves *out);
 static void why_false(const cav_pack *p, int n, const cav_facts *f, leaves *out) {
     const cav_node *node = &p->nodes[n];
     switch (node->op) {
-    case CAV_N_TEST:
-        add_leaf(out, n, 0);
-        break;
+    case CAV_N_TEST: add_leaf(out, n, 0); break;
     case CAV_N_AND:
         if (cav__eval_node(p, node->a, f) != CAV_TRUE)
             why_false(p, node->a, f, out);
@@ -53,9 +51,7 @@ static void why_false(const cav_pack *p, int n, const cav_facts *f, leaves *out)
             add_leaf(out, best->v[i].node, best->v[i].flip);
         break;
     }
-    default:
-        why_true(p, node->a, f, out);
-        break;
+    default: why_true(p, node->a, f, out); break;
     }
 }
 
@@ -63,9 +59,7 @@ static void why_false(const cav_pack *p, int n, const cav_facts *f, leaves *out)
 static void why_true(const cav_pack *p, int n, const cav_facts *f, leaves *out) {
     const cav_node *node = &p->nodes[n];
     switch (node->op) {
-    case CAV_N_TEST:
-        add_leaf(out, n, 1);
-        break;
+    case CAV_N_TEST: add_leaf(out, n, 1); break;
     case CAV_N_AND:
         why_true(p, node->a, f, out);
         why_true(p, node->b, f, out);
@@ -73,9 +67,7 @@ static void why_true(const cav_pack *p, int n, const cav_facts *f, leaves *out) 
     case CAV_N_OR:
         why_true(p, cav__eval_node(p, node->a, f) == CAV_TRUE ? node->a : node->b, f, out);
         break;
-    default:
-        why_false(p, node->a, f, out);
-        break;
+    default: why_false(p, node->a, f, out); break;
     }
 }
 
@@ -193,8 +185,7 @@ static void explain_nearest(const cav_pack *p, const cav_query *q, const cav_fac
         const cav_rule *r = &p->rules[best[k]];
         leaves l = {0};
         why_false(p, r->root, f, &l);
-        cav__out_printf(o, " %s %s does not apply: ", k == 0 ? "Nearest permit" : "Next",
-                        r->id);
+        cav__out_printf(o, " %s %s does not apply: ", k == 0 ? "Nearest permit" : "Next", r->id);
         for (int i = 0; i < l.n; i++) {
             if (i > 0)
                 cav__out_puts(o, "; ");
@@ -250,8 +241,10 @@ static void explain_into(const cav_pack *p, const cav_query *q, const cav_decisi
                 explain_nearest(p, q, &f, pd, o);
             break;
         default:
-            cav__out_printf(o, "%s has no conditions on record in force on %s; its position is "
-                            "unknown.", party, date);
+            cav__out_printf(o,
+                            "%s has no conditions on record in force on %s; its position is "
+                            "unknown.",
+                            party, date);
             break;
         }
         if (pd->missing)

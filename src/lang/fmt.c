@@ -39,7 +39,9 @@ static void put_names(FILE *o, const cav_names *n) {
     fputc(']', o);
 }
 
-static void put_num(FILE *o, double v) { fprintf(o, "%.10g", v); }
+static void put_num(FILE *o, double v) {
+    fprintf(o, "%.10g", v);
+}
 
 static void put_dist(FILE *o, double m) {
     if (fmod(m, 1000.0) == 0.0) {
@@ -128,8 +130,9 @@ static void put_zone(FILE *o, const cav_zone_expr *z) {
         fputc(')', o);
         break;
     default: {
-        const char *op = z->kind == CAV_ZONE_UNION ? " | "
-                         : z->kind == CAV_ZONE_DIFF ? " - " : " & ";
+        const char *op = z->kind == CAV_ZONE_UNION  ? " | "
+                         : z->kind == CAV_ZONE_DIFF ? " - "
+                                                    : " & ";
         int p = zprec(z);
         put_zone_operand(o, z->a, p);
         fputs(op, o);
@@ -274,8 +277,7 @@ static void put_stmt(FILE *o, const cav_stmt *s) {
         }
     if (s->when) {
         fputs("\n  when ", o);
-        put_when(o, s->when, s->when->op == CAV_C_OR && !s->when->parens ? CAV_C_OR : CAV_C_AND,
-                 1);
+        put_when(o, s->when, s->when->op == CAV_C_OR && !s->when->parens ? CAV_C_OR : CAV_C_AND, 1);
     }
     fputc('\n', o);
 }

@@ -32,7 +32,9 @@ typedef struct lexer {
     int oom;
 } lexer;
 
-static int col_of(const lexer *L, const char *at) { return (int)(at - L->line_start) + 1; }
+static int col_of(const lexer *L, const char *at) {
+    return (int)(at - L->line_start) + 1;
+}
 
 static void lex_error(lexer *L, const char *at, const char *msg, const char *hint) {
     cav__diag_add(L->diags, CAV_SEV_ERROR, L->file, L->text, L->line, col_of(L, at), hint, "%s",
@@ -55,7 +57,6 @@ static int utf8_len(const unsigned char *p, const unsigned char *end) {
         return 0;
     return n;
 }
-
 
 /* Reports the first invalid UTF-8 sequence in [s, e), which lies on the current line. */
 static void check_utf8(lexer *L, const char *s, const char *e) {
@@ -136,7 +137,9 @@ static cav_token *push(lexer *L, cav_tok_kind kind, const char *start, int len) 
     return t;
 }
 
-static int is_name_char(int c) { return isalnum(c) || c == '_'; }
+static int is_name_char(int c) {
+    return isalnum(c) || c == '_';
+}
 
 static void lex_name(lexer *L) {
     const char *s = L->p;
@@ -239,8 +242,15 @@ static void lex_string(lexer *L) {
 
 int cav__lex(cav_arena *a, const char *file, const char *text, size_t len, cav_diags *diags,
              cav_token **out, const char ***comments) {
-    lexer L = {.arena = a, .file = file, .text = text, .p = text, .end = text + len, .line = 1,
-               .line_start = text, .diags = diags, .stmt_line = 1};
+    lexer L = {.arena = a,
+               .file = file,
+               .text = text,
+               .p = text,
+               .end = text + len,
+               .line = 1,
+               .line_start = text,
+               .diags = diags,
+               .stmt_line = 1};
     int nlines = 1;
     for (size_t i = 0; i < len; i++)
         nlines += text[i] == '\n';

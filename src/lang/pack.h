@@ -20,18 +20,24 @@
 #define CAV_DATE_MAX INT32_MAX /* "until" of a rule that has none */
 #define CAV_MAX_ZONE_WORDS 16  /* zones of a pack: at most 64 * 16 = 1024 */
 
-typedef struct cav_party { const char *code, *title; } cav_party;
-typedef struct cav_class { const char *id, *title; } cav_class;
+typedef struct cav_party {
+    const char *code, *title;
+} cav_party;
+typedef struct cav_class {
+    const char *id, *title;
+} cav_class;
 typedef struct cav_kind {
     const char *id, *title;
     int parent; /* -1 at a root */
 } cav_kind;
-typedef struct cav_purpose { const char *id, *title; } cav_purpose;
+typedef struct cav_purpose {
+    const char *id, *title;
+} cav_purpose;
 typedef struct cav_weapon {
     const char *id, *title, *range;
     int wclass;
     int nconsent;
-    int *consent;  /* party ids whose consent every use needs (may be empty with suppliers) */
+    int *consent; /* party ids whose consent every use needs (may be empty with suppliers) */
     int nsuppliers;
     int *suppliers; /* party ids that supplied it; a query's supplier must be one of them */
     int naliases;
@@ -44,9 +50,9 @@ typedef struct cav_source {
 } cav_source;
 typedef struct cav_zone {
     const char *id, *title, *note;
-    int implicit;        /* a country/region named directly in a rule */
-    int state;           /* build state: 0 not built, 1 building, 2 built, 3 failed */
-    GEOSGeometry *geom;  /* lon/lat; owned by the pack */
+    int implicit;              /* a country/region named directly in a rule */
+    int state;                 /* build state: 0 not built, 1 building, 2 built, 3 failed */
+    GEOSGeometry *geom;        /* lon/lat; owned by the pack */
     const cav_zone_expr *expr; /* during loading only */
     int line, col, file;
 } cav_zone;
@@ -55,19 +61,19 @@ typedef struct cav_zone {
  * particular: a and b are absolute node indices. */
 typedef enum cav_node_op { CAV_N_TEST, CAV_N_AND, CAV_N_OR, CAV_N_NOT } cav_node_op;
 typedef struct cav_node {
-    uint8_t op;      /* cav_node_op */
-    uint8_t field;   /* cav_field of a TEST, after class → weapon rewriting (see src_field) */
+    uint8_t op;        /* cav_node_op */
+    uint8_t field;     /* cav_field of a TEST, after class → weapon rewriting (see src_field) */
     uint8_t src_field; /* the field as written, for explanations */
-    uint8_t test;    /* cav_test_op as written */
-    int a, b;        /* children */
-    uint32_t set;    /* TEST: offset of its bit set in cav_pack.words */
-    int nvals;       /* TEST: the values as written, for explanations */
+    uint8_t test;      /* cav_test_op as written */
+    int a, b;          /* children */
+    uint32_t set;      /* TEST: offset of its bit set in cav_pack.words */
+    int nvals;         /* TEST: the values as written, for explanations */
     const char **vals;
 } cav_node;
 
 typedef struct cav_rule {
     const char *id, *title;
-    int forbid;          /* 1: forbid, 0: permit */
+    int forbid; /* 1: forbid, 0: permit */
     int all_parties;
     int nparties;
     int *parties;
@@ -76,8 +82,8 @@ typedef struct cav_rule {
     int nsources;
     int *sources;
     const char *says, *quote, *disputed, *note;
-    int root;            /* node index of the condition, -1 when the rule has no `when` */
-    unsigned needs;      /* CAV_FIELD_* bits of optional fields the condition tests */
+    int root;       /* node index of the condition, -1 when the rule has no `when` */
+    unsigned needs; /* CAV_FIELD_* bits of optional fields the condition tests */
     int file, line;
 } cav_rule;
 
@@ -95,17 +101,17 @@ typedef struct cav_note {
 typedef struct cav_epoch {
     int32_t start;
     int nrules;
-    const int *rules;  /* rule ids in pack order */
-    int has_own;       /* some rule naming this party (not just `party *`) is in force */
+    const int *rules; /* rule ids in pack order */
+    int has_own;      /* some rule naming this party (not just `party *`) is in force */
 } cav_epoch;
 
 typedef struct cav_party_index {
-    int nepochs;       /* epochs[0].start is INT32_MIN */
+    int nepochs; /* epochs[0].start is INT32_MIN */
     cav_epoch *epochs;
 } cav_party_index;
 
 struct cav_pack {
-    _Atomic int refs;  /* atomically updated */
+    _Atomic int refs; /* atomically updated */
     cav_arena arena;
     const char **file_names;
     int nfiles;
@@ -122,10 +128,10 @@ struct cav_pack {
     /* compiled */
     cav_node *nodes;
     int nnodes;
-    uint64_t *words;   /* all tests' bit sets */
+    uint64_t *words; /* all tests' bit sets */
     int nwords;
     int domain_words[CAV_F_COUNT]; /* words per set, by field */
-    cav_party_index *index; /* per party */
+    cav_party_index *index;        /* per party */
     GEOSContextHandle_t geos;
     cav_locator *locator; /* every zone; bit i = zones[i] */
     int zone_words;
@@ -134,8 +140,8 @@ struct cav_pack {
 /* Facts of one query as the evaluator sees them (ids; missing optional fields flagged). */
 typedef struct cav_facts {
     int weapon, wclass, kind, state, purpose, supplier; /* purpose/supplier may be CAV_MISSING */
-    const uint64_t *target_zones; /* locator words */
-    const uint64_t *launch_zones; /* NULL when no launch point */
+    const uint64_t *target_zones;                       /* locator words */
+    const uint64_t *launch_zones;                       /* NULL when no launch point */
 } cav_facts;
 
 typedef enum cav_tri { CAV_FALSE = 0, CAV_TRUE = 1, CAV_UNDET = 2 } cav_tri;

@@ -42,16 +42,21 @@ typedef struct parser {
     int oom;
 } parser;
 
-static const char *const stmt_keywords[] = {"party", "class", "kind", "purpose", "weapon",
-                                            "source", "zone", "note", "permit", "forbid"};
-static const char *const field_names[] = {"weapon", "weapon.class", "target.kind",
-                                          "target.state", "purpose", "supplier", "target",
-                                          "launch"};
+static const char *const stmt_keywords[] = {"party",  "class", "kind", "purpose", "weapon",
+                                            "source", "zone",  "note", "permit",  "forbid"};
+static const char *const field_names[] = {"weapon",  "weapon.class", "target.kind", "target.state",
+                                          "purpose", "supplier",     "target",      "launch"};
 
-const char *cav__field_name(cav_field f) { return field_names[f]; }
-const char *cav__stmt_keyword(cav_stmt_kind k) { return stmt_keywords[k]; }
+const char *cav__field_name(cav_field f) {
+    return field_names[f];
+}
+const char *cav__stmt_keyword(cav_stmt_kind k) {
+    return stmt_keywords[k];
+}
 
-static cav_token *peek(parser *P) { return &P->t[P->i]; }
+static cav_token *peek(parser *P) {
+    return &P->t[P->i];
+}
 static cav_token *next(parser *P) {
     cav_token *t = &P->t[P->i];
     if (t->kind != CAV_TK_EOF)
@@ -59,7 +64,9 @@ static cav_token *next(parser *P) {
     return t;
 }
 /* The current statement ends at the next token in column 1 (or the end of the file). */
-static int at_stmt_end(parser *P) { return peek(P)->starts_stmt; }
+static int at_stmt_end(parser *P) {
+    return peek(P)->starts_stmt;
+}
 
 static void *alloc(parser *P, size_t n) {
     void *p = cav__arena_alloc(&P->out->arena, n);
@@ -90,8 +97,10 @@ static void expected(parser *P, const char *what) {
     cav_token *t = peek(P);
     char msg[256];
     if (t->starts_stmt && t->kind != CAV_TK_EOF)
-        snprintf(msg, sizeof msg, "expected %s, but the statement ended (the next line starts in "
-                 "column 1)", what);
+        snprintf(msg, sizeof msg,
+                 "expected %s, but the statement ended (the next line starts in "
+                 "column 1)",
+                 what);
     else if (t->kind == CAV_TK_NAME || t->kind == CAV_TK_DATE || t->kind == CAV_TK_NUMBER)
         snprintf(msg, sizeof msg, "expected %s, found '%.*s'", what, t->len > 40 ? 40 : t->len,
                  t->start);
@@ -99,8 +108,9 @@ static void expected(parser *P, const char *what) {
         snprintf(msg, sizeof msg, "expected %s, found '%.*s'", what, t->len, t->start);
     else
         snprintf(msg, sizeof msg, "expected %s, found %s", what, describe(t));
-    error_at(P, t, t->starts_stmt && t->kind != CAV_TK_EOF ? "continuation lines are indented"
-                                                           : NULL, msg);
+    error_at(P, t,
+             t->starts_stmt && t->kind != CAV_TK_EOF ? "continuation lines are indented" : NULL,
+             msg);
 }
 
 static int is_kw(const cav_token *t, const char *kw) {
@@ -247,7 +257,8 @@ static cav_cond *parse_test(parser *P) {
             if (cav__nearest_names(t->str, field_names, CAV_F_COUNT, hint + 13, sizeof hint - 14))
                 strcat(hint, "?");
             else
-                snprintf(hint, sizeof hint, "fields are weapon, weapon.class, target.kind, "
+                snprintf(hint, sizeof hint,
+                         "fields are weapon, weapon.class, target.kind, "
                          "target.state, purpose, supplier, target, launch");
             snprintf(msg, sizeof msg, "unknown field '%s'", t->str);
             error_at(P, t, hint, msg);
@@ -334,8 +345,12 @@ static cav_cond *parse_binary(parser *P, const char *kw, cav_cond_op op,
     return left;
 }
 
-static cav_cond *parse_and(parser *P) { return parse_binary(P, "and", CAV_C_AND, parse_not); }
-static cav_cond *parse_or(parser *P) { return parse_binary(P, "or", CAV_C_OR, parse_and); }
+static cav_cond *parse_and(parser *P) {
+    return parse_binary(P, "and", CAV_C_AND, parse_not);
+}
+static cav_cond *parse_or(parser *P) {
+    return parse_binary(P, "or", CAV_C_OR, parse_and);
+}
 
 /* ---- zone expressions ---- */
 
@@ -493,11 +508,12 @@ static cav_zone_expr *parse_zcall(parser *P, cav_token *fn) {
             return NULL;
         z->path = resolve_path(P, z->written_path);
     } else {
-        static const char *const fns[] = {"country", "region", "border", "within",
+        static const char *const fns[] = {"country", "region", "border",  "within",
                                           "circle",  "box",    "polygon", "geojson"};
         char hint[128] = "did you mean ";
         if (!cav__nearest_names(f, fns, 8, hint + 13, sizeof hint - 13))
-            snprintf(hint, sizeof hint, "zone functions: country region border within circle box "
+            snprintf(hint, sizeof hint,
+                     "zone functions: country region border within circle box "
                      "polygon geojson");
         error_at(P, fn, hint, "unknown zone function");
         return NULL;
@@ -560,22 +576,36 @@ static cav_zone_expr *parse_zbin(parser *P, int level) {
     return left;
 }
 
-static cav_zone_expr *parse_zexpr(parser *P) { return parse_zbin(P, 0); }
+static cav_zone_expr *parse_zexpr(parser *P) {
+    return parse_zbin(P, 0);
+}
 
 /* ---- statements ---- */
 
 /* Clause bits: which clauses a statement kind accepts. */
 enum {
-    CL_CLASS = 1 << 0, CL_CONSENT = 1 << 1, CL_ALIAS = 1 << 2, CL_RANGE = 1 << 3,
-    CL_OUTLET = 1 << 4, CL_DATE = 1 << 5, CL_URL = 1 << 6, CL_NOTE = 1 << 7,
-    CL_SOURCE = 1 << 8, CL_PARTY = 1 << 9, CL_FROM = 1 << 10, CL_UNTIL = 1 << 11,
-    CL_SAYS = 1 << 12, CL_QUOTE = 1 << 13, CL_DISPUTED = 1 << 14, CL_WHEN = 1 << 15,
-    CL_IN = 1 << 16, CL_SUPPLIERS = 1 << 17
+    CL_CLASS = 1 << 0,
+    CL_CONSENT = 1 << 1,
+    CL_ALIAS = 1 << 2,
+    CL_RANGE = 1 << 3,
+    CL_OUTLET = 1 << 4,
+    CL_DATE = 1 << 5,
+    CL_URL = 1 << 6,
+    CL_NOTE = 1 << 7,
+    CL_SOURCE = 1 << 8,
+    CL_PARTY = 1 << 9,
+    CL_FROM = 1 << 10,
+    CL_UNTIL = 1 << 11,
+    CL_SAYS = 1 << 12,
+    CL_QUOTE = 1 << 13,
+    CL_DISPUTED = 1 << 14,
+    CL_WHEN = 1 << 15,
+    CL_IN = 1 << 16,
+    CL_SUPPLIERS = 1 << 17
 };
-static const char *const clause_names[] = {"class", "consent", "alias", "range", "outlet",
-                                           "date", "url", "note", "source", "party", "from",
-                                           "until", "says", "quote", "disputed", "when", "in",
-                                           "suppliers"};
+static const char *const clause_names[] = {
+    "class", "consent", "alias", "range", "outlet", "date",     "url",  "note", "source",
+    "party", "from",    "until", "says",  "quote",  "disputed", "when", "in",   "suppliers"};
 enum { NCLAUSES = 18 };
 
 static unsigned clauses_of(cav_stmt_kind k) {
@@ -692,7 +722,8 @@ static void parse_stmt(parser *P) {
         char hint[160] = "did you mean ";
         if (t->kind != CAV_TK_NAME ||
             !cav__nearest_names(t->str, stmt_keywords, 10, hint + 13, sizeof hint - 14))
-            snprintf(hint, sizeof hint, "statements: party class kind purpose weapon source zone "
+            snprintf(hint, sizeof hint,
+                     "statements: party class kind purpose weapon source zone "
                      "note permit forbid; continuation lines are indented");
         if (strncmp(hint, "did you", 7) == 0)
             strcat(hint, "?");
@@ -789,4 +820,6 @@ int cav__parse_file(cav_parse *p, const char *name, const char *text, cav_diags 
     return P.oom ? CAV_ENOMEM : 0;
 }
 
-void cav__parse_free(cav_parse *p) { cav__arena_free(&p->arena); }
+void cav__parse_free(cav_parse *p) {
+    cav__arena_free(&p->arena);
+}

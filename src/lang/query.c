@@ -11,8 +11,8 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct qerr {
@@ -20,8 +20,8 @@ typedef struct qerr {
     size_t fieldsize, msgsize;
 } qerr;
 
-__attribute__((format(printf, 3, 4))) static int fail(qerr *e, const char *field,
-                                                      const char *fmt, ...) {
+__attribute__((format(printf, 3, 4))) static int fail(qerr *e, const char *field, const char *fmt,
+                                                      ...) {
     snprintf(e->field, e->fieldsize, "%s", field);
     va_list ap;
     va_start(ap, fmt);
@@ -50,8 +50,8 @@ static int check_keys(json_t *obj, const char *prefix, const char *const *known,
 }
 
 /* A catalog name: returns its id or an error naming the nearest known names. */
-static int name_field(const cav_pack *p, json_t *v, const char *field, cav_field kind,
-                      int required, int *out, qerr *e) {
+static int name_field(const cav_pack *p, json_t *v, const char *field, cav_field kind, int required,
+                      int *out, qerr *e) {
     if (!v) {
         if (required)
             return fail(e, field, "missing; it is required");
@@ -139,16 +139,18 @@ static int parse_obj(const cav_pack *p, json_t *root, cav_query *q, qerr *e) {
         return fail(e, "date", "missing; it is required");
     if (!json_is_string(date) || cav_date_parse(json_string_value(date), &q->date) != 0)
         return fail(e, "date", "must be a date written YYYY-MM-DD");
-    if ((rc = name_field(p, json_object_get(root, "weapon"), "weapon", CAV_F_WEAPON, 1,
-                         &q->weapon, e)))
+    if ((rc = name_field(p, json_object_get(root, "weapon"), "weapon", CAV_F_WEAPON, 1, &q->weapon,
+                         e)))
         return rc;
     if ((rc = name_field(p, json_object_get(root, "supplier"), "supplier", CAV_F_SUPPLIER, 0,
                          &q->supplier, e)))
         return rc;
     const cav_weapon *w = &p->weapons[q->weapon];
     if (w->nconsent == 0 && q->supplier == CAV_MISSING)
-        return fail(e, "supplier", "missing; weapon '%s' has several suppliers and no fixed "
-                    "consent party, so the supplier decides whose conditions apply", w->id);
+        return fail(e, "supplier",
+                    "missing; weapon '%s' has several suppliers and no fixed "
+                    "consent party, so the supplier decides whose conditions apply",
+                    w->id);
     if (w->nsuppliers > 0 && q->supplier != CAV_MISSING) {
         int listed = 0;
         for (int i = 0; i < w->nsuppliers; i++)
@@ -164,8 +166,8 @@ static int parse_obj(const cav_pack *p, json_t *root, cav_query *q, qerr *e) {
         return rc;
     if ((rc = check_keys(target, "target.", tgt, 4, e)))
         return rc;
-    if ((rc = name_field(p, json_object_get(target, "kind"), "target.kind", CAV_F_KIND, 1,
-                         &q->kind, e)))
+    if ((rc = name_field(p, json_object_get(target, "kind"), "target.kind", CAV_F_KIND, 1, &q->kind,
+                         e)))
         return rc;
     if ((rc = name_field(p, json_object_get(target, "state"), "target.state", CAV_F_STATE, 0,
                          &q->state, e)))
@@ -180,13 +182,12 @@ static int parse_obj(const cav_pack *p, json_t *root, cav_query *q, qerr *e) {
         if ((rc = check_keys(launch, "launch.", lch, 2, e)))
             return rc;
     }
-    return name_field(p, json_object_get(root, "purpose"), "purpose", CAV_F_PURPOSE, 0,
-                      &q->purpose, e);
+    return name_field(p, json_object_get(root, "purpose"), "purpose", CAV_F_PURPOSE, 0, &q->purpose,
+                      e);
 }
 
-int cav_query_parse_json(const cav_pack *p, const char *json, size_t len, cav_query *q,
-                         char *id, size_t idsize, char *field, size_t fieldsize, char *msg,
-                         size_t msgsize) {
+int cav_query_parse_json(const cav_pack *p, const char *json, size_t len, cav_query *q, char *id,
+                         size_t idsize, char *field, size_t fieldsize, char *msg, size_t msgsize) {
     qerr e = {field, msg, fieldsize, msgsize};
     memset(q, 0, sizeof *q);
     q->supplier = q->purpose = CAV_MISSING;

@@ -100,8 +100,7 @@ char *cav__read_policy_file(const char *path, cav_diags *d) {
     struct stat st;
     FILE *f = fopen(path, "rb");
     if (!f) {
-        cav__diag_add(d, CAV_SEV_ERROR, path, NULL, 0, 0, NULL, "cannot open: %s",
-                      strerror(errno));
+        cav__diag_add(d, CAV_SEV_ERROR, path, NULL, 0, 0, NULL, "cannot open: %s", strerror(errno));
         return NULL;
     }
     if (fstat(fileno(f), &st) != 0 || S_ISDIR(st.st_mode)) {
@@ -142,8 +141,7 @@ char *cav__read_policy_file(const char *path, cav_diags *d) {
         }
     }
     if (buf && ferror(f)) {
-        cav__diag_add(d, CAV_SEV_ERROR, path, NULL, 0, 0, NULL, "cannot read: %s",
-                      strerror(errno));
+        cav__diag_add(d, CAV_SEV_ERROR, path, NULL, 0, 0, NULL, "cannot read: %s", strerror(errno));
         free(buf);
         buf = NULL;
     }
@@ -226,8 +224,7 @@ static int add_path(file_list *l, const char *path, cav_diags *d) {
         if (names)
             qsort(names, n, sizeof *names, cmp_str);
         if (rc == 0 && n == 0)
-            cav__diag_add(d, CAV_SEV_ERROR, path, NULL, 0, 0, NULL,
-                          "directory holds no .cav file");
+            cav__diag_add(d, CAV_SEV_ERROR, path, NULL, 0, 0, NULL, "directory holds no .cav file");
         for (size_t i = 0; i < n; i++) {
             char *text = rc == 0 ? cav__read_policy_file(names[i], d) : NULL;
             if (text && list_add(l, names[i], text) == 0)
@@ -300,10 +297,18 @@ void cav_pack_release(cav_pack *p) {
         pack_free(p);
 }
 
-int cav_pack_party(const cav_pack *p, const char *name) { return cav__find_party(p, name); }
-int cav_pack_weapon(const cav_pack *p, const char *name) { return cav__find_weapon(p, name); }
-int cav_pack_kind(const cav_pack *p, const char *name) { return cav__find_kind(p, name); }
-int cav_pack_purpose(const cav_pack *p, const char *name) { return cav__find_purpose(p, name); }
+int cav_pack_party(const cav_pack *p, const char *name) {
+    return cav__find_party(p, name);
+}
+int cav_pack_weapon(const cav_pack *p, const char *name) {
+    return cav__find_weapon(p, name);
+}
+int cav_pack_kind(const cav_pack *p, const char *name) {
+    return cav__find_kind(p, name);
+}
+int cav_pack_purpose(const cav_pack *p, const char *name) {
+    return cav__find_purpose(p, name);
+}
 const char *cav_pack_party_name(const cav_pack *p, int id) {
     return id >= 0 && id < p->nparties ? p->parties[id].code : NULL;
 }
@@ -313,4 +318,6 @@ const char *cav_pack_weapon_name(const cav_pack *p, int id) {
 const char *cav_pack_rule_name(const cav_pack *p, int id) {
     return id >= 0 && id < p->nrules ? p->rules[id].id : NULL;
 }
-int cav_pack_rule_count(const cav_pack *p) { return p->nrules; }
+int cav_pack_rule_count(const cav_pack *p) {
+    return p->nrules;
+}

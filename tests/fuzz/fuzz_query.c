@@ -12,8 +12,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         abort();
     cav_query q;
     char id[128], field[64], msg[512], out[8192];
-    if (cav_query_parse_json(pack, (const char *)data, size, &q, id, sizeof id, field,
-                             sizeof field, msg, sizeof msg) != 0)
+    if (cav_query_parse_json(pack, (const char *)data, size, &q, id, sizeof id, field, sizeof field,
+                             msg, sizeof msg) != 0)
         return 0;
     cav_decision d;
     if (cav_eval(pack, &q, &d) != 0)

@@ -17,13 +17,13 @@ unsigned ref_take(ref_bytes *b, unsigned n) {
 
 /* ---- the generator ---- */
 
-static const char *const fields[] = {"weapon", "weapon.class", "target.kind", "target.state",
-                                     "purpose", "supplier", "target", "launch"};
+static const char *const fields[] = {"weapon",  "weapon.class", "target.kind", "target.state",
+                                     "purpose", "supplier",     "target",      "launch"};
 static const char *const values[8][5] = {
     {"w1", "w2", "w3", "w4", "HIMARS"}, {"c1", "c2", "c1", "c2", "c1"},
-    {"k0", "k1", "k2", "k3", "k4"},      {"ground", "airborne", "ground", "airborne", "ground"},
-    {"p1", "p2", "p1", "p2", "p1"},      {"AA", "BB", "CC", "AA", "BB"},
-    {"z1", "z2", "z1", "z2", "z1"},      {"z1", "z2", "z1", "z2", "z1"}};
+    {"k0", "k1", "k2", "k3", "k4"},     {"ground", "airborne", "ground", "airborne", "ground"},
+    {"p1", "p2", "p1", "p2", "p1"},     {"AA", "BB", "CC", "AA", "BB"},
+    {"z1", "z2", "z1", "z2", "z1"},     {"z1", "z2", "z1", "z2", "z1"}};
 
 typedef struct gen {
     ref_bytes *b;
@@ -210,9 +210,7 @@ static int ref_cond(const ref_ctx *c, const cav_cond *t) {
         }
         return (t->test == CAV_T_NE || t->test == CAV_T_NOT_IN) ? !hit : hit;
     }
-    case CAV_C_NOT:
-        a = ref_cond(c, t->a);
-        return a == 2 ? 2 : !a;
+    case CAV_C_NOT: a = ref_cond(c, t->a); return a == 2 ? 2 : !a;
     case CAV_C_AND:
         a = ref_cond(c, t->a);
         b = ref_cond(c, t->b);
@@ -303,9 +301,9 @@ int ref_compare(const cav_parse *ps, const cav_pack *p, const cav_query *q, char
         const cav_party_decision *pd = &d.parties[i];
         int shown = rp[i].nrules < CAV_MAX_DECIDING ? rp[i].nrules : CAV_MAX_DECIDING;
         if (pd->party != rp[i].party || pd->verdict != rp[i].verdict || pd->nrules != shown) {
-            snprintf(msg, size, "party %d: %s with %d rules vs reference %s with %d",
-                     rp[i].party, cav_verdict_name(pd->verdict), pd->nrules,
-                     cav_verdict_name(rp[i].verdict), rp[i].nrules);
+            snprintf(msg, size, "party %d: %s with %d rules vs reference %s with %d", rp[i].party,
+                     cav_verdict_name(pd->verdict), pd->nrules, cav_verdict_name(rp[i].verdict),
+                     rp[i].nrules);
             return 1;
         }
         for (int k = 0; k < shown; k++)

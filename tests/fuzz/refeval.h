@@ -41,7 +41,6 @@ int ref_eval(const cav_parse *ps, const cav_pack *p, const cav_query *q, cav_ver
              ref_party *parties);
 
 /* Compares cav_eval with ref_eval for q; returns 0 when they agree, else writes why into msg. */
-int ref_compare(const cav_parse *ps, const cav_pack *p, const cav_query *q, char *msg,
-                size_t size);
+int ref_compare(const cav_parse *ps, const cav_pack *p, const cav_query *q, char *msg, size_t size);
 
 #endif

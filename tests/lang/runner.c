@@ -126,8 +126,8 @@ static cav_pack *load(const char *prelude, const char *policy, cav_diags *d) {
     const char *names[2] = {"prelude.cav", "policy.cav"};
     const char *texts[2] = {prelude ? prelude : "", policy};
     cav_pack *p = NULL;
-    cav_pack_load_mem(prelude ? names : names + 1, prelude ? texts : texts + 1, prelude ? 2 : 1,
-                      d, &p);
+    cav_pack_load_mem(prelude ? names : names + 1, prelude ? texts : texts + 1, prelude ? 2 : 1, d,
+                      &p);
     return p;
 }
 
@@ -140,10 +140,11 @@ static void run_query(cav_pack *p, const block *q, const block *expect) {
     snprintf(want, sizeof want, "%s", expect->text);
     want[strcspn(want, "\n")] = '\0';
     char got[8192];
-    if (cav_query_parse_json(p, line, strlen(line), &query, id, sizeof id, field, sizeof field,
-                             msg, sizeof msg) != 0) {
-        snprintf(got, sizeof got, "{\"id\": %s, \"error\": {\"field\": \"%s\", \"message\": \"%s\"}}",
-                 id, field, msg);
+    if (cav_query_parse_json(p, line, strlen(line), &query, id, sizeof id, field, sizeof field, msg,
+                             sizeof msg) != 0) {
+        snprintf(got, sizeof got,
+                 "{\"id\": %s, \"error\": {\"field\": \"%s\", \"message\": \"%s\"}}", id, field,
+                 msg);
     } else {
         cav_decision d;
         if (cav_eval(p, &query, &d) != 0)

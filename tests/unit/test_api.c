@@ -151,8 +151,8 @@ static void test_default_pack(void) {
                        "\"supplier\": \"US\", \"target\": {\"lat\": 50.60, \"lon\": 36.59, "
                        "\"kind\": \"forces\", \"state\": \"ground\"}, \"launch\": {\"lat\": 50.0, "
                        "\"lon\": 36.2}, \"purpose\": \"counterfire\"}";
-    CHECK_EQ_INT(cav_query_parse_json(p, json, strlen(json), &q, id, sizeof id, field,
-                                      sizeof field, msg, sizeof msg),
+    CHECK_EQ_INT(cav_query_parse_json(p, json, strlen(json), &q, id, sizeof id, field, sizeof field,
+                                      msg, sizeof msg),
                  0);
     cav_decision d;
     cav_eval(p, &q, &d);

@@ -40,10 +40,11 @@ int main(void) {
             compared++;
             if (ref_compare(&ps, p, &q, msg, sizeof msg) != 0) {
                 differences++;
-                fprintf(stderr, "difference: %s\npack:\n%s\nquery: date %d weapon %d supplier %d "
-                        "target %g %g kind %d state %d purpose %d launch %d %g %g\n", msg, text,
-                        q.date, q.weapon, q.supplier, q.target_lat, q.target_lon, q.kind, q.state,
-                        q.purpose, q.has_launch, q.launch_lat, q.launch_lon);
+                fprintf(stderr,
+                        "difference: %s\npack:\n%s\nquery: date %d weapon %d supplier %d "
+                        "target %g %g kind %d state %d purpose %d launch %d %g %g\n",
+                        msg, text, q.date, q.weapon, q.supplier, q.target_lat, q.target_lon, q.kind,
+                        q.state, q.purpose, q.has_launch, q.launch_lat, q.launch_lon);
                 break;
             }
         }
