@@ -220,11 +220,12 @@ static double now_s(void) {
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static uint32_t hash_bytes(const void *p, size_t n, uint32_t h) {
-    const unsigned char *s = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ s[i]) * 16777619u;
-    return h ^ (h >> 15);
+/* A hash of a decision key, a word at a time (keys are a few to a few dozen words). */
+static uint32_t hash_key(const uint16_t *key, int n) {
+    uint64_t h = 0x9e3779b97f4a7c15u;
+    for (int i = 0; i < n; i++)
+        h = (h ^ key[i]) * 0xff51afd7ed558ccdu;
+    return (uint32_t)(h >> 32);
 }
 
 static int reserve(char **buf, size_t *cap, size_t len, size_t more) {
@@ -431,7 +432,7 @@ static int decision_key(const cav_decision *d, uint16_t *key, int *needs_date, i
 
 /* The id of the shape of key[0, klen), registered on first sight (under the shape lock). */
 static int shape_id(audit *a, const uint16_t *key, int klen) {
-    uint32_t h = hash_bytes(key, (size_t)klen * 2, 2166136261u);
+    uint32_t h = hash_key(key, klen);
     pthread_mutex_lock(&a->shape_mu);
     int id = -1;
     if (a->nshapes * 2 >= a->shape_index_cap) {
@@ -440,7 +441,7 @@ static int shape_id(audit *a, const uint16_t *key, int klen) {
         if (!ix)
             goto done;
         for (int s = 0; s < a->nshapes; s++) {
-            uint32_t hs = hash_bytes(a->shapes[s].key, (size_t)a->shapes[s].klen * 2, 2166136261u);
+            uint32_t hs = hash_key(a->shapes[s].key, a->shapes[s].klen);
             uint32_t i = hs & (uint32_t)(ncap - 1);
             while (ix[i])
                 i = (i + 1) & (uint32_t)(ncap - 1);
@@ -670,7 +671,7 @@ static dec_slot *decision_slot(worker *w, const cav_query *q, const cav_decision
             key[shape_len + 1] = (uint16_t)((uint32_t)q->date >> 16);
             klen = shape_len + 2;
         }
-        uint32_t h = hash_bytes(key, (size_t)klen * 2, 2166136261u);
+        uint32_t h = hash_key(key, klen);
         uint32_t i = h & (DEC_SLOTS - 1);
         for (;; i = (i + 1) & (DEC_SLOTS - 1)) {
             dec_slot *e = &w->decs[i];
@@ -1507,7 +1508,8 @@ static int read_input(reader *r) {
         c->in_len = 0;
         if (reserve(&c->in, &c->in_cap, 0, r->ncarry + 1) != 0)
             goto oom;
-        memcpy(c->in, r->carry, r->ncarry);
+        if (r->ncarry)
+            memcpy(c->in, r->carry, r->ncarry);
         c->in_len = r->ncarry;
         size_t cut = 0;
         for (size_t want = CHUNK_BYTES;; want += CHUNK_BYTES) {
@@ -1853,7 +1855,7 @@ static int make_totals(audit *a, worker *ws, int nw, totals *t) {
 
 static void month_name(int m, char *buf) {
     int y = (m + MONTH_BASE) / 12, mo = (m + MONTH_BASE) % 12 + 1;
-    snprintf(buf, 8, "%04d-%02d", y % 10000, mo % 100);
+    snprintf(buf, 16, "%04d-%02d", y % 10000, mo % 100);
 }
 
 static const char *const verdicts3[3] = {"permitted", "prohibited", "unknown"};
@@ -1896,7 +1898,7 @@ static json_t *summary_json(audit *a, const totals *t, const err_sample *samples
     for (int m = 0; m < NMONTHS; m++) {
         if (!t->months[m][0] && !t->months[m][1] && !t->months[m][2])
             continue;
-        char name[8];
+        char name[16];
         month_name(m, name);
         json_t *mo = json_object();
         for (int v = 0; v < 3; v++)
@@ -1968,7 +1970,7 @@ static void summary_text(audit *a, const totals *t, const err_sample *samples, i
     for (int m = 0; m < NMONTHS; m++) {
         if (!t->months[m][0] && !t->months[m][1] && !t->months[m][2])
             continue;
-        char name[8];
+        char name[16];
         month_name(m, name);
         fprintf(f, "%s%s %llu/%llu/%llu", col % 3 ? "   " : "    ", name,
                 (unsigned long long)t->months[m][0], (unsigned long long)t->months[m][1],

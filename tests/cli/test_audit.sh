@@ -176,7 +176,11 @@ grep -q "no 'target.lat' column" "$tmp/err" && ok || bad "missing column named"
 "$caveat" sample --rows 1500000 --seed 9 -o "$tmp/big.csv"
 "$caveat" audit --quiet --threads 2 "$tmp/big.csv" -o "$tmp/big-out.csv" &
 pid=$!
-sleep 0.4
+for _ in $(seq 100); do # until the temporary output exists
+  ls -a "$tmp" | grep -q '^\.big-out\.csv\.part\.' && break
+  sleep 0.05
+done
+sleep 0.1
 if kill -0 "$pid" 2> /dev/null; then
   kill -9 "$pid"
   wait "$pid" 2> /dev/null
