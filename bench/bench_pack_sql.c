@@ -21,7 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int has(const uint64_t *set, int i) { return (int)((set[i >> 6] >> (i & 63)) & 1u); }
+static int has(const uint64_t *set, int i) {
+    return (int)((set[i >> 6] >> (i & 63)) & 1u);
+}
 
 static void sql_str(FILE *f, const char *s) {
     fputc('\'', f);
@@ -81,14 +83,16 @@ static void condition(FILE *f, const cav_pack *p, int n) {
                         z);
         fputs(k ? ")" : "FALSE)", f);
     } else {
-        static const char *const cols[CAV_F_COUNT] = {
-            [CAV_F_WEAPON] = "weapon", [CAV_F_KIND] = "kind", [CAV_F_STATE] = "state",
-            [CAV_F_PURPOSE] = "purpose", [CAV_F_SUPPLIER] = "supplier"};
-        int domain = node->field == CAV_F_WEAPON     ? p->nweapons
-                     : node->field == CAV_F_KIND     ? p->nkinds
-                     : node->field == CAV_F_STATE    ? 2
-                     : node->field == CAV_F_PURPOSE  ? p->npurposes
-                                                     : p->nparties;
+        static const char *const cols[CAV_F_COUNT] = {[CAV_F_WEAPON] = "weapon",
+                                                      [CAV_F_KIND] = "kind",
+                                                      [CAV_F_STATE] = "state",
+                                                      [CAV_F_PURPOSE] = "purpose",
+                                                      [CAV_F_SUPPLIER] = "supplier"};
+        int domain = node->field == CAV_F_WEAPON    ? p->nweapons
+                     : node->field == CAV_F_KIND    ? p->nkinds
+                     : node->field == CAV_F_STATE   ? 2
+                     : node->field == CAV_F_PURPOSE ? p->npurposes
+                                                    : p->nparties;
         int any = 0;
         for (int i = 0; i < domain; i++)
             any |= has(set, i);
@@ -213,15 +217,17 @@ static void classify(FILE *f, const cav_pack *p, const int *used_t, const int *u
             fprintf(f, ",\n    ST_Covers((SELECT geom FROM cav_zone WHERE id = %d), tp) AS tz%d", z,
                     z);
         if (used_l[z])
-            fprintf(f, ",\n    CASE WHEN lp IS NULL THEN NULL ELSE "
-                       "ST_Covers((SELECT geom FROM cav_zone WHERE id = %d), lp) END AS lz%d",
+            fprintf(f,
+                    ",\n    CASE WHEN lp IS NULL THEN NULL ELSE "
+                    "ST_Covers((SELECT geom FROM cav_zone WHERE id = %d), lp) END AS lz%d",
                     z, z);
     }
     fputs("\n  FROM f\n), r AS (\n  SELECT row_no, d, weapon, supplier,\n", f);
     /* rows the query reader refuses */
-    fputs("    (weapon IS NULL OR kind IS NULL OR state IS NULL OR (has_purpose AND purpose IS NULL)"
-          "\n     OR (has_supplier AND supplier IS NULL)",
-          f);
+    fputs(
+        "    (weapon IS NULL OR kind IS NULL OR state IS NULL OR (has_purpose AND purpose IS NULL)"
+        "\n     OR (has_supplier AND supplier IS NULL)",
+        f);
     for (int w = 0; w < p->nweapons; w++) {
         const cav_weapon *wp = &p->weapons[w];
         if (wp->nconsent == 0)

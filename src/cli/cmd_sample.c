@@ -31,9 +31,15 @@ static uint64_t next(rng *r) { /* splitmix64 */
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
     return z ^ (z >> 31);
 }
-static double unit(rng *r) { return (double)(next(r) >> 11) / 9007199254740992.0; }
-static double uniform(rng *r, double lo, double hi) { return lo + (hi - lo) * unit(r); }
-static int below(rng *r, int n) { return (int)(unit(r) * n); }
+static double unit(rng *r) {
+    return (double)(next(r) >> 11) / 9007199254740992.0;
+}
+static double uniform(rng *r, double lo, double hi) {
+    return lo + (hi - lo) * unit(r);
+}
+static int below(rng *r, int n) {
+    return (int)(unit(r) * n);
+}
 
 /* Picks an index by weight (weights sum to 100). */
 static int weighted(rng *r, const int *w, int n) {
@@ -50,20 +56,21 @@ typedef struct catalog {
     const char *weapons[256];
     unsigned char supplier_ok[256][65]; /* [weapon][party + 1]: the query reader accepts it */
     int need_supplier[256];
-    int consent[256];   /* first consent party of each weapon */
+    int consent[256]; /* first consent party of each weapon */
     int air_defense[256];
     int nweapons;
     const char *parties[64];
     int nparties;
 } catalog;
 
-static const char *const kinds[] = {"forces", "artillery", "ammunition-depot", "logistics-hub",
-                                    "command-post", "air-defense-site", "airfield", "aircraft",
-                                    "launch-site", "civilian-object", "infrastructure"};
+static const char *const kinds[] = {"forces",          "artillery",     "ammunition-depot",
+                                    "logistics-hub",   "command-post",  "air-defense-site",
+                                    "airfield",        "aircraft",      "launch-site",
+                                    "civilian-object", "infrastructure"};
 static const int kind_weights[] = {28, 15, 10, 8, 7, 6, 6, 8, 4, 4, 4};
 static const char *const purposes[] = {"counterfire", "strike", "self-defense", "air-defense"};
 static const char *const notes[] = {
-    "reported by local officials", "\"struck at night, secondary explosions\"",
+    "reported by local officials",           "\"struck at night, secondary explosions\"",
     "\"claimed by both sides, unverified\"", "\"per \"\"OSINT\"\" geolocation, +/- 2 km\"",
     "\"footage shows\nlauncher destroyed\"", "satellite imagery"};
 
@@ -71,8 +78,12 @@ static void load_catalog(const cav_pack *p, catalog *c) {
     for (int i = 0; i < 256 && cav_pack_weapon_name(p, i); i++) {
         c->weapons[i] = cav_pack_weapon_name(p, i);
         /* the weapon's consent parties come back as the parties of any decision */
-        cav_query q = {.weapon = i, .supplier = CAV_MISSING, .purpose = CAV_MISSING,
-                       .target_lat = 50, .target_lon = 30, .kind = 0};
+        cav_query q = {.weapon = i,
+                       .supplier = CAV_MISSING,
+                       .purpose = CAV_MISSING,
+                       .target_lat = 50,
+                       .target_lon = 30,
+                       .kind = 0};
         cav_decision d;
         c->consent[i] = cav_eval(p, &q, &d) == 0 && d.nparties ? d.parties[0].party : -1;
         c->air_defense[i] = strstr(c->weapons[i], "patriot") || strstr(c->weapons[i], "nasams") ||
@@ -87,8 +98,8 @@ static void load_catalog(const cav_pack *p, catalog *c) {
         for (int s = -1; s < c->nparties; s++) {
             char text[512], id[8], field[64], msg[256];
             snprintf(text, sizeof text, "{\"date\": \"2024-06-01\", \"weapon\": \"%s\"%s%s%s}",
-                     c->weapons[w], s >= 0 ? ", \"supplier\": \"" : "",
-                     s >= 0 ? c->parties[s] : "", s >= 0 ? "\"" : "");
+                     c->weapons[w], s >= 0 ? ", \"supplier\": \"" : "", s >= 0 ? c->parties[s] : "",
+                     s >= 0 ? "\"" : "");
             cav_query q;
             int rc = cav_query_parse_json(p, text, strlen(text), &q, id, sizeof id, field,
                                           sizeof field, msg, sizeof msg);
@@ -114,9 +125,9 @@ static const char *cased(rng *r, const char *name, char *buf, size_t size) {
     if (how < 8 || n >= size)
         return name;
     for (size_t i = 0; i <= n; i++)
-        buf[i] = how == 8 || i == 0 ? (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32
-                                                                             : name[i])
-                                    : name[i];
+        buf[i] = how == 8 || i == 0
+                     ? (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i])
+                     : name[i];
     return buf;
 }
 
@@ -169,12 +180,21 @@ static void one_row(FILE *f, rng *r, const catalog *c, long row, double bad_rate
         case 2: snprintf(date, sizeof date, "2024-02-30"); break;
         case 3: kind = ""; break;
         case 4: snprintf(lonbuf, sizeof lonbuf, "36,6"); break; /* a decimal comma, quoted below */
-        default: llon[0] = '\0'; snprintf(llat, sizeof llat, "50.1"); break;
+        default:
+            llon[0] = '\0';
+            snprintf(llat, sizeof llat, "50.1");
+            break;
         }
     }
     int quote_lon = strchr(lonbuf, ',') != NULL;
     int n = below(r, 100);
-    const char *note = n < 80 ? "" : notes[n < 90 ? 0 : n < 94 ? 1 : n < 97 ? 2 : n < 99 ? 3 : n == 99 ? 4 : 5];
+    const char *note = n < 80 ? ""
+                              : notes[n < 90    ? 0
+                                      : n < 94  ? 1
+                                      : n < 97  ? 2
+                                      : n < 99  ? 3
+                                      : n == 99 ? 4
+                                                : 5];
     if (n >= 90 && n < 93)
         note = notes[5];
     fprintf(f, "ev-%07ld,%s,%s,%s,%s,%s%s%s,%s,%s,%s,%s,%s,%d-brigade,%s,%s\n", row, date, weapon,

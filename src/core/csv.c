@@ -71,8 +71,7 @@ static void put_field(const char *s, size_t start, size_t end, cav_csv_span *fie
     }
 }
 
-size_t cav__csv_row(const char *s, size_t len, cav_csv_span *fields, size_t cap,
-                    cav_csv_row *row) {
+size_t cav__csv_row(const char *s, size_t len, cav_csv_span *fields, size_t cap, cav_csv_row *row) {
     size_t n = 0, start = 0;
     int in_quotes = 0;
     row->unterminated = 0;

@@ -35,8 +35,7 @@ size_t cav__csv_complete(const char *s, size_t len);
 
 /* Reads the row that starts at s (len > 0 bytes available; the row ends at its newline or at len).
  * Stores its first cap fields in fields[] and what it found in *row; returns row->size. */
-size_t cav__csv_row(const char *s, size_t len, cav_csv_span *fields, size_t cap,
-                    cav_csv_row *row);
+size_t cav__csv_row(const char *s, size_t len, cav_csv_span *fields, size_t cap, cav_csv_row *row);
 
 /* Writes the value of field f into out (at most cap bytes: a value is never longer than its raw
  * field) and returns its length: a quoted field loses its enclosing quotes and doubled quotes are
