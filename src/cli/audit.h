@@ -156,8 +156,13 @@ struct audit {
     size_t header_len;
     /* pipeline */
     pthread_mutex_t mu;
-    pthread_cond_t cv_ready, cv_done, cv_free;
+    pthread_cond_t cv_ready, cv_done, cv_free, cv_offset;
     chunk *chunks;
+    /* output written by the workers (a regular file): each chunk takes the next offset in input
+       order and the worker that made it writes it there, while its bytes are in its cache */
+    int direct_fd;        /* -1: the main thread writes the chunks in order */
+    uint64_t next_offset; /* where the next chunk in order goes */
+    uint64_t offset_seq;  /* the chunk whose turn it is to take an offset */
     int nchunks;
     uint64_t nread; /* chunks submitted */
     int reader_done, failed;

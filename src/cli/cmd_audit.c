@@ -3,10 +3,12 @@
  *
  * Pipeline. A reader thread cuts the input into chunks of whole rows (about 1 MiB; a row may hold
  * quoted newlines, see core/csv.h); worker threads each take a chunk, read its rows, evaluate them
- * and format the output rows into the chunk's own output buffer; the main thread writes finished
- * chunks strictly in input order. A fixed pool of 4 * threads + 4 chunks bounds memory whatever
- * the input size. Rows in = rows out, always: a row that cannot be evaluated keeps its place, with
- * an `error` naming the field.
+ * and format the output rows into the chunk's own output buffer; finished chunks are written
+ * strictly in input order: to a file (-o) by the worker that made the chunk, at the offset its
+ * turn gives it (the kernel copies the bytes while they are in that core's cache, and no thread
+ * does nothing but copy); to stdout by the main thread. A fixed pool of 4 * threads + 4 chunks
+ * bounds memory whatever the input size. Rows in = rows out, always: a row that cannot be evaluated
+ * keeps its place, with an `error` naming the field.
  *
  * Deciding rows is audit_rows.c's (the hot path: caches in front of the catalog look-ups, the
  * added columns formatted once per distinct decision), the summary audit_summary.c's.
@@ -41,8 +43,9 @@ static const char audit_help[] =
     "target.lat, target.lon, target.kind, target.state, purpose, launch.lat, launch.lon (date,\n"
     "weapon, target.lat, target.lon and target.kind are required); other columns pass through\n"
     "unchanged. NDJSON input (by extension .ndjson/.jsonl, or --input-format) holds one query per\n"
-    "line; other top-level keys pass through. Several inputs are read one after the other (CSV\n"
-    "inputs must share one header).\n\n"
+    "line; other top-level keys pass through to NDJSON output (CSV output from NDJSON has the\n"
+    "query columns only). Several inputs are read one after the other (CSV inputs must share one\n"
+    "header). Values are trimmed of spaces; names are case-insensitive.\n\n"
     "  --policy P        load the pack from P (repeatable); default: the embedded pack\n"
     "  --format F        output csv or ndjson (default: the input's format)\n"
     "  --input-format F  csv or ndjson (default: by extension; stdin is csv)\n"
@@ -74,7 +77,37 @@ static void fail(audit *a, const char *fmt, const char *arg) {
     pthread_cond_broadcast(&a->cv_ready);
     pthread_cond_broadcast(&a->cv_done);
     pthread_cond_broadcast(&a->cv_free);
+    pthread_cond_broadcast(&a->cv_offset);
     pthread_mutex_unlock(&a->mu);
+}
+
+static int pwrite_all(int fd, const char *s, size_t n, uint64_t offset) {
+    while (n) {
+        ssize_t k = pwrite(fd, s, n, (off_t)offset);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return -1;
+        s += k;
+        n -= (size_t)k;
+        offset += (uint64_t)k;
+    }
+    return 0;
+}
+
+/* Writes chunk c at its place in the output, once every chunk before it has taken its place. */
+static void write_direct(audit *a, chunk *c) {
+    pthread_mutex_lock(&a->mu);
+    while (a->offset_seq != c->seq && !a->failed)
+        pthread_cond_wait(&a->cv_offset, &a->mu);
+    uint64_t at = a->next_offset;
+    a->next_offset += c->out_len;
+    a->offset_seq++;
+    int failed = a->failed;
+    pthread_cond_broadcast(&a->cv_offset);
+    pthread_mutex_unlock(&a->mu);
+    if (!failed && pwrite_all(a->direct_fd, c->out, c->out_len, at) != 0)
+        fail(a, "caveat audit: write error: %s", strerror(errno));
 }
 
 static void *worker_main(void *arg) {
@@ -97,6 +130,8 @@ static void *worker_main(void *arg) {
         int rc = cli_audit_process_chunk(w, next);
         if (rc != 0)
             fail(a, "caveat audit: %s", "out of memory");
+        else if (a->direct_fd >= 0)
+            write_direct(a, next);
         pthread_mutex_lock(&a->mu);
         next->state = CH_DONE;
         pthread_cond_broadcast(&a->cv_done);
@@ -105,8 +140,7 @@ static void *worker_main(void *arg) {
     return NULL;
 }
 
-/* ---- reading ----------------------------------------------------------------------------------
- */
+/* ---- reading --------------------------------------------------------------------------------- */
 
 typedef struct reader {
     audit *a;
@@ -398,7 +432,7 @@ static void *reader_main(void *arg) {
     return NULL;
 }
 
-/* ---- writing -------------------------------------------------------------------------------- */
+/* ---- writing --------------------------------------------------------------------------------- */
 
 static char tmp_path[4096]; /* the temporary output, removed on SIGINT/SIGTERM */
 static char tmp_summary[4096];
@@ -490,7 +524,7 @@ static int write_chunks(audit *a, int fd, progress *pg, uint64_t *rows_out, err_
         pthread_mutex_unlock(&a->mu);
         if (!c)
             return a->failed ? -1 : 0;
-        if (write_all(fd, c->out, c->out_len) != 0) {
+        if (a->direct_fd < 0 && write_all(fd, c->out, c->out_len) != 0) {
             fail(a, "caveat audit: write error: %s", strerror(errno));
             return -1;
         }
@@ -554,8 +588,7 @@ static int write_summary(audit *a, const totals *t, const err_sample *samples, i
     return rc;
 }
 
-/* ---- the command ------------------------------------------------------------------------------
- */
+/* ---- the command ----------------------------------------------------------------------------- */
 
 static int parse_args(int argc, char **argv, audit_opts *o) {
     o->inputs = calloc((size_t)argc, sizeof *o->inputs);
@@ -736,6 +769,7 @@ int cmd_audit(int argc, char **argv) {
     pthread_cond_init(&a.cv_ready, NULL);
     pthread_cond_init(&a.cv_done, NULL);
     pthread_cond_init(&a.cv_free, NULL);
+    pthread_cond_init(&a.cv_offset, NULL);
     cav_pack *pack = cli_load_pack(o.policies, o.npolicies, 0);
     if (!pack)
         goto cleanup;
@@ -770,8 +804,14 @@ int cmd_audit(int argc, char **argv) {
     }
     progress pg = {.on = !o.quiet && isatty(2), .start = now_s()};
     double t0 = now_s();
-    if (write_header(&a, fd) != 0 ||
-        run(&a, &r, ws, o.threads, fd, &pg, &t, samples, &nsamples) != 0) {
+    a.direct_fd = -1;
+    int header = write_header(&a, fd);
+    if (header == 0 && fd != 1) {
+        off_t at = lseek(fd, 0, SEEK_CUR);
+        a.direct_fd = at >= 0 ? fd : -1;
+        a.next_offset = at >= 0 ? (uint64_t)at : 0;
+    }
+    if (header != 0 || run(&a, &r, ws, o.threads, fd, &pg, &t, samples, &nsamples) != 0) {
         if (a.fail_msg[0])
             fprintf(stderr, "%s\n", a.fail_msg);
         else if (!a.failed)
