@@ -843,7 +843,9 @@ static int csv_row(worker *w, chunk *c, size_t ri, const char *s, const cav_csv_
     const cav_csv_span *f = w->spans;
     char msg[160];
     const char *problem = NULL;
-    if (row->unterminated)
+    if (row->text_len > MAX_ROW)
+        problem = "the row is longer than 1 MiB";
+    else if (row->unterminated)
         problem = "a quoted field is not closed";
     else if (row->text_len == 0)
         problem = "empty row";
@@ -923,11 +925,15 @@ static int ndjson_row(worker *w, chunk *c, size_t ri, const char *s, size_t n) {
     while (n && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
         n--;
     json_error_t jerr;
-    json_t *root = n ? json_loadb(s, n, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+    int too_long = n > MAX_ROW;
+    json_t *root = n && !too_long ? json_loadb(s, n, JSON_REJECT_DUPLICATES, &jerr) : NULL;
     char field[64] = "", msg[512];
     cav_query q;
     int rc = -1;
-    if (!n)
+    if (too_long) {
+        snprintf(msg, sizeof msg, "the line is longer than 1 MiB");
+        n = 0; /* echoed as an empty input */
+    } else if (!n)
         snprintf(msg, sizeof msg, "empty line: expected a JSON query");
     else if (!root)
         snprintf(msg, sizeof msg, "not valid JSON: %s (column %d)", jerr.text, jerr.column);

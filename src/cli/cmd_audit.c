@@ -355,6 +355,14 @@ static int read_input(reader *r) {
             if (c->in_len >= MAX_ROW + CHUNK_BYTES)
                 break;
         }
+        if (r->eof && a->in_fmt == FMT_CSV) {
+            /* the input ends inside a row: a quoted field left open for more than the row limit
+             * is cut at its row's first newline, as it would be before the end */
+            size_t done = cav__csv_complete(c->in, c->in_len);
+            const char *nl = memchr(c->in + done, '\n', c->in_len - done);
+            if (c->in_len - done > MAX_ROW && nl)
+                cut = (size_t)(nl - c->in) + 1;
+        }
         if (!cut) {
             /* no row ends within the limit: a CSV row with an open quote is cut at its first
              * newline (its error says so); a row with no newline at all is dropped up to its end */
