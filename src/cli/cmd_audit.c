@@ -467,8 +467,20 @@ static int write_all(int fd, const char *s, size_t n) {
     return 0;
 }
 
-/* Opens a temporary file next to path (same directory, so rename is atomic). */
+/* Opens a temporary file next to path (same directory, so rename is atomic) and writes its name
+ * into tmp; when path exists and is no regular file (/dev/null, a FIFO), opens path itself and
+ * leaves tmp empty: the caller renames only a temporary file. */
 static int open_temp(const char *path, char *tmp, size_t size) {
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        /* a device, a FIFO: written in place (never replaced), with no temporary file */
+        tmp[0] = '\0';
+        if (S_ISDIR(st.st_mode)) {
+            errno = EISDIR;
+            return -1;
+        }
+        return open(path, O_WRONLY);
+    }
     const char *slash = strrchr(path, '/');
     int dirlen = slash ? (int)(slash - path) + 1 : 0;
     int n = snprintf(tmp, size, "%.*s.%s.part.XXXXXX", dirlen, path, slash ? slash + 1 : path);
@@ -584,9 +596,9 @@ static int write_summary(audit *a, const totals *t, const err_sample *samples, i
         free(text);
         if (close(fd) != 0)
             rc = -1;
-        if (rc == 0)
+        if (rc == 0 && tmp_summary[0])
             rc = rename(tmp_summary, a->o->summary);
-        if (rc != 0)
+        if (rc != 0 && tmp_summary[0])
             unlink(tmp_summary);
         tmp_summary[0] = '\0';
     }
@@ -814,7 +826,7 @@ int cmd_audit(int argc, char **argv) {
     double t0 = now_s();
     a.direct_fd = -1;
     int header = write_header(&a, fd);
-    if (header == 0 && fd != 1) {
+    if (header == 0 && tmp_path[0]) {
         off_t at = lseek(fd, 0, SEEK_CUR);
         a.direct_fd = at >= 0 ? fd : -1;
         a.next_offset = at >= 0 ? (uint64_t)at : 0;
@@ -829,7 +841,7 @@ int cmd_audit(int argc, char **argv) {
     if (fd != 1) {
         int closed = close(fd);
         fd = 1;
-        if (closed != 0 || rename(tmp_path, o.output) != 0) {
+        if (closed != 0 || (tmp_path[0] && rename(tmp_path, o.output) != 0)) {
             fprintf(stderr, "caveat audit: cannot write %s: %s\n", o.output, strerror(errno));
             goto cleanup;
         }

@@ -226,6 +226,17 @@ for sig in KILL TERM; do
   kill "$producer" 2> /dev/null
   wait "$producer" 2> /dev/null
 done
+# a device or a FIFO as -o is written in place, never replaced
+"$caveat" audit --quiet "$tmp/in.csv" -o /dev/null --summary /dev/null
+expect_eq "$?" 1 "-o /dev/null"
+[ -c /dev/null ] && ok || bad "/dev/null is still a device"
+mkfifo "$tmp/out.fifo"
+cat "$tmp/out.fifo" > "$tmp/from-fifo.csv" &
+"$caveat" audit --quiet "$tmp/in.csv" -o "$tmp/out.fifo"
+wait
+cmp -s "$tmp/from-fifo.csv" "$tmp/out.csv" && ok || bad "-o FIFO"
+[ -p "$tmp/out.fifo" ] && ok || bad "the FIFO is still a FIFO"
+"$caveat" audit --quiet "$tmp/in.csv" -o "$tmp" 2> /dev/null; expect_eq "$?" 2 "-o a directory"
 # a complete run leaves exactly the output
 "$caveat" audit --quiet "$tmp/in.csv" -o "$tmp/done.csv"
 [ -s "$tmp/done.csv" ] && ! ls -a "$tmp" | grep -q '\.part\.' && ok || bad "complete run"
