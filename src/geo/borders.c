@@ -10,6 +10,11 @@
  * invalid boundary with GEOS's "structure" MakeValid, which keeps every vertex and only splits
  * rings where they touch, so the repaired polygons still share their vertices with the neighbour.
  *
+ * Regions (src/geo/regions_data.c, LGPL-3+ data from gmt-dcw, conflated to these countries by
+ * tools/derive-regions) are a second set of tables of the same layout with a finer scale, listed
+ * after the countries; they are compiled in only when the build defines CAV_REGIONS=1 (CMake option
+ * CAV_REGIONS, default ON). Without them every look-up of a region fails as for an unknown code.
+ *
  * Invariants: the tables are immutable; nothing here holds state. Every geometry returned is new
  * and owned by the caller.
  */
@@ -18,6 +23,45 @@
 
 #include <ctype.h>
 #include <stdlib.h>
+
+/* One set of boundary tables: the countries (borders_data.c) or the regions (regions_data.c). */
+typedef struct border_tables {
+    const double *scale; /* lon = x * scale[0] + cav__borders_translate[0], likewise lat */
+    const cav_border_rec *recs;
+    const int *nrecs;
+    const int32_t *poly_ring, *ring_start, *xy;
+} border_tables;
+
+static const border_tables tables[] = {
+    {cav__borders_scale, cav__borders_recs, &cav__borders_nrecs, cav__borders_poly_ring,
+     cav__borders_ring_start, cav__borders_xy},
+#if CAV_REGIONS
+    {cav__regions_scale, cav__regions_recs, &cav__regions_nrecs, cav__regions_poly_ring,
+     cav__regions_ring_start, cav__regions_xy},
+#endif
+};
+enum { NTABLES = sizeof tables / sizeof tables[0] };
+
+/* Number of boundaries in all tables. */
+static int total_recs(void) {
+    int n = 0;
+    for (int t = 0; t < NTABLES; t++)
+        n += *tables[t].nrecs;
+    return n;
+}
+
+/* The record of boundary idx and (in *t) its tables; NULL when idx is out of range. */
+static const cav_border_rec *rec_of(int idx, const border_tables **t) {
+    for (int i = 0; idx >= 0 && i < NTABLES; i++) {
+        if (idx < *tables[i].nrecs) {
+            if (t)
+                *t = &tables[i];
+            return &tables[i].recs[idx];
+        }
+        idx -= *tables[i].nrecs;
+    }
+    return NULL;
+}
 
 /* Case-insensitive equality of two NUL-terminated ASCII strings. */
 static int code_equal(const char *a, const char *b) {
@@ -32,42 +76,46 @@ static int code_equal(const char *a, const char *b) {
 int cav__borders_find(const char *code) {
     if (!code)
         return -1;
-    for (int i = 0; i < cav__borders_nrecs; i++) {
-        if (code_equal(code, cav__borders_recs[i].code))
+    int n = total_recs();
+    for (int i = 0; i < n; i++) {
+        if (code_equal(code, rec_of(i, NULL)->code))
             return i;
     }
     return -1;
 }
 
 /* Number of embedded boundaries. */
-int cav__borders_count(void) { return cav__borders_nrecs; }
+int cav__borders_count(void) { return total_recs(); }
 
 /* ISO code of boundary idx, or NULL when idx is out of range. */
 const char *cav__borders_code(int idx) {
-    return (idx >= 0 && idx < cav__borders_nrecs) ? cav__borders_recs[idx].code : NULL;
+    const cav_border_rec *rec = rec_of(idx, NULL);
+    return rec ? rec->code : NULL;
 }
 
 /* English name of boundary idx, or NULL when idx is out of range. */
 const char *cav__borders_name(int idx) {
-    return (idx >= 0 && idx < cav__borders_nrecs) ? cav__borders_recs[idx].name : NULL;
+    const cav_border_rec *rec = rec_of(idx, NULL);
+    return rec ? rec->name : NULL;
 }
 
 /* 1 for a country, 0 for a region or an out-of-range idx. */
 int cav__borders_is_country(int idx) {
-    return (idx >= 0 && idx < cav__borders_nrecs) ? cav__borders_recs[idx].is_country : 0;
+    const cav_border_rec *rec = rec_of(idx, NULL);
+    return rec ? rec->is_country : 0;
 }
 
-/* A new linear ring for ring r of the tables, or NULL on failure. */
-static GEOSGeometry *ring_geom(GEOSContextHandle_t h, int r) {
-    int32_t first = cav__borders_ring_start[r], end = cav__borders_ring_start[r + 1];
+/* A new linear ring for ring r of tables t, or NULL on failure. */
+static GEOSGeometry *ring_geom(GEOSContextHandle_t h, const border_tables *t, int r) {
+    int32_t first = t->ring_start[r], end = t->ring_start[r + 1];
     unsigned n = (unsigned)(end - first);
     GEOSCoordSequence *seq = GEOSCoordSeq_create_r(h, n, 2);
     if (!seq)
         return NULL;
     for (unsigned i = 0; i < n; i++) {
-        const int32_t *q = &cav__borders_xy[2 * (first + (int32_t)i)];
-        double lon = (double)q[0] * cav__borders_scale[0] + cav__borders_translate[0];
-        double lat = (double)q[1] * cav__borders_scale[1] + cav__borders_translate[1];
+        const int32_t *q = &t->xy[2 * (first + (int32_t)i)];
+        double lon = (double)q[0] * t->scale[0] + cav__borders_translate[0];
+        double lat = (double)q[1] * t->scale[1] + cav__borders_translate[1];
         if (!GEOSCoordSeq_setXY_r(h, seq, i, lon, lat)) {
             GEOSCoordSeq_destroy_r(h, seq);
             return NULL;
@@ -76,11 +124,11 @@ static GEOSGeometry *ring_geom(GEOSContextHandle_t h, int r) {
     return GEOSGeom_createLinearRing_r(h, seq); /* takes seq, even on failure */
 }
 
-/* A new polygon for polygon p of the tables, or NULL on failure. */
-static GEOSGeometry *polygon_geom(GEOSContextHandle_t h, int p) {
-    int first = cav__borders_poly_ring[p], end = cav__borders_poly_ring[p + 1];
+/* A new polygon for polygon p of tables t, or NULL on failure. */
+static GEOSGeometry *polygon_geom(GEOSContextHandle_t h, const border_tables *t, int p) {
+    int first = t->poly_ring[p], end = t->poly_ring[p + 1];
     unsigned nholes = (unsigned)(end - first - 1);
-    GEOSGeometry *shell = ring_geom(h, first);
+    GEOSGeometry *shell = ring_geom(h, t, first);
     GEOSGeometry **holes = NULL;
     if (!shell)
         return NULL;
@@ -89,7 +137,7 @@ static GEOSGeometry *polygon_geom(GEOSContextHandle_t h, int p) {
         if (!holes)
             goto fail;
         for (unsigned i = 0; i < nholes; i++) {
-            holes[i] = ring_geom(h, first + 1 + (int)i);
+            holes[i] = ring_geom(h, t, first + 1 + (int)i);
             if (!holes[i]) {
                 for (unsigned j = 0; j < i; j++)
                     GEOSGeom_destroy_r(h, holes[j]);
@@ -141,8 +189,8 @@ fail:
 }
 
 /* Polygon p repaired with the structure method when it is invalid; NULL on failure. */
-static GEOSGeometry *valid_polygon(GEOSContextHandle_t h, int p) {
-    GEOSGeometry *poly = polygon_geom(h, p);
+static GEOSGeometry *valid_polygon(GEOSContextHandle_t h, const border_tables *t, int p) {
+    GEOSGeometry *poly = polygon_geom(h, t, p);
     if (!poly || GEOSisValid_r(h, poly) == 1)
         return poly;
     GEOSMakeValidParams *params = GEOSMakeValidParams_create_r(h);
@@ -160,15 +208,16 @@ static GEOSGeometry *valid_polygon(GEOSContextHandle_t h, int p) {
  * invalid (the polygons of one boundary never overlap one another in the source, checked by
  * tests/unit/test_geo_borders.c); NULL on allocation failure or a bad idx. */
 GEOSGeometry *cav__borders_geom(GEOSContextHandle_t h, int idx) {
-    if (idx < 0 || idx >= cav__borders_nrecs)
+    const border_tables *t = NULL;
+    const cav_border_rec *rec = rec_of(idx, &t);
+    if (!rec)
         return NULL;
-    const cav_border_rec *rec = &cav__borders_recs[idx];
     unsigned n = 0, cap = (unsigned)rec->npolys + 4;
     GEOSGeometry **parts = calloc(cap, sizeof *parts);
     if (!parts)
         return NULL;
     for (int i = 0; i < rec->npolys; i++) {
-        GEOSGeometry *poly = valid_polygon(h, rec->first_poly + i);
+        GEOSGeometry *poly = valid_polygon(h, t, rec->first_poly + i);
         if (!poly || append_parts(h, poly, &parts, &n, &cap) < 0)
             goto fail;
     }
