@@ -316,75 +316,49 @@ def main():
     log('%.1fs: faces labelled' % (time.time() - T0))
 
     # 4. exactness on Natural Earth's edges, rounding elsewhere
-    # A vertex the overlay created on one of Natural Earth's edges u-w (where a DCW or cut line
-    # crosses it) is replaced by a point of the storage grid on that edge whose decoded doubles lie
-    # exactly on the decoded edge or on Russia's side of it (exact rational orientation test), so
-    # GEOS finds every oblast covered by RU; the nearest such point to the overlay's vertex.
-    edge_list, edge_side = [], []
-    for p in polygons_of(ru):
-        for k, ring in enumerate(rings_of(p)):
-            side = (1 if ring.is_ccw else -1) * (1 if k == 0 else -1)   # RU's side: +1 = left
-            c = list(ring.coords)
-            for u, w in zip(c, c[1:]):
-                edge_list.append(LineString([u, w]))
-                edge_side.append(side)
+    # A vertex the overlay created on one of Natural Earth's edges u-w (where a DCW line or a cut
+    # line crosses it) moves to the nearer end of that edge. Where the same oblast lies on both
+    # sides the vertex simply disappears (u, c, w becomes u, w); where two oblasts meet (a
+    # "tripoint" with the border) their shared line now ends at a Natural Earth vertex. Either way
+    # every oblast's outline along Russia's border and coast is made of Natural Earth's own edges,
+    # with identical doubles, so GEOS finds the oblasts covered by RU and border(UA, RU) covered by
+    # their boundaries, exactly. (A point inside an edge cannot be represented exactly on it.)
+    edge_list = [LineString([u, w]) for u, w in edges_of(ru)]
     etree = STRtree(edge_list)
-    eindex = {id(e): i for i, e in enumerate(edge_list)}
-    moved = [0, 0.0]
+    moves = []          # (km, lon, lat) of the tripoints moved
 
-    def deg(q):     # storage integers -> the doubles borders.c computes
-        return (q[0] * (scale[0] / SUBDIV) + translate[0], q[1] * (scale[1] / SUBDIV) + translate[1])
-
-    def orient(a, b, c):
-        ax, ay, bx, by, cx, cy = map(Fraction, (*a, *b, *c))
-        v = (bx - ax) * (cy - ay) - (by - ay) * (cx - ax)
-        return (v > 0) - (v < 0)
-
-    def on_edge_point(c, u, w, side):
-        dx, dy = int(w[0] - u[0]), int(w[1] - u[1])
-        g = math.gcd(abs(dx), abs(dy))
-        n = SUBDIV * g                      # lattice points on the edge: t = 0..n
-        sx_, sy_ = dx // g, dy // g         # step, in storage units
-        U = (int(u[0]) * SUBDIV, int(u[1]) * SUBDIV)
-        du, dw = deg(U), deg((int(w[0]) * SUBDIV, int(w[1]) * SUBDIV))
-        _, tc = seg_closest(c, u, w)
-        t0 = int(round(tc * n))
-        for k in range(0, n + 1):
-            for t in ((t0 - k, t0 + k) if k else (t0,)):
-                if 0 <= t <= n:
-                    q = (U[0] + t * sx_, U[1] + t * sy_)
-                    o = orient(du, dw, deg(q))
-                    if o == 0 or o == side:
-                        return (q[0] / SUBDIV, q[1] / SUBDIV)
-        raise AssertionError('no point on edge')
-
-    def fix_coord(c):
-        if c in ru_vertices:
-            return c
-        p = Point(c)
+    def snap_target(c):
+        """The Natural Earth vertex c goes to, or None when c is no overlay vertex on an edge."""
         best = None
-        for e in etree.query(p.buffer(SNAP_EPS * 10)):
+        for e in etree.query(Point(c).buffer(SNAP_EPS * 10)):
             u, w = e.coords[0], e.coords[1]
-            for v in (u, w):
-                if math.hypot(v[0] - c[0], v[1] - c[1]) < SNAP_EPS:
-                    return v
-            d, _ = seg_closest(c, u, w)
+            d, t = seg_closest(c, u, w)
             if d < SNAP_EPS and (best is None or d < best[0]):
-                best = (d, u, w, edge_side[eindex[id(e)]])
-        if best is not None:
-            c2 = on_edge_point(c, best[1], best[2], best[3])
-            moved[0] += 1
-            moved[1] = max(moved[1], math.hypot((c2[0] - c[0]) * kx, (c2[1] - c[1]) * ky))
-            return c2
-        return (round(c[0] * SUBDIV) / SUBDIV, round(c[1] * SUBDIV) / SUBDIV)
+                best = (d, u if t < 0.5 else w)
+        return None if best is None else best[1]
 
     def fix_ring(ring):
+        cs = list(ring.coords)[:-1]
+        target = [None if c in ru_vertices else snap_target(c) for c in cs]
         out = []
-        for c in ring.coords:
-            c2 = fix_coord(c)
+        for i, c in enumerate(cs):
+            if c in ru_vertices:
+                c2 = c
+            elif target[i] is not None:
+                c2 = target[i]
+                prev, nxt = cs[i - 1], cs[(i + 1) % len(cs)]
+                on_ne = [q in ru_vertices or target[(i + k) % len(cs)] is not None
+                         for k, q in ((-1, prev), (1, nxt))]
+                if not all(on_ne):      # an interior line ends here: a tripoint moved
+                    moves.append((math.hypot((c2[0] - c[0]) * kx, (c2[1] - c[1]) * ky),
+                                  c[0] * scale[0] + translate[0], c[1] * scale[1] + translate[1]))
+            else:
+                c2 = (round(c[0] * SUBDIV) / SUBDIV, round(c[1] * SUBDIV) / SUBDIV)
             if not out or out[-1] != c2:
                 out.append(c2)
-        return out
+        while len(out) > 1 and out[-1] == out[0]:
+            out.pop()
+        return out + out[:1]
 
     regions = {}
     for code, short, name in TARGETS:
@@ -437,7 +411,10 @@ def main():
     assert worst_overlap < 1e-12, worst_overlap
 
     npoints = sum(len(r) for polys in stored.values() for rings in polys for r in rings)
-    log('points:', npoints, '; vertices put onto NE edges:', moved[0], ', moved at most %.3f km' % moved[1])
+    log('points: %d; tripoints with the border moved to a Natural Earth vertex: %d' % (
+        npoints, len(moves)))
+    for km, lon, lat in sorted(moves, reverse=True):
+        log('  %.2f km at %.3fN %.3fE' % (km, lat, lon))
 
     if args.report:
         report(countries, ru, dcw, dcw_union, five, regions, gap_assigned, kx, ky, worst_overlap)
