@@ -8,10 +8,12 @@
  * Licence of this data: LGPL-3+ -- Copyright: 2014, The GMT Team. This file is LGPL-3+
  * (unlike the public-domain country borders); build with -DCAV_REGIONS=OFF to leave it out.
  *
- * Conflated to the Natural Earth country polygons of borders_data.c (npm world-atlas 2.0.2 (countries-10m.json: Natural Earth 4.1.0 1:10m admin-0 countries, public domain), read with topojson-client 3.1.0.):
- * clipped to Russia, the slivers of Russia covered by no DCW oblast given to the nearest
- * oblast, outlines along Russia's border and coast made of Natural Earth's own vertices, so
- * the regions tile Russia there and never leave it (docs/geography.md, "Regions").
+ * Conflated to the Natural Earth country polygons of borders_data.c (npm world-atlas 2.0.2
+ * (countries-10m.json: Natural Earth 4.1.0 1:10m admin-0 countries, public domain), read with
+ * topojson-client 3.1.0): clipped to Russia, the slivers of Russia covered by no DCW oblast given
+ * to the nearest oblast, outlines along Russia's border and coast made of Natural Earth's own
+ * vertices and edges, so the regions tile Russia there exactly and never leave it
+ * (docs/geography.md, "Regions").
  *
  * Derivation: /usr/bin/python3 tools/derive-regions/derive.py
  *

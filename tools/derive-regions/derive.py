@@ -9,7 +9,7 @@ Inputs and tools (Debian 12 packages; the versions are checked and written into 
   - gmt-dcw 2.1.1 (/usr/share/gmt-dcw/dcw-gmt.nc, LGPL-3+, Copyright 2014 The GMT Team):
     Digital Chart of the World 1:1,000,000 with GMT's first-level state boundaries;
   - gmt 6.4.0 (`gmt coast -E<codes> -M`), which decodes dcw-gmt.nc into text polygons
-    (python3-netcdf4 is not installed; GMT is the reference reader of that file);
+    (GMT is the reference reader of that file; python3-netcdf4 is not needed);
   - python3-shapely 1.8.5 (GEOS 3.11.1) for the geometry;
   - src/geo/borders_data.c (Natural Earth 4.1.0 1:10m via world-atlas 2.0.2): Russia's polygon,
     read as the quantized integers stored there, exactly what borders.c decodes.
@@ -18,8 +18,9 @@ Method (docs/geography.md, "Regions", has the account and the measured figures):
   All work is done in the quantized units of borders_data.c (x = (lon - translate[0]) /
   scale[0], y likewise), where Natural Earth's vertices are integers.
   1. RU = Natural Earth's Russia clipped to an area of interest (AOI: the five oblasts' box plus
-     a margin). Every DCW Russian state that reaches the AOI is read, made valid and made
-     disjoint from the ones read before it.
+     a margin). Every DCW Russian state that reaches the AOI is read and made valid; DCW
+     quantizes each state on its own grid, so neighbours' shared lines differ by up to ~15 m:
+     each state is snapped (20 m) to the states read before it and made disjoint from them.
   2. The gap G = RU - (union of the DCW states): slivers where DCW stops short of Natural
      Earth's border or coast. Each point of G belongs to the nearest DCW state: nearest by a
      Voronoi diagram of points every ~250 m along the states' boundaries (shared boundaries
@@ -28,21 +29,23 @@ Method (docs/geography.md, "Regions", has the account and the measured figures):
      a face outside RU is dropped, a face inside a DCW state goes to it, a face of G to its
      Voronoi label. Each of the five oblasts is the union of its faces.
   4. Exactness: a vertex created on one of Natural Earth's edges (where a DCW line or a cut line
-     crosses it) is moved to the nearer end of that edge, so the oblasts' outlines along
-     Russia's border and coast are made of Natural Earth's own vertices and edges; interior
-     vertices are rounded to 1/1024 of a unit (about 0.25 m). The script then checks, on the decoded
-     doubles exactly as borders.c will build them: every oblast valid and covered by RU, no two
-     overlapping, their union equal to RU in the zone they tile.
+     crosses it) is moved to the nearer end of that edge: it disappears where one oblast lies
+     on both sides, and where two oblasts' shared line meets Russia's outline (7 places) that
+     line now ends at a Natural Earth vertex (moved 0.1 to 4.5 km; printed). So the oblasts'
+     outlines along Russia's border and coast are Natural Earth's own vertices and edges.
+     Interior vertices are rounded to 1/1024 of a unit (about 0.25 m). The script then checks,
+     on the decoded doubles exactly as borders.c will build them: every oblast valid and
+     covered by RU (GEOS, exact), no two overlapping (area 0), no hole in their union.
 Output: int32 coordinates in 1/1024 units: lon = q * (scale[0] / 1024) + translate[0] (exactly the
 Natural Earth doubles for Natural Earth's vertices, since 1024 is a power of two).
 """
 import argparse
-from fractions import Fraction
 import math
 import os
 import re
 import subprocess
 import sys
+import textwrap
 
 import shapely
 from shapely import affinity
@@ -489,10 +492,13 @@ def write_c(path, stored, versions, ne_source, scale, translate, npoints):
     w(' * Licence of this data: LGPL-3+ -- Copyright: 2014, The GMT Team. This file is LGPL-3+')
     w(' * (unlike the public-domain country borders); build with -DCAV_REGIONS=OFF to leave it out.')
     w(' *')
-    w(' * Conflated to the Natural Earth country polygons of borders_data.c (%s):' % ne_source)
-    w(' * clipped to Russia, the slivers of Russia covered by no DCW oblast given to the nearest')
-    w(' * oblast, outlines along Russia\'s border and coast made of Natural Earth\'s own vertices, so')
-    w(' * the regions tile Russia there and never leave it (docs/geography.md, "Regions").')
+    text = ('Conflated to the Natural Earth country polygons of borders_data.c (%s): clipped to '
+            'Russia, the slivers of Russia covered by no DCW oblast given to the nearest oblast, '
+            'outlines along Russia\'s border and coast made of Natural Earth\'s own vertices and '
+            'edges, so the regions tile Russia there exactly and never leave it '
+            '(docs/geography.md, "Regions").' % ne_source.rstrip('.'))
+    for line in textwrap.wrap(text, 95):
+        w(' * ' + line)
     w(' *')
     w(' * Derivation: /usr/bin/python3 tools/derive-regions/derive.py')
     w(' *')
