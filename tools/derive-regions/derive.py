@@ -45,12 +45,12 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import textwrap
 
 import shapely
 from shapely import affinity
-from shapely.geometry import (GeometryCollection, LineString, MultiLineString, MultiPoint,
-                              MultiPolygon, Point, Polygon, box)
+from shapely.geometry import LineString, MultiPoint, MultiPolygon, Point, Polygon, box
 from shapely.ops import polygonize, snap, unary_union, voronoi_diagram
 from shapely.strtree import STRtree
 from shapely.validation import explain_validity, make_valid
@@ -140,10 +140,12 @@ def read_dcw_states():
             names[parts[2]] = parts[1]
     codes = sorted(names.values())
     out = ''
-    for i in range(0, len(codes), 16):     # gmt coast -E takes a limited number of codes
-        out += subprocess.run(['gmt', 'coast', '-E' + ','.join('RU.' + c for c in codes[i:i + 16]),
-                               '-M', '--FORMAT_FLOAT_OUT=%.17g'],
-                              capture_output=True, text=True, check=True).stdout
+    with tempfile.TemporaryDirectory() as tmp:      # gmt leaves a gmt.history in its cwd
+        for i in range(0, len(codes), 16):          # gmt coast -E takes a limited number of codes
+            out += subprocess.run(['gmt', 'coast',
+                                   '-E' + ','.join('RU.' + c for c in codes[i:i + 16]),
+                                   '-M', '--FORMAT_FLOAT_OUT=%.17g'], cwd=tmp,
+                                  capture_output=True, text=True, check=True).stdout
     segs = {}
     cur = None
     assert out.count('>') > 200
