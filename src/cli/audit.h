@@ -75,7 +75,7 @@ typedef struct chunk {
     uint64_t seq; /* input order */
     int file;     /* index of the input */
     int special;  /* SPECIAL_TOOLONG: one row that was too long, no data */
-    char *in;
+    char *in;     /* whole rows; at least 16 readable bytes follow in_len */
     size_t in_len, in_cap;
     char *out;
     size_t out_len, out_cap;

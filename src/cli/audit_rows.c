@@ -154,7 +154,15 @@ static int name_id(worker *w, int tag, const char *s, size_t n) {
         return -1;
     if (n <= 16) {
         uint64_t a = 0, b = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        /* a whole word, then the bytes past the name masked off: values are followed by at least
+         * 8 readable bytes (chunk input has 16 bytes of slack, unquoted copies 64) */
+        memcpy(&a, s, 8);
+        if (n < 8)
+            a &= ((uint64_t)1 << (8 * n)) - 1;
+#else
         memcpy(&a, s, n < 8 ? n : 8);
+#endif
         if (n > 8)
             memcpy(&b, s + n - 8, 8);
         uint64_t h =

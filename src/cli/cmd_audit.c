@@ -155,7 +155,8 @@ typedef struct reader {
 
 /* Reads into *buf until it holds at least want bytes or the input ends. */
 static int fill(reader *r, char **buf, size_t *len, size_t *cap, size_t want) {
-    if (cli_audit_reserve(buf, cap, 0, want) != 0)
+    /* 16 bytes of slack after the data: the row reader may load whole words past a value */
+    if (cli_audit_reserve(buf, cap, *len > want ? *len : want, 16) != 0)
         return -1;
     while (*len < want && !r->eof) {
         ssize_t got = read(r->fd, *buf + *len, want - *len);
