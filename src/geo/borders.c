@@ -85,7 +85,9 @@ int cav__borders_find(const char *code) {
 }
 
 /* Number of embedded boundaries. */
-int cav__borders_count(void) { return total_recs(); }
+int cav__borders_count(void) {
+    return total_recs();
+}
 
 /* ISO code of boundary idx, or NULL when idx is out of range. */
 const char *cav__borders_code(int idx) {

@@ -26,11 +26,16 @@ typedef struct named {
 } named;
 
 static const named places[] = {
-    {"Belgorod", 50.60, 36.59, "RU-BEL"}, {"Kursk", 51.73, 36.19, "RU-KRS"},
-    {"Bryansk", 53.24, 34.36, "RU-BRY"},  {"Voronezh", 51.67, 39.20, "RU-VOR"},
-    {"Rostov-on-Don", 47.23, 39.72, "RU-ROS"}, {"Sudzha", 51.19, 35.27, "RU-KRS"},
-    {"Moscow", 55.75, 37.62, NULL},        {"Kharkiv", 49.99, 36.23, NULL},
-    {"Oryol", 52.97, 36.07, NULL},         {"Gomel", 52.44, 30.98, NULL},
+    {"Belgorod", 50.60, 36.59, "RU-BEL"},
+    {"Kursk", 51.73, 36.19, "RU-KRS"},
+    {"Bryansk", 53.24, 34.36, "RU-BRY"},
+    {"Voronezh", 51.67, 39.20, "RU-VOR"},
+    {"Rostov-on-Don", 47.23, 39.72, "RU-ROS"},
+    {"Sudzha", 51.19, 35.27, "RU-KRS"},
+    {"Moscow", 55.75, 37.62, NULL},
+    {"Kharkiv", 49.99, 36.23, NULL},
+    {"Oryol", 52.97, 36.07, NULL},
+    {"Gomel", 52.44, 30.98, NULL},
 };
 
 static const char *codes[] = {"RU-BEL", "RU-KRS", "RU-BRY", "RU-VOR", "RU-ROS"};
@@ -194,7 +199,7 @@ int main(void) {
         y1 = d > y1 ? d : y1;
     }
     const char *env = getenv("CAV_GEO_POINTS");
-    long npoints = env ? atol(env) : 100000;
+    long npoints = env ? strtol(env, NULL, 10) : 100000;
     long in_ru = 0, in_strip = 0, in_region = 0, more = 0, strip_bad = 0, disagree = 0;
     for (long k = 0; k < npoints; k++) {
         double lon = uniform(x0, x1), lat = uniform(y0, y1);
@@ -223,8 +228,8 @@ int main(void) {
                 fprintf(stderr, "%.9f %.9f: near the UA border, in %d regions\n", lat, lon, ng);
         }
     }
-    printf("%ld points in the box, %ld in RU, %ld in a region, %ld near the UA border\n",
-           npoints, in_ru, in_region, in_strip);
+    printf("%ld points in the box, %ld in RU, %ld in a region, %ld near the UA border\n", npoints,
+           in_ru, in_region, in_strip);
     CHECK(in_ru > npoints / 4);
     CHECK(in_strip > npoints / 100);
     CHECK_EQ_INT(more, 0);
