@@ -49,8 +49,9 @@ explicit assumptions, each with its reasoning in the pack:
 - `ru-border-region`: Russia within 70 km of the whole land border (Sullivan, 2024-06-17:
   "anywhere that Russian forces are coming across the border"; the 100 km figure is a Ukrainian
   claim the Pentagon did not confirm, kept as the note `us-100-km-claim`).
-- `kursk-area`: Kursk oblast, approximated by a hand-drawn polygon (about 15 km) because no
-  public-domain oblast boundary that matches the country borders is available here.
+- `kursk-area`: Kursk oblast as embedded (`region(RU-KRS)`: the Digital Chart of the World via
+  Debian's gmt-dcw, fitted to the Natural Earth border; docs/geography.md). The reports differ on
+  whether the ATACMS permission reached beyond it (the rules are marked disputed).
 
 ## Where US GMLRS counterfire and ATACMS strikes were permitted
 
