@@ -10,6 +10,9 @@ docs=${DOCS_DIR:-docs}
 out=$docs/default-pack.md
 dates="2024-05-29 2024-06-01 2024-06-20 2024-11-20"
 mkdir -p "$docs/maps"
+"$caveat" zones --format svg -o "$docs/zones-default.svg"
+"$caveat" zones --weapon gmlrs --kind forces --purpose counterfire --date 2024-06-10 \
+  --zone kharkiv-border --format svg -o "$docs/permitted-gmlrs-2024-06-10.svg"
 for d in $dates; do
   "$caveat" zones --weapon gmlrs --kind forces --purpose counterfire --date "$d" \
     --zone kharkiv-border --zone ru-border-region --format svg -o "$docs/maps/gmlrs-counterfire-$d.svg"

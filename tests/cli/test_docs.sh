@@ -13,8 +13,9 @@ bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
 DOCS_DIR="$tmp/docs" tools/gen-pack-docs.sh "$caveat" > /dev/null || bad "gen-pack-docs failed"
 diff -u docs/default-pack.md "$tmp/docs/default-pack.md" > "$tmp/diff" && ok ||
   { bad "docs/default-pack.md is stale: run tools/gen-pack-docs.sh"; head -20 "$tmp/diff"; }
-for f in "$tmp"/docs/maps/*.svg; do
-  cmp -s "$f" "docs/maps/$(basename "$f")" && ok || bad "docs/maps/$(basename "$f") is stale"
+for f in "$tmp"/docs/maps/*.svg "$tmp"/docs/*.svg; do
+  rel=${f#"$tmp"/}
+  cmp -s "$f" "$rel" && ok || bad "$rel is stale: run tools/gen-pack-docs.sh"
 done
 
 # README console blocks: "$ cmd" lines (a trailing "\" continues), then the expected output
