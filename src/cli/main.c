@@ -31,7 +31,7 @@ static void usage(FILE *f) {
           "With no --policy, commands use the default pack embedded in the binary.\n\ncommands:\n",
           f);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-7s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fputs("\n'caveat COMMAND --help' describes a command.\n", f);
 }
 
