@@ -34,7 +34,8 @@ typedef struct cli_use {
 int cli_use_query(const cav_pack *p, const cli_use *u, cav_query *q, const char *who);
 
 /* Writes len bytes to path through a temporary file in the same directory and a rename, so a
- * failed or killed run never leaves a partial file; to stdout when path is NULL or "-". Errors
+ * failed or killed run never leaves a partial file; to stdout when path is NULL or "-"; in place
+ * when path is a device or FIFO (never renamed over /dev/null); a directory is an error. Errors
  * are printed as "WHO: OPT PATH: ..." (opt, the option that named the path, may be NULL);
  * returns 0 or -1. */
 int cli_write_output(const char *path, const char *data, size_t len, const char *who,

@@ -121,6 +121,21 @@ int cli_write_output(const char *path, const char *data, size_t len, const char 
         }
         return 0;
     }
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "%s: %s%s%s: is a directory\n", who, opt ? opt : "", opt ? " " : "", path);
+        return -1;
+    }
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        /* a device or a FIFO (-o /dev/null): write in place, never rename over it */
+        FILE *f = fopen(path, "w");
+        int ok = f && fwrite(data, 1, len, f) == len;
+        ok = f && fclose(f) == 0 && ok;
+        if (!ok)
+            fprintf(stderr, "%s: %s%s%s: cannot write: %s\n", who, opt ? opt : "",
+                    opt ? " " : "", path, strerror(errno));
+        return ok ? 0 : -1;
+    }
     size_t n = strlen(path);
     char *tmp = malloc(n + 16);
     if (!tmp) {

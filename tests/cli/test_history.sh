@@ -67,5 +67,11 @@ python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$t
 "$caveat" diff --weapon gmlrs --kind forcs --format svg 2024-05-29 2024-06-20 2> "$tmp/err" > /dev/null
 [ $? -eq 2 ] && grep -q -- "--kind: unknown target.kind 'forcs'" "$tmp/err" && ok || bad "diff map bad kind"
 
+# -o on a device writes in place (never renamed over it); on a directory it is an error
+"$caveat" diff --weapon gmlrs --kind forces --format geojson -o /dev/null 2024-05-29 2024-06-20 && ok || bad "-o /dev/null"
+[ -c /dev/null ] && ok || bad "/dev/null is still a device"
+"$caveat" diff --weapon gmlrs --kind forces --format geojson -o "$tmp" 2024-05-29 2024-06-20 2> "$tmp/err"
+[ $? -eq 2 ] && grep -q "is a directory" "$tmp/err" && ok || bad "-o directory"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
