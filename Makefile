@@ -65,7 +65,7 @@ format-check: setup
 hardening: build
 	tools/check-hardening.sh $(BUILD)/caveat
 
-test: test-suite test-sanitize test-valgrind fuzz hardening
+test: test-suite test-sanitize test-valgrind fuzz lint-c format-check hardening
 
 bench: build
 	$(BUILD)/bench_eval

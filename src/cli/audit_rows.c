@@ -979,7 +979,7 @@ static int ndjson_row(worker *w, chunk *c, size_t ri, const char *s, size_t n) {
         if (ensure_out(c, 6 * n + 32) != 0)
             goto oom;
         char *o = c->out + c->out_len;
-        if (root && json_is_object(root)) {
+        if (json_is_object(root)) {
             size_t k = n - 1; /* drop the closing brace */
             memcpy(o, s, k);
             while (k && (o[k - 1] == ' ' || o[k - 1] == '\t'))
@@ -998,7 +998,7 @@ static int ndjson_row(worker *w, chunk *c, size_t ri, const char *s, size_t n) {
     } else {
         for (int i = 0; i < NQ; i++) {
             json_t *val = NULL;
-            if (root && json_is_object(root)) {
+            if (json_is_object(root)) {
                 char key[16];
                 snprintf(key, sizeof key, "%s", cli_audit_fields[i]);
                 char *dot = strchr(key, '.');

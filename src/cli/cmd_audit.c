@@ -420,12 +420,10 @@ static void *reader_main(void *arg) {
             char msg[600];
             snprintf(msg, sizeof msg, "%s: %s", a->o->inputs[f], strerror(errno));
             fail(a, "caveat audit: %s", msg);
-            rc = -1;
-            break;
+            break; /* fail() records the error for the run's exit status */
         }
         if (a->in_fmt == FMT_CSV && read_header(r) != 0) {
             fail(a, "%s", "");
-            rc = -1;
             break;
         }
         rc = read_input(r);

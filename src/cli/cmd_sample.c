@@ -267,7 +267,12 @@ int cmd_sample(int argc, char **argv) {
     for (long i = 1; i <= rows && c.nweapons; i++)
         one_row(f, &r, &c, i, bad_rate);
     int rc = CLI_OK;
-    if (ferror(f) || (f != stdout ? fclose(f) : fflush(f)) != 0) {
+    int failed = ferror(f);
+    if (f != stdout)
+        failed |= fclose(f) != 0; /* closed even after an error */
+    else
+        failed |= fflush(f) != 0;
+    if (failed) {
         perror(out ? out : "caveat sample: write");
         rc = CLI_USAGE;
     }

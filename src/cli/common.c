@@ -132,8 +132,8 @@ int cli_write_output(const char *path, const char *data, size_t len, const char 
         int ok = f && fwrite(data, 1, len, f) == len;
         ok = f && fclose(f) == 0 && ok;
         if (!ok)
-            fprintf(stderr, "%s: %s%s%s: cannot write: %s\n", who, opt ? opt : "",
-                    opt ? " " : "", path, strerror(errno));
+            fprintf(stderr, "%s: %s%s%s: cannot write: %s\n", who, opt ? opt : "", opt ? " " : "",
+                    path, strerror(errno));
         return ok ? 0 : -1;
     }
     size_t n = strlen(path);
