@@ -80,6 +80,15 @@ grep -q "larger than 16 MiB" "$tmp/out" && ok || bad "huge policy: message"
 limit_mem "$caveat" lint "$tmp/geo.cav" > "$tmp/out" 2>&1
 expect_eq "$?" 2 "many vertices: rejected"
 grep -q "vertices; the limit is 1000000" "$tmp/out" && ok || bad "many vertices: message"
+# 10 million vertices (270 MB of GeoJSON): refused by size before anything is read
+{ printf '{"type": "Polygon", "coordinates": [['
+  yes '[30.1234567, 50.1234567],' | head -n 10000000 | tr -d '\n'
+  printf '[30.1234567, 50.1234567]]]}'; } > "$tmp/ten-million.geojson"
+printf 'party US\nclass c\nkind k\nweapon w class c consent US\nzone z = geojson("ten-million.geojson")\n' > "$tmp/ten.cav"
+limit_mem "$caveat" lint "$tmp/ten.cav" > "$tmp/out" 2>&1
+expect_eq "$?" 2 "10 million vertices: rejected"
+grep -q "larger than the limit of 64 MiB" "$tmp/out" && ok || bad "10 million vertices: message"
+rm -f "$tmp/ten-million.geojson"
 
 # empty files, a directory, an unreadable file
 : > "$tmp/empty.ndjson"
