@@ -30,5 +30,13 @@ run "$build/caveat" diff 2024-05-29 2024-11-20 --format md
 run "$build/caveat" sources
 run "$build/caveat" where 50.6 36.59
 run "$build/caveat" lint tests/fuzz/corpus/policy
+run "$build/caveat" zones --format svg -o /tmp/cav-vg.svg
+run "$build/caveat" zones --weapon gmlrs --kind forces --purpose counterfire --date 2024-06-10 \
+  --format geojson -o /tmp/cav-vg.geojson
+run "$build/caveat" diff --weapon atacms --kind forces --format svg -o /tmp/cav-vg-diff.svg \
+  2024-11-16 2024-11-17
+"$build/caveat" sample --rows 2000 --seed 7 --bad-rate 0.05 -o /tmp/cav-vg.csv
+run "$build/caveat" audit --quiet --threads 2 --summary /tmp/cav-vg-summary.json \
+  -o /tmp/cav-vg-out.csv /tmp/cav-vg.csv
 echo "$runs runs, $fail failed under valgrind"
 [ "$fail" -eq 0 ]
