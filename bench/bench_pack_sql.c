@@ -172,15 +172,6 @@ static void in_force(FILE *f, const cav_rule *r) {
     }
 }
 
-static int rule_of(const cav_rule *r, int party) {
-    if (r->all_parties)
-        return 1;
-    for (int i = 0; i < r->nparties; i++)
-        if (r->parties[i] == party)
-            return 1;
-    return 0;
-}
-
 /* The consent test of party P: the weapon needs it, or it is the supplier. */
 static void needs(FILE *f, const cav_pack *p, int party) {
     fputs("(weapon IN (-1", f);
@@ -254,21 +245,21 @@ static void classify(FILE *f, const cav_pack *p, const int *used_t, const int *u
         needs(f, p, party);
         fprintf(f, " AS n%d,\n    CASE WHEN FALSE", party);
         for (int r = 0; r < p->nrules; r++)
-            if (p->rules[r].forbid && rule_of(&p->rules[r], party)) {
+            if (p->rules[r].forbid && cav__rule_applies(&p->rules[r], party)) {
                 fprintf(f, " OR (r%d AND ", r);
                 in_force(f, &p->rules[r]);
                 fputc(')', f);
             }
         fputs(" THEN 1 WHEN NOT (FALSE", f);
         for (int r = 0; r < p->nrules; r++)
-            if (!p->rules[r].all_parties && rule_of(&p->rules[r], party)) {
+            if (!p->rules[r].all_parties && cav__rule_applies(&p->rules[r], party)) {
                 fputs(" OR (", f);
                 in_force(f, &p->rules[r]);
                 fputc(')', f);
             }
         fputs(") THEN 2 WHEN FALSE", f);
         for (int r = 0; r < p->nrules; r++)
-            if (!p->rules[r].forbid && rule_of(&p->rules[r], party)) {
+            if (!p->rules[r].forbid && cav__rule_applies(&p->rules[r], party)) {
                 fprintf(f, " OR (r%d AND ", r);
                 in_force(f, &p->rules[r]);
                 fputc(')', f);

@@ -230,23 +230,6 @@ static region party_area(area_ctx *c, int party, int32_t date) {
     return r_and(c, permits, r_not(forbids));
 }
 
-/* Consent parties of the use: the weapon's, then the supplier if it is not among them (as in
- * eval.c). */
-static int consent_parties(const cav_pack *p, const cav_query *q, int *out) {
-    const cav_weapon *w = &p->weapons[q->weapon];
-    int n = 0;
-    for (int i = 0; i < w->nconsent && n < CAV_MAX_PARTIES; i++)
-        out[n++] = w->consent[i];
-    if (q->supplier >= 0) {
-        int seen = 0;
-        for (int i = 0; i < n; i++)
-            seen |= out[i] == q->supplier;
-        if (!seen && n < CAV_MAX_PARTIES)
-            out[n++] = q->supplier;
-    }
-    return n;
-}
-
 /* The plane: the whole lon/lat range. */
 static GEOSGeometry *plane_geom(GEOSContextHandle_t h) {
     return GEOSGeom_createRectangle_r(h, -180.0, -90.0, 180.0, 90.0);
@@ -263,7 +246,7 @@ int cav__permitted_area(const cav_pack *p, const cav_query *tmpl, GEOSGeometry *
     cav__facts_of(p, tmpl, scratch, &facts); /* target zones are never read here */
     area_ctx c = {p, p->geos, &facts, 0};
     int parties[CAV_MAX_PARTIES];
-    int nparties = consent_parties(p, tmpl, parties);
+    int nparties = cav__consent_parties(p, tmpl, parties);
     region area = nparties > 0 ? plane_region : empty_region;
     for (int i = 0; i < nparties && !c.failed; i++)
         area = r_and(&c, area, party_area(&c, parties[i], tmpl->date));

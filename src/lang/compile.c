@@ -388,7 +388,7 @@ static void compile_conditions(cav_build *b) {
 
 /* ---- the per-party date index ---- */
 
-static int rule_applies(const cav_rule *r, int party) {
+int cav__rule_applies(const cav_rule *r, int party) {
     if (r->all_parties)
         return 1;
     for (int i = 0; i < r->nparties; i++)
@@ -413,7 +413,7 @@ static void index_party(cav_build *b, int party) {
     int nc = 0;
     cuts[nc++] = INT32_MIN;
     for (int r = 0; r < p->nrules; r++) {
-        if (!rule_applies(&p->rules[r], party))
+        if (!cav__rule_applies(&p->rules[r], party))
             continue;
         cuts[nc++] = p->rules[r].from;
         if (p->rules[r].until != CAV_DATE_MAX)
@@ -434,7 +434,7 @@ static void index_party(cav_build *b, int party) {
         int n = 0, own = 0;
         for (int r = 0; r < p->nrules; r++) {
             const cav_rule *rule = &p->rules[r];
-            if (rule_applies(rule, party) && rule->from <= d && d < rule->until) {
+            if (cav__rule_applies(rule, party) && rule->from <= d && d < rule->until) {
                 tmp[n++] = r;
                 own |= !rule->all_parties;
             }

@@ -155,8 +155,7 @@ static void decide_party(const cav_pack *p, int party, int32_t date, const cav_f
     }
 }
 
-/* Consent parties of the query: the weapon's, then the supplier if it is not among them. */
-static int consent_parties(const cav_pack *p, const cav_query *q, int *out) {
+int cav__consent_parties(const cav_pack *p, const cav_query *q, int *out) {
     const cav_weapon *w = &p->weapons[q->weapon];
     int n = 0;
     for (int i = 0; i < w->nconsent && n < CAV_MAX_PARTIES; i++)
@@ -184,7 +183,7 @@ int cav_eval(const cav_pack *p, const cav_query *q, cav_decision *d) {
     cav_facts f;
     cav__facts_of(p, q, scratch, &f);
     int parties[CAV_MAX_PARTIES];
-    d->nparties = consent_parties(p, q, parties);
+    d->nparties = cav__consent_parties(p, q, parties);
     if (d->nparties == 0)
         return CAV_EINVAL; /* a weapon with suppliers but no fixed consent needs a supplier */
     int any_prohibited = 0, all_permitted = 1;

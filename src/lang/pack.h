@@ -150,6 +150,11 @@ typedef enum cav_tri { CAV_FALSE = 0, CAV_TRUE = 1, CAV_UNDET = 2 } cav_tri;
 cav_tri cav__eval_node(const cav_pack *p, int n, const cav_facts *f);
 /* Fills f from q, using zone scratch space of 2 * p->zone_words words. */
 void cav__facts_of(const cav_pack *p, const cav_query *q, uint64_t *scratch, cav_facts *f);
+/* The parties whose consent q needs, into out (at most CAV_MAX_PARTIES): the weapon's consent
+ * parties, then the supplier if it is not among them. Returns their number. */
+int cav__consent_parties(const cav_pack *p, const cav_query *q, int *out);
+/* 1 when rule r applies to party: it names the party or is a `party *` rule. */
+int cav__rule_applies(const cav_rule *r, int party);
 /* Epoch of party for date: the rules in force. */
 const cav_epoch *cav__epoch_of(const cav_pack *p, int party, int32_t date);
 
