@@ -545,7 +545,8 @@ static cav_zone_expr *parse_zatom(parser *P) {
 }
 
 static cav_zone_expr *parse_zbin(parser *P, int level) {
-    if (++P->depth > CAV_MAX_NESTING) {
+    /* one level per parenthesis or operator level, as in conditions (the & level is inside) */
+    if (level == 0 && ++P->depth > CAV_MAX_NESTING) {
         error_at(P, peek(P), NULL, "zone expression nested too deeply (at most 64 levels)");
         return NULL;
     }
@@ -572,7 +573,8 @@ static cav_zone_expr *parse_zbin(parser *P, int level) {
         z->b = right;
         left = z;
     }
-    P->depth--;
+    if (level == 0)
+        P->depth--;
     return left;
 }
 
