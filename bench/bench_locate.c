@@ -9,6 +9,7 @@
  *   little-endian float64 lon, lat) and DIR/answers.bin (N bytes: the membership bits), which
  *   bench/locate_compare.py reads to time GEOS (shapely) and PostGIS on the same points.
  */
+#include "../tests/geo/zone_set.h"
 #include "geo/geo.h"
 
 #include <stdint.h>
@@ -17,7 +18,7 @@
 #include <string.h>
 #include <time.h>
 
-enum { NZONES = 7 };
+enum { NZONES = ZONE_SET_N };
 
 static double now_ms(void) {
     struct timespec t;
@@ -92,18 +93,9 @@ int main(int argc, char **argv) {
     if (npoints <= 0 || runs <= 0 || runs > 99)
         return 2;
     GEOSContextHandle_t h = GEOS_init_r();
-    cav_zone_expr ua = {.kind = CAV_ZONE_COUNTRY}, ru = {.kind = CAV_ZONE_COUNTRY},
-                  by = {.kind = CAV_ZONE_COUNTRY}, border = {.kind = CAV_ZONE_BORDER};
-    strcpy(ua.name, "UA");
-    strcpy(ru.name, "RU");
-    strcpy(by.name, "BY");
-    strcpy(border.name, "UA");
-    strcpy(border.name2, "RU");
-    cav_zone_expr near = {.kind = CAV_ZONE_WITHIN, .num = {30000}, .a = &border};
-    cav_zone_expr box = {.kind = CAV_ZONE_BOX, .num = {49.0, 35.0, 51.0, 38.0}};
-    cav_zone_expr circle = {.kind = CAV_ZONE_CIRCLE, .num = {50.0, 36.25, 25000}};
-    cav_zone_expr diff = {.kind = CAV_ZONE_DIFF, .a = &ru, .b = &near};
-    const cav_zone_expr *exprs[NZONES] = {&ua, &ru, &by, &near, &box, &circle, &diff};
+    static zone_set set; /* static: its expressions point into it */
+    zone_set_init(&set);
+    const cav_zone_expr *const *exprs = set.exprs;
     GEOSGeometry *zones[NZONES];
     double t0 = now_ms();
     for (int z = 0; z < NZONES; z++) {

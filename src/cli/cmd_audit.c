@@ -81,16 +81,20 @@ static void fail(audit *a, const char *fmt, const char *arg) {
     pthread_mutex_unlock(&a->mu);
 }
 
-static int pwrite_all(int fd, const char *s, size_t n, uint64_t offset) {
+/* Writes all n bytes, retrying short writes and EINTR: at offset with pwrite, or at the file
+ * position with write when offset is WRITE_AT_END (pipes, terminals). */
+#define WRITE_AT_END UINT64_MAX
+static int write_fully(int fd, const char *s, size_t n, uint64_t offset) {
     while (n) {
-        ssize_t k = pwrite(fd, s, n, (off_t)offset);
+        ssize_t k = offset == WRITE_AT_END ? write(fd, s, n) : pwrite(fd, s, n, (off_t)offset);
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0)
             return -1;
         s += k;
         n -= (size_t)k;
-        offset += (uint64_t)k;
+        if (offset != WRITE_AT_END)
+            offset += (uint64_t)k;
     }
     return 0;
 }
@@ -106,7 +110,7 @@ static void write_direct(audit *a, chunk *c) {
     int failed = a->failed;
     pthread_cond_broadcast(&a->cv_offset);
     pthread_mutex_unlock(&a->mu);
-    if (!failed && pwrite_all(a->direct_fd, c->out, c->out_len, at) != 0)
+    if (!failed && write_fully(a->direct_fd, c->out, c->out_len, at) != 0)
         fail(a, "caveat audit: write error: %s", strerror(errno));
 }
 
@@ -454,16 +458,7 @@ static void on_signal(int sig) {
 }
 
 static int write_all(int fd, const char *s, size_t n) {
-    while (n) {
-        ssize_t k = write(fd, s, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0)
-            return -1;
-        s += k;
-        n -= (size_t)k;
-    }
-    return 0;
+    return write_fully(fd, s, n, WRITE_AT_END);
 }
 
 /* Opens a temporary file next to path (same directory, so rename is atomic) and writes its name

@@ -10,6 +10,7 @@
  *  - budgets: locator under 32 MB; NaN and out-of-range points are in no zone;
  *  - 70 overlapping circles and boxes (two-word membership sets) on 100,000 points.
  */
+#include "../geo/zone_set.h"
 #include "geo/geo.h"
 
 #include "check.h"
@@ -19,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { NZONES = 7 };
+enum { NZONES = ZONE_SET_N };
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 
@@ -166,18 +167,9 @@ int main(void) {
     GEOSContextHandle_t h = GEOS_init_r();
     test_lattice(h);
     test_many_zones(h);
-    cav_zone_expr ua = {.kind = CAV_ZONE_COUNTRY}, ru = {.kind = CAV_ZONE_COUNTRY},
-                  by = {.kind = CAV_ZONE_COUNTRY}, border = {.kind = CAV_ZONE_BORDER};
-    strcpy(ua.name, "UA");
-    strcpy(ru.name, "RU");
-    strcpy(by.name, "BY");
-    strcpy(border.name, "UA");
-    strcpy(border.name2, "RU");
-    cav_zone_expr near = {.kind = CAV_ZONE_WITHIN, .num = {30000}, .a = &border};
-    cav_zone_expr box = {.kind = CAV_ZONE_BOX, .num = {49.0, 35.0, 51.0, 38.0}};
-    cav_zone_expr circle = {.kind = CAV_ZONE_CIRCLE, .num = {50.0, 36.25, 25000}};
-    cav_zone_expr diff = {.kind = CAV_ZONE_DIFF, .a = &ru, .b = &near};
-    const cav_zone_expr *exprs[NZONES] = {&ua, &ru, &by, &near, &box, &circle, &diff};
+    static zone_set set; /* static: its expressions point into it */
+    zone_set_init(&set);
+    const cav_zone_expr *const *exprs = set.exprs;
     GEOSGeometry *zones[NZONES];
     const GEOSPreparedGeometry *prep[NZONES];
     GEOSGeometry *bounds[NZONES];
@@ -333,7 +325,7 @@ int main(void) {
         CHECK_EQ_INT(bits[0], 42);
         cav__locator_free(none);
     }
-    GEOSGeometry *line = build(h, &border);
+    GEOSGeometry *line = build(h, &set.border);
     if (line) {
         const GEOSGeometry *one[1] = {line};
         cav_locator *lz = cav__locator_new(h, one, 1);
