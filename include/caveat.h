@@ -1,20 +1,24 @@
 /* caveat.h — the public API of libcaveat, a policy engine for the conditions that suppliers
  * attach to the use of the weapons they supply.
  *
- * A pack (catalogs, sources, zones and rules, written in the .cav language) is loaded and compiled
- * once into an immutable cav_pack. Queries are then evaluated against it: each gives a decision
- * (permitted, prohibited, unknown) for every party whose consent the use needs, the rules that
- * decided, and an explanation. See docs/language.md and ../shared/DESIGN.md for the semantics.
+ * A pack (catalogs, sources, zones and rules, written in the .cav language: docs/language.md) is
+ * loaded and compiled once into an immutable cav_pack. Queries are bound field by field
+ * (cav_query_set_*, or cav_query_parse_json for a JSON query) and evaluated against it: each gives
+ * a decision (permitted, prohibited, indeterminate, unknown) for every party whose consent the use
+ * needs, the rules that decided, the dates between which it holds, and an explanation. The
+ * contract of decisions is docs/semantics.md; the whole API with an example per capability is
+ * docs/library.md.
  *
  * Ownership and threads:
  *  - cav_pack_load*() return a new pack with one reference; cav_pack_retain() adds one and
  *    cav_pack_release() drops one, freeing the pack at zero. A loaded pack is never modified, so
- *    any number of threads may evaluate against it at once.
- *  - cav_diags is owned by the caller: cav_diags_new() / cav_diags_free().
- *  - cav_query and cav_decision are plain structs owned by the caller; evaluation writes into the
- *    caller's cav_decision and allocates nothing.
- *  - Strings returned by cav_pack_*_name() and similar live as long as the pack.
+ *    any number of threads may use it at once, with every function of this header.
+ *  - cav_diags and cav_buf are owned by the caller (cav_diags_new/free, cav_buf_free).
+ *  - cav_query, cav_qerrors and cav_decision are plain structs owned by the caller; evaluation
+ *    writes into the caller's cav_decision and allocates nothing.
+ *  - Strings returned by pack accessors live as long as the pack.
  *  - The library never prints, exits or aborts: functions return 0 or a negative CAV_E* code.
+ *    Text is appended to a cav_buf that grows as needed; nothing is silently cut.
  */
 #ifndef CAVEAT_H
 #define CAVEAT_H
@@ -26,21 +30,54 @@
 extern "C" {
 #endif
 
-/* ---- errors ---- */
+#if defined(__GNUC__)
+#define CAV_API __attribute__((visibility("default")))
+#else
+#define CAV_API
+#endif
+
+/* ---- version, errors, memory ------------------------------------------------------------------ */
+
+/* The library's version, "MAJOR.MINOR.PATCH". */
+CAV_API const char *cav_version(void);
+
 enum {
     CAV_OK = 0,
     CAV_ENOMEM = -1,  /* out of memory */
     CAV_EIO = -2,     /* a file could not be read or written */
     CAV_EPOLICY = -3, /* the policy has errors: see the diagnostics */
-    CAV_EQUERY = -4,  /* the query is malformed: see the error field */
+    CAV_EQUERY = -4,  /* the query is malformed: see the errors */
     CAV_EGEO = -5,    /* a zone could not be built */
     CAV_EINVAL = -6,  /* an argument is out of range */
     CAV_ELIMIT = -7   /* a documented limit was exceeded */
 };
 /* A static English message for a CAV_E* code. */
-const char *cav_strerror(int code);
+CAV_API const char *cav_strerror(int code);
 
-/* ---- diagnostics: problems found in user input, with their place ---- */
+/* The embedder's allocator: every allocation of the library goes through it (GEOS and PROJ keep
+ * their own). Set it before any other call, never while the library is in use; NULL restores
+ * malloc/realloc/free. Returns 0 or CAV_EINVAL when a function pointer is NULL. */
+typedef struct cav_allocator {
+    void *(*malloc)(void *ud, size_t n);
+    void *(*realloc)(void *ud, void *p, size_t n);
+    void (*free)(void *ud, void *p);
+    void *ud;
+} cav_allocator;
+CAV_API int cav_set_allocator(const cav_allocator *a);
+
+/* A growable text buffer. Zero-initialise it (cav_buf b = {0}); functions of this header append
+ * to it; cav_buf_free releases it. data is NUL-terminated once anything was appended. When an
+ * append runs out of memory, `failed` is set and the function that appended returns CAV_ENOMEM. */
+typedef struct cav_buf {
+    char *data;
+    size_t len, cap;
+    int failed;
+} cav_buf;
+CAV_API void cav_buf_free(cav_buf *b);
+/* Empties b, keeping its memory. */
+CAV_API void cav_buf_clear(cav_buf *b);
+
+/* ---- diagnostics: problems found in a policy, with their place -------------------------------- */
 typedef enum cav_severity { CAV_SEV_ERROR, CAV_SEV_WARNING } cav_severity;
 typedef struct cav_diags cav_diags;
 typedef struct cav_diag {
@@ -50,124 +87,361 @@ typedef struct cav_diag {
     const char *message;     /* one sentence, no trailing newline */
     const char *hint;        /* NULL or a suggestion ("did you mean ...") */
     const char *source_line; /* the offending line of the file, or NULL */
+    const char *code;        /* a stable identifier of the kind of problem ("unknown-name") */
 } cav_diag;
 
-cav_diags *cav_diags_new(void);
-void cav_diags_free(cav_diags *d);
-size_t cav_diags_count(const cav_diags *d);
-size_t cav_diags_errors(const cav_diags *d);
-const cav_diag *cav_diags_get(const cav_diags *d, size_t i);
-/* Formats diagnostic i as "file:line:col: error: message\n  source\n  ^\n  hint: ...\n" into buf
- * (always NUL-terminated); returns the length it needed, like snprintf. */
-size_t cav_diag_format(const cav_diags *d, size_t i, char *buf, size_t size);
+CAV_API cav_diags *cav_diags_new(void);
+CAV_API void cav_diags_free(cav_diags *d);
+CAV_API size_t cav_diags_count(const cav_diags *d);
+CAV_API size_t cav_diags_errors(const cav_diags *d);
+CAV_API const cav_diag *cav_diags_get(const cav_diags *d, size_t i);
+/* Appends diagnostic i as "file:line:col: error: message\n  source\n  ^\n  hint: ...\n". */
+CAV_API int cav_diag_format(const cav_diags *d, size_t i, cav_buf *out);
 
-/* ---- packs ---- */
+/* ---- packs ------------------------------------------------------------------------------------ */
 typedef struct cav_pack cav_pack;
 
-/* Loads a pack from npaths files or directories (every *.cav file inside, in name order).
- * Returns 0 and a new pack in *out, or CAV_EPOLICY with every error in diags (may be NULL) and
- * *out set to NULL: a policy with an error is rejected whole. Warnings go to diags too. */
-int cav_pack_load(const char *const *paths, size_t npaths, cav_diags *diags, cav_pack **out);
+/* Loads a pack from npaths files or directories (every *.cav file inside, in name order). The
+ * path "@default" stands for the files of the embedded default pack, so a user's files can add
+ * rules and catalog entries on top of it. Returns 0 and a new pack in *out, or CAV_EPOLICY with
+ * every error in diags (may be NULL) and *out set to NULL: a policy with an error is rejected
+ * whole. Loading does not analyse the rules (see cav_pack_lint). */
+CAV_API int cav_pack_load(const char *const *paths, size_t npaths, cav_diags *diags,
+                          cav_pack **out);
 /* Loads a pack from nfiles in-memory texts; names are used in diagnostics and to resolve
- * relative geojson() paths (relative to the current directory when a name has no directory). */
-int cav_pack_load_mem(const char *const *names, const char *const *texts, size_t nfiles,
-                      cav_diags *diags, cav_pack **out);
+ * relative geojson() paths. */
+CAV_API int cav_pack_load_mem(const char *const *names, const char *const *texts, size_t nfiles,
+                              cav_diags *diags, cav_pack **out);
 /* Loads the default pack embedded in the library. */
-int cav_pack_load_default(cav_diags *diags, cav_pack **out);
-cav_pack *cav_pack_retain(cav_pack *p);
-void cav_pack_release(cav_pack *p);
+CAV_API int cav_pack_load_default(cav_diags *diags, cav_pack **out);
+CAV_API cav_pack *cav_pack_retain(cav_pack *p);
+CAV_API void cav_pack_release(cav_pack *p);
 
-/* Catalog look-ups: return the id (>= 0) of a name (case-insensitive; weapons also by alias),
- * or -1. */
-int cav_pack_party(const cav_pack *p, const char *name);
-int cav_pack_weapon(const cav_pack *p, const char *name);
-int cav_pack_kind(const cav_pack *p, const char *name);
-int cav_pack_purpose(const cav_pack *p, const char *name);
-const char *cav_pack_party_name(const cav_pack *p, int id);
-const char *cav_pack_weapon_name(const cav_pack *p, int id);
-const char *cav_pack_rule_name(const cav_pack *p, int id);
-int cav_pack_rule_count(const cav_pack *p);
+/* Analyses a loaded pack (docs/language.md, "Warnings"): rules that can never match, permits
+ * that can never permit because a forbid overrides them, redundant rules; with
+ * CAV_LINT_OVERLAPS, every permit/forbid pair that can match the same use instead. Warnings are
+ * added to diags. The analysis enumerates the catalogs, so it is bounded: a pair whose space is
+ * too large is skipped, and the whole analysis stops after CAV_LINT_BUDGET pair checks with a
+ * warning that says so. Returns 0 or CAV_ENOMEM. */
+enum { CAV_LINT_OVERLAPS = 1u << 0 };
+#define CAV_LINT_BUDGET 2000000
+CAV_API int cav_pack_lint(const cav_pack *p, unsigned flags, cav_diags *diags);
 
-/* ---- dates: days since 1970-01-01 (proleptic Gregorian) ---- */
-/* Parses "YYYY-MM-DD"; returns 0 or CAV_EINVAL for anything that is no real date. */
-int cav_date_parse(const char *s, int32_t *days);
-/* Writes "YYYY-MM-DD" into buf (size >= 11). */
-void cav_date_format(int32_t days, char *buf);
+/* The pack's identity: "NAME@" and the first 12 hex digits of the SHA-256 of its compiled
+ * content (catalogs, zones, rules and notes in canonical form, zone data files included; not
+ * comments or layout). The same files give the same id on any machine. */
+CAV_API const char *cav_pack_id(const cav_pack *p);
+/* The full SHA-256 in hex (64 digits). */
+CAV_API const char *cav_pack_hash(const cav_pack *p);
+/* The pack's name (its `pack` statement, else "default" for the embedded pack, else "pack"). */
+CAV_API const char *cav_pack_name(const cav_pack *p);
+/* The IANA time zone in which timestamps are turned into dates ("Europe/Kyiv"), or "UTC". */
+CAV_API const char *cav_pack_timezone(const cav_pack *p);
 
-/* ---- queries and decisions ---- */
-#define CAV_MISSING (-1) /* an optional catalog field that was not given */
+/* ---- catalogs --------------------------------------------------------------------------------- */
+typedef enum cav_catalog {
+    CAV_CAT_PARTY,
+    CAV_CAT_CLASS,
+    CAV_CAT_KIND,
+    CAV_CAT_PURPOSE,
+    CAV_CAT_WEAPON,
+    CAV_CAT_SOURCE,
+    CAV_CAT_ZONE,
+    CAV_CAT_RULE,
+    CAV_CAT_NOTE,
+    CAV_CAT_STATE, /* the fixed values ground, airborne */
+    CAV_CAT_ROLE,  /* the fixed values attacking, supporting, none */
+    CAV_CAT_COUNT
+} cav_catalog;
+
+/* Number of entries of a catalog. */
+CAV_API int cav_catalog_count(const cav_pack *p, cav_catalog c);
+/* The id of the entry with this name, or -1. Names are case-insensitive and spaces, hyphens and
+ * underscores are the same ("Storm Shadow" is storm-shadow); weapons also answer to their
+ * aliases, parties to their declared names ("UK" for GB). */
+CAV_API int cav_catalog_find(const cav_pack *p, cav_catalog c, const char *name, size_t len);
+/* The identifier and the title of entry i (title may be ""), or NULL when out of range. */
+CAV_API const char *cav_catalog_name(const cav_pack *p, cav_catalog c, int i);
+CAV_API const char *cav_catalog_title(const cav_pack *p, cav_catalog c, int i);
+/* The catalog's name in the singular ("party", "weapon", ...) and by its plural. */
+CAV_API const char *cav_catalog_label(cav_catalog c);
+CAV_API int cav_catalog_by_label(const char *label); /* "weapons" or "weapon" → CAV_CAT_WEAPON */
+
+typedef struct cav_weapon_info {
+    const char *id, *title, *range; /* range may be NULL */
+    int wclass;                     /* CAV_CAT_CLASS id */
+    int nconsent;
+    const int *consent; /* parties whose consent every use needs */
+    int nsuppliers;
+    const int *suppliers; /* parties recorded as suppliers (the supplier consents) */
+    int naliases;
+    const char *const *aliases;
+} cav_weapon_info;
+CAV_API int cav_weapon_info_get(const cav_pack *p, int weapon, cav_weapon_info *out);
+
+typedef struct cav_party_info {
+    const char *code, *title;
+    int nnames;
+    const char *const *names; /* other names a query may use ("UK") */
+} cav_party_info;
+CAV_API int cav_party_info_get(const cav_pack *p, int party, cav_party_info *out);
+
+typedef struct cav_kind_info {
+    const char *id, *title;
+    int parent; /* -1 at a root */
+} cav_kind_info;
+CAV_API int cav_kind_info_get(const cav_pack *p, int kind, cav_kind_info *out);
+
+#define CAV_DATE_OPEN INT32_MAX /* an open end of an interval of dates */
+
+typedef struct cav_rule_info {
+    const char *id, *title;
+    int forbid;      /* 1 forbid, 0 permit */
+    int all_parties; /* `party *` */
+    int nparties;
+    const int *parties;
+    int32_t from, until; /* [from, until) in days; until = CAV_DATE_OPEN when open */
+    int nsources;
+    const int *sources;
+    const char *says, *quote, *note; /* may be NULL */
+    int paraphrase;                  /* the quote is marked as a paraphrase, not verbatim */
+    const char *disputed;            /* why the rule is disputed, or NULL */
+    int nunless;
+    const int *unless; /* permits that are exceptions to this forbid */
+    const char *file;  /* where it is written */
+    int line;
+} cav_rule_info;
+CAV_API int cav_rule_info_get(const cav_pack *p, int rule, cav_rule_info *out);
+
+typedef struct cav_source_info {
+    const char *id, *title, *outlet, *url; /* url may be NULL */
+    int32_t date;                          /* CAV_DATE_OPEN when not given */
+} cav_source_info;
+CAV_API int cav_source_info_get(const cav_pack *p, int source, cav_source_info *out);
+
+typedef struct cav_zone_info {
+    const char *id, *title, *note;
+    const char *assumption; /* why the zone is an assumption of the pack, or NULL */
+    int implicit;           /* a country or region named directly in a rule */
+    double precision_m;     /* stated precision of its edges (0: exact) */
+    int nsources;
+    const int *sources;
+} cav_zone_info;
+CAV_API int cav_zone_info_get(const cav_pack *p, int zone, cav_zone_info *out);
+
+typedef struct cav_note_info {
+    const char *id, *title, *says, *quote;
+    const char *disputed; /* or NULL */
+    int paraphrase;
+    int nparties;
+    const int *parties;
+    int32_t date; /* CAV_DATE_OPEN when not given */
+    int nsources;
+    const int *sources;
+} cav_note_info;
+CAV_API int cav_note_info_get(const cav_pack *p, int note, cav_note_info *out);
+
+/* ---- dates: days since 1970-01-01 (proleptic Gregorian) --------------------------------------- */
+#define CAV_DATE_MIN_YEAR 1900
+#define CAV_DATE_MAX_YEAR 2100
+/* Parses "YYYY-MM-DD" (years 1900 to 2100); returns 0, or CAV_EINVAL for anything else. */
+CAV_API int cav_date_parse(const char *s, int32_t *days);
+/* Parses a date or an RFC 3339 timestamp ("2024-06-10T23:30:00+03:00", "...Z") into the
+ * calendar date in the pack's time zone. On error returns CAV_EINVAL and a message in msg. */
+CAV_API int cav_date_parse_in(const cav_pack *p, const char *s, size_t len, int32_t *days,
+                              cav_buf *msg);
+/* Writes "YYYY-MM-DD" into buf (size >= 11); a day outside the years 0000 to 9999 is written as
+ * "invalid". */
+CAV_API void cav_date_format(int32_t days, char *buf);
+
+/* ---- queries ---------------------------------------------------------------------------------- */
+#define CAV_MISSING (-1)        /* an optional field that was not given */
+#define CAV_NO_DATE INT32_MIN   /* no date given */
+#define CAV_MAX_UNCERTAINTY_M 1000000.0
+
 typedef enum cav_state { CAV_STATE_GROUND = 0, CAV_STATE_AIRBORNE = 1 } cav_state;
+typedef enum cav_role { CAV_ROLE_ATTACKING = 0, CAV_ROLE_SUPPORTING = 1, CAV_ROLE_NONE = 2 } cav_role;
+
+/* The fields of a query, one table for every front end (JSON, CSV, flags, HTTP, Python). */
+typedef enum cav_qfield {
+    CAV_Q_DATE,
+    CAV_Q_WEAPON,
+    CAV_Q_SUPPLIER,
+    CAV_Q_TARGET_LAT,
+    CAV_Q_TARGET_LON,
+    CAV_Q_TARGET_UNCERTAINTY,
+    CAV_Q_TARGET_KIND,
+    CAV_Q_TARGET_STATE,
+    CAV_Q_TARGET_ROLE,
+    CAV_Q_PURPOSE,
+    CAV_Q_LAUNCH_LAT,
+    CAV_Q_LAUNCH_LON,
+    CAV_Q_LAUNCH_UNCERTAINTY,
+    CAV_Q_COUNT
+} cav_qfield;
+#define CAV_QBIT(f) (1u << (f))
+
+/* The field's name as written in queries and CSV headers ("target.lat"), or NULL. */
+CAV_API const char *cav_qfield_name(cav_qfield f);
+/* The field with this name (case-insensitive; also the CSV spellings "target_lat" and the
+ * flag spellings "target-lat"), or -1. */
+CAV_API int cav_qfield_find(const char *name, size_t len);
+/* 1 for the fields every query must give (date, weapon, target.lat, target.lon, target.kind). */
+CAV_API int cav_qfield_required(cav_qfield f);
 
 typedef struct cav_query {
-    int32_t date; /* days since 1970-01-01 */
-    int weapon;   /* cav_pack_weapon() id */
-    int supplier; /* party id or CAV_MISSING: then the weapon's consent parties decide */
+    int32_t date;          /* days since 1970-01-01, or CAV_NO_DATE */
+    int weapon;            /* CAV_CAT_WEAPON id */
+    int supplier;          /* party id or CAV_MISSING: then the weapon's consent parties decide */
     double target_lat, target_lon; /* degrees WGS84 */
-    int kind;                      /* cav_pack_kind() id */
+    double target_uncertainty_m;   /* radius of the position's uncertainty; 0 exact */
+    int kind;                      /* CAV_CAT_KIND id */
     int state;                     /* cav_state */
-    int purpose;                   /* cav_pack_purpose() id or CAV_MISSING */
+    int role;                      /* cav_role or CAV_MISSING */
+    int purpose;                   /* CAV_CAT_PURPOSE id or CAV_MISSING */
     int has_launch;                /* 1 when launch_lat/lon are given */
-    double launch_lat, launch_lon;
+    double launch_lat, launch_lon, launch_uncertainty_m;
+    uint32_t given; /* CAV_QBIT of each field that was set */
 } cav_query;
 
-typedef enum cav_verdict { CAV_PERMITTED = 0, CAV_PROHIBITED = 1, CAV_UNKNOWN = 2 } cav_verdict;
-const char *cav_verdict_name(cav_verdict v); /* "permitted", "prohibited", "unknown" */
+/* One problem of a query: the field (a cav_qfield, or -1 for the document itself), its name as
+ * the input wrote it, and a message. */
+#define CAV_QERR_MAX 12
+typedef struct cav_qerror {
+    int field;
+    char name[64];     /* "target.lat", or "" for the document */
+    char message[400]; /* one sentence; a value quoted from the input is cut at 60 bytes, shown
+                          with "..." */
+} cav_qerror;
+/* The problems of one query, in the order found. When there are more than CAV_QERR_MAX, n stays
+ * CAV_QERR_MAX and `more` counts the rest, which error lines report ("and 3 more problems"). */
+typedef struct cav_qerrors {
+    int n, more;
+    cav_qerror v[CAV_QERR_MAX];
+} cav_qerrors;
 
-#define CAV_MAX_PARTIES 8  /* consent parties of one use */
-#define CAV_MAX_DECIDING 8 /* deciding rules reported per party */
+/* Resets q to no fields given (target.state ground) and e to no errors (e may be NULL). */
+CAV_API void cav_query_init(cav_query *q, cav_qerrors *e);
+/* Sets field f from its text form (a CSV cell, a URL parameter, a flag, a JSON string): names
+ * are resolved against the pack's catalogs, numbers read whatever the locale, dates and
+ * timestamps through cav_date_parse_in. Returns 0, or CAV_EQUERY with a problem added to e
+ * (which may be NULL). Setting a field twice is an error. */
+CAV_API int cav_query_set(cav_query *q, const cav_pack *p, cav_qfield f, const char *text,
+                          size_t len, cav_qerrors *e);
+/* Sets a numeric field (coordinates in degrees, uncertainties in metres) from a double. */
+CAV_API int cav_query_set_number(cav_query *q, const cav_pack *p, cav_qfield f, double v,
+                                 cav_qerrors *e);
+/* Typed shorthands for cav_query_set with a NUL-terminated string. */
+CAV_API int cav_query_set_date(cav_query *q, const cav_pack *p, const char *s, cav_qerrors *e);
+CAV_API int cav_query_set_weapon(cav_query *q, const cav_pack *p, const char *s, cav_qerrors *e);
+CAV_API int cav_query_set_supplier(cav_query *q, const cav_pack *p, const char *s,
+                                   cav_qerrors *e);
+CAV_API int cav_query_set_kind(cav_query *q, const cav_pack *p, const char *s, cav_qerrors *e);
+CAV_API int cav_query_set_state(cav_query *q, const cav_pack *p, const char *s, cav_qerrors *e);
+CAV_API int cav_query_set_role(cav_query *q, const cav_pack *p, const char *s, cav_qerrors *e);
+CAV_API int cav_query_set_purpose(cav_query *q, const cav_pack *p, const char *s, cav_qerrors *e);
+CAV_API int cav_query_set_target(cav_query *q, const cav_pack *p, double lat, double lon,
+                                 cav_qerrors *e);
+CAV_API int cav_query_set_launch(cav_query *q, const cav_pack *p, double lat, double lon,
+                                 cav_qerrors *e);
+/* Checks what no single field can: the required fields, a launch point with both coordinates,
+ * an uncertainty with its point, and the supplier against the weapon's catalog entry. Returns 0,
+ * or CAV_EQUERY with every problem added to e. cav_eval refuses a query that was not finished
+ * without errors only when its ids are out of range; front ends always finish. */
+CAV_API int cav_query_finish(cav_query *q, const cav_pack *p, cav_qerrors *e);
 
-/* How one party's decision came about. */
+/* Binds one JSON query (docs/semantics.md) into q: cav_query_init, every member through
+ * cav_query_set*, then cav_query_finish, so JSON, CSV and flags give the same answers and
+ * errors. Unknown members, duplicate members and values of the wrong type are errors; every
+ * problem of the document is reported. `defaults` (may be NULL) supplies fields the document
+ * does not give. id receives the query's "id" member as JSON text ("null" when absent), so a
+ * caller can echo it even for a bad query. Returns 0 or CAV_EQUERY. */
+CAV_API int cav_query_parse_json(const cav_pack *p, const char *json, size_t len,
+                                 const cav_query *defaults, cav_query *q, cav_buf *id,
+                                 cav_qerrors *e);
+
+/* ---- decisions -------------------------------------------------------------------------------- */
+typedef enum cav_verdict {
+    CAV_PERMITTED = 0,
+    CAV_PROHIBITED = 1,
+    CAV_INDETERMINATE = 2, /* the facts given do not settle it */
+    CAV_UNKNOWN = 3        /* the record is silent */
+} cav_verdict;
+CAV_API const char *cav_verdict_name(cav_verdict v); /* "permitted", ... */
+
+#define CAV_MAX_PARTIES 16 /* consent parties of one use (checked when a pack is loaded) */
+#define CAV_MAX_DECIDING 8 /* deciding rules stored per party; nrules counts them all */
+
+/* How one party's decision came about (docs/semantics.md, the six steps). */
 typedef enum cav_basis {
-    CAV_BASIS_RULE = 0,    /* rules[] permitted or forbade */
-    CAV_BASIS_DEFAULT = 1, /* no permit rule matched: default deny */
-    CAV_BASIS_NONE = 2     /* no rule of the party in force on the date: unknown */
+    CAV_BASIS_FORBID = 0,       /* step 1: rules[] are forbids whose condition is true */
+    CAV_BASIS_SILENT = 1,       /* step 2: no rule of the party in force speaks of the weapon */
+    CAV_BASIS_FORBID_UNDET = 2, /* step 3: rules[] are forbids that might apply */
+    CAV_BASIS_PERMIT = 3,       /* step 4: rules[] are permits whose condition is true */
+    CAV_BASIS_PERMIT_UNDET = 4, /* step 5: rules[] are permits that might apply */
+    CAV_BASIS_DEFAULT = 5       /* step 6: no permit applies: default deny */
 } cav_basis;
+CAV_API const char *cav_basis_name(cav_basis b); /* "forbid", "silent", ... "default-deny" */
+
+/* What kept rules undetermined: missing fields (CAV_QBIT of the field) and positions whose
+ * uncertainty disk (or the boundary data's precision) crosses a zone edge. */
+enum { CAV_UNSURE_TARGET = 1u << 0, CAV_UNSURE_LAUNCH = 1u << 1 };
 
 typedef struct cav_party_decision {
     int party;
     cav_verdict verdict;
     cav_basis basis;
-    int nrules; /* deciding rules, in pack order */
-    int rules[CAV_MAX_DECIDING];
-    uint32_t missing; /* CAV_FIELD_* bits a rule of this party needed but lacked */
+    int nrules;                  /* deciding rules (may exceed CAV_MAX_DECIDING) */
+    int rules[CAV_MAX_DECIDING]; /* the first of them, in pack order */
+    uint32_t missing;            /* CAV_QBIT of fields whose absence left a rule undetermined */
+    uint32_t unsure;             /* CAV_UNSURE_* */
+    int32_t valid_from, valid_until; /* the party's decision holds on [from, until) */
 } cav_party_decision;
-
-/* Field bits, used in cav_party_decision.missing. */
-enum { CAV_FIELD_PURPOSE = 1u << 0, CAV_FIELD_LAUNCH = 1u << 1, CAV_FIELD_SUPPLIER = 1u << 2 };
 
 typedef struct cav_decision {
     cav_verdict verdict;
+    int32_t date;                    /* the date the query was decided for */
+    int32_t valid_from, valid_until; /* INT32_MIN / CAV_DATE_OPEN for open ends */
     int nparties;
     cav_party_decision parties[CAV_MAX_PARTIES];
 } cav_decision;
 
 /* Evaluates q against p into *d. Returns 0, or CAV_EINVAL when q names ids the pack does not
- * have or names no supplier for a weapon whose consent is its supplier's (no party would
- * decide). Allocates nothing; thread-safe. */
-int cav_eval(const cav_pack *p, const cav_query *q, cav_decision *d);
+ * have, has no date, has a coordinate that is not a finite number in range, or names no supplier
+ * for a weapon whose consent is its supplier's. Allocates nothing; thread-safe. */
+CAV_API int cav_eval(const cav_pack *p, const cav_query *q, cav_decision *d);
 
-/* Parses one JSON query (DESIGN.md format) into *q. On error returns CAV_EQUERY and writes the
- * offending field name ("target.lat", or "" for the document itself) and a message into
- * field/msg (each NUL-terminated, truncated to their sizes). id/idsize receive the query's "id"
- * as a JSON text ("null" when absent) so the caller can echo it even for a bad query. */
-int cav_query_parse_json(const cav_pack *p, const char *json, size_t len, cav_query *q, char *id,
-                         size_t idsize, char *field, size_t fieldsize, char *msg, size_t msgsize);
-
-/* Explanation flags. */
+/* Rendering flags. */
 enum {
-    CAV_EXPLAIN_NEAREST = 1u << 0 /* for prohibited uses: which conditions of the nearest permit
-                                     rules failed */
+    CAV_EXPLAIN = 1u << 0, /* deciding rules' says and quote; for a use not permitted, why_not:
+                              the nearest permits, how they fail, with measures */
+    CAV_TEXT_NO_VERDICT = 1u << 1 /* text: omit the leading "permitted: " */
 };
 
-/* Writes the English explanation of d (made by cav_eval for q) into buf, NUL-terminated;
- * returns the length needed, like snprintf. */
-size_t cav_explain(const cav_pack *p, const cav_query *q, const cav_decision *d, unsigned flags,
-                   char *buf, size_t size);
+/* Appends the decision as one JSON line (no newline; docs/semantics.md) with the given id JSON
+ * text (NULL: null). Returns 0 or CAV_ENOMEM. */
+CAV_API int cav_decision_json(const cav_pack *p, const cav_query *q, const cav_decision *d,
+                              const char *id_json, unsigned flags, cav_buf *out);
+/* Appends the decision in plain English: "verdict: explanation", one line. */
+CAV_API int cav_decision_text(const cav_pack *p, const cav_query *q, const cav_decision *d,
+                              unsigned flags, cav_buf *out);
+/* Appends the explanation alone (the "explanation" member of the JSON). */
+CAV_API int cav_explain(const cav_pack *p, const cav_query *q, const cav_decision *d,
+                        unsigned flags, cav_buf *out);
+/* Appends the error line of a query that could not be evaluated:
+ * {"id": ID, "error": {"field": ..., "line": N, "message": ..., "problems": [...]}}; line 0 is
+ * left out. */
+CAV_API int cav_qerrors_json(const cav_qerrors *e, const char *id_json, long line,
+                             cav_buf *out);
+/* The same in plain English: "line N: field: message; field: message". */
+CAV_API int cav_qerrors_text(const cav_qerrors *e, long line, cav_buf *out);
 
-/* Writes the DESIGN.md JSON decision line (no newline) for q/d with the given id JSON text into
- * buf; returns the length needed, like snprintf. */
-size_t cav_decision_json(const cav_pack *p, const cav_query *q, const cav_decision *d,
-                         const char *id_json, unsigned flags, char *buf, size_t size);
+/* The assumed zones (cav_zone_info.assumption) whose tests decided d, as zone ids into out (at
+ * most max); returns their number (which may exceed max). */
+CAV_API int cav_decision_assumptions(const cav_pack *p, const cav_query *q, const cav_decision *d,
+                                     int *out, int max);
+/* 1 when a rule deciding d is disputed. */
+CAV_API int cav_decision_disputed(const cav_pack *p, const cav_decision *d);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,7 @@
 # Writes OUT: a C file holding every .cav file of DIR and every test case file of DIR/tests as
-# NUL-terminated strings with their base names, so the default pack and its tests travel inside
-# the binary. Run by CMake at build time (cmake -P).
+# NUL-terminated strings with their base names, and the tz database files of ZONES (from
+# ZONEINFO, Debian's tzdata), so the default pack, its time zone and its tests travel inside the
+# binary. Run by CMake at build time (cmake -P).
 file(GLOB FILES ${DIR}/*.cav)
 file(GLOB TESTS ${DIR}/tests/*.jsonl)
 list(SORT FILES)
@@ -23,5 +24,17 @@ foreach(kind FILES TESTS)
     string(APPEND body "const struct cav_embedded_file cav__default_pack_tests[] = {\n${table}    {0, 0, 0}};\n")
   endif()
 endforeach()
+set(table "")
+foreach(z ${ZONES})
+  if(NOT EXISTS ${ZONEINFO}/${z})
+    message(FATAL_ERROR "time zone ${z} not found in ${ZONEINFO} (install Debian's tzdata)")
+  endif()
+  file(READ ${ZONEINFO}/${z} hex HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")
+  string(APPEND body "static const unsigned char cav_file_${i}[] = {${hex}0x00};\n")
+  string(APPEND table "    {\"${z}\", (const char *)cav_file_${i}, sizeof cav_file_${i} - 1},\n")
+  math(EXPR i "${i} + 1")
+endforeach()
+string(APPEND body "const struct cav_embedded_file cav__embedded_zones[] = {\n${table}    {0, 0, 0}};\n")
 file(WRITE ${OUT}.tmp "${body}")
 file(RENAME ${OUT}.tmp ${OUT})

@@ -1,6 +1,11 @@
 /* date.c — calendar dates as days since 1970-01-01 (proleptic Gregorian), the only time unit of
- * caveat: conditions are announced and take effect by day. */
+ * caveat's rules: conditions are announced and take effect by day. Timestamps (RFC 3339) are
+ * accepted in queries and turned into the date in the pack's time zone (tz.c), because that is
+ * the calendar the rules' dates are written in.
+ */
 #include "caveat.h"
+#include "core/buf.h"
+#include "lang/pack.h"
 
 #include <string.h>
 
@@ -14,7 +19,7 @@ static int days_in_month(int y, int m) {
 }
 
 /* Days from 1970-01-01 to y-m-d, after H. Hinnant's civil-from-days reasoning (era of 400
- * years); valid for every year we accept (1900..2999). */
+ * years). */
 static int32_t days_from_civil(int y, int m, int d) {
     y -= m <= 2;
     int era = (y >= 0 ? y : y - 399) / 400;
@@ -24,32 +29,125 @@ static int32_t days_from_civil(int y, int m, int d) {
     return (int32_t)(era * 146097 + doe - 719468);
 }
 
-int cav_date_parse(const char *s, int32_t *days) {
-    int v[8];
-    for (int i = 0; i < 10; i++) {
-        char c = s[i];
-        if (i == 4 || i == 7) {
-            if (c != '-')
-                return CAV_EINVAL;
-        } else if (c < '0' || c > '9') {
-            return CAV_EINVAL;
-        }
+/* Reads n digits at s into *v; 0 or -1. */
+static int digits(const char *s, int n, int *v) {
+    int x = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        x = x * 10 + (s[i] - '0');
     }
-    if (s[10] != '\0')
-        return CAV_EINVAL;
-    for (int i = 0, k = 0; i < 10; i++)
-        if (i != 4 && i != 7)
-            v[k++] = s[i] - '0';
-    int y = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3];
-    int m = v[4] * 10 + v[5];
-    int d = v[6] * 10 + v[7];
-    if (y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
-        return CAV_EINVAL;
+    *v = x;
+    return 0;
+}
+
+/* "YYYY-MM-DD" at s[0, 10): 0, -1 (not that form) or -2 (that form, but no date in range). */
+static int read_date(const char *s, size_t n, int32_t *days) {
+    int y, m, d;
+    if (n < 10 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &m) || s[7] != '-' ||
+        digits(s + 8, 2, &d))
+        return -1;
+    if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m) || y < CAV_DATE_MIN_YEAR ||
+        y > CAV_DATE_MAX_YEAR)
+        return -2;
     *days = days_from_civil(y, m, d);
     return 0;
 }
 
+int cav_date_parse(const char *s, int32_t *days) {
+    size_t n = strlen(s);
+    int32_t v;
+    if (n != 10 || read_date(s, n, &v) != 0)
+        return CAV_EINVAL;
+    *days = v;
+    return 0;
+}
+
+int cav_date_parse_in(const cav_pack *p, const char *s, size_t n, int32_t *days, cav_buf *msg) {
+    int32_t day;
+    int rc = read_date(s, n, &day);
+    if (rc == -1) {
+        cav__buf_puts(msg, "must be a date written YYYY-MM-DD or an RFC 3339 timestamp "
+                           "(2024-06-10T14:30:00Z)");
+        return CAV_EINVAL;
+    }
+    if (rc == -2) {
+        int y = 0, m = 0, d = 0;
+        digits(s, 4, &y);
+        digits(s + 5, 2, &m);
+        digits(s + 8, 2, &d);
+        if (m < 1 || m > 12 || d < 1 || (y > 0 && d > days_in_month(y, m)))
+            cav__buf_printf(msg, "%.10s is no calendar date", s);
+        else
+            cav__buf_printf(msg, "%.10s is out of range (%d-01-01 to %d-12-31)", s,
+                            CAV_DATE_MIN_YEAR, CAV_DATE_MAX_YEAR);
+        return CAV_EINVAL;
+    }
+    if (n == 10) {
+        *days = day;
+        return 0;
+    }
+    /* an RFC 3339 timestamp: date-time = full-date "T" full-time */
+    int hh, mm, ss;
+    const char *t = s + 10, *end = s + n;
+    if (end - t < 9 || (*t != 'T' && *t != 't' && *t != ' ') || digits(t + 1, 2, &hh) ||
+        t[3] != ':' || digits(t + 4, 2, &mm) || t[6] != ':' || digits(t + 7, 2, &ss)) {
+        cav__buf_puts(msg, "a timestamp is written 2024-06-10T14:30:00Z or "
+                           "2024-06-10T14:30:00+03:00 (RFC 3339)");
+        return CAV_EINVAL;
+    }
+    if (hh > 23 || mm > 59 || ss > 60) {
+        cav__buf_printf(msg, "%.2s:%.2s:%.2s is no time of day", t + 1, t + 4, t + 7);
+        return CAV_EINVAL;
+    }
+    t += 9;
+    if (t < end && *t == '.') {
+        const char *f = ++t;
+        while (t < end && *t >= '0' && *t <= '9')
+            t++;
+        if (t == f) {
+            cav__buf_puts(msg, "a digit must follow the decimal point of the seconds");
+            return CAV_EINVAL;
+        }
+    }
+    int32_t offset;
+    if (t < end && (*t == 'Z' || *t == 'z') && t + 1 == end) {
+        offset = 0;
+    } else if (t < end && (*t == '+' || *t == '-')) {
+        int oh, om;
+        if (end - t != 6 || digits(t + 1, 2, &oh) || t[3] != ':' || digits(t + 4, 2, &om)) {
+            cav__buf_puts(msg, "the offset is written Z, +HH:MM or -HH:MM");
+            return CAV_EINVAL;
+        }
+        if (oh > 23 || om > 59) {
+            cav__buf_printf(msg, "%.6s is no valid UTC offset", t);
+            return CAV_EINVAL;
+        }
+        offset = (oh * 3600 + om * 60) * (*t == '-' ? -1 : 1);
+    } else {
+        cav__buf_puts(msg, "a timestamp needs its offset: Z, +HH:MM or -HH:MM");
+        return CAV_EINVAL;
+    }
+    if (ss == 60)
+        ss = 59; /* a leap second belongs to the minute it ends */
+    int64_t utc = (int64_t)day * 86400 + hh * 3600 + mm * 60 + ss - offset;
+    int64_t local = utc + (p ? cav__tz_offset(&p->tz, utc) : 0);
+    int64_t d = local / 86400 - (local % 86400 < 0);
+    if (d < days_from_civil(CAV_DATE_MIN_YEAR, 1, 1) ||
+        d > days_from_civil(CAV_DATE_MAX_YEAR, 12, 31)) {
+        cav__buf_printf(msg, "the timestamp falls outside %d-01-01 to %d-12-31 in %s",
+                        CAV_DATE_MIN_YEAR, CAV_DATE_MAX_YEAR, p ? cav_pack_timezone(p) : "UTC");
+        return CAV_EINVAL;
+    }
+    *days = (int32_t)d;
+    return 0;
+}
+
 void cav_date_format(int32_t days, char *buf) {
+    if (days < days_from_civil(0, 1, 1) || days > days_from_civil(9999, 12, 31)) {
+        memcpy(buf, "invalid", 8);
+        return;
+    }
     int z = days + 719468;
     int era = (z >= 0 ? z : z - 146096) / 146097;
     int doe = z - era * 146097;
@@ -60,8 +158,6 @@ void cav_date_format(int32_t days, char *buf) {
     int d = doy - (153 * mp + 2) / 5 + 1;
     int m = mp + (mp < 10 ? 3 : -9);
     y += m <= 2;
-    if (y < 0 || y > 9999)
-        y = 0;
     /* written digit by digit: y, m, d are in range, and this keeps the compiler's truncation
      * analysis quiet without a larger buffer */
     char out[11] = {(char)('0' + y / 1000),
@@ -96,6 +192,22 @@ const char *cav_verdict_name(cav_verdict v) {
     switch (v) {
     case CAV_PERMITTED: return "permitted";
     case CAV_PROHIBITED: return "prohibited";
+    case CAV_INDETERMINATE: return "indeterminate";
     default: return "unknown";
     }
+}
+
+const char *cav_basis_name(cav_basis b) {
+    switch (b) {
+    case CAV_BASIS_FORBID: return "forbid";
+    case CAV_BASIS_SILENT: return "silent";
+    case CAV_BASIS_FORBID_UNDET: return "forbid-undetermined";
+    case CAV_BASIS_PERMIT: return "permit";
+    case CAV_BASIS_PERMIT_UNDET: return "permit-undetermined";
+    default: return "default-deny";
+    }
+}
+
+const char *cav_version(void) {
+    return CAV_VERSION;
 }

@@ -3,6 +3,7 @@
  * a pack with any error is then rejected whole. */
 #include "core/diag.h"
 
+#include "core/buf.h"
 #include "core/util.h"
 
 #include <stdarg.h>
@@ -77,44 +78,44 @@ void cav__diag_add(cav_diags *d, cav_severity sev, const char *file, const char 
         d->items = items;
         d->cap = cap;
     }
-    char msg[1024];
+    cav_buf msg = {0};
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    cav__buf_vprintf(&msg, fmt, ap);
     va_end(ap);
     cav_diag *g = &d->items[d->n++];
     g->severity = sev;
     g->file = dup_or_null(file);
     g->line = line;
     g->col = col;
-    g->message = strdup(msg);
+    g->code = NULL;
+    g->message = msg.failed || !msg.data ? NULL : strdup(msg.data);
+    cav_buf_free(&msg);
     g->hint = dup_or_null(hint);
     g->source_line = copy_line(src, line);
 }
 
-size_t cav_diag_format(const cav_diags *d, size_t i, char *buf, size_t size) {
-    cav_out o;
-    cav__out_init(&o, buf, size);
+int cav_diag_format(const cav_diags *d, size_t i, cav_buf *o) {
     const cav_diag *g = cav_diags_get(d, i);
     if (!g)
-        return 0;
+        return CAV_EINVAL;
     const char *sev = g->severity == CAV_SEV_ERROR ? "error" : "warning";
     if (g->line > 0)
-        cav__out_printf(&o, "%s:%d:%d: %s: ", g->file ? g->file : "<input>", g->line, g->col, sev);
+        cav__buf_printf(o, "%s:%d:%d: %s: ", g->file ? g->file : "<input>", g->line, g->col, sev);
     else
-        cav__out_printf(&o, "%s: %s: ", g->file ? g->file : "<input>", sev);
-    cav__out_puts(&o, g->message ? g->message : "out of memory");
-    cav__out_puts(&o, "\n");
+        cav__buf_printf(o, "%s: %s: ", g->file ? g->file : "<input>", sev);
+    cav__buf_puts(o, g->message ? g->message : "out of memory");
+    cav__buf_puts(o, "\n");
     if (g->source_line && g->col > 0) {
-        cav__out_printf(&o, "  %s\n  ", g->source_line);
+        cav__buf_printf(o, "  %s\n  ", g->source_line);
         size_t len = strlen(g->source_line);
         for (int c = 1; c < g->col; c++)
-            cav__out_puts(&o, (size_t)c <= len && g->source_line[c - 1] == '\t' ? "\t" : " ");
-        cav__out_puts(&o, "^\n");
+            cav__buf_puts(o, (size_t)c <= len && g->source_line[c - 1] == '\t' ? "\t" : " ");
+        cav__buf_puts(o, "^\n");
     }
     if (g->hint)
-        cav__out_printf(&o, "  hint: %s\n", g->hint);
-    return o.len;
+        cav__buf_printf(o, "  hint: %s\n", g->hint);
+    return cav__buf_status(o);
 }
 
 typedef struct sort_key {

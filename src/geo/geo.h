@@ -89,7 +89,8 @@ typedef struct cav_locator cav_locator;
 /* Compiles nzones geometries (lon/lat, borrowed; the locator keeps no reference to them) into a
  * point locator. Zone i answers as bit i of the result of cav__locator_find. Returns NULL on
  * allocation failure or invalid input. */
-cav_locator *cav__locator_new(GEOSContextHandle_t h, const GEOSGeometry *const *zones, int nzones);
+cav_locator *cav__locator_new(GEOSContextHandle_t h, const GEOSGeometry *const *zones,
+                              const double *precision_m, int nzones);
 
 /* Number of 64-bit words in a membership set of this locator: (nzones + 63) / 64. */
 int cav__locator_words(const cav_locator *loc);
@@ -97,6 +98,15 @@ int cav__locator_words(const cav_locator *loc);
 /* Writes into bits[0 .. cav__locator_words(loc)-1] the set of zones that contain (lat, lon).
  * Never allocates; thread-safe. A point outside the valid range (or NaN) is in no zone. */
 void cav__locator_find(const cav_locator *loc, double lat, double lon, uint64_t *bits);
+
+/* Three-valued membership: in = the zones containing the centre (as cav__locator_find); unsure =
+ * the zones whose boundary comes within max(radius_m, the zone's precision) of the point. */
+void cav__locator_find3(const cav_locator *loc, double lat, double lon, double radius_m,
+                        uint64_t *in, uint64_t *unsure);
+
+/* Geodesic distance in metres from the point to the nearest point of zone's boundary, or -1 when
+ * the zone has no area. */
+double cav__locator_distance(const cav_locator *loc, int zone, double lat, double lon);
 
 /* Bytes held by the locator (for the memory budget in bench/). */
 size_t cav__locator_bytes(const cav_locator *loc);

@@ -607,7 +607,9 @@ static int collect_edges(GEOSContextHandle_t h, const GEOSGeometry *g, vec *v) {
 }
 
 /* Compiles the zones into a locator (see geo.h); NULL on allocation failure or invalid input. */
-cav_locator *cav__locator_new(GEOSContextHandle_t h, const GEOSGeometry *const *zones, int nzones) {
+cav_locator *cav__locator_new(GEOSContextHandle_t h, const GEOSGeometry *const *zones,
+                              const double *precision_m, int nzones) {
+    (void)precision_m; /* TEMPORARY shim until the locator-disk branch lands */
     if (!h || nzones < 0 || (nzones > 0 && !zones))
         return NULL;
     cav_locator *loc = calloc(1, sizeof *loc);
@@ -708,4 +710,21 @@ fail:
     free(zin);
     free(loc);
     return NULL;
+}
+
+/* TEMPORARY shim until the locator-disk branch lands: no uncertainty. */
+void cav__locator_find3(const cav_locator *loc, double lat, double lon, double radius_m,
+                        uint64_t *in, uint64_t *unsure) {
+    (void)radius_m;
+    cav__locator_find(loc, lat, lon, in);
+    for (int i = 0; i < loc->words; i++)
+        unsure[i] = 0;
+}
+
+double cav__locator_distance(const cav_locator *loc, int zone, double lat, double lon) {
+    (void)loc;
+    (void)zone;
+    (void)lat;
+    (void)lon;
+    return -1;
 }

@@ -3,12 +3,19 @@
  * the same effect always covers (redundant), and, on request, every permit/forbid pair that can
  * match the same use.
  *
- * The analysis is exact over the finite catalogs: it enumerates every combination of the values
- * of the fields the rules test (weapon, kind, state, purpose, supplier), treating each zone test
- * as a free yes/no (so geometric facts such as one zone lying inside another are not used: the
- * never-match, shadow and redundancy warnings are never wrong but may miss a case, while
- * --overlaps may list a pair that only geography keeps apart, such as UA and RU). Spaces above 2^20
- * combinations are skipped.
+ * The analysis is exact over the finite catalogs and the three-valued semantics: it enumerates
+ * every combination of the values of the fields the rules test (weapon, kind, state, role,
+ * purpose, supplier), "not given" included for the optional ones, and every zone test as in, out
+ * or unsure (the position's uncertainty crossing the zone's edge), so a warning holds for queries
+ * that omit fields or give uncertain positions too. Geometric facts such as one zone lying inside
+ * another are not used: the never-match, shadow and redundancy warnings are never wrong but may
+ * miss a case, while --overlaps may list a pair that only geography keeps apart, such as UA and
+ * RU. Spaces above 2^20 combinations are skipped.
+ *
+ * A permit is shadowed when no use makes it true while a forbid of its parties is false: it can
+ * never permit. A rule is redundant beside another of the same effect when removing it changes
+ * no decision: wherever it is true the other is true, and wherever it is undetermined the other
+ * is not false.
  */
 #include "lang/check.h"
 
@@ -42,6 +49,8 @@ static void space_add(const cav_pack *p, int n, space *s) {
         s->used[node->field] = 1;
         return;
     }
+    if (node->field == CAV_F_LAUNCH)
+        s->used[CAV_F_LAUNCH] = 1;
     const uint64_t *set = p->words + node->set;
     for (int z = 0; z < p->nzones; z++) {
         if (!((set[z >> 6] >> (z & 63)) & 1u))
@@ -60,13 +69,16 @@ static void space_add(const cav_pack *p, int n, space *s) {
     }
 }
 
+/* Values of a field in the enumeration: its catalog, plus "not given" for optional fields. */
 static int domain(const cav_pack *p, int f) {
     switch (f) {
     case CAV_F_WEAPON: return p->nweapons;
     case CAV_F_KIND: return p->nkinds;
     case CAV_F_STATE: return 2;
-    case CAV_F_PURPOSE: return p->npurposes;
-    case CAV_F_SUPPLIER: return p->nparties;
+    case CAV_F_ROLE: return 3 + 1;
+    case CAV_F_PURPOSE: return p->npurposes + 1;
+    case CAV_F_SUPPLIER: return p->nparties + 1;
+    case CAV_F_LAUNCH: return 2; /* given or not */
     default: return 1;
     }
 }
@@ -85,10 +97,12 @@ static int enumerate(const cav_pack *p, const space *s, visit_fn visit, void *ud
         if (total > MAX_SPACE)
             return -1;
     }
-    total <<= s->natoms;
+    for (int a = 0; a < s->natoms && total <= MAX_SPACE; a++)
+        total *= 3; /* in, out, unsure */
     if (total > MAX_SPACE || s->too_big)
         return -1;
-    uint64_t tz[CAV_MAX_ZONE_WORDS], lz[CAV_MAX_ZONE_WORDS];
+    uint64_t tz[CAV_MAX_ZONE_WORDS], tu[CAV_MAX_ZONE_WORDS], lz[CAV_MAX_ZONE_WORDS],
+        lu[CAV_MAX_ZONE_WORDS];
     for (long i = 0; i < total; i++) {
         long k = i;
         int v[CAV_F_COUNT];
@@ -97,19 +111,36 @@ static int enumerate(const cav_pack *p, const space *s, visit_fn visit, void *ud
             k /= dims[f];
         }
         memset(tz, 0, sizeof tz);
+        memset(tu, 0, sizeof tu);
         memset(lz, 0, sizeof lz);
-        for (int a = 0; a < s->natoms; a++, k >>= 1)
-            if (k & 1) {
-                uint64_t *w = s->atom_field[a] == CAV_F_TARGET ? tz : lz;
-                w[s->atom_zone[a] >> 6] |= 1ull << (s->atom_zone[a] & 63);
-            }
+        memset(lu, 0, sizeof lu);
+        for (int a = 0; a < s->natoms; a++, k /= 3) {
+            int state = (int)(k % 3);
+            int z = s->atom_zone[a];
+            uint64_t bit = 1ull << (z & 63);
+            uint64_t *in = s->atom_field[a] == CAV_F_TARGET ? tz : lz;
+            uint64_t *un = s->atom_field[a] == CAV_F_TARGET ? tu : lu;
+            if (state == 1)
+                in[z >> 6] |= bit;
+            else if (state == 2)
+                un[z >> 6] |= bit;
+        }
+        /* the last value of an optional field's domain is "not given" */
         cav_facts f = {.weapon = v[CAV_F_WEAPON],
                        .kind = v[CAV_F_KIND],
                        .state = v[CAV_F_STATE],
-                       .purpose = v[CAV_F_PURPOSE],
-                       .supplier = v[CAV_F_SUPPLIER],
-                       .target_zones = tz,
-                       .launch_zones = lz};
+                       .role = s->used[CAV_F_ROLE] && v[CAV_F_ROLE] < 3 ? v[CAV_F_ROLE] : -1,
+                       .purpose = s->used[CAV_F_PURPOSE] && v[CAV_F_PURPOSE] < p->npurposes
+                                      ? v[CAV_F_PURPOSE]
+                                      : -1,
+                       .supplier = s->used[CAV_F_SUPPLIER] && v[CAV_F_SUPPLIER] < p->nparties
+                                       ? v[CAV_F_SUPPLIER]
+                                       : -1,
+                       .target_in = tz,
+                       .target_unsure = tu,
+                       .launch_in = s->used[CAV_F_LAUNCH] && v[CAV_F_LAUNCH] == 0 ? NULL : lz,
+                       .launch_unsure = s->used[CAV_F_LAUNCH] && v[CAV_F_LAUNCH] == 0 ? NULL
+                                                                                      : lu};
         if (s->fixed_weapon > 0)
             f.weapon = s->fixed_weapon - 1;
         f.wclass = p->nweapons ? p->weapons[f.weapon].wclass : -1;
@@ -119,25 +150,37 @@ static int enumerate(const cav_pack *p, const space *s, visit_fn visit, void *ud
     return 0;
 }
 
-static cav_tri eval_rule(const cav_pack *p, const cav_rule *r, const cav_facts *f) {
-    return r->root < 0 ? CAV_TRUE : cav__eval_node(p, r->root, f);
-}
-
 typedef struct pair_ctx {
     const cav_rule *a, *b;
+    int ia, ib;
+    int32_t date; /* where exceptions are read (the start of the rules' overlap) */
 } pair_ctx;
 
-static int visit_true(const cav_pack *p, const cav_facts *f, void *ud) {
-    return eval_rule(p, ((pair_ctx *)ud)->a, f) == CAV_TRUE;
+static cav_tri eval_rule(const cav_pack *p, int r, int32_t date, const cav_facts *f) {
+    return cav__rule_value(p, r, date, f);
 }
-/* stops at a use that a matches and b does not */
+
+static int visit_true(const cav_pack *p, const cav_facts *f, void *ud) {
+    pair_ctx *c = ud;
+    return eval_rule(p, c->ia, c->date, f) == CAV_TRUE;
+}
+/* Stops at a use where removing a would change a decision while b stands: a true and b not
+ * true, or a undetermined and b false. */
 static int visit_not_implied(const cav_pack *p, const cav_facts *f, void *ud) {
     pair_ctx *c = ud;
-    return eval_rule(p, c->a, f) == CAV_TRUE && eval_rule(p, c->b, f) != CAV_TRUE;
+    cav_tri a = eval_rule(p, c->ia, c->date, f), b = eval_rule(p, c->ib, c->date, f);
+    return (a == CAV_TRUE && b != CAV_TRUE) || (a == CAV_UNDET && b == CAV_FALSE);
+}
+/* Stops at a use where permit a is true and forbid b is false: a can permit there. */
+static int visit_can_permit(const cav_pack *p, const cav_facts *f, void *ud) {
+    pair_ctx *c = ud;
+    return eval_rule(p, c->ia, c->date, f) == CAV_TRUE &&
+           eval_rule(p, c->ib, c->date, f) == CAV_FALSE;
 }
 static int visit_both(const cav_pack *p, const cav_facts *f, void *ud) {
     pair_ctx *c = ud;
-    return eval_rule(p, c->a, f) == CAV_TRUE && eval_rule(p, c->b, f) == CAV_TRUE;
+    return eval_rule(p, c->ia, c->date, f) == CAV_TRUE &&
+           eval_rule(p, c->ib, c->date, f) == CAV_TRUE;
 }
 
 static int covers_parties(const cav_rule *big, const cav_rule *small) {
@@ -173,8 +216,7 @@ static void warn(cav_diags *d, const cav_pack *p, const cav_rule *r, const char 
                   1, hint, "%s", msg);
 }
 
-void cav__pack_analyze(const cav_pack *p, const cav_parse *ps, cav_diags *diags, int overlaps) {
-    (void)ps;
+void cav__pack_analyze(const cav_pack *p, cav_diags *diags, int overlaps) {
     /* rules that can never match are reported once, not again as shadowed or redundant */
     unsigned char *never = calloc((size_t)p->nrules + 1, 1);
     if (!never)
@@ -183,7 +225,9 @@ void cav__pack_analyze(const cav_pack *p, const cav_parse *ps, cav_diags *diags,
         const cav_rule *r = &p->rules[i];
         space s = {0};
         space_add(p, r->root, &s);
-        pair_ctx c = {r, NULL};
+        for (int e = 0; e < r->nunless; e++)
+            space_add(p, p->rules[r->unless[e]].root, &s);
+        pair_ctx c = {r, NULL, i, -1, r->from};
         if (enumerate(p, &s, visit_true, &c) == 0 && (never[i] = 1))
             warn(diags, p, r, "check the weapons, classes and kinds it combines",
                  "rule '%s' can never match: no use satisfies its condition%s", r->id, "");
@@ -197,23 +241,30 @@ void cav__pack_analyze(const cav_pack *p, const cav_parse *ps, cav_diags *diags,
             space s = {0};
             space_add(p, a->root, &s);
             space_add(p, b->root, &s);
-            pair_ctx c = {a, b};
+            for (int e = 0; e < a->nunless; e++)
+                space_add(p, p->rules[a->unless[e]].root, &s);
+            for (int e = 0; e < b->nunless; e++)
+                space_add(p, p->rules[b->unless[e]].root, &s);
+            pair_ctx c = {a, b, i, j, a->from > b->from ? a->from : b->from};
             int b_covers = covers_parties(b, a) && b->from <= a->from && b->until >= a->until;
             /* a party's own rule is never redundant beside a `party *` one: it makes the
              * party's position known (see eval.c) */
             if (a->forbid == b->forbid && b->all_parties && !a->all_parties)
                 b_covers = 0;
             int ordered = a->forbid == b->forbid ? j < i : !a->forbid && b->forbid;
-            if (!overlaps && b_covers && ordered && enumerate(p, &s, visit_not_implied, &c) == 0) {
+            visit_fn test = a->forbid == b->forbid ? visit_not_implied : visit_can_permit;
+            if (!overlaps && b_covers && ordered && enumerate(p, &s, test, &c) == 0) {
                 if (a->forbid == b->forbid)
                     warn(diags, p, a, "remove one, or narrow one of them",
                          "rule '%s' is redundant: '%s' has the same effect wherever it applies",
                          a->id, b->id);
                 else
                     warn(diags, p, a,
-                         "forbid overrides permit; narrow the forbid or drop the "
-                         "permit",
-                         "permit '%s' is shadowed: forbid '%s' always overrides it", a->id, b->id);
+                         "a forbid that is true or undetermined keeps a permit from permitting; "
+                         "narrow the forbid or drop the permit",
+                         "permit '%s' is shadowed: it can never permit, because forbid '%s' "
+                         "forbids or might forbid wherever it applies",
+                         a->id, b->id);
                 continue;
             }
             if (overlaps && !a->forbid && b->forbid && enumerate(p, &s, visit_both, &c) == 1)
@@ -242,7 +293,14 @@ int cav__rule_concerns_weapon(const cav_pack *p, int rule, int weapon) {
     space_add(p, r->root, &s);
     s.used[CAV_F_WEAPON] = 0;
     s.fixed_weapon = weapon + 1;
-    pair_ctx c = {r, NULL};
+    pair_ctx c = {r, NULL, rule, -1, r->from};
     /* undecidable in the budget: keep the rule rather than hide it */
     return enumerate(p, &s, visit_true, &c) != 0;
+}
+
+int cav_pack_lint(const cav_pack *p, unsigned flags, cav_diags *diags) {
+    if (!p)
+        return CAV_EINVAL;
+    cav__pack_analyze(p, diags, (flags & CAV_LINT_OVERLAPS) != 0);
+    return 0;
 }

@@ -25,6 +25,7 @@
  */
 #include "lang/area.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct region {
@@ -37,7 +38,9 @@ typedef struct area_ctx {
     const cav_pack *p;
     GEOSContextHandle_t h;
     const cav_facts *facts;
-    int failed; /* a GEOS operation failed: results are no longer meaningful */
+    int32_t date;
+    GEOSGeometry **zones; /* zone geometries read from the pack's WKB on first use */
+    int failed;           /* a GEOS operation failed: results are no longer meaningful */
 } area_ctx;
 
 static const region empty_region = {NULL, 0, 0};
@@ -145,7 +148,11 @@ static region zones_of(area_ctx *c, const cav_node *node) {
     region r = empty_region;
     for (int z = 0; z < c->p->nzones; z++)
         if ((set[z >> 6] >> (z & 63)) & 1u) {
-            region zone = {c->p->zones[z].geom, 0, 0};
+            if (!c->zones[z] && !(c->zones[z] = cav__zone_geom(c->p, z, c->h))) {
+                c->failed = 1;
+                continue;
+            }
+            region zone = {c->zones[z], 0, 0};
             r = r_or(c, r, zone);
         }
     return r;
@@ -211,21 +218,50 @@ static void eval_region(area_ctx *c, int n, int want_t, int want_f, region *t, r
     }
 }
 
-/* Where party permits the use on date: its matching permits minus its matching forbids. */
-static region party_area(area_ctx *c, int party, int32_t date) {
-    const cav_epoch *ep = cav__epoch_of(c->p, party, date);
+/* Where forbid r is false: where its condition is false or one of its exceptions in force holds
+ * (its value is `cond and not (e1 or e2 ...)`). */
+static region forbid_false(area_ctx *c, const cav_rule *r) {
+    region t, f = empty_region;
+    if (r->root >= 0)
+        eval_region(c, r->root, 0, 1, &t, &f);
+    for (int i = 0; i < r->nunless; i++) {
+        const cav_rule *ex = &c->p->rules[r->unless[i]];
+        if (c->date < ex->from || c->date >= ex->until)
+            continue;
+        region et = plane_region, unused;
+        if (ex->root >= 0)
+            eval_region(c, ex->root, 1, 0, &et, &unused);
+        f = r_or(c, f, et);
+    }
+    return f;
+}
+
+/* Where party permits the use on date (steps 1 to 6 of docs/semantics.md for an exact point):
+ * where some permit is true, minus where any forbid is not false (true or undetermined); nowhere
+ * when none of the party's own rules in force speaks of the weapon. */
+static region party_area(area_ctx *c, int party) {
+    const cav_epoch *ep = cav__epoch_of(c->p, party, c->date);
     region permits = empty_region, forbids = empty_region;
-    if (!ep->has_own)
-        return empty_region; /* unknown everywhere: never permitted */
+    int speaks = 0;
     for (int i = 0; i < ep->nrules; i++) {
-        const cav_rule *r = &c->p->rules[ep->rules[i]];
-        region t = plane_region, unused;
-        if (r->root >= 0)
-            eval_region(c, r->root, 1, 0, &t, &unused);
-        if (r->forbid)
-            forbids = r_or(c, forbids, t);
-        else
+        int id = ep->rules[i];
+        const cav_rule *r = &c->p->rules[id];
+        if (!cav__rule_speaks(c->p, id, c->facts->weapon))
+            continue;
+        speaks |= !r->all_parties;
+        if (r->forbid) {
+            forbids = r_or(c, forbids, r_not(forbid_false(c, r)));
+        } else {
+            region t = plane_region, unused;
+            if (r->root >= 0)
+                eval_region(c, r->root, 1, 0, &t, &unused);
             permits = r_or(c, permits, t);
+        }
+    }
+    if (!speaks) {
+        region_free(c, &permits);
+        region_free(c, &forbids);
+        return empty_region; /* unknown everywhere: never permitted */
     }
     return r_and(c, permits, r_not(forbids));
 }
@@ -235,21 +271,25 @@ static GEOSGeometry *plane_geom(GEOSContextHandle_t h) {
     return GEOSGeom_createRectangle_r(h, -180.0, -90.0, 180.0, 90.0);
 }
 
-int cav__permitted_area(const cav_pack *p, const cav_query *tmpl, GEOSGeometry **out) {
+int cav__permitted_area(const cav_pack *p, const cav_query *tmpl, GEOSContextHandle_t h,
+                        GEOSGeometry **out) {
     cav_decision d;
     *out = NULL;
     if (!p || !tmpl || cav_eval(p, tmpl, &d) != 0) /* validates the template's ids */
         return CAV_EINVAL;
-    uint64_t scratch[2 * CAV_MAX_ZONE_WORDS];
+    uint64_t scratch[CAV_FACT_WORDS];
     memset(scratch, 0, sizeof scratch);
     cav_facts facts;
     cav__facts_of(p, tmpl, scratch, &facts); /* target zones are never read here */
-    area_ctx c = {p, p->geos, &facts, 0};
+    GEOSGeometry **zones = calloc((size_t)p->nzones + 1, sizeof *zones);
+    if (!zones)
+        return CAV_ENOMEM;
+    area_ctx c = {p, h, &facts, tmpl->date, zones, 0};
     int parties[CAV_MAX_PARTIES];
     int nparties = cav__consent_parties(p, tmpl, parties);
     region area = nparties > 0 ? plane_region : empty_region;
     for (int i = 0; i < nparties && !c.failed; i++)
-        area = r_and(&c, area, party_area(&c, parties[i], tmpl->date));
+        area = r_and(&c, area, party_area(&c, parties[i]));
     GEOSGeometry *g = NULL;
     if (!c.failed) {
         if (area.comp) {
@@ -269,6 +309,10 @@ int cav__permitted_area(const cav_pack *p, const cav_query *tmpl, GEOSGeometry *
             area = empty_region;
     }
     region_free(&c, &area);
+    for (int z = 0; z < p->nzones; z++)
+        if (zones[z])
+            GEOSGeom_destroy_r(h, zones[z]);
+    free(zones);
     if (!g)
         return CAV_EGEO;
     *out = g;

@@ -2,7 +2,7 @@
  * use to be permitted (lang/area.c). Used by `caveat zones --weapon ...` to draw and export it.
  *
  * Ownership: the geometry returned is new, in longitude/latitude degrees, and owned by the caller,
- * who frees it with GEOSGeom_destroy_r(p->geos, g).
+ * who frees it with GEOSGeom_destroy_r in the context it passed.
  */
 #ifndef CAV_AREA_H
 #define CAV_AREA_H
@@ -17,9 +17,10 @@
  * (-180..180 x -90..90), so the area may extend beyond the pack's countries; it is empty (a GEOS
  * empty geometry, never NULL) when the use is permitted nowhere.
  *
- * Uses the pack's GEOS context, so it must not run concurrently with other users of p->geos.
- * Returns 0 and a new geometry in *out; CAV_EINVAL when tmpl names ids the pack does not have;
- * CAV_EGEO when a GEOS operation fails (then *out is NULL). */
-int cav__permitted_area(const cav_pack *p, const cav_query *tmpl, GEOSGeometry **out);
+ * Works in the caller's GEOS context h (the pack holds none), so calls on several threads with a
+ * context each run at once. Returns 0 and a new geometry in *out; CAV_EINVAL when tmpl names ids
+ * the pack does not have; CAV_EGEO when a GEOS operation fails (then *out is NULL). */
+int cav__permitted_area(const cav_pack *p, const cav_query *tmpl, GEOSContextHandle_t h,
+                        GEOSGeometry **out);
 
 #endif

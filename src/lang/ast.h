@@ -69,6 +69,7 @@ typedef enum cav_field {
     CAV_F_CLASS,    /* weapon.class */
     CAV_F_KIND,     /* target.kind */
     CAV_F_STATE,    /* target.state */
+    CAV_F_ROLE,     /* target.role */
     CAV_F_PURPOSE,  /* purpose */
     CAV_F_SUPPLIER, /* supplier */
     CAV_F_TARGET,   /* target (place: zones) */
@@ -103,8 +104,10 @@ typedef enum cav_stmt_kind {
     CAV_S_ZONE,
     CAV_S_NOTE,
     CAV_S_PERMIT,
-    CAV_S_FORBID
+    CAV_S_FORBID,
+    CAV_S_PACK
 } cav_stmt_kind;
+#define CAV_NSTMT_KINDS 11
 
 /* One statement. Which members are used depends on kind (see docs/language.md). */
 typedef struct cav_stmt {
@@ -117,7 +120,7 @@ typedef struct cav_stmt {
     /* catalogs */
     cav_name parent;     /* kind ... in PARENT */
     cav_name wclass;     /* weapon ... class C */
-    cav_names aliases;   /* weapon ... alias [..] */
+    cav_names aliases;   /* weapon ... alias [..]; party ... alias [..] (other names) */
     cav_names consent;   /* weapon ... consent [..] */
     cav_names suppliers; /* weapon ... suppliers [..]: who supplied it (the supplier consents) */
     const char *range;   /* weapon ... range "..." */
@@ -125,6 +128,9 @@ typedef struct cav_stmt {
     const char *outlet, *url;
     /* zones */
     cav_zone_expr *zone;
+    const char *assumption; /* zone ... assumption "why": the zone is the pack's assumption */
+    /* pack */
+    const char *timezone; /* pack ... timezone "Europe/Kyiv" */
     /* rules and notes */
     cav_names parties; /* party X | [X, Y] | *  (all_parties) */
     int all_parties;
@@ -133,7 +139,9 @@ typedef struct cav_stmt {
     cav_name from_at, until_at; /* places of the dates, for diagnostics */
     cav_names sources;
     const char *says;     /* short description used in explanations */
-    const char *quote;    /* the quoted sentence the rule rests on */
+    const char *quote;    /* the quoted sentence the rule rests on (or its paraphrase) */
+    int paraphrase;       /* written `paraphrase "..."` instead of `quote "..."`: not verbatim */
+    cav_names unless;     /* forbid ... unless [permit, ...]: the forbid's exceptions */
     const char *disputed; /* note why the rule is disputed; NULL if not */
     const char *note;     /* free note */
     cav_cond *when;       /* NULL: the rule applies to every use */

@@ -3,12 +3,13 @@
  * names as a hint, dates are checked (from < until), and every rule must cite a declared source.
  * Conditions, zones and the date index are compiled afterwards by compile.c.
  *
- * Catalog look-ups here are linear and case-insensitive: they run at load time and for query
- * parsing, never on the evaluation path.
+ * Look-ups go through the pack's name index (names.c), so checking is linear in the size of the
+ * pack: a pack of a hundred thousand rules loads in proportion.
  */
 #include "lang/check.h"
 #include "core/diag.h"
 #include "core/util.h"
+#include "geo/geo.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,104 +44,75 @@ void cav__report_name(cav_build *b, int file, const cav_name *n, const char *wha
             return;
         }
     }
-    char hint[256] = "did you mean ";
-    if (cav__nearest_names(n->s, known, nknown, hint + 13, sizeof hint - 14)) {
-        strcat(hint, "?");
+    char near[200];
+    cav_buf hint = {0};
+    if (cav__nearest_names(n->s, known, nknown, near, sizeof near)) {
+        cav__buf_printf(&hint, "did you mean %s?", near);
     } else {
-        cav_out o;
-        cav__out_init(&o, hint, sizeof hint);
         if (strcmp(what, "zone") == 0)
-            cav__out_puts(&o, "a zone is declared with 'zone', or is a country code with boundary "
-                              "data (UA, RU, BY, ...); ");
-        cav__out_printf(&o, "known %s%s:", strcmp(what, "party") == 0 ? "parties" : what,
+            cav__buf_puts(&hint, "a zone is declared with 'zone', or is a country code with "
+                                 "boundary data (UA, RU, BY, ...); ");
+        cav__buf_printf(&hint, "known %s%s:", strcmp(what, "party") == 0 ? "parties" : what,
                         strcmp(what, "party") == 0 ? "" : "s");
         for (size_t i = 0; i < nknown && i < 12; i++)
-            cav__out_printf(&o, " %s", known[i]);
+            cav__buf_printf(&hint, " %s", known[i]);
         if (nknown > 12)
-            cav__out_puts(&o, " ...");
+            cav__buf_puts(&hint, " ...");
         if (nknown == 0)
-            cav__out_printf(&o, " none (declare one with '%s')", what);
+            cav__buf_printf(&hint, " none (declare one with '%s')", what);
     }
-    cav__report(b, CAV_SEV_ERROR, file, n->line, n->col, hint, "unknown %s '%s'", what, n->s);
+    cav__report(b, CAV_SEV_ERROR, file, n->line, n->col, hint.failed ? NULL : hint.data,
+                "unknown %s '%s'", what, n->s);
+    cav_buf_free(&hint);
 }
 
 /* ---- look-ups ---- */
 
-#define FIND(arr, count, member)                                                                   \
-    for (int i = 0; i < (count); i++)                                                              \
-        if (cav__streqi((arr)[i].member, name))                                                    \
-            return i;                                                                              \
-    return -1
-
 int cav__find_party(const cav_pack *p, const char *name) {
-    FIND(p->parties, p->nparties, code);
+    return cav__names_find(p, CAV_CAT_PARTY, name, strlen(name));
 }
 int cav__find_class(const cav_pack *p, const char *name) {
-    FIND(p->classes, p->nclasses, id);
+    return cav__names_find(p, CAV_CAT_CLASS, name, strlen(name));
 }
 int cav__find_kind(const cav_pack *p, const char *name) {
-    FIND(p->kinds, p->nkinds, id);
+    return cav__names_find(p, CAV_CAT_KIND, name, strlen(name));
 }
 int cav__find_purpose(const cav_pack *p, const char *name) {
-    FIND(p->purposes, p->npurposes, id);
+    return cav__names_find(p, CAV_CAT_PURPOSE, name, strlen(name));
 }
 int cav__find_source(const cav_pack *p, const char *name) {
-    FIND(p->sources, p->nsources, id);
+    return cav__names_find(p, CAV_CAT_SOURCE, name, strlen(name));
 }
 int cav__find_zone(const cav_pack *p, const char *name) {
-    FIND(p->zones, p->nzones, id);
+    return cav__names_find(p, CAV_CAT_ZONE, name, strlen(name));
 }
 int cav__find_rule(const cav_pack *p, const char *name) {
-    FIND(p->rules, p->nrules, id);
+    return cav__names_find(p, CAV_CAT_RULE, name, strlen(name));
 }
-
 int cav__find_weapon(const cav_pack *p, const char *name) {
-    for (int i = 0; i < p->nweapons; i++) {
-        if (cav__streqi(p->weapons[i].id, name))
-            return i;
-        for (int k = 0; k < p->weapons[i].naliases; k++)
-            if (cav__streqi(p->weapons[i].aliases[k], name))
-                return i;
-    }
-    return -1;
+    return cav__names_find(p, CAV_CAT_WEAPON, name, strlen(name));
 }
-
 int cav__find_state(const char *name) {
-    if (cav__streqi(name, "ground"))
-        return CAV_STATE_GROUND;
-    if (cav__streqi(name, "airborne"))
-        return CAV_STATE_AIRBORNE;
-    return -1;
+    return cav_catalog_find(NULL, CAV_CAT_STATE, name, strlen(name));
+}
+int cav__find_role(const char *name) {
+    return cav_catalog_find(NULL, CAV_CAT_ROLE, name, strlen(name));
 }
 
 const char **cav__names_of(cav_build *b, cav_field f, size_t *n) {
     const cav_pack *p = b->pack;
-    int count = 0;
-    switch (f) {
-    case CAV_F_WEAPON: count = p->nweapons; break;
-    case CAV_F_CLASS: count = p->nclasses; break;
-    case CAV_F_KIND: count = p->nkinds; break;
-    case CAV_F_STATE: count = 2; break;
-    case CAV_F_PURPOSE: count = p->npurposes; break;
-    case CAV_F_SUPPLIER: count = p->nparties; break;
-    default: count = p->nzones; break;
-    }
+    static const cav_catalog of_field[CAV_F_COUNT] = {
+        CAV_CAT_WEAPON, CAV_CAT_CLASS,   CAV_CAT_KIND,  CAV_CAT_STATE, CAV_CAT_ROLE,
+        CAV_CAT_PURPOSE, CAV_CAT_PARTY, CAV_CAT_ZONE, CAV_CAT_ZONE};
+    cav_catalog c = of_field[f];
+    int count = cav_catalog_count(p, c);
     const char **v = cav__arena_alloc(&b->pack->arena, (size_t)(count + 1) * sizeof *v);
     if (!v) {
         *n = 0;
         return NULL;
     }
-    for (int i = 0; i < count; i++) {
-        switch (f) {
-        case CAV_F_WEAPON: v[i] = p->weapons[i].id; break;
-        case CAV_F_CLASS: v[i] = p->classes[i].id; break;
-        case CAV_F_KIND: v[i] = p->kinds[i].id; break;
-        case CAV_F_STATE: v[i] = i ? "airborne" : "ground"; break;
-        case CAV_F_PURPOSE: v[i] = p->purposes[i].id; break;
-        case CAV_F_SUPPLIER: v[i] = p->parties[i].code; break;
-        default: v[i] = p->zones[i].id; break;
-        }
-    }
+    for (int i = 0; i < count; i++)
+        v[i] = cav_catalog_name(p, c, i);
     *n = (size_t)count;
     return v;
 }
@@ -170,24 +142,78 @@ static int count_kind(const cav_parse *ps, cav_stmt_kind k) {
     return n;
 }
 
-/* Reports a duplicate id among the first `upto` statements of the same kind. */
-static int is_duplicate(cav_build *b, const cav_stmt *s, int idx) {
-    const cav_parse *ps = b->ps;
-    for (int i = 0; i < idx; i++) {
-        const cav_stmt *o = ps->stmts[i];
-        int same_ns =
-            o->kind == s->kind ||
-            ((o->kind == CAV_S_PERMIT || o->kind == CAV_S_FORBID || o->kind == CAV_S_NOTE) &&
-             (s->kind == CAV_S_PERMIT || s->kind == CAV_S_FORBID || s->kind == CAV_S_NOTE));
-        if (same_ns && cav__streqi(o->name.s, s->name.s)) {
-            char hint[256];
-            snprintf(hint, sizeof hint, "first declared at %s:%d", ps->files[o->file].name,
-                     o->line);
-            cav__report(b, CAV_SEV_ERROR, s->file, s->name.line, s->name.col, hint,
-                        "%s '%s' is declared twice", cav__stmt_keyword(s->kind), s->name.s);
-            return 1;
-        }
+/* The catalog of the index a statement's name goes into (rules and notes share one). */
+static int catalog_of(cav_stmt_kind k) {
+    switch (k) {
+    case CAV_S_PARTY: return CAV_CAT_PARTY;
+    case CAV_S_CLASS: return CAV_CAT_CLASS;
+    case CAV_S_KIND: return CAV_CAT_KIND;
+    case CAV_S_PURPOSE: return CAV_CAT_PURPOSE;
+    case CAV_S_WEAPON: return CAV_CAT_WEAPON;
+    case CAV_S_SOURCE: return CAV_CAT_SOURCE;
+    case CAV_S_ZONE: return CAV_CAT_ZONE;
+    default: return CAV_CAT_RULE;
     }
+}
+
+/* 1 when two names are the same once normalised (names.c). */
+static int same_name(const char *a, const char *b) {
+    char na[CAV_MAX_NAME * 2 + 2], nb[CAV_MAX_NAME * 2 + 2];
+    int la = cav__name_norm(a, strlen(a), na, sizeof na);
+    int lb = cav__name_norm(b, strlen(b), nb, sizeof nb);
+    return la >= 0 && la == lb && memcmp(na, nb, (size_t)la) == 0;
+}
+
+/* The first statement before s that declares `name` in catalog (as its id or another name). */
+static const cav_stmt *first_declaration(const cav_build *b, const cav_stmt *s, int catalog,
+                                         const char *name, const char **as) {
+    for (int i = 0; i < b->ps->nstmts && b->ps->stmts[i] != s; i++) {
+        const cav_stmt *o = b->ps->stmts[i];
+        if (catalog_of(o->kind) != catalog && !(catalog == CAV_CAT_NOTE && o->kind == CAV_S_NOTE))
+            continue;
+        if (same_name(o->name.s, name)) {
+            *as = o->name.s;
+            return o;
+        }
+        for (int k = 0; k < o->aliases.n; k++)
+            if (same_name(o->aliases.v[k].s, name)) {
+                *as = o->aliases.v[k].s;
+                return o;
+            }
+    }
+    return NULL;
+}
+
+/* Enters a name of statement s for (catalog, id); reports a clash (a duplicate id, or an alias
+ * or other name that already names another entry, once compared as names are). Returns 1 when
+ * entered. */
+static int enter_name(cav_build *b, const cav_stmt *s, int catalog, const cav_name *n, int id,
+                      const char *what) {
+    int other = cav__names_add(b, catalog, n->s, id);
+    if (other == -1)
+        return !b->oom;
+    if (other == -2) {
+        cav__report(b, CAV_SEV_ERROR, s->file, n->line, n->col, NULL, "%s '%s' is empty", what,
+                    n->s);
+        return 0;
+    }
+    const char *as = n->s;
+    const cav_stmt *first = first_declaration(b, s, catalog, n->s, &as);
+    char hint[256] = "";
+    if (first)
+        snprintf(hint, sizeof hint, "first declared at %s:%d", b->ps->files[first->file].name,
+                 first->line);
+    if (first && strcmp(as, n->s) == 0 && strcmp(first->name.s, n->s) == 0 && n == &s->name)
+        cav__report(b, CAV_SEV_ERROR, s->file, n->line, n->col, hint,
+                    "%s '%s' is declared twice", cav__stmt_keyword(s->kind), n->s);
+    else
+        cav__report(b, CAV_SEV_ERROR, s->file, n->line, n->col, first ? hint : NULL,
+                    "%s '%s' already names %s '%s'%s", what, n->s,
+                    first ? cav__stmt_keyword(first->kind) : cav_catalog_label(catalog),
+                    first ? first->name.s : as,
+                    strcmp(as, n->s) != 0 ? " (names are compared without case, and spaces, "
+                                            "hyphens and underscores are the same)"
+                                          : "");
     return 0;
 }
 
@@ -222,12 +248,54 @@ static int *resolve_sources(cav_build *b, int file, const cav_names *ns) {
     return v;
 }
 
+/* ISO 3166-1 alpha-2, every officially assigned code (Debian iso-codes 4.15). */
+static const char iso_codes[] =
+    "ADAEAFAGAIALAMAOAQARASATAUAWAXAZBABBBDBEBFBGBHBIBJBLBMBNBOBQBRBSBTBVBWBYBZCACCCDCFCGCHCI"
+    "CKCLCMCNCOCRCUCVCWCXCYCZDEDJDKDMDODZECEEEGEHERESETFIFJFKFMFOFRGAGBGDGEGFGGGHGIGLGMGNGPGQGR"
+    "GSGTGUGWGYHKHMHNHRHTHUIDIEILIMINIOIQIRISITJEJMJOJPKEKGKHKIKMKNKPKRKWKYKZLALBLCLILKLRLSLTLU"
+    "LVLYMAMCMDMEMFMGMHMKMLMMMNMOMPMQMRMSMTMUMVMWMXMYMZNANCNENFNGNINLNONPNRNUNZOMPAPEPFPGPHPKPL"
+    "PMPNPRPSPTPWPYQARERORSRURWSASBSCSDSESGSHSISJSKSLSMSNSOSRSSSTSVSXSYSZTCTDTFTGTHTJTKTLTMTNTO"
+    "TRTTTVTWTZUAUGUMUSUYUZVAVCVEVGVIVNVUWFWSYEYTZAZMZW";
+
+static int is_iso_code(const char *c) {
+    if (strlen(c) != 2)
+        return 0;
+    for (size_t i = 0; i + 1 < sizeof iso_codes; i += 2)
+        if (iso_codes[i] == c[0] && iso_codes[i + 1] == c[1])
+            return 1;
+    return 0;
+}
+
 static void check_iso_code(cav_build *b, const cav_stmt *s) {
     const char *c = s->name.s;
-    if (strlen(c) != 2 || c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z')
+    if (!is_iso_code(c))
         cav__report(b, CAV_SEV_ERROR, s->file, s->name.line, s->name.col,
-                    "parties are ISO 3166-1 alpha-2 codes in capitals: US, FR, DE, GB",
+                    "parties are ISO 3166-1 alpha-2 codes in capitals (US, FR, DE, GB); other "
+                    "names go in 'alias [UK]'",
                     "party code '%s' is not an ISO 3166-1 alpha-2 code", c);
+}
+
+static void build_pack_statement(cav_build *b) {
+    cav_pack *p = b->pack;
+    const cav_stmt *first_tz = NULL;
+    for (int i = 0; i < b->ps->nstmts; i++) {
+        const cav_stmt *s = b->ps->stmts[i];
+        if (s->kind != CAV_S_PACK)
+            continue;
+        p->name = dup(b, s->name.s);
+        if (!s->timezone)
+            continue;
+        if (first_tz && strcmp(first_tz->timezone, s->timezone) != 0) {
+            char hint[256];
+            snprintf(hint, sizeof hint, "first declared as \"%s\" at %s:%d", first_tz->timezone,
+                     b->ps->files[first_tz->file].name, first_tz->line);
+            cav__report(b, CAV_SEV_ERROR, s->file, s->line, s->col, hint,
+                        "the pack's time zone is declared twice, differently");
+            continue;
+        }
+        first_tz = s;
+        p->timezone = dup(b, s->timezone);
+    }
 }
 
 static void build_simple_catalogs(cav_build *b) {
@@ -240,17 +308,28 @@ static void build_simple_catalogs(cav_build *b) {
     p->sources = alloc(b, (size_t)count_kind(ps, CAV_S_SOURCE) * sizeof *p->sources);
     if (b->oom)
         return;
-    for (int i = 0; i < ps->nstmts; i++) {
+    for (int i = 0; i < ps->nstmts && !b->oom; i++) {
         const cav_stmt *s = ps->stmts[i];
+        int cat = catalog_of(s->kind);
         if (s->kind > CAV_S_PURPOSE && s->kind != CAV_S_SOURCE)
             continue;
-        if (is_duplicate(b, s, i))
+        int id = cav_catalog_count(p, (cav_catalog)cat);
+        if (!enter_name(b, s, cat, &s->name, id, cav__stmt_keyword(s->kind)))
             continue;
         switch (s->kind) {
-        case CAV_S_PARTY:
+        case CAV_S_PARTY: {
             check_iso_code(b, s);
-            p->parties[p->nparties++] = (cav_party){dup(b, s->name.s), dup(b, s->title)};
+            cav_party *x = &p->parties[p->nparties++];
+            x->code = dup(b, s->name.s);
+            x->title = dup(b, s->title);
+            x->nnames = s->aliases.n;
+            x->names = alloc(b, (size_t)s->aliases.n * sizeof *x->names);
+            for (int k = 0; x->names && k < s->aliases.n; k++) {
+                x->names[k] = dup(b, s->aliases.v[k].s);
+                enter_name(b, s, CAV_CAT_PARTY, &s->aliases.v[k], id, "name");
+            }
             break;
+        }
         case CAV_S_CLASS:
             p->classes[p->nclasses++] = (cav_class){dup(b, s->name.s), dup(b, s->title)};
             break;
@@ -318,11 +397,14 @@ static void build_weapons(cav_build *b) {
     cav_pack *p = b->pack;
     const cav_parse *ps = b->ps;
     p->weapons = alloc(b, (size_t)count_kind(ps, CAV_S_WEAPON) * sizeof *p->weapons);
-    for (int i = 0; p->weapons && i < ps->nstmts; i++) {
+    /* ids first, then aliases, so that an alias equal to a later weapon's id is a clash */
+    for (int i = 0; p->weapons && i < ps->nstmts && !b->oom; i++) {
         const cav_stmt *s = ps->stmts[i];
-        if (s->kind != CAV_S_WEAPON || is_duplicate(b, s, i))
+        if (s->kind != CAV_S_WEAPON)
             continue;
-        cav_weapon *w = &p->weapons[p->nweapons];
+        if (!enter_name(b, s, CAV_CAT_WEAPON, &s->name, p->nweapons, "weapon"))
+            continue;
+        cav_weapon *w = &p->weapons[p->nweapons++];
         w->id = dup(b, s->name.s);
         w->title = dup(b, s->title);
         w->range = dup(b, s->range);
@@ -342,24 +424,25 @@ static void build_weapons(cav_build *b) {
                         "weapon '%s' names no consent party and no supplier", s->name.s);
         w->nsuppliers = s->suppliers.n;
         w->suppliers = resolve_parties(b, s->file, &s->suppliers);
-        w->nconsent = s->consent.n > CAV_MAX_PARTIES ? CAV_MAX_PARTIES : s->consent.n;
-        if (s->consent.n > CAV_MAX_PARTIES)
+        /* one place is kept for a supplier that is not a consent party */
+        w->nconsent = s->consent.n > CAV_MAX_PARTIES - 1 ? CAV_MAX_PARTIES - 1 : s->consent.n;
+        if (s->consent.n > CAV_MAX_PARTIES - 1)
             cav__report(b, CAV_SEV_ERROR, s->file, s->line, s->col, NULL,
-                        "weapon '%s' names more than %d consent parties", s->name.s,
-                        CAV_MAX_PARTIES);
+                        "weapon '%s' names %d consent parties; at most %d", s->name.s,
+                        s->consent.n, CAV_MAX_PARTIES - 1);
         w->consent = resolve_parties(b, s->file, &s->consent);
-        w->naliases = s->aliases.n;
-        w->aliases = alloc(b, (size_t)s->aliases.n * sizeof *w->aliases);
-        for (int k = 0; w->aliases && k < s->aliases.n; k++) {
-            w->aliases[k] = dup(b, s->aliases.v[k].s);
-            /* an alias may not be another weapon's id or alias */
-            int other = cav__find_weapon(p, s->aliases.v[k].s);
-            if (other >= 0 || cav__streqi(s->aliases.v[k].s, s->name.s))
-                cav__report(b, CAV_SEV_ERROR, s->file, s->aliases.v[k].line, s->aliases.v[k].col,
-                            NULL, "alias '%s' already names weapon '%s'", s->aliases.v[k].s,
-                            other >= 0 ? p->weapons[other].id : s->name.s);
+    }
+    for (int i = 0, w = 0; p->weapons && i < ps->nstmts && !b->oom; i++) {
+        const cav_stmt *s = ps->stmts[i];
+        if (s->kind != CAV_S_WEAPON || cav__find_weapon(p, s->name.s) != w)
+            continue;
+        cav_weapon *wp = &p->weapons[w++];
+        wp->naliases = s->aliases.n;
+        wp->aliases = alloc(b, (size_t)s->aliases.n * sizeof *wp->aliases);
+        for (int k = 0; wp->aliases && k < s->aliases.n; k++) {
+            wp->aliases[k] = dup(b, s->aliases.v[k].s);
+            enter_name(b, s, CAV_CAT_WEAPON, &s->aliases.v[k], w - 1, "alias");
         }
-        p->nweapons++;
     }
 }
 
@@ -372,67 +455,128 @@ static void build_rules_and_notes(cav_build *b) {
     b->rule_stmt = alloc(b, (size_t)nr * sizeof *b->rule_stmt);
     if (b->oom)
         return;
-    for (int i = 0; i < ps->nstmts; i++) {
-        const cav_stmt *s = ps->stmts[i];
-        if (s->kind != CAV_S_PERMIT && s->kind != CAV_S_FORBID && s->kind != CAV_S_NOTE)
-            continue;
-        if (is_duplicate(b, s, i))
-            continue;
-        if (!s->all_parties && s->parties.n == 0)
-            cav__report(b, CAV_SEV_ERROR, s->file, s->line, s->col,
-                        "write: party US (or [US, GB], or * for every party)",
-                        "%s '%s' names no party", cav__stmt_keyword(s->kind), s->name.s);
-        if (s->sources.n == 0)
-            cav__report(b, CAV_SEV_ERROR, s->file, s->line, s->col,
-                        "every rule cites its source: source ID", "%s '%s' cites no source",
-                        cav__stmt_keyword(s->kind), s->name.s);
-        if (s->kind == CAV_S_NOTE) {
-            cav_note *n = &p->notes[p->nnotes++];
-            n->id = dup(b, s->name.s);
-            n->title = dup(b, s->title);
-            n->says = dup(b, s->says);
-            n->quote = dup(b, s->quote);
-            n->nparties = s->parties.n;
-            n->parties = resolve_parties(b, s->file, &s->parties);
-            n->date = s->from;
-            n->has_date = s->has_from;
-            n->nsources = s->sources.n;
-            n->sources = resolve_sources(b, s->file, &s->sources);
-            continue;
+    /* rules first, so that rule ids are 0 .. nrules-1 in the shared rule/note catalog; notes
+     * enter their ids after every rule (nrules + note index) */
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < ps->nstmts && !b->oom; i++) {
+            const cav_stmt *s = ps->stmts[i];
+            int is_note = s->kind == CAV_S_NOTE;
+            if ((s->kind != CAV_S_PERMIT && s->kind != CAV_S_FORBID && !is_note) ||
+                is_note != pass)
+                continue;
+            int id = is_note ? nr + p->nnotes : p->nrules;
+            if (!enter_name(b, s, CAV_CAT_RULE, &s->name, id, cav__stmt_keyword(s->kind)))
+                continue;
+            if (!s->all_parties && s->parties.n == 0)
+                cav__report(b, CAV_SEV_ERROR, s->file, s->line, s->col,
+                            "write: party US (or [US, GB], or * for every party)",
+                            "%s '%s' names no party", cav__stmt_keyword(s->kind), s->name.s);
+            if (s->sources.n == 0)
+                cav__report(b, CAV_SEV_ERROR, s->file, s->line, s->col,
+                            "every rule cites its source: source ID", "%s '%s' cites no source",
+                            cav__stmt_keyword(s->kind), s->name.s);
+            if (is_note) {
+                enter_name(b, s, CAV_CAT_NOTE, &s->name, p->nnotes, "note");
+                cav_note *n = &p->notes[p->nnotes++];
+                n->id = dup(b, s->name.s);
+                n->title = dup(b, s->title);
+                n->says = dup(b, s->says);
+                n->quote = dup(b, s->quote);
+                n->paraphrase = s->paraphrase;
+                n->disputed = dup(b, s->disputed);
+                n->nparties = s->parties.n;
+                n->parties = resolve_parties(b, s->file, &s->parties);
+                n->date = s->from;
+                n->has_date = s->has_from;
+                n->nsources = s->sources.n;
+                n->sources = resolve_sources(b, s->file, &s->sources);
+                continue;
+            }
+            cav_rule *r = &p->rules[p->nrules];
+            b->rule_stmt[p->nrules++] = s;
+            r->id = dup(b, s->name.s);
+            r->title = dup(b, s->title);
+            r->forbid = s->kind == CAV_S_FORBID;
+            r->all_parties = s->all_parties;
+            r->nparties = s->parties.n;
+            r->parties = resolve_parties(b, s->file, &s->parties);
+            r->nsources = s->sources.n;
+            r->sources = resolve_sources(b, s->file, &s->sources);
+            r->says = dup(b, s->says);
+            r->quote = dup(b, s->quote);
+            r->paraphrase = s->paraphrase;
+            r->disputed = dup(b, s->disputed);
+            r->note = dup(b, s->note);
+            r->file = s->file;
+            r->line = s->line;
+            r->root = -1;
+            if (!s->has_from)
+                cav__report(b, CAV_SEV_ERROR, s->file, s->line, s->col,
+                            "write: from YYYY-MM-DD (the day the rule took effect)",
+                            "rule '%s' has no 'from' date", s->name.s);
+            r->from = s->from;
+            r->until = s->has_until ? s->until : CAV_DATE_MAX;
+            r->has_until = s->has_until;
+            if (s->has_from && s->has_until && s->until <= s->from)
+                cav__report(b, CAV_SEV_ERROR, s->file, s->until_at.line, s->until_at.col,
+                            "'until' is the first day the rule no longer applies",
+                            "rule '%s' ends (%s) before it starts (%s)", s->name.s,
+                            s->until_at.s, s->from_at.s);
         }
-        cav_rule *r = &p->rules[p->nrules];
-        b->rule_stmt[p->nrules++] = s;
-        r->id = dup(b, s->name.s);
-        r->title = dup(b, s->title);
-        r->forbid = s->kind == CAV_S_FORBID;
-        r->all_parties = s->all_parties;
-        r->nparties = s->parties.n;
-        r->parties = resolve_parties(b, s->file, &s->parties);
-        r->nsources = s->sources.n;
-        r->sources = resolve_sources(b, s->file, &s->sources);
-        r->says = dup(b, s->says);
-        r->quote = dup(b, s->quote);
-        r->disputed = dup(b, s->disputed);
-        r->note = dup(b, s->note);
-        r->file = s->file;
-        r->line = s->line;
-        r->root = -1;
-        if (!s->has_from)
-            cav__report(b, CAV_SEV_ERROR, s->file, s->line, s->col,
-                        "write: from YYYY-MM-DD (the day the rule took effect)",
-                        "rule '%s' has no 'from' date", s->name.s);
-        r->from = s->from;
-        r->until = s->has_until ? s->until : CAV_DATE_MAX;
-        r->has_until = s->has_until;
-        if (s->has_from && s->has_until && s->until <= s->from)
-            cav__report(b, CAV_SEV_ERROR, s->file, s->until_at.line, s->until_at.col,
-                        "'until' is the first day the rule no longer applies",
-                        "rule '%s' ends (%s) before it starts (%s)", s->name.s, s->until_at.s,
-                        s->from_at.s);
     }
 }
 
+/* `unless [permit, ...]` of forbids: each must be a permit of the forbid's parties. */
+static void link_exceptions(cav_build *b) {
+    cav_pack *p = b->pack;
+    for (int r = 0; r < p->nrules && !b->oom; r++) {
+        const cav_stmt *s = b->rule_stmt[r];
+        cav_rule *rule = &p->rules[r];
+        if (s->unless.n == 0)
+            continue;
+        rule->unless = alloc(b, (size_t)s->unless.n * sizeof *rule->unless);
+        for (int k = 0; rule->unless && k < s->unless.n; k++) {
+            const cav_name *n = &s->unless.v[k];
+            int e = cav__find_rule(p, n->s);
+            if (e < 0 || e >= p->nrules) {
+                size_t cnt = (size_t)p->nrules;
+                const char **names = alloc(b, (cnt + 1) * sizeof *names);
+                for (size_t i = 0; names && i < cnt; i++)
+                    names[i] = p->rules[i].id;
+                cav__report_name(b, s->file, n, "rule", names, cnt);
+                continue;
+            }
+            const cav_rule *ex = &p->rules[e];
+            int covers = !ex->forbid;
+            for (int i = 0; covers && !rule->all_parties && i < rule->nparties; i++)
+                covers = cav__rule_applies(ex, rule->parties[i]);
+            if (covers && rule->all_parties)
+                covers = ex->all_parties;
+            if (!covers) {
+                cav__report(b, CAV_SEV_ERROR, s->file, n->line, n->col,
+                            "an exception is a permit of the same parties as the forbid",
+                            "'%s' cannot be an exception of forbid '%s': %s", n->s, rule->id,
+                            ex->forbid ? "it is a forbid" : "it does not apply to its parties");
+                continue;
+            }
+            rule->unless[rule->nunless++] = e;
+        }
+    }
+}
+
+/* Zone statements and the implicit country/region zones get their ids in compile.c; here only
+ * the number of names the index will hold is counted. */
+static int expected_names(const cav_parse *ps) {
+    int n = cav__borders_count();
+    for (int i = 0; i < ps->nstmts; i++)
+        n += 1 + ps->stmts[i]->aliases.n;
+    return n;
+}
+
 int cav__check(cav_build *b) {
+    if (cav__names_init(b, expected_names(b->ps)) < 0)
+        return CAV_ENOMEM;
+    build_pack_statement(b);
     build_simple_catalogs(b);
     if (!b->oom)
         link_kinds(b);
@@ -440,5 +584,7 @@ int cav__check(cav_build *b) {
         build_weapons(b);
     if (!b->oom)
         build_rules_and_notes(b);
+    if (!b->oom)
+        link_exceptions(b);
     return b->oom ? CAV_ENOMEM : 0;
 }

@@ -1,17 +1,31 @@
 /* check.h — the pack builder's shared state and the checker's look-ups, used by check.c (catalogs
- * and names), compile.c (zones, conditions, the date index) and analyze.c (warnings). */
-#ifndef CAV_CHECK_H
-#define CAV_CHECK_H
+ * and names), names.c (the name index), compile.c (zones, conditions, the date index) and the
+ * loader (pack.c).
+ *
+ * Everything a build needs only while it runs (the parse, zone geometries and their build state)
+ * lives here, never in the pack: a loaded pack holds only what evaluation and rendering read.
+ */
+#ifndef CAV_LANG_CHECK_H
+#define CAV_LANG_CHECK_H
 
 #include "lang/pack.h"
 
 #include <stddef.h>
+
+/* A zone while the pack is built. */
+typedef struct cav_zone_build {
+    int state;                 /* 0 not built, 1 building, 2 built, 3 failed */
+    GEOSGeometry *geom;        /* lon/lat, owned by the build's GEOS context */
+    const cav_zone_expr *expr; /* NULL for an implicit country or region */
+} cav_zone_build;
 
 typedef struct cav_build {
     const cav_parse *ps;
     cav_diags *diags;
     cav_pack *pack;
     const cav_stmt **rule_stmt; /* statement of each rule, by rule id */
+    GEOSContextHandle_t geos;   /* the build's own context, finished with the build */
+    cav_zone_build *zb;         /* per zone */
     int errors;
     int oom;
 } cav_build;
@@ -25,7 +39,19 @@ void cav__report_name(cav_build *b, int file, const cav_name *n, const char *wha
 /* The names of a field's domain (arena array), for hints. */
 const char **cav__names_of(cav_build *b, cav_field f, size_t *n);
 
-/* Case-insensitive catalog look-ups; -1 when unknown. Weapons also match their aliases. */
+/* ---- the name index (names.c) ---- */
+/* Normalises s[0, n) into out (see names.c): returns its length, or -1 when it does not fit. */
+int cav__name_norm(const char *s, size_t n, char *out, size_t size);
+/* Makes an empty index for about `expected` names. 0 or -1 (out of memory, b->oom set). */
+int cav__names_init(cav_build *b, int expected);
+/* Enters name for (catalog, id). Returns -1 when entered (or out of memory: b->oom), -2 when the
+ * name is empty once normalised, or the id the name already has in the catalog. */
+int cav__names_add(cav_build *b, int catalog, const char *name, int id);
+/* The id of a name in a catalog, or -1. */
+int cav__names_find(const cav_pack *p, int catalog, const char *name, size_t len);
+
+/* Catalog look-ups by name (normalised); -1 when unknown. Weapons also match their aliases,
+ * parties their other names. */
 int cav__find_party(const cav_pack *p, const char *name);
 int cav__find_class(const cav_pack *p, const char *name);
 int cav__find_kind(const cav_pack *p, const char *name);
@@ -35,10 +61,13 @@ int cav__find_zone(const cav_pack *p, const char *name);
 int cav__find_rule(const cav_pack *p, const char *name);
 int cav__find_weapon(const cav_pack *p, const char *name);
 int cav__find_state(const char *name);
+int cav__find_role(const char *name);
 
 /* Builds catalogs, rules and notes from b->ps into b->pack (check.c). */
 int cav__check(cav_build *b);
 /* Builds zones and the locator, compiles conditions and the per-party date index (compile.c). */
 int cav__compile(cav_build *b);
+/* The pack's identity: the SHA-256 of its canonical content into p->hash and p->id (hash.c). */
+int cav__pack_identify(cav_build *b);
 
 #endif

@@ -1,15 +1,22 @@
 /* compile.c — turns a checked pack into its evaluable form.
  *
  *  1. Zones: every `zone` statement and every country or region named directly in a rule or a
- *     zone expression becomes a zone; each is built once with GEOS/PROJ (geo/zone.c), in
- *     dependency order with cycle detection, and all of them are compiled into one point
- *     locator (geo/locate.c) so that one look-up answers membership of every zone.
+ *     zone expression becomes a zone; each is built once with GEOS/PROJ (geo/zone.c) in the
+ *     build's own GEOS context, in dependency order with cycle detection, and all of them are
+ *     compiled into one point locator (geo/locate.c) so that one look-up answers membership of
+ *     every zone. A zone's precision is that of the boundary data it is made from (Natural
+ *     Earth: CAV_NE_PRECISION_M) or 0 for user-drawn shapes; an assumption is inherited by every
+ *     zone made from an assumed one. The pack keeps each geometry as WKB, not as a GEOS object,
+ *     so it holds no mutable state: whoever draws or intersects zones reads them into a context
+ *     of their own.
  *  2. Conditions: each rule's `when` becomes an array of nodes; a test holds a bit set over its
  *     field's domain (weapon classes are rewritten into sets of weapons, kind subtrees into sets
- *     of kinds), so evaluating a test is one bit look-up.
+ *     of kinds), so evaluating a test is one bit look-up. Each rule also gets the set of weapons
+ *     it speaks of (step 2 of docs/semantics.md).
  *  3. The date index: for every party, the dates where its set of rules in force changes cut
  *     time into epochs; a query finds its epoch by binary search and walks only the rules in
- *     force.
+ *     force. The index is built by one sweep over the sorted cuts, so it is linear in the size
+ *     of its output.
  */
 #include "core/util.h"
 #include "lang/check.h"
@@ -17,6 +24,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The entries of all epochs of all parties together: a pack whose index would need more is
+ * refused (docs/robustness.md). */
+#define CAV_MAX_INDEX_ENTRIES (16 * 1024 * 1024)
 
 static void *alloc(cav_build *b, size_t n) {
     void *p = cav__arena_alloc(&b->pack->arena, n ? n : 1);
@@ -29,17 +40,21 @@ static void *alloc(cav_build *b, size_t n) {
 
 static int add_zone(cav_build *b, const char *id, int implicit, int file, int line, int col) {
     cav_pack *p = b->pack;
-    cav_zone *z = &p->zones[p->nzones];
-    memset(z, 0, sizeof *z);
-    z->id = cav__arena_strdup(&p->arena, id);
-    if (!z->id) {
+    int z = p->nzones;
+    cav_zone *zone = &p->zones[z];
+    memset(zone, 0, sizeof *zone);
+    memset(&b->zb[z], 0, sizeof b->zb[z]);
+    zone->id = cav__arena_strdup(&p->arena, id);
+    if (!zone->id) {
         b->oom = 1;
         return -1;
     }
-    z->implicit = implicit;
-    z->file = file;
-    z->line = line;
-    z->col = col;
+    zone->implicit = implicit;
+    zone->file = file;
+    zone->line = line;
+    zone->col = col;
+    if (cav__names_add(b, CAV_CAT_ZONE, id, z) != -1)
+        return -1; /* a clash: the caller checked the name first */
     return p->nzones++;
 }
 
@@ -64,53 +79,82 @@ static const GEOSGeometry *resolve_ref(void *ud, const char *name) {
     int z = zone_or_border(rc->b, name);
     if (z < 0)
         return NULL;
-    cav_zone *zone = &rc->b->pack->zones[z];
-    if (zone->state == 1) {
+    cav_zone_build *zb = &rc->b->zb[z];
+    if (zb->state == 1) {
         cav_zone *from = &rc->b->pack->zones[rc->from_zone];
         cav__report(rc->b, CAV_SEV_ERROR, from->file, from->line, from->col, NULL,
                     "zone '%s' is defined in terms of itself (through '%s')", from->id, name);
-        zone->state = 3;
+        zb->state = 3;
         return NULL;
     }
     if (build_zone(rc->b, z) != 0)
         return NULL;
-    return rc->b->pack->zones[z].geom;
+    cav_zone *from = &rc->b->pack->zones[rc->from_zone], *to = &rc->b->pack->zones[z];
+    if (to->precision_m > from->precision_m)
+        from->precision_m = to->precision_m;
+    if (to->assumption && !from->assumption)
+        from->assumption = to->assumption;
+    return rc->b->zb[z].geom;
+}
+
+/* The precision of the boundary data an expression reads directly (references are accounted
+ * for when they are resolved). */
+static double expr_precision(const cav_zone_expr *e) {
+    if (!e)
+        return 0;
+    switch (e->kind) {
+    case CAV_ZONE_COUNTRY:
+    case CAV_ZONE_REGION:
+    case CAV_ZONE_BORDER: return CAV_NE_PRECISION_M;
+    case CAV_ZONE_WITHIN: return expr_precision(e->a);
+    case CAV_ZONE_UNION:
+    case CAV_ZONE_INTERSECT:
+    case CAV_ZONE_DIFF: {
+        double a = expr_precision(e->a), c = expr_precision(e->b);
+        return a > c ? a : c;
+    }
+    default: return 0;
+    }
 }
 
 static int build_zone(cav_build *b, int z) {
     cav_pack *p = b->pack;
-    cav_zone *zone = &p->zones[z];
-    if (zone->state == 2)
+    cav_zone_build *zb = &b->zb[z];
+    if (zb->state == 2)
         return 0;
-    if (zone->state == 3)
+    if (zb->state == 3)
         return -1;
-    zone->state = 1;
+    zb->state = 1;
     int rc;
     char err[256] = "";
     const cav_zone_expr *bad = NULL;
-    if (zone->implicit) {
-        int idx = cav__borders_find(zone->id);
-        zone->geom = idx >= 0 ? cav__borders_geom(p->geos, idx) : NULL;
-        rc = zone->geom ? 0 : CAV_ENOMEM;
+    GEOSGeometry *geom = NULL;
+    if (p->zones[z].implicit) {
+        int idx = cav__borders_find(p->zones[z].id);
+        geom = idx >= 0 ? cav__borders_geom(b->geos, idx) : NULL;
+        rc = geom ? 0 : CAV_ENOMEM;
         if (rc)
-            snprintf(err, sizeof err, "no boundary data for '%s'", zone->id);
+            snprintf(err, sizeof err, "no boundary data for '%s'", p->zones[z].id);
+        p->zones[z].precision_m = CAV_NE_PRECISION_M;
     } else {
+        p->zones[z].precision_m = expr_precision(zb->expr);
         resolver_ctx ctx = {b, z};
-        rc = cav__zone_build(p->geos, zone->expr, resolve_ref, &ctx, &zone->geom, err, sizeof err,
-                             &bad);
+        rc = cav__zone_build(b->geos, zb->expr, resolve_ref, &ctx, &geom, err, sizeof err, &bad);
     }
-    /* the resolver may have grown the zones array: re-fetch */
-    zone = &p->zones[z];
+    /* the resolver may have grown the zone arrays: re-fetch */
+    zb = &b->zb[z];
+    cav_zone *zone = &p->zones[z];
     if (rc != 0) {
-        if (zone->state != 3 && err[0]) {
+        if (zb->state != 3 && err[0]) {
             int line = bad ? bad->line : zone->line, col = bad ? bad->col : zone->col;
             cav__report(b, CAV_SEV_ERROR, zone->file, line, col, NULL, "zone '%s': %s", zone->id,
                         err);
         }
-        zone->state = 3;
+        zb->state = 3;
         return -1;
     }
-    zone->state = 2;
+    zb->geom = geom;
+    zb->state = 2;
     return 0;
 }
 
@@ -121,33 +165,51 @@ static void declare_zones(cav_build *b) {
     for (int i = 0; i < ps->nstmts; i++)
         cap += ps->stmts[i]->kind == CAV_S_ZONE;
     p->zones = alloc(b, (size_t)cap * sizeof *p->zones);
-    if (!p->zones)
+    b->zb = calloc((size_t)cap, sizeof *b->zb);
+    if (!p->zones || !b->zb) {
+        b->oom = 1;
         return;
+    }
     for (int i = 0; i < ps->nstmts; i++) {
         const cav_stmt *s = ps->stmts[i];
         if (s->kind != CAV_S_ZONE)
             continue;
-        if (cav__find_zone(p, s->name.s) >= 0) {
-            cav__report(b, CAV_SEV_ERROR, s->file, s->name.line, s->name.col, NULL,
-                        "zone '%s' is declared twice", s->name.s);
+        int other = cav__find_zone(p, s->name.s);
+        if (other >= 0) {
+            cav__report(b, CAV_SEV_ERROR, s->file, s->name.line, s->name.col,
+                        "names are compared without case, and spaces, hyphens and underscores "
+                        "are the same",
+                        "zone '%s' is declared twice (as '%s')", s->name.s, p->zones[other].id);
+            continue;
+        }
+        int border = cav__borders_find(s->name.s);
+        if (border >= 0) {
+            cav__report(b, CAV_SEV_ERROR, s->file, s->name.line, s->name.col,
+                        "choose another name; rules name the country itself as it is",
+                        "zone '%s' has the name of %s %s (%s), which has boundary data",
+                        s->name.s, cav__borders_is_country(border) ? "country" : "region",
+                        cav__borders_code(border), cav__borders_name(border));
             continue;
         }
         int z = add_zone(b, s->name.s, 0, s->file, s->line, s->col);
         if (z < 0)
             return;
-        p->zones[z].title = cav__arena_strdup(&p->arena, s->title ? s->title : "");
-        p->zones[z].note = s->note ? cav__arena_strdup(&p->arena, s->note) : NULL;
-        p->zones[z].expr = s->zone;
-        if (s->sources.n) {
-            for (int k = 0; k < s->sources.n; k++)
-                if (cav__find_source(p, s->sources.v[k].s) < 0) {
-                    size_t n = 0;
-                    const char **names = alloc(b, (size_t)(p->nsources + 1) * sizeof *names);
-                    for (int j = 0; names && j < p->nsources; j++)
-                        names[j] = p->sources[j].id;
-                    n = (size_t)p->nsources;
-                    cav__report_name(b, s->file, &s->sources.v[k], "source", names, n);
-                }
+        cav_zone *zone = &p->zones[z];
+        zone->title = cav__arena_strdup(&p->arena, s->title ? s->title : "");
+        zone->note = s->note ? cav__arena_strdup(&p->arena, s->note) : NULL;
+        zone->assumption = s->assumption ? cav__arena_strdup(&p->arena, s->assumption) : NULL;
+        b->zb[z].expr = s->zone;
+        zone->nsources = s->sources.n;
+        zone->sources = alloc(b, (size_t)s->sources.n * sizeof *zone->sources);
+        for (int k = 0; zone->sources && k < s->sources.n; k++) {
+            zone->sources[k] = cav__find_source(p, s->sources.v[k].s);
+            if (zone->sources[k] < 0) {
+                const char **names = alloc(b, (size_t)(p->nsources + 1) * sizeof *names);
+                for (int j = 0; names && j < p->nsources; j++)
+                    names[j] = p->sources[j].id;
+                cav__report_name(b, s->file, &s->sources.v[k], "source", names,
+                                 (size_t)p->nsources);
+            }
         }
     }
 }
@@ -171,10 +233,35 @@ static void declare_rule_places(cav_build *b, const cav_cond *c, int file) {
         }
 }
 
+/* Writes every zone's geometry into the pack as WKB. */
+static void keep_geometries(cav_build *b) {
+    cav_pack *p = b->pack;
+    GEOSWKBWriter *w = GEOSWKBWriter_create_r(b->geos);
+    if (!w) {
+        b->oom = 1;
+        return;
+    }
+    for (int z = 0; z < p->nzones && !b->oom; z++) {
+        size_t n = 0;
+        unsigned char *wkb = GEOSWKBWriter_write_r(b->geos, w, b->zb[z].geom, &n);
+        unsigned char *copy = wkb ? alloc(b, n) : NULL;
+        if (copy) {
+            memcpy(copy, wkb, n);
+            p->zones[z].wkb = copy;
+            p->zones[z].wkb_len = n;
+        } else {
+            b->oom = 1;
+        }
+        if (wkb)
+            GEOSFree_r(b->geos, wkb);
+    }
+    GEOSWKBWriter_destroy_r(b->geos, w);
+}
+
 static void build_zones(cav_build *b) {
     cav_pack *p = b->pack;
-    p->geos = GEOS_init_r();
-    if (!p->geos) {
+    b->geos = GEOS_init_r();
+    if (!b->geos) {
         b->oom = 1;
         return;
     }
@@ -182,20 +269,46 @@ static void build_zones(cav_build *b) {
         build_zone(b, z);
     if (b->errors || b->oom)
         return;
-    const GEOSGeometry **geoms = alloc(b, (size_t)(p->nzones + 1) * sizeof *geoms);
-    if (!geoms)
-        return;
-    for (int z = 0; z < p->nzones; z++)
-        geoms[z] = p->zones[z].geom;
-    p->locator = cav__locator_new(p->geos, geoms, p->nzones);
+    const GEOSGeometry **geoms = calloc((size_t)p->nzones + 1, sizeof *geoms);
+    double *precision = calloc((size_t)p->nzones + 1, sizeof *precision);
+    if (!geoms || !precision) {
+        b->oom = 1;
+        goto cleanup;
+    }
+    for (int z = 0; z < p->nzones; z++) {
+        geoms[z] = b->zb[z].geom;
+        precision[z] = p->zones[z].precision_m;
+    }
+    p->locator = cav__locator_new(b->geos, geoms, precision, p->nzones);
     if (!p->locator) {
         cav__report(b, CAV_SEV_ERROR, -1, 0, 0, NULL, "could not compile the zones' locator");
-        return;
+        goto cleanup;
     }
     p->zone_words = cav__locator_words(p->locator);
-    if (p->zone_words > CAV_MAX_ZONE_WORDS)
+    if (p->zone_words > CAV_MAX_ZONE_WORDS) {
         cav__report(b, CAV_SEV_ERROR, -1, 0, 0, NULL, "the pack has %d zones; at most %d",
                     p->nzones, CAV_MAX_ZONE_WORDS * 64);
+        goto cleanup;
+    }
+    p->assumed = alloc(b, (size_t)(p->zone_words ? p->zone_words : 1) * sizeof *p->assumed);
+    for (int z = 0; p->assumed && z < p->nzones; z++)
+        if (p->zones[z].assumption)
+            p->assumed[z >> 6] |= 1ull << (z & 63);
+    keep_geometries(b);
+cleanup:
+    free(geoms);
+    free(precision);
+}
+
+GEOSGeometry *cav__zone_geom(const cav_pack *p, int z, GEOSContextHandle_t h) {
+    if (z < 0 || z >= p->nzones || !p->zones[z].wkb)
+        return NULL;
+    GEOSWKBReader *r = GEOSWKBReader_create_r(h);
+    if (!r)
+        return NULL;
+    GEOSGeometry *g = GEOSWKBReader_read_r(h, r, p->zones[z].wkb, p->zones[z].wkb_len);
+    GEOSWKBReader_destroy_r(h, r);
+    return g;
 }
 
 /* ---- conditions ---- */
@@ -206,6 +319,7 @@ static int domain_size(const cav_pack *p, cav_field f) {
     case CAV_F_CLASS: return p->nweapons;
     case CAV_F_KIND: return p->nkinds;
     case CAV_F_STATE: return 2;
+    case CAV_F_ROLE: return 3;
     case CAV_F_PURPOSE: return p->npurposes;
     case CAV_F_SUPPLIER: return p->nparties;
     default: return p->nzones;
@@ -254,6 +368,10 @@ static void resolve_value(cav_build *b, int file, const cav_cond *c, const cav_n
     case CAV_F_STATE:
         id = cav__find_state(v->s);
         what = "state";
+        break;
+    case CAV_F_ROLE:
+        id = cav__find_role(v->s);
+        what = "role";
         break;
     case CAV_F_PURPOSE:
         id = cav__find_purpose(p, v->s);
@@ -317,20 +435,24 @@ static int push_words(cav_build *b, node_buf *nb, int k) {
     return nb->nwords - k;
 }
 
-static unsigned field_bit(cav_field f) {
-    return f == CAV_F_PURPOSE    ? CAV_FIELD_PURPOSE
-           : f == CAV_F_LAUNCH   ? CAV_FIELD_LAUNCH
-           : f == CAV_F_SUPPLIER ? CAV_FIELD_SUPPLIER
-                                 : 0;
+/* The optional query field a condition field reads (CAV_QBIT), or 0 for required ones. */
+static uint32_t field_bit(cav_field f) {
+    switch (f) {
+    case CAV_F_PURPOSE: return CAV_QBIT(CAV_Q_PURPOSE);
+    case CAV_F_ROLE: return CAV_QBIT(CAV_Q_TARGET_ROLE);
+    case CAV_F_LAUNCH: return CAV_QBIT(CAV_Q_LAUNCH_LAT);
+    case CAV_F_SUPPLIER: return CAV_QBIT(CAV_Q_SUPPLIER);
+    default: return 0;
+    }
 }
 
-static int compile_cond(cav_build *b, node_buf *nb, const cav_cond *c, int file, unsigned *needs) {
+static int compile_cond(cav_build *b, node_buf *nb, const cav_cond *c, int file, cav_rule *r) {
     int n = push_node(b, nb);
     if (n < 0)
         return -1;
     if (c->op != CAV_C_TEST) {
-        int a = compile_cond(b, nb, c->a, file, needs);
-        int bb = c->b ? compile_cond(b, nb, c->b, file, needs) : -1;
+        int a = compile_cond(b, nb, c->a, file, r);
+        int bb = c->b ? compile_cond(b, nb, c->b, file, r) : -1;
         nb->v[n].op = (uint8_t)(c->op == CAV_C_AND  ? CAV_N_AND
                                 : c->op == CAV_C_OR ? CAV_N_OR
                                                     : CAV_N_NOT);
@@ -356,8 +478,44 @@ static int compile_cond(cav_build *b, node_buf *nb, const cav_cond *c, int file,
     node->vals = alloc(b, (size_t)c->values.n * sizeof *node->vals);
     for (int i = 0; node->vals && i < c->values.n; i++)
         node->vals[i] = cav__arena_strdup(&p->arena, c->values.v[i].s);
-    *needs |= field_bit(f);
+    r->needs |= field_bit(f);
+    if (f == CAV_F_TARGET)
+        r->places |= 1u;
+    if (f == CAV_F_LAUNCH)
+        r->places |= 2u;
     return n;
+}
+
+/* Kleene value of node n with the weapon fixed and every other fact unknown: false exactly when
+ * the condition excludes weapon w whatever the other facts. */
+static cav_tri weapon_only(const node_buf *nb, int n, int w) {
+    const cav_node *node = &nb->v[n];
+    cav_tri a, c;
+    switch (node->op) {
+    case CAV_N_TEST: {
+        if (node->field != CAV_F_WEAPON)
+            return CAV_UNDET;
+        int hit = (int)((nb->words[node->set + (uint32_t)(w >> 6)] >> (w & 63)) & 1u);
+        if (node->test == CAV_T_NE || node->test == CAV_T_NOT_IN)
+            hit = !hit;
+        return hit ? CAV_TRUE : CAV_FALSE;
+    }
+    case CAV_N_NOT:
+        a = weapon_only(nb, node->a, w);
+        return a == CAV_UNDET ? CAV_UNDET : a == CAV_TRUE ? CAV_FALSE : CAV_TRUE;
+    case CAV_N_AND:
+        a = weapon_only(nb, node->a, w);
+        c = weapon_only(nb, node->b, w);
+        return a == CAV_FALSE || c == CAV_FALSE  ? CAV_FALSE
+               : a == CAV_TRUE && c == CAV_TRUE ? CAV_TRUE
+                                                : CAV_UNDET;
+    default:
+        a = weapon_only(nb, node->a, w);
+        c = weapon_only(nb, node->b, w);
+        return a == CAV_TRUE || c == CAV_TRUE      ? CAV_TRUE
+               : a == CAV_FALSE && c == CAV_FALSE ? CAV_FALSE
+                                                  : CAV_UNDET;
+    }
 }
 
 static void compile_conditions(cav_build *b) {
@@ -371,8 +529,18 @@ static void compile_conditions(cav_build *b) {
     for (int r = 0; r < p->nrules && !b->oom; r++) {
         const cav_cond *when = b->rule_stmt[r]->when;
         if (when)
-            p->rules[r].root =
-                compile_cond(b, &nb, when, b->rule_stmt[r]->file, &p->rules[r].needs);
+            p->rules[r].root = compile_cond(b, &nb, when, b->rule_stmt[r]->file, &p->rules[r]);
+    }
+    /* the weapons each rule speaks of */
+    int ww = p->domain_words[CAV_F_WEAPON];
+    for (int r = 0; r < p->nrules && !b->oom; r++) {
+        int off = push_words(b, &nb, ww);
+        if (off < 0)
+            break;
+        p->rules[r].speaks = (uint32_t)off;
+        for (int w = 0; w < p->nweapons; w++)
+            if (p->rules[r].root < 0 || weapon_only(&nb, p->rules[r].root, w) != CAV_FALSE)
+                nb.words[off + (w >> 6)] |= 1ull << (w & 63);
     }
     p->nodes = alloc(b, (size_t)nb.n * sizeof *p->nodes);
     p->words = alloc(b, (size_t)nb.nwords * sizeof *p->words);
@@ -397,57 +565,93 @@ int cav__rule_applies(const cav_rule *r, int party) {
     return 0;
 }
 
-static int cmp_i32(const void *a, const void *b) {
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+/* A cut of a party's timeline: at `date`, rule `rule` starts (start 1) or ends (0). */
+typedef struct cut {
+    int32_t date;
+    int start;
+    int rule;
+} cut;
+
+static int cmp_cut(const void *a, const void *b) {
+    const cut *x = a, *y = b;
+    if (x->date != y->date)
+        return (x->date > y->date) - (x->date < y->date);
+    return (x->rule > y->rule) - (x->rule < y->rule);
+}
+
+static int cmp_int(const void *a, const void *b) {
+    int x = *(const int *)a, y = *(const int *)b;
     return (x > y) - (x < y);
 }
 
-static void index_party(cav_build *b, int party) {
+/* Builds party's epochs by one sweep over its sorted cuts, keeping the set of rules in force
+ * (in pack order) as it goes. */
+static void index_party(cav_build *b, int party, size_t *entries) {
     cav_pack *p = b->pack;
-    int32_t *cuts = malloc((size_t)(2 * p->nrules + 1) * sizeof *cuts);
-    int *tmp = malloc((size_t)(p->nrules + 1) * sizeof *tmp);
-    if (!cuts || !tmp) {
+    cut *cuts = malloc((size_t)(2 * p->nrules + 1) * sizeof *cuts);
+    int *active = malloc((size_t)(p->nrules + 1) * sizeof *active);
+    int32_t *starts = malloc((size_t)(2 * p->nrules + 2) * sizeof *starts);
+    if (!cuts || !active || !starts) {
         b->oom = 1;
         goto cleanup;
     }
     int nc = 0;
-    cuts[nc++] = INT32_MIN;
     for (int r = 0; r < p->nrules; r++) {
         if (!cav__rule_applies(&p->rules[r], party))
             continue;
-        cuts[nc++] = p->rules[r].from;
+        cuts[nc++] = (cut){p->rules[r].from, 1, r};
         if (p->rules[r].until != CAV_DATE_MAX)
-            cuts[nc++] = p->rules[r].until;
+            cuts[nc++] = (cut){p->rules[r].until, 0, r};
     }
-    qsort(cuts, (size_t)nc, sizeof *cuts, cmp_i32);
-    int nu = 0;
+    qsort(cuts, (size_t)nc, sizeof *cuts, cmp_cut);
+    int ne = 1;
+    starts[0] = INT32_MIN;
     for (int i = 0; i < nc; i++)
-        if (nu == 0 || cuts[nu - 1] != cuts[i])
-            cuts[nu++] = cuts[i];
+        if (cuts[i].date != starts[ne - 1])
+            starts[ne++] = cuts[i].date;
     cav_party_index *ix = &p->index[party];
-    ix->epochs = alloc(b, (size_t)nu * sizeof *ix->epochs);
+    ix->epochs = alloc(b, (size_t)ne * sizeof *ix->epochs);
     if (!ix->epochs)
         goto cleanup;
-    ix->nepochs = nu;
-    for (int e = 0; e < nu; e++) {
-        int32_t d = cuts[e];
-        int n = 0, own = 0;
-        for (int r = 0; r < p->nrules; r++) {
-            const cav_rule *rule = &p->rules[r];
-            if (cav__rule_applies(rule, party) && rule->from <= d && d < rule->until) {
-                tmp[n++] = r;
-                own |= !rule->all_parties;
+    ix->nepochs = ne;
+    int na = 0, k = 0;
+    for (int e = 0; e < ne; e++) {
+        int changed = 0;
+        while (k < nc && cuts[k].date == starts[e]) {
+            if (cuts[k].start) {
+                active[na++] = cuts[k].rule;
+            } else {
+                for (int i = 0; i < na; i++)
+                    if (active[i] == cuts[k].rule) {
+                        active[i] = active[--na];
+                        break;
+                    }
             }
+            changed = 1;
+            k++;
         }
-        int *rules = alloc(b, (size_t)n * sizeof *rules);
+        if (changed)
+            qsort(active, (size_t)na, sizeof *active, cmp_int);
+        *entries += (size_t)na;
+        if (*entries > CAV_MAX_INDEX_ENTRIES) {
+            cav__report(b, CAV_SEV_ERROR, -1, 0, 0,
+                        "split the pack, or give rules end dates (docs/robustness.md)",
+                        "the date index would hold more than %d rule entries",
+                        CAV_MAX_INDEX_ENTRIES);
+            goto cleanup;
+        }
+        int *rules = changed || e == 0 ? alloc(b, (size_t)na * sizeof *rules)
+                                       : (int *)ix->epochs[e - 1].rules;
         if (!rules)
             goto cleanup;
-        memcpy(rules, tmp, (size_t)n * sizeof *rules);
-        ix->epochs[e] = (cav_epoch){d, n, rules, own};
+        if (changed || e == 0)
+            memcpy(rules, active, (size_t)na * sizeof *rules);
+        ix->epochs[e] = (cav_epoch){starts[e], na, rules};
     }
 cleanup:
     free(cuts);
-    free(tmp);
+    free(active);
+    free(starts);
 }
 
 /* Resolves every name of a condition (reporting unknown ones) without compiling it. */
@@ -477,8 +681,9 @@ int cav__compile(cav_build *b) {
     if (b->oom || b->errors)
         return b->oom ? CAV_ENOMEM : CAV_EPOLICY;
     compile_conditions(b);
-    b->pack->index = alloc(b, (size_t)b->pack->nparties * sizeof *b->pack->index);
-    for (int party = 0; party < b->pack->nparties && !b->oom; party++)
-        index_party(b, party);
+    p->index = alloc(b, (size_t)p->nparties * sizeof *p->index);
+    size_t entries = 0;
+    for (int party = 0; party < p->nparties && !b->oom && !b->errors; party++)
+        index_party(b, party, &entries);
     return b->oom ? CAV_ENOMEM : b->errors ? CAV_EPOLICY : 0;
 }

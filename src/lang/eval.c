@@ -1,59 +1,76 @@
 /* eval.c — deciding one query against a compiled pack.
  *
- * Semantics (DESIGN.md): for each party whose consent the use needs, forbid overrides permit and
- * no matching permit means prohibited (default deny); a party with none of its own rules in force
- * on the date is `unknown`. Rules for every party (`party *`, such as international law) apply to
- * all parties but do not by themselves make a party's position known: they can forbid, and they
- * can permit only alongside the party's own rules. The use is permitted only if every party
- * permits, prohibited if any prohibits, unknown otherwise.
+ * Semantics (docs/semantics.md). Conditions are three-valued (Kleene): a test of a field the
+ * query does not give (purpose, target role, launch point, supplier) is undetermined, and so is a
+ * zone test whose zone edge lies within the position's uncertainty (or within the precision of
+ * the boundary data the zone is made from). For each party whose consent the use needs, on the
+ * query's date:
  *
- * Conditions use three-valued (Kleene) logic: a test of a field the query does not give (purpose,
- * launch point, supplier) is undetermined, `not` keeps it undetermined, and a rule matches only
- * when its condition is true. A rule left undetermined records the missing fields, which the
- * explanation names.
+ *   1. a forbid whose condition is true                       -> prohibited
+ *   2. else no rule of the party's own in force speaks of
+ *      this weapon                                            -> unknown (the record is silent)
+ *   3. else a forbid whose condition is undetermined          -> indeterminate
+ *   4. else a permit whose condition is true                  -> permitted
+ *   5. else a permit whose condition is undetermined          -> indeterminate
+ *   6. else                                                   -> prohibited (default deny)
  *
- * This is the hot path: no allocation, no string compare; zone membership comes from one locator
- * look-up per point into caller-provided scratch words.
+ * A rule speaks of a weapon unless its condition is false for that weapon whatever the other
+ * facts (compile.c precomputes the set). A forbid's `unless` exceptions in force take it back
+ * where they hold: its value is `cond and not (e1 or e2 ...)`, three-valued too. The use is
+ * prohibited if any party prohibits, permitted if every party permits, else indeterminate if any
+ * party is, else unknown.
+ *
+ * Each decision carries its validity: the dates between which the same query gets the same
+ * verdict from the same rules. A party's decision can change only where its set of rules in
+ * force changes, that is at its epochs' starts, so the interval is found by re-deciding at the
+ * neighbouring epochs until the answer differs (no loop over days).
+ *
+ * This is the hot path: no allocation, no string compare; zone membership comes from one
+ * locator look-up per point into caller-provided scratch words.
  */
 #include "lang/pack.h"
 
+#include <math.h>
 #include <string.h>
 
 static int has_bit(const uint64_t *set, int i) {
     return (int)((set[i >> 6] >> (i & 63)) & 1u);
 }
 
+static cav_tri test_place(const cav_pack *p, const uint64_t *set, const uint64_t *in,
+                          const uint64_t *unsure) {
+    if (!in)
+        return CAV_UNDET;
+    uint64_t sure = 0, maybe = 0;
+    for (int w = 0; w < p->zone_words; w++) {
+        sure |= in[w] & ~unsure[w] & set[w];
+        maybe |= unsure[w] & set[w];
+    }
+    return sure ? CAV_TRUE : maybe ? CAV_UNDET : CAV_FALSE;
+}
+
 static cav_tri test_node(const cav_pack *p, const cav_node *node, const cav_facts *f) {
     const uint64_t *set = p->words + node->set;
-    int hit;
+    cav_tri t;
     switch (node->field) {
-    case CAV_F_WEAPON: hit = has_bit(set, f->weapon); break;
-    case CAV_F_KIND: hit = has_bit(set, f->kind); break;
-    case CAV_F_STATE: hit = has_bit(set, f->state); break;
+    case CAV_F_WEAPON: t = has_bit(set, f->weapon) ? CAV_TRUE : CAV_FALSE; break;
+    case CAV_F_KIND: t = has_bit(set, f->kind) ? CAV_TRUE : CAV_FALSE; break;
+    case CAV_F_STATE: t = has_bit(set, f->state) ? CAV_TRUE : CAV_FALSE; break;
+    case CAV_F_ROLE:
+        t = f->role < 0 ? CAV_UNDET : has_bit(set, f->role) ? CAV_TRUE : CAV_FALSE;
+        break;
     case CAV_F_PURPOSE:
-        if (f->purpose < 0)
-            return CAV_UNDET;
-        hit = has_bit(set, f->purpose);
+        t = f->purpose < 0 ? CAV_UNDET : has_bit(set, f->purpose) ? CAV_TRUE : CAV_FALSE;
         break;
     case CAV_F_SUPPLIER:
-        if (f->supplier < 0)
-            return CAV_UNDET;
-        hit = has_bit(set, f->supplier);
+        t = f->supplier < 0 ? CAV_UNDET : has_bit(set, f->supplier) ? CAV_TRUE : CAV_FALSE;
         break;
-    default: {
-        const uint64_t *zones = node->field == CAV_F_TARGET ? f->target_zones : f->launch_zones;
-        if (!zones)
-            return CAV_UNDET;
-        uint64_t any = 0;
-        for (int w = 0; w < p->zone_words; w++)
-            any |= zones[w] & set[w];
-        hit = any != 0;
-        break;
+    case CAV_F_TARGET: t = test_place(p, set, f->target_in, f->target_unsure); break;
+    default: t = test_place(p, set, f->launch_in, f->launch_unsure); break;
     }
-    }
-    if (node->test == CAV_T_NE || node->test == CAV_T_NOT_IN)
-        hit = !hit;
-    return hit ? CAV_TRUE : CAV_FALSE;
+    if (t != CAV_UNDET && (node->test == CAV_T_NE || node->test == CAV_T_NOT_IN))
+        t = t == CAV_TRUE ? CAV_FALSE : CAV_TRUE;
+    return t;
 }
 
 cav_tri cav__eval_node(const cav_pack *p, int n, const cav_facts *f) {
@@ -97,62 +114,198 @@ const cav_epoch *cav__epoch_of(const cav_pack *p, int party, int32_t date) {
 }
 
 void cav__facts_of(const cav_pack *p, const cav_query *q, uint64_t *scratch, cav_facts *f) {
+    int zw = p->zone_words;
     f->weapon = q->weapon;
     f->wclass = p->weapons[q->weapon].wclass;
     f->kind = q->kind;
     f->state = q->state;
+    f->role = q->role;
     f->purpose = q->purpose;
     f->supplier = q->supplier;
-    cav__locator_find(p->locator, q->target_lat, q->target_lon, scratch);
-    f->target_zones = scratch;
-    f->launch_zones = NULL;
+    cav__locator_find3(p->locator, q->target_lat, q->target_lon, q->target_uncertainty_m,
+                       scratch, scratch + zw);
+    f->target_in = scratch;
+    f->target_unsure = scratch + zw;
+    f->launch_in = f->launch_unsure = NULL;
     if (q->has_launch) {
-        cav__locator_find(p->locator, q->launch_lat, q->launch_lon, scratch + p->zone_words);
-        f->launch_zones = scratch + p->zone_words;
+        cav__locator_find3(p->locator, q->launch_lat, q->launch_lon, q->launch_uncertainty_m,
+                           scratch + 2 * zw, scratch + 3 * zw);
+        f->launch_in = scratch + 2 * zw;
+        f->launch_unsure = scratch + 3 * zw;
     }
 }
 
-static void decide_party(const cav_pack *p, int party, int32_t date, const cav_facts *f,
-                         cav_party_decision *pd) {
+int cav__rule_speaks(const cav_pack *p, int r, int w) {
+    return has_bit(p->words + p->rules[r].speaks, w);
+}
+
+cav_tri cav__rule_value(const cav_pack *p, int r, int32_t date, const cav_facts *f) {
+    const cav_rule *rule = &p->rules[r];
+    cav_tri t = rule->root < 0 ? CAV_TRUE : cav__eval_node(p, rule->root, f);
+    if (t == CAV_FALSE || rule->nunless == 0)
+        return t;
+    /* cond and not (any exception in force) */
+    cav_tri any = CAV_FALSE;
+    for (int i = 0; i < rule->nunless && any != CAV_TRUE; i++) {
+        const cav_rule *ex = &p->rules[rule->unless[i]];
+        if (date < ex->from || date >= ex->until)
+            continue;
+        cav_tri v = ex->root < 0 ? CAV_TRUE : cav__eval_node(p, ex->root, f);
+        if (v == CAV_TRUE)
+            any = CAV_TRUE;
+        else if (v == CAV_UNDET)
+            any = CAV_UNDET;
+    }
+    if (any == CAV_TRUE)
+        return CAV_FALSE;
+    return any == CAV_UNDET || t == CAV_UNDET ? CAV_UNDET : CAV_TRUE;
+}
+
+/* What kept rule r undetermined on f: missing fields into *missing, unsure places into
+ * *unsure. */
+static void why_undetermined(const cav_pack *p, int r, const cav_facts *f, uint32_t *missing,
+                             uint32_t *unsure) {
+    const cav_rule *rule = &p->rules[r];
+    uint32_t absent = (f->purpose < 0 ? CAV_QBIT(CAV_Q_PURPOSE) : 0u) |
+                      (f->role < 0 ? CAV_QBIT(CAV_Q_TARGET_ROLE) : 0u) |
+                      (f->launch_in ? 0u : CAV_QBIT(CAV_Q_LAUNCH_LAT)) |
+                      (f->supplier < 0 ? CAV_QBIT(CAV_Q_SUPPLIER) : 0u);
+    uint32_t needs = rule->needs;
+    uint64_t places = rule->places;
+    for (int i = 0; i < rule->nunless; i++) {
+        needs |= p->rules[rule->unless[i]].needs;
+        places |= p->rules[rule->unless[i]].places;
+    }
+    *missing |= needs & absent;
+    int tu = 0, lu = 0;
+    for (int w = 0; w < p->zone_words; w++) {
+        tu |= f->target_unsure[w] != 0;
+        lu |= f->launch_unsure && f->launch_unsure[w] != 0;
+    }
+    if ((places & 1u) && tu)
+        *unsure |= CAV_UNSURE_TARGET;
+    if ((places & 2u) && lu)
+        *unsure |= CAV_UNSURE_LAUNCH;
+}
+
+void cav__decide_party(const cav_pack *p, int party, int32_t date, const cav_facts *f,
+                       cav_party_decision *pd) {
     const cav_epoch *ep = cav__epoch_of(p, party, date);
-    int forbids[CAV_MAX_DECIDING], permits[CAV_MAX_DECIDING];
-    int nf = 0, np = 0;
-    unsigned missing = 0;
+    /* the deciding rules of each step, the first CAV_MAX_DECIDING of them, and their counts */
+    int fb[CAV_MAX_DECIDING], fu[CAV_MAX_DECIDING], pb[CAV_MAX_DECIDING], pu[CAV_MAX_DECIDING];
+    int nfb = 0, nfu = 0, npb = 0, npu = 0, speaks = 0;
     for (int i = 0; i < ep->nrules; i++) {
-        const cav_rule *r = &p->rules[ep->rules[i]];
-        cav_tri t = r->root < 0 ? CAV_TRUE : cav__eval_node(p, r->root, f);
-        if (t == CAV_TRUE) {
-            if (r->forbid && nf < CAV_MAX_DECIDING)
-                forbids[nf++] = ep->rules[i];
-            else if (!r->forbid && np < CAV_MAX_DECIDING)
-                permits[np++] = ep->rules[i];
-        } else if (t == CAV_UNDET) {
-            missing |= r->needs & ((f->purpose < 0 ? CAV_FIELD_PURPOSE : 0u) |
-                                   (f->launch_zones ? 0u : CAV_FIELD_LAUNCH) |
-                                   (f->supplier < 0 ? CAV_FIELD_SUPPLIER : 0u));
-        }
+        int r = ep->rules[i];
+        const cav_rule *rule = &p->rules[r];
+        if (!cav__rule_speaks(p, r, f->weapon))
+            continue; /* false whatever the other facts */
+        speaks |= !rule->all_parties;
+        cav_tri t = cav__rule_value(p, r, date, f);
+        if (t == CAV_FALSE)
+            continue;
+        int *v = rule->forbid ? (t == CAV_TRUE ? fb : fu) : (t == CAV_TRUE ? pb : pu);
+        int *n = rule->forbid ? (t == CAV_TRUE ? &nfb : &nfu) : (t == CAV_TRUE ? &npb : &npu);
+        if (*n < CAV_MAX_DECIDING)
+            v[*n] = r;
+        ++*n;
     }
     pd->party = party;
-    pd->missing = missing;
-    if (nf > 0) {
+    pd->missing = pd->unsure = 0;
+    const int *rules = NULL;
+    int nrules = 0;
+    if (nfb) {
         pd->verdict = CAV_PROHIBITED;
-        pd->basis = CAV_BASIS_RULE;
-        pd->nrules = nf;
-        memcpy(pd->rules, forbids, (size_t)nf * sizeof *forbids);
-    } else if (!ep->has_own) {
+        pd->basis = CAV_BASIS_FORBID;
+        rules = fb;
+        nrules = nfb;
+    } else if (!speaks) {
         pd->verdict = CAV_UNKNOWN;
-        pd->basis = CAV_BASIS_NONE;
-        pd->nrules = 0;
-    } else if (np > 0) {
+        pd->basis = CAV_BASIS_SILENT;
+    } else if (nfu) {
+        pd->verdict = CAV_INDETERMINATE;
+        pd->basis = CAV_BASIS_FORBID_UNDET;
+        rules = fu;
+        nrules = nfu;
+    } else if (npb) {
         pd->verdict = CAV_PERMITTED;
-        pd->basis = CAV_BASIS_RULE;
-        pd->nrules = np;
-        memcpy(pd->rules, permits, (size_t)np * sizeof *permits);
+        pd->basis = CAV_BASIS_PERMIT;
+        rules = pb;
+        nrules = npb;
+    } else if (npu) {
+        pd->verdict = CAV_INDETERMINATE;
+        pd->basis = CAV_BASIS_PERMIT_UNDET;
+        rules = pu;
+        nrules = npu;
     } else {
         pd->verdict = CAV_PROHIBITED;
         pd->basis = CAV_BASIS_DEFAULT;
-        pd->nrules = 0;
     }
+    pd->nrules = nrules;
+    int kept = nrules < CAV_MAX_DECIDING ? nrules : CAV_MAX_DECIDING;
+    if (kept)
+        memcpy(pd->rules, rules, (size_t)kept * sizeof *rules);
+    if (pd->verdict == CAV_INDETERMINATE)
+        for (int i = 0; i < kept; i++)
+            why_undetermined(p, rules[i], f, &pd->missing, &pd->unsure);
+}
+
+int cav__deciding_rules(const cav_pack *p, const cav_party_decision *pd, int32_t date,
+                        const cav_facts *f, int *out, int max) {
+    if (pd->nrules <= CAV_MAX_DECIDING) {
+        int n = pd->nrules < max ? pd->nrules : max;
+        memcpy(out, pd->rules, (size_t)n * sizeof *out);
+        return pd->nrules;
+    }
+    /* more than were stored: find them all again */
+    const cav_epoch *ep = cav__epoch_of(p, pd->party, date);
+    int want_forbid = pd->basis == CAV_BASIS_FORBID || pd->basis == CAV_BASIS_FORBID_UNDET;
+    cav_tri want = pd->basis == CAV_BASIS_FORBID || pd->basis == CAV_BASIS_PERMIT ? CAV_TRUE
+                                                                                   : CAV_UNDET;
+    int n = 0;
+    for (int i = 0; i < ep->nrules; i++) {
+        int r = ep->rules[i];
+        if (p->rules[r].forbid != want_forbid || !cav__rule_speaks(p, r, f->weapon) ||
+            cav__rule_value(p, r, date, f) != want)
+            continue;
+        if (n < max)
+            out[n] = r;
+        n++;
+    }
+    return n;
+}
+
+/* 1 when two decisions of one party are the same answer from the same rules. */
+static int same_decision(const cav_party_decision *a, const cav_party_decision *b) {
+    if (a->verdict != b->verdict || a->basis != b->basis || a->nrules != b->nrules)
+        return 0;
+    int kept = a->nrules < CAV_MAX_DECIDING ? a->nrules : CAV_MAX_DECIDING;
+    return memcmp(a->rules, b->rules, (size_t)kept * sizeof *a->rules) == 0 &&
+           a->missing == b->missing && a->unsure == b->unsure;
+}
+
+/* The dates [from, until) around date over which party's decision pd stays the same. */
+static void party_validity(const cav_pack *p, int32_t date, const cav_facts *f,
+                           cav_party_decision *pd) {
+    const cav_party_index *ix = &p->index[pd->party];
+    const cav_epoch *ep = cav__epoch_of(p, pd->party, date);
+    int e = (int)(ep - ix->epochs);
+    cav_party_decision other;
+    int lo = e;
+    while (lo > 0) {
+        cav__decide_party(p, pd->party, ix->epochs[lo - 1].start, f, &other);
+        if (!same_decision(pd, &other))
+            break;
+        lo--;
+    }
+    int hi = e;
+    while (hi + 1 < ix->nepochs) {
+        cav__decide_party(p, pd->party, ix->epochs[hi + 1].start, f, &other);
+        if (!same_decision(pd, &other))
+            break;
+        hi++;
+    }
+    pd->valid_from = lo == 0 ? INT32_MIN : ix->epochs[lo].start;
+    pd->valid_until = hi + 1 < ix->nepochs ? ix->epochs[hi + 1].start : CAV_DATE_OPEN;
 }
 
 int cav__consent_parties(const cav_pack *p, const cav_query *q, int *out) {
@@ -164,34 +317,54 @@ int cav__consent_parties(const cav_pack *p, const cav_query *q, int *out) {
         int seen = 0;
         for (int i = 0; i < n; i++)
             seen |= out[i] == q->supplier;
-        if (!seen && n < CAV_MAX_PARTIES)
+        if (!seen && n < CAV_MAX_PARTIES) /* a weapon has at most CAV_MAX_PARTIES - 1 */
             out[n++] = q->supplier;
     }
     return n;
+}
+
+static int valid_point(double lat, double lon, double r) {
+    return isfinite(lat) && isfinite(lon) && lat >= -90 && lat <= 90 && lon >= -180 &&
+           lon <= 180 && isfinite(r) && r >= 0 && r <= CAV_MAX_UNCERTAINTY_M;
 }
 
 int cav_eval(const cav_pack *p, const cav_query *q, cav_decision *d) {
     if (!p || !q || !d || q->weapon < 0 || q->weapon >= p->nweapons || q->kind < 0 ||
         q->kind >= p->nkinds || (q->state != CAV_STATE_GROUND && q->state != CAV_STATE_AIRBORNE) ||
         q->purpose >= p->npurposes || q->purpose < CAV_MISSING || q->supplier >= p->nparties ||
-        q->supplier < CAV_MISSING)
+        q->supplier < CAV_MISSING || q->role < CAV_MISSING || q->role > CAV_ROLE_NONE ||
+        q->date == CAV_NO_DATE ||
+        !valid_point(q->target_lat, q->target_lon, q->target_uncertainty_m) ||
+        (q->has_launch && !valid_point(q->launch_lat, q->launch_lon, q->launch_uncertainty_m)))
         return CAV_EINVAL;
-    /* Scratch for two membership sets. Packs with more zones than fit here are rejected at
-     * load time (CAV_MAX_ZONES), so this never overflows. */
-    uint64_t scratch[2 * CAV_MAX_ZONE_WORDS];
-    memset(scratch, 0, sizeof(uint64_t) * 2 * (size_t)p->zone_words);
+    /* Scratch for two three-valued membership sets. Packs with more zones than fit here are
+     * rejected at load time (CAV_MAX_ZONE_WORDS), so this never overflows. */
+    uint64_t scratch[CAV_FACT_WORDS];
     cav_facts f;
     cav__facts_of(p, q, scratch, &f);
     int parties[CAV_MAX_PARTIES];
     d->nparties = cav__consent_parties(p, q, parties);
     if (d->nparties == 0)
         return CAV_EINVAL; /* a weapon with suppliers but no fixed consent needs a supplier */
-    int any_prohibited = 0, all_permitted = 1;
+    d->date = q->date;
+    d->valid_from = INT32_MIN;
+    d->valid_until = CAV_DATE_OPEN;
+    int any_prohibited = 0, all_permitted = 1, any_indeterminate = 0;
     for (int i = 0; i < d->nparties; i++) {
-        decide_party(p, parties[i], q->date, &f, &d->parties[i]);
-        any_prohibited |= d->parties[i].verdict == CAV_PROHIBITED;
-        all_permitted &= d->parties[i].verdict == CAV_PERMITTED;
+        cav_party_decision *pd = &d->parties[i];
+        cav__decide_party(p, parties[i], q->date, &f, pd);
+        party_validity(p, q->date, &f, pd);
+        if (pd->valid_from > d->valid_from)
+            d->valid_from = pd->valid_from;
+        if (pd->valid_until < d->valid_until)
+            d->valid_until = pd->valid_until;
+        any_prohibited |= pd->verdict == CAV_PROHIBITED;
+        all_permitted &= pd->verdict == CAV_PERMITTED;
+        any_indeterminate |= pd->verdict == CAV_INDETERMINATE;
     }
-    d->verdict = any_prohibited ? CAV_PROHIBITED : all_permitted ? CAV_PERMITTED : CAV_UNKNOWN;
+    d->verdict = any_prohibited      ? CAV_PROHIBITED
+                 : all_permitted     ? CAV_PERMITTED
+                 : any_indeterminate ? CAV_INDETERMINATE
+                                     : CAV_UNKNOWN;
     return 0;
 }

@@ -1,18 +1,27 @@
-/* explain.c — decisions in words and as DESIGN.md JSON.
+/* explain.c — decisions in words and as JSON (docs/semantics.md, "Decision").
  *
  * Every decision names what decided it: the deciding rules with their dates and sources, the
- * default deny, or the absence of any rule in force. With CAV_EXPLAIN_NEAREST, a use prohibited
- * by default also gets, for the permit rules in force that came closest (fewest failed tests),
- * the tests that failed ("purpose is strike, rule needs counterfire"; "target is outside
- * kharkiv-border"). Explaining re-evaluates rules; it is not on the hot path but it allocates
- * nothing either: all text goes into the caller's buffer through cav_out.
+ * default deny, the silence of a party's record, or the facts that would settle an indeterminate
+ * answer (a missing field and the values that would decide either way; a zone edge and the
+ * distance to it). Every decision also names the pack's assumed zones it rests on, the disputed
+ * rules it uses, the dates between which it holds and the pack that made it. With CAV_EXPLAIN,
+ * each deciding rule's `says` and `quote` follow, and for a use that is not permitted, why not:
+ * the permits in force that came nearest (fewest failed tests; ties: the latest `from`), each
+ * failed test with its measure (the distance to the zone it needs, the value a field would
+ * need), and the first later date on which the same use is permitted.
+ *
+ * Explaining re-evaluates rules and may measure distances; it is not on the hot path. All text
+ * goes into the caller's growable buffer: nothing is cut.
  */
 #include "core/util.h"
 #include "lang/pack.h"
 
+#include <math.h>
 #include <string.h>
 
-enum { MAX_LEAVES = 16 };
+enum { MAX_LEAVES = 16, MAX_NEAREST = 2, MAX_ZONES = 64 };
+
+/* ---- leaves: the tests that keep a condition from being true --------------------------------- */
 
 typedef struct leaf {
     int node;
@@ -22,11 +31,13 @@ typedef struct leaf {
 typedef struct leaves {
     leaf v[MAX_LEAVES];
     int n;
+    int total; /* leaves found, kept or not */
 } leaves;
 
 static void add_leaf(leaves *l, int node, int flip) {
     if (l->n < MAX_LEAVES)
         l->v[l->n++] = (leaf){node, flip};
+    l->total++;
 }
 
 static void why_true(const cav_pack *p, int n, const cav_facts *f, leaves *out);
@@ -46,16 +57,17 @@ static void why_false(const cav_pack *p, int n, const cav_facts *f, leaves *out)
         leaves a = {0}, b = {0};
         why_false(p, node->a, f, &a);
         why_false(p, node->b, f, &b);
-        const leaves *best = a.n <= b.n ? &a : &b;
+        const leaves *best = a.total <= b.total ? &a : &b;
         for (int i = 0; i < best->n; i++)
             add_leaf(out, best->v[i].node, best->v[i].flip);
+        out->total += best->total - best->n;
         break;
     }
     default: why_true(p, node->a, f, out); break;
     }
 }
 
-/* Collects the tests that make node n true (under a `not`, these are what failed). */
+/* Collects the tests that make node n true or undetermined (under a `not`, these failed). */
 static void why_true(const cav_pack *p, int n, const cav_facts *f, leaves *out) {
     const cav_node *node = &p->nodes[n];
     switch (node->op) {
@@ -65,11 +77,16 @@ static void why_true(const cav_pack *p, int n, const cav_facts *f, leaves *out) 
         why_true(p, node->b, f, out);
         break;
     case CAV_N_OR:
-        why_true(p, cav__eval_node(p, node->a, f) == CAV_TRUE ? node->a : node->b, f, out);
+        if (cav__eval_node(p, node->a, f) != CAV_FALSE)
+            why_true(p, node->a, f, out);
+        if (cav__eval_node(p, node->b, f) != CAV_FALSE)
+            why_true(p, node->b, f, out);
         break;
     default: why_false(p, node->a, f, out); break;
     }
 }
+
+/* ---- small helpers ------------------------------------------------------------------------- */
 
 static const char *field_label(cav_field f) {
     switch (f) {
@@ -77,6 +94,7 @@ static const char *field_label(cav_field f) {
     case CAV_F_CLASS: return "weapon class";
     case CAV_F_KIND: return "target kind";
     case CAV_F_STATE: return "target state";
+    case CAV_F_ROLE: return "target role";
     case CAV_F_PURPOSE: return "purpose";
     case CAV_F_SUPPLIER: return "supplier";
     case CAV_F_TARGET: return "target";
@@ -84,267 +102,936 @@ static const char *field_label(cav_field f) {
     }
 }
 
-static void put_values(cav_out *o, const cav_node *node, const char *conj) {
-    for (int i = 0; i < node->nvals; i++) {
-        if (i > 0)
-            cav__out_puts(o, i == node->nvals - 1 ? conj : ", ");
-        cav__out_puts(o, node->vals[i]);
+/* The query field name a condition field reads, as in the query format. */
+static const char *field_json(cav_field f) {
+    switch (f) {
+    case CAV_F_WEAPON: return "weapon";
+    case CAV_F_CLASS: return "weapon.class";
+    case CAV_F_KIND: return "target.kind";
+    case CAV_F_STATE: return "target.state";
+    case CAV_F_ROLE: return "target.role";
+    case CAV_F_PURPOSE: return "purpose";
+    case CAV_F_SUPPLIER: return "supplier";
+    case CAV_F_TARGET: return "target";
+    default: return "launch";
     }
 }
 
-/* "purpose is strike, rule needs counterfire" and the like. */
-static void render_leaf(const cav_pack *p, const cav_facts *f, const leaf *l, cav_out *o) {
+static void put_date(cav_buf *o, int32_t d) {
+    char s[11];
+    cav_date_format(d, s);
+    cav__buf_puts(o, s);
+}
+
+static void put_date_json(cav_buf *o, int32_t d) {
+    if (d == INT32_MIN || d == CAV_DATE_OPEN) {
+        cav__buf_puts(o, "null");
+        return;
+    }
+    cav__buf_putc(o, '"');
+    put_date(o, d);
+    cav__buf_putc(o, '"');
+}
+
+static void put_values(cav_buf *o, const cav_node *node, const char *conj) {
+    for (int i = 0; i < node->nvals; i++) {
+        if (i > 0)
+            cav__buf_puts(o, i == node->nvals - 1 ? conj : ", ");
+        cav__buf_puts(o, node->vals[i]);
+    }
+}
+
+/* The value of a condition field in the query, or NULL when not given. */
+static const char *actual_value(const cav_pack *p, const cav_facts *f, cav_field src) {
+    switch (src) {
+    case CAV_F_WEAPON: return p->weapons[f->weapon].id;
+    case CAV_F_CLASS: return f->wclass >= 0 ? p->classes[f->wclass].id : NULL;
+    case CAV_F_KIND: return p->kinds[f->kind].id;
+    case CAV_F_STATE: return cav_catalog_name(p, CAV_CAT_STATE, f->state);
+    case CAV_F_ROLE: return f->role >= 0 ? cav_catalog_name(p, CAV_CAT_ROLE, f->role) : NULL;
+    case CAV_F_PURPOSE: return f->purpose >= 0 ? p->purposes[f->purpose].id : NULL;
+    case CAV_F_SUPPLIER: return f->supplier >= 0 ? p->parties[f->supplier].code : NULL;
+    default: return NULL;
+    }
+}
+
+/* Walks the place tests of rule r (and of its exceptions), calling fn for every zone named. */
+static void rule_zones(const cav_pack *p, int n, void (*fn)(void *, int, int), void *ud) {
+    if (n < 0)
+        return;
+    const cav_node *node = &p->nodes[n];
+    if (node->op != CAV_N_TEST) {
+        rule_zones(p, node->a, fn, ud);
+        if (node->op != CAV_N_NOT)
+            rule_zones(p, node->b, fn, ud);
+        return;
+    }
+    if (node->field != CAV_F_TARGET && node->field != CAV_F_LAUNCH)
+        return;
+    const uint64_t *set = p->words + node->set;
+    for (int z = 0; z < p->nzones; z++)
+        if ((set[z >> 6] >> (z & 63)) & 1u)
+            fn(ud, z, node->field);
+}
+
+typedef struct zone_list {
+    int v[MAX_ZONES];
+    int n, total;
+} zone_list;
+
+static void add_assumed(void *ud, int z, int field) {
+    (void)field;
+    zone_list *l = ud;
+    for (int i = 0; i < l->n; i++)
+        if (l->v[i] == z)
+            return;
+    if (l->n < MAX_ZONES)
+        l->v[l->n++] = z;
+    l->total++;
+}
+
+static int is_assumed(const cav_pack *p, int z) {
+    return (int)((p->assumed[z >> 6] >> (z & 63)) & 1u);
+}
+
+/* The rules whose tests a party's decision rests on: its deciding rules, or for a default deny
+ * the permits in force that speak of the weapon. */
+static int considered_rules(const cav_pack *p, const cav_party_decision *pd, int32_t date,
+                            const cav_facts *f, int *out, int max) {
+    if (pd->basis != CAV_BASIS_DEFAULT)
+        return cav__deciding_rules(p, pd, date, f, out, max);
+    const cav_epoch *ep = cav__epoch_of(p, pd->party, date);
+    int n = 0;
+    for (int i = 0; i < ep->nrules; i++) {
+        int r = ep->rules[i];
+        if (p->rules[r].forbid || !cav__rule_speaks(p, r, f->weapon))
+            continue;
+        if (n < max)
+            out[n] = r;
+        n++;
+    }
+    return n;
+}
+
+typedef struct ctx {
+    const cav_pack *p;
+    const cav_query *q;
+    const cav_decision *d;
+    cav_facts f;
+    uint64_t scratch[CAV_FACT_WORDS];
+    unsigned flags;
+} ctx;
+
+static void ctx_init(ctx *c, const cav_pack *p, const cav_query *q, const cav_decision *d,
+                     unsigned flags) {
+    c->p = p;
+    c->q = q;
+    c->d = d;
+    c->flags = flags;
+    cav__facts_of(p, q, c->scratch, &c->f);
+}
+
+/* The assumed zones the decision rests on, in zone order. */
+static void assumptions_of(const ctx *c, zone_list *zl) {
+    memset(zl, 0, sizeof *zl);
+    const cav_pack *p = c->p;
+    for (int i = 0; i < c->d->nparties; i++) {
+        const cav_party_decision *pd = &c->d->parties[i];
+        if (pd->basis == CAV_BASIS_SILENT)
+            continue;
+        int rules[256];
+        int n = considered_rules(p, pd, c->q->date, &c->f, rules, 256);
+        for (int k = 0; k < n && k < 256; k++) {
+            const cav_rule *r = &p->rules[rules[k]];
+            rule_zones(p, r->root, add_assumed, zl);
+            for (int e = 0; e < r->nunless; e++)
+                rule_zones(p, p->rules[r->unless[e]].root, add_assumed, zl);
+        }
+    }
+    int k = 0;
+    for (int i = 0; i < zl->n; i++)
+        if (is_assumed(p, zl->v[i]))
+            zl->v[k++] = zl->v[i];
+    zl->n = k;
+    /* zone order, so the list reads the same whatever the rule order */
+    for (int i = 1; i < zl->n; i++)
+        for (int j = i; j > 0 && zl->v[j - 1] > zl->v[j]; j--) {
+            int t = zl->v[j];
+            zl->v[j] = zl->v[j - 1];
+            zl->v[j - 1] = t;
+        }
+}
+
+int cav_decision_assumptions(const cav_pack *p, const cav_query *q, const cav_decision *d,
+                             int *out, int max) {
+    ctx c;
+    ctx_init(&c, p, q, d, 0);
+    zone_list zl;
+    assumptions_of(&c, &zl);
+    for (int i = 0; i < zl.n && i < max; i++)
+        out[i] = zl.v[i];
+    return zl.n;
+}
+
+static int party_disputed(const ctx *c, const cav_party_decision *pd) {
+    int rules[CAV_MAX_DECIDING];
+    int n = pd->nrules < CAV_MAX_DECIDING ? pd->nrules : CAV_MAX_DECIDING;
+    memcpy(rules, pd->rules, (size_t)n * sizeof *rules);
+    for (int i = 0; i < n; i++)
+        if (c->p->rules[rules[i]].disputed)
+            return 1;
+    return 0;
+}
+
+int cav_decision_disputed(const cav_pack *p, const cav_decision *d) {
+    for (int i = 0; i < d->nparties; i++)
+        for (int k = 0; k < d->parties[i].nrules && k < CAV_MAX_DECIDING; k++)
+            if (p->rules[d->parties[i].rules[k]].disputed)
+                return 1;
+    return 0;
+}
+
+/* ---- measures ------------------------------------------------------------------------------ */
+
+/* Distance in km from the query's point for field src to the nearest edge of the zones of node;
+ * -1 when unknown. */
+static double edge_km(const ctx *c, const cav_node *node, int *zone_out) {
+    const cav_pack *p = c->p;
+    int launch = node->src_field == CAV_F_LAUNCH;
+    if (launch && !c->q->has_launch)
+        return -1;
+    double lat = launch ? c->q->launch_lat : c->q->target_lat;
+    double lon = launch ? c->q->launch_lon : c->q->target_lon;
+    const uint64_t *set = p->words + node->set;
+    double best = -1;
+    for (int z = 0; z < p->nzones; z++) {
+        if (!((set[z >> 6] >> (z & 63)) & 1u))
+            continue;
+        double m = cav__locator_distance(p->locator, z, lat, lon);
+        if (m >= 0 && (best < 0 || m < best)) {
+            best = m;
+            *zone_out = z;
+        }
+    }
+    return best < 0 ? -1 : best / 1000.0;
+}
+
+static void put_km(cav_buf *o, double km) {
+    if (km < 10)
+        cav__buf_fixed(o, km, 1);
+    else
+        cav__buf_fixed(o, km, 0);
+    cav__buf_puts(o, " km");
+}
+
+/* "purpose is strike, rule needs counterfire", "target is 23 km outside kharkiv-border". */
+static void render_leaf(const ctx *c, const leaf *l, cav_buf *o) {
+    const cav_pack *p = c->p;
     const cav_node *node = &p->nodes[l->node];
     cav_field src = (cav_field)node->src_field;
     int negated = node->test == CAV_T_NE || node->test == CAV_T_NOT_IN;
     int excludes = negated != l->flip; /* the rule wants the value outside the set */
     const char *label = field_label(src);
     if (src == CAV_F_TARGET || src == CAV_F_LAUNCH) {
-        const uint64_t *zones = src == CAV_F_TARGET ? f->target_zones : f->launch_zones;
-        if (!zones) {
-            cav__out_printf(o, "%s is not given, rule needs it %s ", label,
+        const uint64_t *in = src == CAV_F_TARGET ? c->f.target_in : c->f.launch_in;
+        if (!in) {
+            cav__buf_printf(o, "%s is not given, rule needs it %s ", label,
                             excludes ? "outside" : "inside");
             put_values(o, node, excludes ? " and " : " or ");
             return;
         }
-        cav__out_printf(o, "%s is %s ", label, excludes ? "inside" : "outside");
+        int z = -1;
+        double km = edge_km(c, node, &z);
+        cav_tri t = cav__eval_node(p, l->node, &c->f);
+        if (t == CAV_UNDET && km >= 0) {
+            cav__buf_printf(o, "%s is ", label);
+            put_km(o, km);
+            cav__buf_printf(o, " from the edge of %s, within the position's uncertainty",
+                            p->zones[z].id);
+            return;
+        }
+        cav__buf_printf(o, "%s is ", label);
+        if (km >= 0 && !excludes) {
+            put_km(o, km);
+            cav__buf_puts(o, " outside ");
+        } else if (km >= 0) {
+            put_km(o, km);
+            cav__buf_puts(o, " inside ");
+        } else {
+            cav__buf_puts(o, excludes ? "inside " : "outside ");
+        }
         put_values(o, node, excludes ? " or " : " and ");
         return;
     }
-    const char *actual = NULL;
-    switch (src) {
-    case CAV_F_WEAPON: actual = p->weapons[f->weapon].id; break;
-    case CAV_F_CLASS: actual = f->wclass >= 0 ? p->classes[f->wclass].id : "?"; break;
-    case CAV_F_KIND: actual = p->kinds[f->kind].id; break;
-    case CAV_F_STATE: actual = f->state ? "airborne" : "ground"; break;
-    case CAV_F_PURPOSE: actual = f->purpose >= 0 ? p->purposes[f->purpose].id : NULL; break;
-    default: actual = f->supplier >= 0 ? p->parties[f->supplier].code : NULL; break;
-    }
+    const char *actual = actual_value(p, &c->f, src);
     if (actual)
-        cav__out_printf(o, "%s is %s, rule %s ", label, actual, excludes ? "excludes" : "needs");
+        cav__buf_printf(o, "%s is %s, rule %s ", label, actual, excludes ? "excludes" : "needs");
     else
-        cav__out_printf(o, "%s is not given, rule %s ", label, excludes ? "excludes" : "needs");
+        cav__buf_printf(o, "%s is not given, rule %s ", label, excludes ? "excludes" : "needs");
     put_values(o, node, excludes ? " and " : " or ");
 }
 
-static void put_interval(cav_out *o, const cav_rule *r) {
-    char from[11], until[11];
-    cav_date_format(r->from, from);
-    if (r->has_until) {
-        cav_date_format(r->until, until);
-        cav__out_printf(o, "%s, from %s until %s", r->id, from, until);
+static void leaf_json(const ctx *c, const leaf *l, cav_buf *o) {
+    const cav_pack *p = c->p;
+    const cav_node *node = &p->nodes[l->node];
+    cav_field src = (cav_field)node->src_field;
+    int negated = node->test == CAV_T_NE || node->test == CAV_T_NOT_IN;
+    int excludes = negated != l->flip;
+    cav__buf_puts(o, "{\"field\": ");
+    cav__buf_json_str(o, field_json(src));
+    cav__buf_puts(o, excludes ? ", \"excludes\": [" : ", \"needs\": [");
+    for (int i = 0; i < node->nvals; i++) {
+        if (i)
+            cav__buf_puts(o, ", ");
+        cav__buf_json_str(o, node->vals[i]);
+    }
+    cav__buf_puts(o, "]");
+    if (src == CAV_F_TARGET || src == CAV_F_LAUNCH) {
+        int z = -1;
+        double km = edge_km(c, node, &z);
+        const uint64_t *in = src == CAV_F_TARGET ? c->f.target_in : c->f.launch_in;
+        if (!in) {
+            cav__buf_puts(o, ", \"value\": null");
+        } else if (km >= 0) {
+            cav__buf_puts(o, ", \"zone\": ");
+            cav__buf_json_str(o, p->zones[z].id);
+            cav_tri t = cav__eval_node(p, l->node, &c->f);
+            cav__buf_puts(o, t == CAV_UNDET ? ", \"edge_km\": " : excludes ? ", \"inside_km\": "
+                                                                            : ", \"outside_km\": ");
+            cav__buf_fixed(o, km, 1);
+        }
     } else {
-        cav__out_printf(o, "%s, since %s", r->id, from);
+        const char *actual = actual_value(p, &c->f, src);
+        cav__buf_puts(o, ", \"value\": ");
+        cav__buf_json_str(o, actual);
     }
+    cav__buf_puts(o, "}");
 }
 
-static void explain_rules(const cav_pack *p, const cav_party_decision *pd, cav_out *o) {
-    const char *party = p->parties[pd->party].code;
-    const char *verb = pd->verdict == CAV_PERMITTED ? "permits" : "forbids";
-    cav__out_printf(o, "%s %s ", party, verb);
-    for (int i = 0; i < pd->nrules; i++) {
-        const cav_rule *r = &p->rules[pd->rules[i]];
-        if (i > 0)
-            cav__out_puts(o, i == pd->nrules - 1 ? " and " : ", ");
-        cav__out_puts(o, r->says ? r->says : "this use");
-        cav__out_puts(o, " (");
-        put_interval(o, r);
-        cav__out_puts(o, ")");
-    }
-    cav__out_puts(o, ".");
-    for (int i = 0; i < pd->nrules; i++) {
-        const cav_rule *r = &p->rules[pd->rules[i]];
-        if (r->disputed)
-            cav__out_printf(o, " Rule %s is disputed: %s", r->id, r->disputed);
-    }
-}
+/* ---- why not: the nearest permits ---------------------------------------------------------- */
 
-/* For a party prohibited by default: the nearest permit rules and what they lacked. */
-static void explain_nearest(const cav_pack *p, const cav_query *q, const cav_facts *f,
-                            const cav_party_decision *pd, cav_out *o) {
-    const cav_epoch *ep = cav__epoch_of(p, pd->party, q->date);
-    int best[2] = {-1, -1}, bestn[2] = {MAX_LEAVES + 1, MAX_LEAVES + 1};
+typedef struct nearest {
+    int rule[MAX_NEAREST];
+    leaves why[MAX_NEAREST];
+    int n;
+} nearest;
+
+/* The permits of pd's party in force that came nearest: fewest failed tests, then the latest
+ * `from` (the rule in force most recently), then pack order. */
+static void find_nearest(const ctx *c, const cav_party_decision *pd, nearest *out) {
+    const cav_pack *p = c->p;
+    const cav_epoch *ep = cav__epoch_of(p, pd->party, c->q->date);
+    out->n = 0;
     for (int i = 0; i < ep->nrules; i++) {
-        const cav_rule *r = &p->rules[ep->rules[i]];
-        if (r->forbid || r->root < 0)
+        int r = ep->rules[i];
+        const cav_rule *rule = &p->rules[r];
+        if (rule->forbid || rule->root < 0 || cav__rule_value(p, r, c->q->date, &c->f) ==
+                                                   CAV_TRUE)
             continue;
         leaves l = {0};
-        why_false(p, r->root, f, &l);
-        for (int k = 0; k < 2; k++)
-            if (l.n < bestn[k]) {
-                if (k == 0) {
-                    best[1] = best[0];
-                    bestn[1] = bestn[0];
+        why_false(p, rule->root, &c->f, &l);
+        int pos = out->n;
+        while (pos > 0) {
+            const leaves *prev = &out->why[pos - 1];
+            const cav_rule *pr = &p->rules[out->rule[pos - 1]];
+            int better = l.total < prev->total || (l.total == prev->total && rule->from > pr->from);
+            if (!better)
+                break;
+            pos--;
+        }
+        if (pos >= MAX_NEAREST)
+            continue;
+        int last = out->n < MAX_NEAREST ? out->n : MAX_NEAREST - 1;
+        for (int k = last; k > pos; k--) {
+            out->rule[k] = out->rule[k - 1];
+            out->why[k] = out->why[k - 1];
+        }
+        out->rule[pos] = r;
+        out->why[pos] = l;
+        if (out->n < MAX_NEAREST)
+            out->n++;
+    }
+}
+
+/* The first date after the query's on which the same use is permitted, or CAV_DATE_OPEN. */
+static int32_t permitted_from(const ctx *c) {
+    const cav_pack *p = c->p;
+    int32_t date = c->q->date;
+    for (;;) {
+        int32_t next = CAV_DATE_OPEN;
+        for (int i = 0; i < c->d->nparties; i++) {
+            const cav_party_index *ix = &p->index[c->d->parties[i].party];
+            for (int e = 0; e < ix->nepochs; e++)
+                if (ix->epochs[e].start > date && ix->epochs[e].start < next) {
+                    next = ix->epochs[e].start;
+                    break;
                 }
-                best[k] = ep->rules[i];
-                bestn[k] = l.n;
-                break;
-            }
-    }
-    for (int k = 0; k < 2 && best[k] >= 0; k++) {
-        const cav_rule *r = &p->rules[best[k]];
-        leaves l = {0};
-        why_false(p, r->root, f, &l);
-        cav__out_printf(o, " %s %s does not apply: ", k == 0 ? "Nearest permit" : "Next", r->id);
-        for (int i = 0; i < l.n; i++) {
-            if (i > 0)
-                cav__out_puts(o, "; ");
-            render_leaf(p, f, &l.v[i], o);
         }
-        cav__out_puts(o, ".");
+        if (next == CAV_DATE_OPEN)
+            return CAV_DATE_OPEN;
+        date = next;
+        int all = 1;
+        for (int i = 0; i < c->d->nparties && all; i++) {
+            cav_party_decision pd;
+            cav__decide_party(p, c->d->parties[i].party, date, &c->f, &pd);
+            all = pd.verdict == CAV_PERMITTED;
+        }
+        if (all)
+            return date;
     }
 }
 
-static void explain_missing(const cav_pack *p, const cav_query *q, const cav_facts *f,
-                            const cav_party_decision *pd, cav_out *o) {
-    const cav_epoch *ep = cav__epoch_of(p, pd->party, q->date);
-    for (int i = 0; i < ep->nrules; i++) {
-        const cav_rule *r = &p->rules[ep->rules[i]];
-        if (r->root < 0 || cav__eval_node(p, r->root, f) != CAV_UNDET)
+/* ---- what would settle an indeterminate decision ------------------------------------------- */
+
+/* For a missing catalog field, the verdict the whole query would get with each of its values. */
+static void settle_values(const ctx *c, int qfield, cav_verdict *out, int *n) {
+    const cav_pack *p = c->p;
+    cav_catalog cat = qfield == CAV_Q_PURPOSE       ? CAV_CAT_PURPOSE
+                      : qfield == CAV_Q_TARGET_ROLE ? CAV_CAT_ROLE
+                                                    : CAV_CAT_PARTY;
+    int count = cav_catalog_count(p, cat);
+    *n = count < 64 ? count : 64;
+    for (int v = 0; v < *n; v++) {
+        cav_query q = *c->q;
+        if (qfield == CAV_Q_PURPOSE)
+            q.purpose = v;
+        else if (qfield == CAV_Q_TARGET_ROLE)
+            q.role = v;
+        else
+            q.supplier = v;
+        cav_decision d;
+        int ok = cav_eval(p, &q, &d) == 0;
+        if (ok && qfield == CAV_Q_SUPPLIER) {
+            /* a supplier the catalog does not record cannot be given */
+            const cav_weapon *w = &p->weapons[q.weapon];
+            int listed = w->nsuppliers == 0;
+            for (int i = 0; i < w->nsuppliers; i++)
+                listed |= w->suppliers[i] == v;
+            ok = listed;
+        }
+        out[v] = ok ? d.verdict : (cav_verdict)-1;
+    }
+}
+
+static uint32_t missing_of(const cav_decision *d) {
+    uint32_t m = 0;
+    for (int i = 0; i < d->nparties; i++)
+        if (d->parties[i].verdict == CAV_INDETERMINATE)
+            m |= d->parties[i].missing;
+    return m;
+}
+
+static uint32_t unsure_of(const cav_decision *d) {
+    uint32_t m = 0;
+    for (int i = 0; i < d->nparties; i++)
+        if (d->parties[i].verdict == CAV_INDETERMINATE)
+            m |= d->parties[i].unsure;
+    return m;
+}
+
+static const int settle_fields[] = {CAV_Q_PURPOSE, CAV_Q_TARGET_ROLE, CAV_Q_SUPPLIER};
+
+static cav_catalog settle_catalog(int qfield) {
+    return qfield == CAV_Q_PURPOSE       ? CAV_CAT_PURPOSE
+           : qfield == CAV_Q_TARGET_ROLE ? CAV_CAT_ROLE
+                                         : CAV_CAT_PARTY;
+}
+
+/* Unsure zones of the indeterminate parties' deciding rules: calls fn(zone, field). */
+typedef struct unsure_zones {
+    int zone[MAX_ZONES], field[MAX_ZONES];
+    int n;
+    const ctx *c;
+} unsure_zones;
+
+static void add_unsure(void *ud, int z, int field) {
+    unsure_zones *u = ud;
+    const ctx *c = u->c;
+    const uint64_t *un = field == CAV_F_TARGET ? c->f.target_unsure : c->f.launch_unsure;
+    if (!un || !((un[z >> 6] >> (z & 63)) & 1u))
+        return;
+    for (int i = 0; i < u->n; i++)
+        if (u->zone[i] == z && u->field[i] == field)
+            return;
+    if (u->n < MAX_ZONES) {
+        u->zone[u->n] = z;
+        u->field[u->n++] = field;
+    }
+}
+
+static void unsure_zones_of(const ctx *c, unsure_zones *u) {
+    u->n = 0;
+    u->c = c;
+    for (int i = 0; i < c->d->nparties; i++) {
+        const cav_party_decision *pd = &c->d->parties[i];
+        if (pd->verdict != CAV_INDETERMINATE)
             continue;
-        cav__out_printf(o, " Rule %s could not apply: the query gives no ", r->id);
-        unsigned m = r->needs & pd->missing;
-        const char *sep = "";
-        if (m & CAV_FIELD_PURPOSE) {
-            cav__out_printf(o, "%spurpose", sep);
-            sep = " or ";
+        int rules[256];
+        int n = cav__deciding_rules(c->p, pd, c->q->date, &c->f, rules, 256);
+        for (int k = 0; k < n && k < 256; k++) {
+            const cav_rule *r = &c->p->rules[rules[k]];
+            rule_zones(c->p, r->root, add_unsure, u);
+            for (int e = 0; e < r->nunless; e++)
+                rule_zones(c->p, c->p->rules[r->unless[e]].root, add_unsure, u);
         }
-        if (m & CAV_FIELD_LAUNCH) {
-            cav__out_printf(o, "%slaunch point", sep);
-            sep = " or ";
-        }
-        if (m & CAV_FIELD_SUPPLIER)
-            cav__out_printf(o, "%ssupplier", sep);
-        cav__out_puts(o, ".");
     }
 }
 
-static void explain_into(const cav_pack *p, const cav_query *q, const cav_decision *d,
-                         unsigned flags, cav_out *o) {
-    uint64_t scratch[2 * CAV_MAX_ZONE_WORDS];
-    memset(scratch, 0, sizeof(uint64_t) * 2 * (size_t)p->zone_words);
-    cav_facts f;
-    cav__facts_of(p, q, scratch, &f);
-    char date[11];
-    cav_date_format(q->date, date);
-    for (int i = 0; i < d->nparties; i++) {
-        const cav_party_decision *pd = &d->parties[i];
-        const char *party = p->parties[pd->party].code;
-        if (i > 0)
-            cav__out_puts(o, " ");
-        switch (pd->basis) {
-        case CAV_BASIS_RULE: explain_rules(p, pd, o); break;
-        case CAV_BASIS_DEFAULT:
-            cav__out_printf(o, "No rule of %s in force on %s permits this use (default deny).",
-                            party, date);
-            if (flags & CAV_EXPLAIN_NEAREST)
-                explain_nearest(p, q, &f, pd, o);
-            break;
-        default:
-            cav__out_printf(o,
-                            "%s has no conditions on record in force on %s; its position is "
-                            "unknown.",
-                            party, date);
-            break;
+static double zone_edge_km(const ctx *c, int z, int field) {
+    int launch = field == CAV_F_LAUNCH;
+    double m = cav__locator_distance(c->p->locator, z, launch ? c->q->launch_lat : c->q->target_lat,
+                                     launch ? c->q->launch_lon : c->q->target_lon);
+    return m < 0 ? -1 : m / 1000.0;
+}
+
+static int zone_has_centre(const ctx *c, int z, int field) {
+    const uint64_t *in = field == CAV_F_TARGET ? c->f.target_in : c->f.launch_in;
+    return in && ((in[z >> 6] >> (z & 63)) & 1u);
+}
+
+static void settle_text(const ctx *c, cav_buf *o) {
+    const cav_pack *p = c->p;
+    uint32_t missing = missing_of(c->d);
+    for (size_t i = 0; i < sizeof settle_fields / sizeof *settle_fields; i++) {
+        int qf = settle_fields[i];
+        if (!(missing & CAV_QBIT(qf)))
+            continue;
+        cav_verdict v[64];
+        int n;
+        settle_values(c, qf, v, &n);
+        cav__buf_printf(o, " The query gives no %s:", cav_qfield_name((cav_qfield)qf));
+        const char *sep = " ";
+        for (int want = CAV_PERMITTED; want <= CAV_UNKNOWN; want++) {
+            int any = 0;
+            for (int k = 0; k < n; k++)
+                if ((int)v[k] == want) {
+                    cav__buf_puts(o, any ? ", " : sep);
+                    if (!any)
+                        cav__buf_printf(o, "%s with ", cav_verdict_name((cav_verdict)want));
+                    cav__buf_puts(o, cav_catalog_name(p, settle_catalog(qf), k));
+                    any = 1;
+                }
+            if (any)
+                sep = "; ";
         }
-        if (pd->missing)
-            explain_missing(p, q, &f, pd, o);
+        cav__buf_puts(o, ".");
+    }
+    if (missing & CAV_QBIT(CAV_Q_LAUNCH_LAT))
+        cav__buf_puts(o, " The query gives no launch point, which a rule tests.");
+    if (unsure_of(c->d)) {
+        unsure_zones u;
+        unsure_zones_of(c, &u);
+        for (int i = 0; i < u.n; i++) {
+            double km = zone_edge_km(c, u.zone[i], u.field[i]);
+            cav__buf_printf(o, " The %s is ", u.field[i] == CAV_F_TARGET ? "target" : "launch point");
+            if (km >= 0)
+                put_km(o, km);
+            cav__buf_printf(o, "%s %s the edge of %s, closer than its position is known",
+                            km >= 0 ? "" : "near", zone_has_centre(c, u.zone[i], u.field[i]) ? "inside" : "outside",
+                            p->zones[u.zone[i]].id);
+            if (p->zones[u.zone[i]].precision_m > 0)
+                cav__buf_printf(o, " (the boundary data are precise to about %.0f m)",
+                                p->zones[u.zone[i]].precision_m);
+            cav__buf_puts(o, ".");
+        }
     }
 }
 
-size_t cav_explain(const cav_pack *p, const cav_query *q, const cav_decision *d, unsigned flags,
-                   char *buf, size_t size) {
-    cav_out o;
-    cav__out_init(&o, buf, size);
-    explain_into(p, q, d, flags, &o);
-    return o.len;
+static void settle_json(const ctx *c, cav_buf *o) {
+    const cav_pack *p = c->p;
+    uint32_t missing = missing_of(c->d);
+    cav__buf_puts(o, ", \"settle\": [");
+    int items = 0;
+    for (size_t i = 0; i < sizeof settle_fields / sizeof *settle_fields; i++) {
+        int qf = settle_fields[i];
+        if (!(missing & CAV_QBIT(qf)))
+            continue;
+        cav_verdict v[64];
+        int n;
+        settle_values(c, qf, v, &n);
+        cav__buf_puts(o, items++ ? ", {\"field\": " : "{\"field\": ");
+        cav__buf_json_str(o, cav_qfield_name((cav_qfield)qf));
+        for (int want = CAV_PERMITTED; want <= CAV_UNKNOWN; want++) {
+            cav__buf_printf(o, ", \"%s\": [", cav_verdict_name((cav_verdict)want));
+            int any = 0;
+            for (int k = 0; k < n; k++)
+                if ((int)v[k] == want) {
+                    cav__buf_puts(o, any++ ? ", " : "");
+                    cav__buf_json_str(o, cav_catalog_name(p, settle_catalog(qf), k));
+                }
+            cav__buf_puts(o, "]");
+        }
+        cav__buf_puts(o, "}");
+    }
+    if (missing & CAV_QBIT(CAV_Q_LAUNCH_LAT)) {
+        cav__buf_puts(o, items++ ? ", " : "");
+        cav__buf_puts(o, "{\"field\": \"launch\", \"needed\": true}");
+    }
+    if (unsure_of(c->d)) {
+        unsure_zones u;
+        unsure_zones_of(c, &u);
+        for (int i = 0; i < u.n; i++) {
+            cav__buf_puts(o, items++ ? ", {\"field\": " : "{\"field\": ");
+            cav__buf_json_str(o, u.field[i] == CAV_F_TARGET ? "target" : "launch");
+            cav__buf_puts(o, ", \"zone\": ");
+            cav__buf_json_str(o, p->zones[u.zone[i]].id);
+            double km = zone_edge_km(c, u.zone[i], u.field[i]);
+            cav__buf_puts(o, ", \"edge_km\": ");
+            if (km >= 0)
+                cav__buf_fixed(o, km, 2);
+            else
+                cav__buf_puts(o, "null");
+            cav__buf_printf(o, ", \"centre_inside\": %s",
+                            zone_has_centre(c, u.zone[i], u.field[i]) ? "true" : "false");
+            cav__buf_puts(o, ", \"precision_m\": ");
+            cav__buf_double(o, p->zones[u.zone[i]].precision_m);
+            cav__buf_puts(o, "}");
+        }
+    }
+    cav__buf_puts(o, "]");
 }
 
-static void put_party_json(const cav_pack *p, const cav_party_decision *pd, cav_out *o) {
-    cav__out_puts(o, "{\"party\": ");
-    cav__out_json_str(o, p->parties[pd->party].code);
-    cav__out_printf(o, ", \"decision\": \"%s\"", cav_verdict_name(pd->verdict));
-    if (pd->basis != CAV_BASIS_RULE) {
-        cav__out_printf(o, ", \"rule\": null, \"basis\": \"%s\"",
-                        pd->basis == CAV_BASIS_DEFAULT ? "default-deny" : "no-rules-in-force");
+/* ---- text ---------------------------------------------------------------------------------- */
+
+static void put_interval(cav_buf *o, const cav_rule *r) {
+    if (r->has_until) {
+        cav__buf_printf(o, "%s, from ", r->id);
+        put_date(o, r->from);
+        cav__buf_puts(o, " until ");
+        put_date(o, r->until);
     } else {
-        const cav_rule *first = &p->rules[pd->rules[0]];
-        cav__out_puts(o, ", \"rule\": ");
-        cav__out_json_str(o, first->id);
-        if (pd->nrules > 1) {
-            cav__out_puts(o, ", \"rules\": [");
-            for (int i = 0; i < pd->nrules; i++) {
-                if (i)
-                    cav__out_puts(o, ", ");
-                cav__out_json_str(o, p->rules[pd->rules[i]].id);
-            }
-            cav__out_puts(o, "]");
-        }
-        char date[11];
-        cav_date_format(first->from, date);
-        cav__out_printf(o, ", \"since\": \"%s\"", date);
-        if (first->has_until) {
-            cav_date_format(first->until, date);
-            cav__out_printf(o, ", \"until\": \"%s\"", date);
-        }
-        /* sources of all deciding rules, each once, in pack order */
-        cav__out_puts(o, ", \"sources\": [");
-        int printed = 0;
-        for (int s = 0; s < p->nsources; s++) {
-            int cited = 0;
-            for (int i = 0; i < pd->nrules && !cited; i++) {
-                const cav_rule *r = &p->rules[pd->rules[i]];
-                for (int k = 0; k < r->nsources; k++)
-                    cited |= r->sources[k] == s;
-            }
-            if (cited) {
-                cav__out_puts(o, printed++ ? ", " : "");
-                cav__out_json_str(o, p->sources[s].id);
-            }
-        }
-        cav__out_puts(o, "]");
-        for (int i = 0; i < pd->nrules; i++)
-            if (p->rules[pd->rules[i]].disputed) {
-                cav__out_puts(o, ", \"disputed\": true");
-                break;
-            }
+        cav__buf_printf(o, "%s, since ", r->id);
+        put_date(o, r->from);
     }
-    if (pd->missing) {
-        cav__out_puts(o, ", \"missing\": [");
-        const char *sep = "";
-        if (pd->missing & CAV_FIELD_PURPOSE) {
-            cav__out_printf(o, "%s\"purpose\"", sep);
-            sep = ", ";
-        }
-        if (pd->missing & CAV_FIELD_LAUNCH) {
-            cav__out_printf(o, "%s\"launch\"", sep);
-            sep = ", ";
-        }
-        if (pd->missing & CAV_FIELD_SUPPLIER)
-            cav__out_printf(o, "%s\"supplier\"", sep);
-        cav__out_puts(o, "]");
-    }
-    cav__out_puts(o, "}");
 }
 
-size_t cav_decision_json(const cav_pack *p, const cav_query *q, const cav_decision *d,
-                         const char *id_json, unsigned flags, char *buf, size_t size) {
-    cav_out o;
-    cav__out_init(&o, buf, size);
-    cav__out_puts(&o, "{\"id\": ");
-    cav__out_puts(&o, id_json && *id_json ? id_json : "null");
-    cav__out_printf(&o, ", \"decision\": \"%s\", \"parties\": [", cav_verdict_name(d->verdict));
+/* A says text on one line (newlines in a policy string would break line-based outputs). */
+static void put_says(cav_buf *o, const char *s) {
+    for (; s && *s; s++)
+        cav__buf_putc(o, *s == '\n' || *s == '\r' ? ' ' : *s);
+}
+
+static void explain_rules(const ctx *c, const cav_party_decision *pd, const char *verb,
+                          cav_buf *o) {
+    const cav_pack *p = c->p;
+    int rules[256];
+    int n = cav__deciding_rules(p, pd, c->q->date, &c->f, rules, 256);
+    cav__buf_printf(o, "%s %s ", p->parties[pd->party].code, verb);
+    for (int i = 0; i < n && i < 256; i++) {
+        const cav_rule *r = &p->rules[rules[i]];
+        if (i > 0)
+            cav__buf_puts(o, i == n - 1 ? " and " : ", ");
+        if (r->says)
+            put_says(o, r->says);
+        else
+            cav__buf_puts(o, "this use");
+        cav__buf_puts(o, " (");
+        put_interval(o, r);
+        cav__buf_puts(o, ")");
+    }
+    if (n > 256)
+        cav__buf_printf(o, " and %d more rules", n - 256);
+    cav__buf_puts(o, ".");
+    for (int i = 0; i < n && i < 256; i++) {
+        const cav_rule *r = &p->rules[rules[i]];
+        if (r->nunless && !r->forbid)
+            continue;
+        if (pd->basis == CAV_BASIS_PERMIT)
+            for (int k = 0; k < p->nrules; k++)
+                for (int e = 0; e < p->rules[k].nunless; e++)
+                    if (p->rules[k].unless[e] == rules[i] &&
+                        cav__rule_applies(&p->rules[k], pd->party) && p->rules[k].from <= c->q->date &&
+                        c->q->date < p->rules[k].until)
+                        cav__buf_printf(o, " It is an exception to %s, which stays in force.",
+                                        p->rules[k].id);
+    }
+    for (int i = 0; i < n && i < 256; i++) {
+        const cav_rule *r = &p->rules[rules[i]];
+        if (r->disputed) {
+            cav__buf_printf(o, " Rule %s is disputed: ", r->id);
+            put_says(o, r->disputed);
+        }
+        if ((c->flags & CAV_EXPLAIN) && r->quote) {
+            cav__buf_printf(o, " %s %s: \"", r->id, r->paraphrase ? "paraphrases its source" : "quotes");
+            put_says(o, r->quote);
+            cav__buf_puts(o, "\"");
+            if (r->nsources)
+                cav__buf_printf(o, " (%s)", p->sources[r->sources[0]].id);
+            cav__buf_puts(o, ".");
+        }
+    }
+}
+
+static void explain_nearest(const ctx *c, const cav_party_decision *pd, cav_buf *o) {
+    nearest nr;
+    find_nearest(c, pd, &nr);
+    for (int k = 0; k < nr.n; k++) {
+        const cav_rule *r = &c->p->rules[nr.rule[k]];
+        cav__buf_printf(o, " %s %s does not apply: ", k == 0 ? "Nearest permit" : "Next", r->id);
+        for (int i = 0; i < nr.why[k].n; i++) {
+            if (i > 0)
+                cav__buf_puts(o, "; ");
+            render_leaf(c, &nr.why[k].v[i], o);
+        }
+        if (nr.why[k].total > nr.why[k].n)
+            cav__buf_printf(o, "; and %d more tests", nr.why[k].total - nr.why[k].n);
+        cav__buf_puts(o, ".");
+    }
+}
+
+static void explain_party(const ctx *c, const cav_party_decision *pd, cav_buf *o) {
+    const cav_pack *p = c->p;
+    const char *party = p->parties[pd->party].code;
+    switch (pd->basis) {
+    case CAV_BASIS_FORBID: explain_rules(c, pd, "forbids", o); break;
+    case CAV_BASIS_PERMIT: explain_rules(c, pd, "permits", o); break;
+    case CAV_BASIS_FORBID_UNDET: explain_rules(c, pd, "might forbid", o); break;
+    case CAV_BASIS_PERMIT_UNDET: explain_rules(c, pd, "might permit", o); break;
+    case CAV_BASIS_SILENT:
+        cav__buf_printf(o, "No condition of %s in force on ", party);
+        put_date(o, c->q->date);
+        cav__buf_printf(o, " speaks of %s; its position is unknown.", p->weapons[c->f.weapon].id);
+        break;
+    default:
+        cav__buf_printf(o, "No rule of %s in force on ", party);
+        put_date(o, c->q->date);
+        cav__buf_puts(o, " permits this use (default deny).");
+        if (c->flags & CAV_EXPLAIN)
+            explain_nearest(c, pd, o);
+        break;
+    }
+}
+
+static void explain_into(const ctx *c, cav_buf *o) {
+    const cav_pack *p = c->p;
+    for (int i = 0; i < c->d->nparties; i++) {
+        if (i > 0)
+            cav__buf_puts(o, " ");
+        explain_party(c, &c->d->parties[i], o);
+    }
+    if (c->d->verdict == CAV_INDETERMINATE)
+        settle_text(c, o);
+    zone_list zl;
+    assumptions_of(c, &zl);
+    for (int i = 0; i < zl.n; i++) {
+        cav__buf_printf(o, " %s is an assumption of the pack", p->zones[zl.v[i]].id);
+        if (p->zones[zl.v[i]].assumption) {
+            cav__buf_puts(o, ": ");
+            put_says(o, p->zones[zl.v[i]].assumption);
+        }
+        cav__buf_puts(o, ".");
+    }
+    if ((c->flags & CAV_EXPLAIN) && c->d->verdict != CAV_PERMITTED) {
+        int32_t from = permitted_from(c);
+        if (from != CAV_DATE_OPEN) {
+            cav__buf_puts(o, " The same use is permitted from ");
+            put_date(o, from);
+            cav__buf_puts(o, ".");
+        } else {
+            cav__buf_puts(o, " No later rule of the pack permits the same use.");
+        }
+    }
+}
+
+int cav_explain(const cav_pack *p, const cav_query *q, const cav_decision *d, unsigned flags,
+                cav_buf *out) {
+    ctx c;
+    ctx_init(&c, p, q, d, flags);
+    explain_into(&c, out);
+    return cav__buf_status(out);
+}
+
+int cav_decision_text(const cav_pack *p, const cav_query *q, const cav_decision *d,
+                      unsigned flags, cav_buf *out) {
+    ctx c;
+    ctx_init(&c, p, q, d, flags);
+    if (!(flags & CAV_TEXT_NO_VERDICT)) {
+        cav__buf_puts(out, cav_verdict_name(d->verdict));
+        cav__buf_puts(out, ": ");
+    }
+    explain_into(&c, out);
+    if (d->valid_from != INT32_MIN || d->valid_until != CAV_DATE_OPEN) {
+        cav__buf_puts(out, " This holds");
+        if (d->valid_from != INT32_MIN) {
+            cav__buf_puts(out, " from ");
+            put_date(out, d->valid_from);
+        }
+        if (d->valid_until != CAV_DATE_OPEN) {
+            cav__buf_puts(out, " until ");
+            put_date(out, d->valid_until);
+            cav__buf_puts(out, " (exclusive)");
+        }
+        cav__buf_puts(out, ".");
+    }
+    return cav__buf_status(out);
+}
+
+/* ---- JSON ---------------------------------------------------------------------------------- */
+
+static void put_sources_json(const cav_pack *p, const int *rules, int n, cav_buf *o) {
+    /* sources of all deciding rules, each once, in pack order */
+    cav__buf_puts(o, ", \"sources\": [");
+    int printed = 0;
+    for (int s = 0; s < p->nsources; s++) {
+        int cited = 0;
+        for (int i = 0; i < n && !cited; i++) {
+            const cav_rule *r = &p->rules[rules[i]];
+            for (int k = 0; k < r->nsources; k++)
+                cited |= r->sources[k] == s;
+        }
+        if (cited) {
+            cav__buf_puts(o, printed++ ? ", " : "");
+            cav__buf_json_str(o, p->sources[s].id);
+        }
+    }
+    cav__buf_puts(o, "]");
+}
+
+static void put_party_json(const ctx *c, const cav_party_decision *pd, cav_buf *o) {
+    const cav_pack *p = c->p;
+    cav__buf_puts(o, "{\"party\": ");
+    cav__buf_json_str(o, p->parties[pd->party].code);
+    cav__buf_printf(o, ", \"decision\": \"%s\"", cav_verdict_name(pd->verdict));
+    int rules[256];
+    int n = pd->nrules ? cav__deciding_rules(p, pd, c->q->date, &c->f, rules, 256) : 0;
+    int kept = n < 256 ? n : 256;
+    if (n == 0) {
+        cav__buf_printf(o, ", \"rule\": null, \"basis\": \"%s\"", cav_basis_name(pd->basis));
+    } else {
+        const cav_rule *first = &p->rules[rules[0]];
+        cav__buf_puts(o, ", \"rule\": ");
+        cav__buf_json_str(o, first->id);
+        if (n > 1) {
+            cav__buf_puts(o, ", \"rules\": [");
+            for (int i = 0; i < kept; i++) {
+                if (i)
+                    cav__buf_puts(o, ", ");
+                cav__buf_json_str(o, p->rules[rules[i]].id);
+            }
+            cav__buf_puts(o, "]");
+        }
+        if (pd->basis != CAV_BASIS_FORBID && pd->basis != CAV_BASIS_PERMIT)
+            cav__buf_printf(o, ", \"basis\": \"%s\"", cav_basis_name(pd->basis));
+        cav__buf_puts(o, ", \"since\": ");
+        put_date_json(o, first->from);
+        if (first->has_until) {
+            cav__buf_puts(o, ", \"until\": ");
+            put_date_json(o, first->until);
+        }
+        put_sources_json(p, rules, kept, o);
+        if (party_disputed(c, pd))
+            cav__buf_puts(o, ", \"disputed\": true");
+    }
+    if (pd->verdict == CAV_INDETERMINATE && pd->missing) {
+        cav__buf_puts(o, ", \"missing\": [");
+        const char *sep = "";
+        for (int f = 0; f < CAV_Q_COUNT; f++)
+            if (pd->missing & CAV_QBIT(f)) {
+                cav__buf_printf(o, "%s\"%s\"", sep, f == CAV_Q_LAUNCH_LAT ? "launch"
+                                                                          : cav_qfield_name((cav_qfield)f));
+                sep = ", ";
+            }
+        cav__buf_puts(o, "]");
+    }
+    if (pd->verdict == CAV_INDETERMINATE && pd->unsure) {
+        cav__buf_puts(o, ", \"unsure\": [");
+        if (pd->unsure & CAV_UNSURE_TARGET)
+            cav__buf_puts(o, "\"target\"");
+        if (pd->unsure & CAV_UNSURE_LAUNCH)
+            cav__buf_puts(o, pd->unsure & CAV_UNSURE_TARGET ? ", \"launch\"" : "\"launch\"");
+        cav__buf_puts(o, "]");
+    }
+    if ((c->flags & CAV_EXPLAIN) && n > 0) {
+        cav__buf_puts(o, ", \"deciding\": [");
+        for (int i = 0; i < kept; i++) {
+            const cav_rule *r = &p->rules[rules[i]];
+            cav__buf_puts(o, i ? ", {\"rule\": " : "{\"rule\": ");
+            cav__buf_json_str(o, r->id);
+            cav__buf_puts(o, ", \"says\": ");
+            cav__buf_json_str(o, r->says);
+            cav__buf_puts(o, r->paraphrase ? ", \"paraphrase\": " : ", \"quote\": ");
+            cav__buf_json_str(o, r->quote);
+            if (r->disputed) {
+                cav__buf_puts(o, ", \"disputed\": ");
+                cav__buf_json_str(o, r->disputed);
+            }
+            cav__buf_puts(o, "}");
+        }
+        cav__buf_puts(o, "]");
+    }
+    cav__buf_puts(o, "}");
+}
+
+static void why_not_json(const ctx *c, cav_buf *o) {
+    const cav_pack *p = c->p;
+    cav__buf_puts(o, ", \"why_not\": {\"nearest\": [");
+    int items = 0;
+    for (int i = 0; i < c->d->nparties; i++) {
+        const cav_party_decision *pd = &c->d->parties[i];
+        if (pd->verdict == CAV_PERMITTED || pd->verdict == CAV_UNKNOWN)
+            continue;
+        nearest nr;
+        find_nearest(c, pd, &nr);
+        for (int k = 0; k < nr.n; k++) {
+            const cav_rule *r = &p->rules[nr.rule[k]];
+            cav__buf_puts(o, items++ ? ", {\"party\": " : "{\"party\": ");
+            cav__buf_json_str(o, p->parties[pd->party].code);
+            cav__buf_puts(o, ", \"rule\": ");
+            cav__buf_json_str(o, r->id);
+            cav__buf_printf(o, ", \"failed_tests\": %d, \"failed\": [", nr.why[k].total);
+            for (int l = 0; l < nr.why[k].n; l++) {
+                if (l)
+                    cav__buf_puts(o, ", ");
+                leaf_json(c, &nr.why[k].v[l], o);
+            }
+            cav__buf_puts(o, "]}");
+        }
+    }
+    cav__buf_puts(o, "], \"permitted_from\": ");
+    put_date_json(o, permitted_from(c));
+    cav__buf_puts(o, "}");
+}
+
+int cav_decision_json(const cav_pack *p, const cav_query *q, const cav_decision *d,
+                      const char *id_json, unsigned flags, cav_buf *o) {
+    ctx c;
+    ctx_init(&c, p, q, d, flags);
+    cav__buf_puts(o, "{\"id\": ");
+    cav__buf_puts(o, id_json && *id_json ? id_json : "null");
+    cav__buf_printf(o, ", \"decision\": \"%s\", \"date\": ", cav_verdict_name(d->verdict));
+    put_date_json(o, d->date);
+    cav__buf_puts(o, ", \"parties\": [");
     for (int i = 0; i < d->nparties; i++) {
         if (i)
-            cav__out_puts(&o, ", ");
-        put_party_json(p, &d->parties[i], &o);
+            cav__buf_puts(o, ", ");
+        put_party_json(&c, &d->parties[i], o);
     }
-    cav__out_puts(&o, "], \"explanation\": ");
-    char text[4096];
-    cav_out t;
-    cav__out_init(&t, text, sizeof text);
-    explain_into(p, q, d, flags, &t);
-    cav__out_json_str(&o, text);
-    cav__out_puts(&o, "}");
-    return o.len;
+    cav__buf_puts(o, "], \"assumptions\": [");
+    zone_list zl;
+    assumptions_of(&c, &zl);
+    for (int i = 0; i < zl.n; i++) {
+        if (i)
+            cav__buf_puts(o, ", ");
+        cav__buf_json_str(o, p->zones[zl.v[i]].id);
+    }
+    cav__buf_printf(o, "], \"disputed\": %s", cav_decision_disputed(p, d) ? "true" : "false");
+    if (d->verdict == CAV_INDETERMINATE)
+        settle_json(&c, o);
+    cav__buf_puts(o, ", \"valid\": {\"from\": ");
+    put_date_json(o, d->valid_from);
+    cav__buf_puts(o, ", \"until\": ");
+    put_date_json(o, d->valid_until);
+    cav__buf_puts(o, "}, \"pack\": ");
+    cav__buf_json_str(o, cav_pack_id(p));
+    if ((flags & CAV_EXPLAIN) && d->verdict != CAV_PERMITTED)
+        why_not_json(&c, o);
+    cav__buf_puts(o, ", \"explanation\": ");
+    cav_buf text = {0};
+    explain_into(&c, &text);
+    if (text.failed)
+        o->failed = 1;
+    cav__buf_json(o, text.data ? text.data : "", text.len);
+    cav_buf_free(&text);
+    cav__buf_puts(o, "}");
+    return cav__buf_status(o);
 }

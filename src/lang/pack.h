@@ -12,16 +12,21 @@
 
 #include "caveat.h"
 #include "core/arena.h"
+#include "core/buf.h"
+#include "core/tz.h"
 #include "geo/geo.h"
 #include "lang/ast.h"
 
 #include <stdint.h>
 
-#define CAV_DATE_MAX INT32_MAX /* "until" of a rule that has none */
+#define CAV_DATE_MAX CAV_DATE_OPEN /* "until" of a rule that has none */
 #define CAV_MAX_ZONE_WORDS 16  /* zones of a pack: at most 64 * 16 = 1024 */
+#define CAV_NE_PRECISION_M 1000.0 /* Natural Earth 1:10m's precision (docs/geography.md) */
 
 typedef struct cav_party {
     const char *code, *title;
+    int nnames;
+    const char **names; /* other names a query may use for the party ("UK") */
 } cav_party;
 typedef struct cav_class {
     const char *id, *title;
@@ -50,10 +55,15 @@ typedef struct cav_source {
 } cav_source;
 typedef struct cav_zone {
     const char *id, *title, *note;
+    const char *assumption;    /* why the zone is an assumption of the pack, or NULL */
+    int nsources;
+    int *sources;
+    double precision_m;        /* stated precision of its edges: 0 exact (user-drawn) */
     int implicit;              /* a country/region named directly in a rule */
-    int state;                 /* build state: 0 not built, 1 building, 2 built, 3 failed */
-    GEOSGeometry *geom;        /* lon/lat; owned by the pack */
-    const cav_zone_expr *expr; /* during loading only */
+    const unsigned char *wkb;  /* the geometry (lon/lat) as WKB: each user of GEOS reads it into
+                                  a context of its own (cav__zone_geom), so the pack holds no
+                                  GEOS object and no mutable state */
+    size_t wkb_len;
     int line, col, file;
 } cav_zone;
 
@@ -82,13 +92,20 @@ typedef struct cav_rule {
     int nsources;
     int *sources;
     const char *says, *quote, *disputed, *note;
+    int paraphrase; /* the quote is a paraphrase, not verbatim */
+    int nunless;
+    int *unless;    /* forbid: permit rule ids that are its exceptions (same party) */
     int root;       /* node index of the condition, -1 when the rule has no `when` */
-    unsigned needs; /* CAV_FIELD_* bits of optional fields the condition tests */
+    uint32_t needs; /* CAV_QBIT of the optional query fields the condition tests */
+    uint32_t speaks; /* offset in words of the set of weapons the rule speaks of: those for
+                        which its condition is not false whatever the other facts */
+    uint64_t places; /* the rule tests target zones (bit 0), launch zones (bit 1) */
     int file, line;
 } cav_rule;
 
 typedef struct cav_note {
-    const char *id, *title, *says, *quote;
+    const char *id, *title, *says, *quote, *disputed;
+    int paraphrase;
     int nparties;
     int *parties;
     int32_t date;
@@ -102,7 +119,6 @@ typedef struct cav_epoch {
     int32_t start;
     int nrules;
     const int *rules; /* rule ids in pack order */
-    int has_own;      /* some rule naming this party (not just `party *`) is in force */
 } cav_epoch;
 
 typedef struct cav_party_index {
@@ -110,11 +126,26 @@ typedef struct cav_party_index {
     cav_epoch *epochs;
 } cav_party_index;
 
+/* One entry of the name index: a normalised name of a catalog entry. */
+typedef struct cav_name_entry {
+    uint64_t hash; /* 0: empty slot */
+    const char *norm;
+    int catalog; /* cav_catalog */
+    int id;
+} cav_name_entry;
+
+
 struct cav_pack {
     _Atomic int refs; /* atomically updated */
     cav_arena arena;
     const char **file_names;
     int nfiles;
+    const char *name, *timezone;
+    cav_tz tz;
+    char hash[65]; /* SHA-256 of the canonical content, hex */
+    char id[96];   /* name@ + 12 hex digits */
+    cav_name_entry *names; /* open addressing, nnames_cap slots (a power of two) */
+    int names_cap;
     int nparties, nclasses, nkinds, npurposes, nweapons, nsources, nzones, nrules, nnotes;
     cav_party *parties;
     cav_class *classes;
@@ -132,24 +163,41 @@ struct cav_pack {
     int nwords;
     int domain_words[CAV_F_COUNT]; /* words per set, by field */
     cav_party_index *index;        /* per party */
-    GEOSContextHandle_t geos;
     cav_locator *locator; /* every zone; bit i = zones[i] */
     int zone_words;
+    uint64_t *assumed;   /* zone set: the zones that are assumptions (zone_words words) */
 };
 
-/* Facts of one query as the evaluator sees them (ids; missing optional fields flagged). */
+/* Facts of one query as the evaluator sees them (ids; missing optional fields flagged). Zone
+ * membership is three-valued: a zone of `unsure` is neither certainly in nor out (the position's
+ * uncertainty disk, or the boundary data's precision, crosses its edge); otherwise `in` says. */
 typedef struct cav_facts {
-    int weapon, wclass, kind, state, purpose, supplier; /* purpose/supplier may be CAV_MISSING */
-    const uint64_t *target_zones;                       /* locator words */
-    const uint64_t *launch_zones;                       /* NULL when no launch point */
+    int weapon, wclass, kind, state, role, purpose, supplier; /* role/purpose/supplier may be
+                                                                  CAV_MISSING */
+    const uint64_t *target_in, *target_unsure; /* locator words */
+    const uint64_t *launch_in, *launch_unsure; /* NULL when no launch point */
 } cav_facts;
+
+/* Scratch words for the facts of one query: in and unsure for target and launch. */
+#define CAV_FACT_WORDS (4 * CAV_MAX_ZONE_WORDS)
 
 typedef enum cav_tri { CAV_FALSE = 0, CAV_TRUE = 1, CAV_UNDET = 2 } cav_tri;
 
 /* Evaluates node n of p on f with Kleene logic: a test of a missing field is undetermined. */
 cav_tri cav__eval_node(const cav_pack *p, int n, const cav_facts *f);
-/* Fills f from q, using zone scratch space of 2 * p->zone_words words. */
+/* Fills f from q, using zone scratch space of CAV_FACT_WORDS words. */
 void cav__facts_of(const cav_pack *p, const cav_query *q, uint64_t *scratch, cav_facts *f);
+/* The three-valued value of rule r on f, its `unless` exceptions in force on date included. */
+cav_tri cav__rule_value(const cav_pack *p, int r, int32_t date, const cav_facts *f);
+/* 1 when rule r speaks of weapon w (see cav_rule.speaks). */
+int cav__rule_speaks(const cav_pack *p, int r, int w);
+/* Decides one party on date for f (the six steps of docs/semantics.md) into pd, without its
+ * validity. */
+void cav__decide_party(const cav_pack *p, int party, int32_t date, const cav_facts *f,
+                       cav_party_decision *pd);
+/* Every deciding rule of pd (pd->nrules of them, which may exceed CAV_MAX_DECIDING) into out. */
+int cav__deciding_rules(const cav_pack *p, const cav_party_decision *pd, int32_t date,
+                        const cav_facts *f, int *out, int max);
 /* The parties whose consent q needs, into out (at most CAV_MAX_PARTIES): the weapon's consent
  * parties, then the supplier if it is not among them. Returns their number. */
 int cav__consent_parties(const cav_pack *p, const cav_query *q, int *out);
@@ -163,14 +211,16 @@ const cav_epoch *cav__epoch_of(const cav_pack *p, int party, int32_t date);
  * syntax errors) and returns CAV_EPOLICY. Returns 0 and a pack, or CAV_EPOLICY / CAV_ENOMEM. */
 int cav__pack_build(const cav_parse *ps, cav_diags *diags, int check_only, cav_pack **out);
 
-/* Static analysis for `caveat lint` and loading: never-matching, shadowed and redundant rules,
- * reported as warnings (run by every load). With `overlaps`, reports instead only every
- * permit/forbid pair that can both match (`caveat lint --overlaps`, on top of the load's run). */
-void cav__pack_analyze(const cav_pack *p, const cav_parse *ps, cav_diags *diags, int overlaps);
+/* Static analysis for `caveat lint`: never-matching, shadowed and redundant rules, reported as
+ * warnings. With `overlaps`, reports instead every permit/forbid pair that can both match. */
+void cav__pack_analyze(const cav_pack *p, cav_diags *diags, int overlaps);
 
 /* 1 when rule can match some use of weapon: it applies to one of the weapon's consent parties
  * or suppliers (or to every party) and its condition is satisfiable with that weapon. */
 int cav__rule_concerns_weapon(const cav_pack *p, int rule, int weapon);
+
+/* A new geometry of zone z (lon/lat) in context h, owned by the caller; NULL on failure. */
+GEOSGeometry *cav__zone_geom(const cav_pack *p, int z, GEOSContextHandle_t h);
 
 /* Reads a whole policy file into a NUL-terminated heap buffer (the caller frees it), refusing
  * directories, files over 16 MiB and files with NUL bytes; problems go to d. NULL on failure. */

@@ -42,10 +42,12 @@ typedef struct parser {
     int oom;
 } parser;
 
-static const char *const stmt_keywords[] = {"party",  "class", "kind", "purpose", "weapon",
-                                            "source", "zone",  "note", "permit",  "forbid"};
-static const char *const field_names[] = {"weapon",  "weapon.class", "target.kind", "target.state",
-                                          "purpose", "supplier",     "target",      "launch"};
+static const char *const stmt_keywords[] = {"party", "class",  "kind",   "purpose",
+                                            "weapon", "source", "zone",   "note",
+                                            "permit", "forbid", "pack"};
+static const char *const field_names[] = {"weapon",      "weapon.class", "target.kind",
+                                          "target.state", "target.role",  "purpose",
+                                          "supplier",     "target",       "launch"};
 
 const char *cav__field_name(cav_field f) {
     return field_names[f];
@@ -181,7 +183,7 @@ static int parse_date(parser *P, int32_t *days, cav_name *at) {
     }
     next(P);
     if (cav_date_parse(t->str, days) != 0) {
-        error_at(P, t, "dates are written YYYY-MM-DD, years 1900 to 2999", "this is no date");
+        error_at(P, t, "dates are written YYYY-MM-DD, years 1900 to 2100", "this is no date");
         return 0;
     }
     if (at) {
@@ -258,8 +260,8 @@ static cav_cond *parse_test(parser *P) {
                 strcat(hint, "?");
             else
                 snprintf(hint, sizeof hint,
-                         "fields are weapon, weapon.class, target.kind, "
-                         "target.state, purpose, supplier, target, launch");
+                         "fields are weapon, weapon.class, target.kind, target.state, "
+                         "target.role, purpose, supplier, target, launch");
             snprintf(msg, sizeof msg, "unknown field '%s'", t->str);
             error_at(P, t, hint, msg);
         } else {
@@ -603,24 +605,35 @@ enum {
     CL_DISPUTED = 1 << 14,
     CL_WHEN = 1 << 15,
     CL_IN = 1 << 16,
-    CL_SUPPLIERS = 1 << 17
+    CL_SUPPLIERS = 1 << 17,
+    CL_ASSUMPTION = 1 << 18,
+    CL_PARAPHRASE = 1 << 19,
+    CL_UNLESS = 1 << 20,
+    CL_TIMEZONE = 1 << 21
 };
 static const char *const clause_names[] = {
-    "class", "consent", "alias", "range", "outlet", "date",     "url",  "note", "source",
-    "party", "from",    "until", "says",  "quote",  "disputed", "when", "in",   "suppliers"};
-enum { NCLAUSES = 18 };
+    "class",     "consent",    "alias",  "range",   "outlet", "date",  "url",
+    "note",      "source",     "party",  "from",    "until",  "says",  "quote",
+    "disputed",  "when",       "in",     "suppliers", "assumption", "paraphrase", "unless",
+    "timezone"};
+enum { NCLAUSES = 22 };
 
 static unsigned clauses_of(cav_stmt_kind k) {
     switch (k) {
+    case CAV_S_PARTY: return CL_ALIAS;
     case CAV_S_KIND: return CL_IN;
     case CAV_S_WEAPON: return CL_CLASS | CL_CONSENT | CL_SUPPLIERS | CL_ALIAS | CL_RANGE;
     case CAV_S_SOURCE: return CL_OUTLET | CL_DATE | CL_URL;
-    case CAV_S_ZONE: return CL_NOTE | CL_SOURCE;
-    case CAV_S_NOTE: return CL_PARTY | CL_DATE | CL_SOURCE | CL_QUOTE | CL_SAYS;
+    case CAV_S_ZONE: return CL_NOTE | CL_SOURCE | CL_ASSUMPTION;
+    case CAV_S_NOTE:
+        return CL_PARTY | CL_DATE | CL_SOURCE | CL_QUOTE | CL_PARAPHRASE | CL_SAYS | CL_DISPUTED;
     case CAV_S_PERMIT:
+        return CL_PARTY | CL_FROM | CL_UNTIL | CL_SOURCE | CL_SAYS | CL_QUOTE | CL_PARAPHRASE |
+               CL_DISPUTED | CL_NOTE | CL_WHEN;
     case CAV_S_FORBID:
-        return CL_PARTY | CL_FROM | CL_UNTIL | CL_SOURCE | CL_SAYS | CL_QUOTE | CL_DISPUTED |
-               CL_NOTE | CL_WHEN;
+        return CL_PARTY | CL_FROM | CL_UNTIL | CL_SOURCE | CL_SAYS | CL_QUOTE | CL_PARAPHRASE |
+               CL_DISPUTED | CL_NOTE | CL_WHEN | CL_UNLESS;
+    case CAV_S_PACK: return CL_TIMEZONE;
     default: return 0;
     }
 }
@@ -637,6 +650,13 @@ static void parse_clause(parser *P, cav_stmt *s, unsigned bit) {
     case CL_NOTE: s->note = parse_string(P, "a note in quotes"); break;
     case CL_SAYS: s->says = parse_string(P, "a short description in quotes"); break;
     case CL_QUOTE: s->quote = parse_string(P, "the quoted sentence in quotes"); break;
+    case CL_PARAPHRASE:
+        s->quote = parse_string(P, "the source's words as reported, in quotes");
+        s->paraphrase = 1;
+        break;
+    case CL_ASSUMPTION: s->assumption = parse_string(P, "why it is an assumption, in quotes"); break;
+    case CL_TIMEZONE: s->timezone = parse_string(P, "an IANA time zone such as \"Europe/Kyiv\""); break;
+    case CL_UNLESS: parse_names(P, &s->unless, "a permit's id or a [list]"); break;
     case CL_DISPUTED: s->disputed = parse_string(P, "why it is disputed, in quotes"); break;
     case CL_SOURCE: parse_names(P, &s->sources, "a source id"); break;
     case CL_IN: parse_name(P, &s->parent, "the parent kind"); break;
@@ -686,10 +706,11 @@ static void parse_clauses(parser *P, cav_stmt *s) {
             error_at(P, t, hint, what);
             return;
         }
-        if (seen & bit) {
+        if ((seen & bit) || ((bit & (CL_QUOTE | CL_PARAPHRASE)) &&
+                             (seen & (CL_QUOTE | CL_PARAPHRASE)))) {
             char msg[96];
             snprintf(msg, sizeof msg, "'%s' is given twice", t->str);
-            error_at(P, t, NULL, msg);
+            error_at(P, t, (bit & (CL_QUOTE | CL_PARAPHRASE)) ? "a rule has one quote or one paraphrase" : NULL, msg);
             return;
         }
         seen |= bit;
@@ -717,15 +738,15 @@ static void remember_broken(parser *P, cav_stmt *s) {
 static void parse_stmt(parser *P) {
     cav_token *t = peek(P);
     int kind = -1;
-    for (int k = 0; k < 10 && t->kind == CAV_TK_NAME; k++)
+    for (int k = 0; k < CAV_NSTMT_KINDS && t->kind == CAV_TK_NAME; k++)
         if (strcmp(t->str, stmt_keywords[k]) == 0)
             kind = k;
     if (kind < 0) {
         char hint[160] = "did you mean ";
         if (t->kind != CAV_TK_NAME ||
-            !cav__nearest_names(t->str, stmt_keywords, 10, hint + 13, sizeof hint - 14))
+            !cav__nearest_names(t->str, stmt_keywords, CAV_NSTMT_KINDS, hint + 13, sizeof hint - 14))
             snprintf(hint, sizeof hint,
-                     "statements: party class kind purpose weapon source zone "
+                     "statements: pack party class kind purpose weapon source zone "
                      "note permit forbid; continuation lines are indented");
         if (strncmp(hint, "did you", 7) == 0)
             strcat(hint, "?");

@@ -12,6 +12,8 @@ struct cav_embedded_file {
 
 /* The files of packs/default, in name order, ending with an entry whose name is NULL. */
 extern const struct cav_embedded_file cav__default_pack_files[];
+/* The tz database files the embedded packs name (name "Europe/Kyiv", TZif bytes), same layout. */
+extern const struct cav_embedded_file cav__embedded_zones[];
 /* The default pack's test cases (every .jsonl file of packs/default/tests), same layout. */
 extern const struct cav_embedded_file cav__default_pack_tests[];
 

@@ -21,15 +21,71 @@
 static void pack_free(cav_pack *p) {
     if (!p)
         return;
-    for (int z = 0; z < p->nzones; z++)
-        if (p->zones[z].geom)
-            GEOSGeom_destroy_r(p->geos, p->zones[z].geom);
     if (p->locator)
         cav__locator_free(p->locator);
-    if (p->geos)
-        GEOS_finish_r(p->geos);
     cav__arena_free(&p->arena);
     free(p);
+}
+
+/* The pack's time zone: from the tz data embedded with the default pack, else from the system's
+ * tz database (/usr/share/zoneinfo). */
+static void load_timezone(cav_build *b) {
+    cav_pack *p = b->pack;
+    if (!p->timezone) {
+        cav__tz_utc(&p->tz);
+        return;
+    }
+    for (const char *c = p->timezone; *c; c++)
+        if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+              *c == '/' || *c == '_' || *c == '-' || *c == '+') ||
+            (c[0] == '.' && c[1] == '.')) {
+            cav__report(b, CAV_SEV_ERROR, -1, 0, 0, "write an IANA name such as \"Europe/Kyiv\"",
+                        "time zone \"%s\" is not a tz database name", p->timezone);
+            return;
+        }
+    const unsigned char *data = NULL;
+    size_t n = 0;
+    unsigned char *heap = NULL;
+    for (int i = 0; cav__embedded_zones[i].name; i++)
+        if (strcmp(cav__embedded_zones[i].name, p->timezone) == 0) {
+            data = (const unsigned char *)cav__embedded_zones[i].text;
+            n = cav__embedded_zones[i].len;
+        }
+    if (!data) {
+        char path[512];
+        snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", p->timezone);
+        FILE *f = fopen(path, "rb");
+        struct stat st;
+        if (f && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size < (1 << 20)) {
+            heap = malloc((size_t)st.st_size + 1);
+            if (heap && fread(heap, 1, (size_t)st.st_size, f) == (size_t)st.st_size) {
+                data = heap;
+                n = (size_t)st.st_size;
+            }
+        }
+        if (f)
+            fclose(f);
+    }
+    char err[128] = "";
+    int rc = data ? cav__tz_read(data, n, &p->arena, &p->tz, err, sizeof err) : -1;
+    if (rc == -2)
+        b->oom = 1;
+    else if (rc != 0)
+        cav__report(b, CAV_SEV_ERROR, -1, 0, 0, "the tz database is Debian's tzdata package",
+                    "time zone \"%s\": %s", p->timezone,
+                    data ? err : "not found in the tz database");
+    free(heap);
+}
+
+static void build_free(cav_build *b) {
+    if (b->zb) {
+        for (int z = 0; z < b->pack->nzones; z++)
+            if (b->zb[z].geom)
+                GEOSGeom_destroy_r(b->geos, b->zb[z].geom);
+        free(b->zb);
+    }
+    if (b->geos)
+        GEOS_finish_r(b->geos);
 }
 
 int cav__pack_build(const cav_parse *ps, cav_diags *diags, int check_only, cav_pack **out) {
@@ -51,12 +107,17 @@ int cav__pack_build(const cav_parse *ps, cav_diags *diags, int check_only, cav_p
         for (int i = 0; p->file_names && i < ps->nfiles; i++)
             p->file_names[i] = cav__arena_strdup(&p->arena, ps->files[i].name);
         p->nfiles = ps->nfiles;
-        cav__pack_analyze(p, ps, diags, 0);
+        if (!p->name)
+            p->name = "pack";
+        load_timezone(&b);
+        if (!b.oom && !b.errors)
+            cav__pack_identify(&b);
     }
     if (rc == 0 && b.errors)
         rc = CAV_EPOLICY;
     if (b.oom)
         rc = CAV_ENOMEM;
+    build_free(&b);
     if (rc != 0) {
         pack_free(p);
         return rc;
@@ -188,6 +249,21 @@ static int list_add(file_list *l, char *name, char *text) {
 
 static int add_path(file_list *l, const char *path, cav_diags *d) {
     struct stat st;
+    if (strcmp(path, "@default") == 0) {
+        for (size_t i = 0; cav__default_pack_files[i].name; i++) {
+            size_t need = strlen(cav__default_pack_files[i].name) + 16;
+            char *name = malloc(need);
+            char *text = strdup(cav__default_pack_files[i].text);
+            if (name)
+                snprintf(name, need, "<default>/%s", cav__default_pack_files[i].name);
+            if (!name || !text || list_add(l, name, text) != 0) {
+                free(name);
+                free(text);
+                return CAV_ENOMEM;
+            }
+        }
+        return 0;
+    }
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
         DIR *dir = opendir(path);
         if (!dir) {
@@ -297,27 +373,15 @@ void cav_pack_release(cav_pack *p) {
         pack_free(p);
 }
 
-int cav_pack_party(const cav_pack *p, const char *name) {
-    return cav__find_party(p, name);
+const char *cav_pack_id(const cav_pack *p) {
+    return p->id;
 }
-int cav_pack_weapon(const cav_pack *p, const char *name) {
-    return cav__find_weapon(p, name);
+const char *cav_pack_hash(const cav_pack *p) {
+    return p->hash;
 }
-int cav_pack_kind(const cav_pack *p, const char *name) {
-    return cav__find_kind(p, name);
+const char *cav_pack_name(const cav_pack *p) {
+    return p->name;
 }
-int cav_pack_purpose(const cav_pack *p, const char *name) {
-    return cav__find_purpose(p, name);
-}
-const char *cav_pack_party_name(const cav_pack *p, int id) {
-    return id >= 0 && id < p->nparties ? p->parties[id].code : NULL;
-}
-const char *cav_pack_weapon_name(const cav_pack *p, int id) {
-    return id >= 0 && id < p->nweapons ? p->weapons[id].id : NULL;
-}
-const char *cav_pack_rule_name(const cav_pack *p, int id) {
-    return id >= 0 && id < p->nrules ? p->rules[id].id : NULL;
-}
-int cav_pack_rule_count(const cav_pack *p) {
-    return p->nrules;
+const char *cav_pack_timezone(const cav_pack *p) {
+    return p->timezone ? p->timezone : "UTC";
 }

@@ -13,6 +13,7 @@
  * comments. Prints each failure with the test file's line, then "N passed, N failed".
  */
 #include "caveat.h"
+#include "core/buf.h"
 #include "core/diag.h"
 #include "lang/ast.h"
 #include "lang/fmt.h"
@@ -23,6 +24,62 @@
 
 static int passed, failed;
 static const char *test_file;
+
+/* --update: expected blocks that differ are rewritten with what the code gives (for reviewing a
+ * deliberate change of output with `git diff`, never to make a failure pass unseen). */
+static int update;
+typedef struct replacement {
+    int line; /* the block's %% line */
+    char *text;
+} replacement;
+static replacement *repl;
+static int nrepl;
+
+static void record(int line, const char *text) {
+    repl = realloc(repl, (size_t)(nrepl + 1) * sizeof *repl);
+    repl[nrepl].line = line;
+    repl[nrepl++].text = strdup(text);
+}
+
+/* Rewrites the test file with the recorded blocks. */
+static void rewrite(const char *path, const char *orig) {
+    FILE *o = fopen(path, "wb");
+    if (!o)
+        return;
+    const char *p = orig;
+    int line = 0, skipping = 0;
+    while (*p) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) + 1 : strlen(p);
+        line++;
+        int header = len >= 2 && p[0] == '%' && p[1] == '%';
+        if (header)
+            skipping = 0;
+        if (skipping && !(len == 1 && *p == '\n')) {
+            p += len;
+            continue;
+        }
+        if (skipping && len == 1) {
+            skipping = 0; /* a blank line ends the replaced block */
+        }
+        fwrite(p, 1, len, o);
+        for (int i = 0; header && i < nrepl; i++)
+            if (repl[i].line == line) {
+                fputs(repl[i].text, o);
+                size_t tl = strlen(repl[i].text);
+                if (tl && repl[i].text[tl - 1] != '\n')
+                    fputc('\n', o);
+                skipping = 1;
+            }
+        p += len;
+    }
+    fclose(o);
+    for (int i = 0; i < nrepl; i++)
+        free(repl[i].text);
+    free(repl);
+    repl = NULL;
+    nrepl = 0;
+}
 
 typedef struct block {
     char kind[16];
@@ -95,16 +152,26 @@ static int split(char *text, block **out) {
 }
 
 static char *diags_text(const cav_diags *d) {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    char one[4096];
-    for (size_t i = 0; i < cav_diags_count(d); i++) {
-        cav_diag_format(d, i, one, sizeof one);
-        fputs(one, m);
-    }
-    fclose(m);
-    return buf;
+    cav_buf b = {0};
+    for (size_t i = 0; i < cav_diags_count(d); i++)
+        cav_diag_format(d, i, &b);
+    char *s = strdup(b.data ? b.data : "");
+    cav_buf_free(&b);
+    return s;
+}
+
+/* Replaces the pack's id in a decision line by "{pack}" after checking that the line names the
+ * pack that made it, so expected lines do not change with every edit of a test policy. */
+static void mask_pack_id(const cav_pack *p, char *line) {
+    char want[160];
+    snprintf(want, sizeof want, "\"pack\": \"%s\"", cav_pack_id(p));
+    char *at = strstr(line, want);
+    if (!at)
+        return;
+    const char *mask = "\"pack\": \"{pack}\"";
+    size_t wl = strlen(want), ml = strlen(mask);
+    memmove(at + ml, at + wl, strlen(at + wl) + 1);
+    memcpy(at, mask, ml);
 }
 
 static char *fmt_text(const char *policy, int *ok) {
@@ -132,33 +199,36 @@ static cav_pack *load(const char *prelude, const char *policy, cav_diags *d) {
 }
 
 static void run_query(cav_pack *p, const block *q, const block *expect) {
-    char id[128], field[64], msg[512];
     cav_query query;
+    cav_qerrors errs;
+    cav_buf id = {0}, out = {0};
     char *line = strdup(q->text);
     line[strcspn(line, "\n")] = '\0';
-    char want[8192];
-    snprintf(want, sizeof want, "%s", expect->text);
+    char *want = strdup(expect->text);
     want[strcspn(want, "\n")] = '\0';
-    char got[8192];
-    if (cav_query_parse_json(p, line, strlen(line), &query, id, sizeof id, field, sizeof field, msg,
-                             sizeof msg) != 0) {
-        snprintf(got, sizeof got,
-                 "{\"id\": %s, \"error\": {\"field\": \"%s\", \"message\": \"%s\"}}", id, field,
-                 msg);
+    if (cav_query_parse_json(p, line, strlen(line), NULL, &query, &id, &errs) != 0) {
+        cav_qerrors_json(&errs, id.data, 0, &out);
     } else {
         cav_decision d;
         if (cav_eval(p, &query, &d) != 0)
-            snprintf(got, sizeof got, "eval failed");
+            cav__buf_puts(&out, "eval failed");
         else
-            cav_decision_json(p, &query, &d, id,
-                              strcmp(q->arg, "explain") == 0 ? CAV_EXPLAIN_NEAREST : 0, got,
-                              sizeof got);
+            cav_decision_json(p, &query, &d, id.data,
+                              strcmp(q->arg, "explain") == 0 ? CAV_EXPLAIN : 0, &out);
     }
+    char *got = strdup(out.data ? out.data : "");
+    mask_pack_id(p, got);
     if (strcmp(got, want) == 0)
         passed++;
+    else if (update)
+        record(expect->line, got);
     else
         fail(q->line, "query gave another decision", got, want);
+    free(got);
+    free(want);
     free(line);
+    cav_buf_free(&id);
+    cav_buf_free(&out);
 }
 
 static void run_file(const char *path) {
@@ -182,11 +252,15 @@ static void run_file(const char *path) {
             policy = blk->text;
             cav_diags *d = cav_diags_new();
             pack = load(prelude, policy, d);
+            if (pack)
+                cav_pack_lint(pack, 0, d); /* as `caveat lint` does */
             char *got = diags_text(d);
             const block *next = i + 1 < n ? &b[i + 1] : NULL;
             if (next && strcmp(next->kind, "ERRORS") == 0) {
                 if (strcmp(got, next->text) == 0)
                     passed++;
+                else if (update)
+                    record(next->line, got);
                 else
                     fail(next->line, "diagnostics differ", got, next->text);
                 if (cav_diags_errors(d) && pack)
@@ -231,12 +305,21 @@ static void run_file(const char *path) {
     for (int i = 0; i < n; i++)
         free(b[i].text);
     free(b);
+    if (update && nrepl) {
+        fprintf(stderr, "%s: %d blocks rewritten\n", path, nrepl);
+        rewrite(path, text);
+    }
     free(text);
 }
 
 int main(int argc, char **argv) {
-    for (int i = 1; i < argc; i++)
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--update") == 0) {
+            update = 1;
+            continue;
+        }
         run_file(argv[i]);
+    }
     printf("%d passed, %d failed\n", passed, failed);
     return failed || passed == 0;
 }

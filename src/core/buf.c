@@ -1,0 +1,322 @@
+#define _GNU_SOURCE /* strtod_l */
+/* buf.c — the growable text buffer and the escapers for JSON, XML and Markdown (see buf.h).
+ *
+ * Escaping is written once here and used by every writer, so that no output of the tool can be
+ * broken by a name, a title or a quote: JSON strings are always valid UTF-8 (bad bytes become
+ * U+FFFD), SVG text never carries markup or control characters, a Markdown cell never splits a
+ * table.
+ */
+#include "core/buf.h"
+#include "core/alloc.h"
+
+#include <locale.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cav_buf_free(cav_buf *b) {
+    if (!b)
+        return;
+    cav__free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->failed = 0;
+}
+
+void cav_buf_clear(cav_buf *b) {
+    b->len = 0;
+    b->failed = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+int cav__buf_reserve(cav_buf *b, size_t more) {
+    if (b->failed)
+        return -1;
+    if (more > (size_t)-1 / 2 - b->len) {
+        b->failed = 1;
+        return -1;
+    }
+    size_t need = b->len + more + 1;
+    if (need <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < need)
+        cap *= 2;
+    char *d = cav__realloc(b->data, cap);
+    if (!d) {
+        b->failed = 1;
+        return -1;
+    }
+    b->data = d;
+    b->cap = cap;
+    return 0;
+}
+
+void cav__buf_put(cav_buf *b, const char *s, size_t n) {
+    if (cav__buf_reserve(b, n) != 0)
+        return;
+    if (n)
+        memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void cav__buf_puts(cav_buf *b, const char *s) {
+    if (s)
+        cav__buf_put(b, s, strlen(s));
+}
+
+void cav__buf_putc(cav_buf *b, char c) {
+    cav__buf_put(b, &c, 1);
+}
+
+void cav__buf_vprintf(cav_buf *b, const char *fmt, va_list ap) {
+    va_list again;
+    va_copy(again, ap);
+    char small[256];
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    if (n < 0) {
+        b->failed = 1;
+    } else if ((size_t)n < sizeof small) {
+        cav__buf_put(b, small, (size_t)n);
+    } else if (cav__buf_reserve(b, (size_t)n) == 0) {
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, again);
+        b->len += (size_t)n;
+    }
+    va_end(again);
+}
+
+void cav__buf_printf(cav_buf *b, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    cav__buf_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+/* The "C" locale, made once: numbers are formatted under it whatever the host program set. */
+static locale_t c_locale;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+static void make_c_locale(void) {
+    c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
+
+/* snprintf of one double under the C locale (this thread only). */
+static int format_c(char *out, size_t size, const char *fmt, int prec, double v) {
+    pthread_once(&c_locale_once, make_c_locale);
+    locale_t old = c_locale ? uselocale(c_locale) : (locale_t)0;
+    int n = snprintf(out, size, fmt, prec, v);
+    if (c_locale)
+        uselocale(old);
+    return n;
+}
+
+void cav__buf_double(cav_buf *b, double v) {
+    if (!isfinite(v)) {
+        cav__buf_puts(b, "null");
+        return;
+    }
+    char out[40];
+    int n = 0;
+    for (int prec = 15; prec <= 17; prec++) {
+        n = format_c(out, sizeof out, "%.*g", prec, v);
+        pthread_once(&c_locale_once, make_c_locale);
+        if (strtod_l(out, NULL, c_locale) == v)
+            break;
+    }
+    cav__buf_put(b, out, (size_t)n);
+}
+
+void cav__buf_fixed(cav_buf *b, double v, int decimals) {
+    if (!isfinite(v)) {
+        cav__buf_puts(b, "null");
+        return;
+    }
+    char out[400];
+    int n = format_c(out, sizeof out, "%.*f", decimals, v);
+    if (n > 0 && (size_t)n < sizeof out)
+        cav__buf_put(b, out, (size_t)n);
+    else
+        b->failed = 1;
+}
+
+/* Length of the valid UTF-8 character at s[0, n), or 0 when the bytes there are not one. */
+static size_t utf8_char(const unsigned char *s, size_t n) {
+    unsigned c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t len;
+    unsigned min;
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+        min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    unsigned cp = c & (0x3fu >> (len - 1));
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3fu);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+int cav__utf8_valid(const char *s, size_t n) {
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_char(u + i, n - i);
+        if (!k)
+            return 0;
+        i += k;
+    }
+    return 1;
+}
+
+size_t cav__utf8_cut(const char *s, size_t n, size_t max) {
+    if (n <= max)
+        return n;
+    size_t k = max;
+    while (k > 0 && ((unsigned char)s[k] & 0xc0) == 0x80)
+        k--;
+    return k;
+}
+
+static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
+
+void cav__buf_json(cav_buf *b, const char *s, size_t n) {
+    static const char hex[] = "0123456789abcdef";
+    if (cav__buf_reserve(b, n + 2) != 0)
+        return;
+    cav__buf_putc(b, '"');
+    const unsigned char *u = (const unsigned char *)s;
+    size_t run = 0, i = 0;
+    while (i < n) {
+        unsigned char c = u[i];
+        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k = c >= 0x80 ? utf8_char(u + i, n - i) : 0;
+        if (k) {
+            i += k;
+            continue;
+        }
+        cav__buf_put(b, s + run, i - run);
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            cav__buf_put(b, esc, 2);
+        } else if (c == '\n') {
+            cav__buf_put(b, "\\n", 2);
+        } else if (c == '\t') {
+            cav__buf_put(b, "\\t", 2);
+        } else if (c == '\r') {
+            cav__buf_put(b, "\\r", 2);
+        } else if (c < 0x20) {
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            cav__buf_put(b, esc, 6);
+        } else {
+            cav__buf_put(b, replacement, 3);
+        }
+        run = ++i;
+    }
+    cav__buf_put(b, s + run, n - run);
+    cav__buf_putc(b, '"');
+}
+
+void cav__buf_json_str(cav_buf *b, const char *s) {
+    if (!s)
+        cav__buf_puts(b, "null");
+    else
+        cav__buf_json(b, s, strlen(s));
+}
+
+void cav__buf_xml(cav_buf *b, const char *s, size_t n) {
+    const unsigned char *u = (const unsigned char *)s;
+    size_t run = 0, i = 0;
+    while (i < n) {
+        unsigned char c = u[i];
+        const char *esc = NULL;
+        if (c >= 0x80) {
+            size_t k = utf8_char(u + i, n - i);
+            if (k) {
+                i += k;
+                continue;
+            }
+            esc = replacement;
+        } else if (c == '<') {
+            esc = "&lt;";
+        } else if (c == '>') {
+            esc = "&gt;";
+        } else if (c == '&') {
+            esc = "&amp;";
+        } else if (c == '"') {
+            esc = "&quot;";
+        } else if (c == '\'') {
+            esc = "&apos;";
+        } else if (c < 0x20 && c != '\t' && c != '\n') {
+            esc = "";
+        } else {
+            i++;
+            continue;
+        }
+        cav__buf_put(b, s + run, i - run);
+        cav__buf_puts(b, esc);
+        run = ++i;
+    }
+    cav__buf_put(b, s + run, n - run);
+}
+
+void cav__buf_md(cav_buf *b, const char *s, size_t n) {
+    const unsigned char *u = (const unsigned char *)s;
+    size_t run = 0, i = 0;
+    while (i < n) {
+        unsigned char c = u[i];
+        const char *esc = NULL;
+        if (c >= 0x80) {
+            size_t k = utf8_char(u + i, n - i);
+            if (k) {
+                i += k;
+                continue;
+            }
+            esc = replacement;
+        } else if (c == '|') {
+            esc = "\\|";
+        } else if (c == '\\') {
+            esc = "\\\\";
+        } else if (c == '<') {
+            esc = "&lt;";
+        } else if (c == '>') {
+            esc = "&gt;";
+        } else if (c == '&') {
+            esc = "&amp;";
+        } else if (c == '\n' || c == '\r' || c == '\t') {
+            esc = " ";
+        } else if (c < 0x20) {
+            esc = "";
+        } else {
+            i++;
+            continue;
+        }
+        cav__buf_put(b, s + run, i - run);
+        cav__buf_puts(b, esc);
+        run = ++i;
+    }
+    cav__buf_put(b, s + run, n - run);
+}
+
+int cav__buf_status(const cav_buf *b) {
+    return b->failed ? CAV_ENOMEM : 0;
+}
