@@ -76,6 +76,34 @@ typedef struct cav_buf {
 CAV_API void cav_buf_free(cav_buf *b);
 /* Empties b, keeping its memory. */
 CAV_API void cav_buf_clear(cav_buf *b);
+/* Appends n bytes of s. Returns 0 or CAV_ENOMEM. */
+CAV_API int cav_buf_append(cav_buf *b, const char *s, size_t n);
+/* Appends s[0, n) as a JSON string literal, always valid UTF-8 JSON (bad bytes become U+FFFD). */
+CAV_API int cav_buf_json_string(cav_buf *b, const char *s, size_t n);
+
+/* Output formats of the library's writers. */
+typedef enum cav_format {
+    CAV_FMT_TEXT,
+    CAV_FMT_JSON,
+    CAV_FMT_MD,
+    CAV_FMT_CSV,
+    CAV_FMT_NDJSON,
+    CAV_FMT_GEOJSON,
+    CAV_FMT_SVG,
+    CAV_FMT_PNG,
+    CAV_FMT_PDF,
+    CAV_FMT_SARIF,
+    CAV_FMT_JUNIT,
+    CAV_FMT_COUNT
+} cav_format;
+/* "text", "json", "md", ...; and the reverse (-1 when unknown). */
+CAV_API const char *cav_format_name(cav_format f);
+CAV_API int cav_format_find(const char *name);
+
+/* Appends to out the (up to three) candidates nearest to name, as "a, b or c", for "did you
+ * mean" messages; returns how many (0: nothing appended). Case-insensitive; a prefix counts as a
+ * near miss. */
+CAV_API int cav_suggest(const char *name, const char *const *candidates, size_t n, cav_buf *out);
 
 /* ---- diagnostics: problems found in a policy, with their place -------------------------------- */
 typedef enum cav_severity { CAV_SEV_ERROR, CAV_SEV_WARNING } cav_severity;
@@ -360,6 +388,42 @@ CAV_API int cav_query_parse_json(const cav_pack *p, const char *json, size_t len
                                  const cav_query *defaults, cav_query *q, cav_buf *id,
                                  cav_qerrors *e);
 
+/* Splitting a stream of JSON queries into documents, the one input mechanism of `caveat check`,
+ * the audit's NDJSON and the service: NDJSON (one query a line), pretty-printed queries one after
+ * another, or a JSON array of queries (each element a document). An empty line outside an array
+ * is a document of its own (kind CAV_DOC_EMPTY), so a line-based caller can answer every input
+ * line. A multi-line value ends where its braces close; a line that leaves a value open and is
+ * followed by a line starting with '{' or '[' in column 1 is cut there (a broken NDJSON line does
+ * not swallow the next). */
+#define CAV_MAX_DOC (1024 * 1024) /* the longest document, in bytes */
+typedef enum cav_doc_kind {
+    CAV_DOC_END = 0,   /* no more documents (eof) */
+    CAV_DOC_QUERY = 1, /* text/len hold one JSON value */
+    CAV_DOC_EMPTY = 2, /* an empty line outside an array */
+    CAV_DOC_ERROR = 3  /* not a document: message says why (too long, array syntax) */
+} cav_doc_kind;
+typedef struct cav_doc {
+    cav_doc_kind kind;
+    const char *text; /* into the caller's buffer */
+    size_t len;
+    long line; /* 1-based line where it starts */
+    const char *message;
+} cav_doc;
+typedef struct cav_split {
+    long line;           /* the line of the next byte; starts at 1 (cav_split_init) */
+    int in_array;        /* inside a top-level array */
+    int after_element;   /* in an array, after an element: ',' or ']' comes next */
+    int line_has_text;   /* the current line has had a document or text */
+    int skipping;        /* discarding the rest of an over-long document */
+    long skip_line;
+} cav_split;
+CAV_API void cav_split_init(cav_split *s);
+/* Finds the next document in buf[0, len) (the unconsumed input, beginning where the last call
+ * stopped). Returns the number of bytes consumed and fills *doc (text pointing into buf); returns
+ * 0 with doc->kind CAV_DOC_END when more input is needed (eof 0) or the input is exhausted
+ * (eof 1). Documents longer than CAV_MAX_DOC come out as CAV_DOC_ERROR and are skipped. */
+CAV_API size_t cav_split_next(cav_split *s, const char *buf, size_t len, int eof, cav_doc *doc);
+
 /* ---- decisions -------------------------------------------------------------------------------- */
 typedef enum cav_verdict {
     CAV_PERMITTED = 0,
@@ -442,6 +506,58 @@ CAV_API int cav_decision_assumptions(const cav_pack *p, const cav_query *q, cons
                                      int *out, int max);
 /* 1 when a rule deciding d is disputed. */
 CAV_API int cav_decision_disputed(const cav_pack *p, const cav_decision *d);
+
+/* ---- batches: many queries at once, on several threads ---------------------------------------- */
+/* Queries as columns: row i is element i of every column given. A NULL column is a field absent
+ * from every row. Catalog fields are ids (cav_catalog_find; CAV_MISSING for an absent optional
+ * value), dates days since 1970-01-01, coordinates degrees (a NaN launch coordinate: no launch
+ * point), uncertainties metres. Rows are validated as cav_eval validates a query. */
+typedef struct cav_columns {
+    size_t n;
+    const int32_t *date, *weapon, *supplier, *kind, *state, *role, *purpose;
+    const double *target_lat, *target_lon, *target_uncertainty_m;
+    const double *launch_lat, *launch_lon, *launch_uncertainty_m;
+} cav_columns;
+/* Results, each an array of n or NULL when not wanted. */
+typedef struct cav_results {
+    uint8_t *verdict;           /* cav_verdict; CAV_BATCH_ERROR for a row not evaluated */
+    int32_t *error;             /* 0, or the CAV_E* code of a row not evaluated */
+    int32_t *rule;              /* the first deciding rule over all parties, or -1 */
+    int32_t *valid_from;        /* INT32_MIN for an open start */
+    int32_t *valid_until;       /* CAV_DATE_OPEN for an open end */
+    cav_decision *decisions;    /* whole decisions (for rendering), or NULL */
+} cav_results;
+#define CAV_BATCH_ERROR 255
+/* Decides every row of in into out on nthreads threads (0: one per core). Allocation-free per
+ * row; a bad row never stops the batch (its error is set). Returns 0, CAV_EINVAL for bad
+ * arguments, or CAV_ENOMEM when threads could not be started. */
+CAV_API int cav_eval_batch(const cav_pack *p, const cav_columns *in, cav_results *out,
+                           int nthreads);
+
+/* ---- a pack's own test cases (docs/testing.md) ------------------------------------------------ */
+/* A case file is JSON lines: {"case": NAME, "query": {...}, "expect": VERDICT, "rules": [ids],
+ * "explain": "substring"}; "rules" (exactly the deciding rules of all parties together) and
+ * "explain" are optional; '#' lines and blank lines are ignored. An unknown key, an invalid
+ * expect, a rule id the pack lacks, a NUL byte or a line that is no case is an error, never
+ * skipped. */
+typedef struct cav_test_opts {
+    const char *run; /* POSIX extended regular expression on case names, or NULL for all */
+    int verbose;     /* report passing cases too */
+    int coverage;    /* report rules and tests no case exercises */
+} cav_test_opts;
+typedef struct cav_test_result {
+    int passed, failed, errors; /* errors: lines that are no valid case */
+    int uncovered;              /* with coverage: rules no case decides or tests never both ways */
+} cav_test_result;
+/* Runs the cases of nfiles texts (names for messages) against p, appending the report to out in
+ * fmt (text: FAIL lines with expected and actual verdicts and rules, then a summary; json; junit).
+ * Returns 0 (see res for the outcome), CAV_EINVAL for a bad regular expression, CAV_ENOMEM. */
+CAV_API int cav_pack_test(const cav_pack *p, const char *const *names, const char *const *texts,
+                          const size_t *lens, size_t nfiles, const cav_test_opts *o,
+                          cav_format fmt, cav_buf *out, cav_test_result *res);
+/* The same for the default pack's embedded cases (p must be the default pack). */
+CAV_API int cav_pack_test_default(const cav_pack *p, const cav_test_opts *o, cav_format fmt,
+                                  cav_buf *out, cav_test_result *res);
 
 #ifdef __cplusplus
 }

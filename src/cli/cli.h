@@ -1,5 +1,10 @@
-/* cli.h — shared pieces of the `caveat` command line: pack loading with diagnostics on stderr,
- * bounded line reading, and the subcommand entry points (one cmd_<name>.c each). */
+/* cli.h — the pieces shared by the `caveat` command line: one table-driven option parser for every
+ * command, pack loading with diagnostics on stderr, and the one atomic writer of output files.
+ *
+ * The command line is a front end: it includes only the public header, and every capability it
+ * offers is a call into libcaveat (docs/library.md). A command is a cli_cmd (its name, usage,
+ * description and option table) and a run function; main.c dispatches to it.
+ */
 #ifndef CAV_CLI_H
 #define CAV_CLI_H
 
@@ -7,50 +12,83 @@
 
 #include <stdio.h>
 
-#define CAV_MAX_LINE (1024 * 1024) /* longest query line accepted; longer lines are errors */
+/* Exit statuses shared by every command (docs/cli.md). */
+enum {
+    CLI_OK = 0,           /* done; every input evaluated */
+    CLI_INPUT_ERRORS = 1, /* some input line or row was an error (the run went on) */
+    CLI_USAGE = 2,        /* usage, policy or I/O error: nothing or not everything was done */
+    CLI_FAIL_ON = 3       /* --fail-on: a decision matched */
+};
 
-/* Exit statuses shared by every subcommand. */
-enum { CLI_OK = 0, CLI_INPUT_ERRORS = 1, CLI_USAGE = 2 };
+/* ---- options ---- */
 
-/* Loads the pack from the --policy paths, or the embedded default when there are none. Prints
- * every diagnostic to stderr (warnings only when show_warnings). Returns NULL on failure. */
-cav_pack *cli_load_pack(const char *const *paths, int npaths, int show_warnings);
+typedef enum cli_opt_kind {
+    OPT_FLAG,   /* int *: set to 1 */
+    OPT_STRING, /* const char **: the last value given wins, unless `once` */
+    OPT_LIST    /* cli_list *: every value, in order */
+} cli_opt_kind;
 
-/* Prints all diagnostics of d to f. */
+typedef struct cli_list {
+    const char **v;
+    int n, cap;
+} cli_list;
+
+typedef struct cli_opt {
+    const char *name; /* long name without "--" */
+    char letter;      /* short option, or 0 */
+    cli_opt_kind kind;
+    void *slot;
+    const char *arg;  /* "FILE" in the help, NULL for flags */
+    const char *help; /* one line; "VALUES:" lists are appended from `values` */
+    const char *const *values; /* the allowed values (checked), or NULL */
+} cli_opt;
+
+typedef struct cli_cmd {
+    const char *name;
+    const char *usage;       /* "caveat check [OPTIONS] [FILE|-]" lines */
+    const char *summary;     /* one line for `caveat help` */
+    const char *description; /* paragraphs after the usage */
+    int min_args, max_args;  /* positional arguments (-1: any number) */
+    const cli_opt *opts;     /* its options (static slots), ending with a NULL name */
+    int (*run)(const struct cli_cmd *cmd, int argc, char **argv);
+} cli_cmd;
+
+/* Parses argv (argv[0] is the command's name) against the command's options and --help. Accepts --opt=value,
+ * --opt value, -x value, bundled short flags and "--". Positional arguments are returned in
+ * *args / *nargs (pointing into argv). Returns 0, 1 when --help was printed, or -1 after printing
+ * the error (with did-you-mean for a misspelt option). */
+int cli_parse(const cli_cmd *cmd, int argc, char **argv, const char ***args, int *nargs);
+/* Prints the command's help: usage, description and the option table. */
+void cli_help(const cli_cmd *cmd, FILE *f);
+/* The commands, for `caveat help` and completion (main.c). */
+extern const cli_cmd *const cli_commands[];
+extern const int cli_ncommands;
+
+/* ---- packs and diagnostics ---- */
+
+/* Loads the pack from the --policy paths ("@default" names the embedded pack), or the embedded
+ * default when there are none. Prints every error to stderr; NULL on failure. */
+cav_pack *cli_load_pack(const cli_list *policies);
+/* Prints the diagnostics of d to f as text. */
 void cli_print_diags(const cav_diags *d, FILE *f, int show_warnings);
 
-/* Reads one line (without its newline) into *buf (grown as needed up to CAV_MAX_LINE bytes).
- * Returns the line length, -1 at end of input, or -2 when the line was longer than the limit
- * (the rest of that line has been consumed and discarded). */
-long cli_read_line(FILE *in, char **buf, size_t *cap);
+/* ---- input and output ---- */
 
-/* A use given as options (dates and names as written); NULL for what was not given. */
-typedef struct cli_use {
-    const char *date, *weapon, *party, *purpose, *kind, *state;
-} cli_use;
-
-/* Parses a use into q with the library's query reader (the target point is 0, 0). Errors are
- * printed as "WHO: --option: message"; returns 0 or -1. */
-int cli_use_query(const cav_pack *p, const cli_use *u, cav_query *q, const char *who);
-
-/* Writes len bytes to path through a temporary file in the same directory and a rename, so a
- * failed or killed run never leaves a partial file; to stdout when path is NULL or "-"; in place
- * when path is a device or FIFO (never renamed over /dev/null); a directory is an error. Errors
- * are printed as "WHO: OPT PATH: ..." (opt, the option that named the path, may be NULL);
- * returns 0 or -1. */
+/* Reads a whole file (or stdin for NULL or "-") into *data / *len. 0, or -1 after printing the
+ * error. The caller frees *data. */
+int cli_read_file(const char *path, char **data, size_t *len, const char *who);
+/* Writes data to path atomically (docs/cli.md, "Output files"): to stdout for NULL or "-";
+ * otherwise through a temporary file in the same directory renamed over the target, keeping the
+ * target's permissions, following a symbolic link to the file it names, refusing a path that is
+ * one of `inputs` (NULL-terminated list, may be NULL) or a directory; a device or FIFO (such as
+ * /dev/null or /dev/stdout) is written in place. Errors name the option. 0 or -1. */
 int cli_write_output(const char *path, const char *data, size_t len, const char *who,
-                     const char *opt);
+                     const char *opt, const char *const *inputs);
+/* 1 when paths a and b name the same file (both existing). */
+int cli_same_file(const char *a, const char *b);
 
-int cmd_check(int argc, char **argv);
-int cmd_lint(int argc, char **argv);
-int cmd_fmt(int argc, char **argv);
-int cmd_test(int argc, char **argv);
-int cmd_where(int argc, char **argv);
-int cmd_zones(int argc, char **argv);
-int cmd_timeline(int argc, char **argv);
-int cmd_diff(int argc, char **argv);
-int cmd_sources(int argc, char **argv);
-int cmd_audit(int argc, char **argv);
-int cmd_sample(int argc, char **argv);
+/* The format named by --format among `allowed` (NULL-terminated names), else the default; -1
+ * after printing an error. */
+int cli_format(const char *given, const char *const *allowed, int dflt, const char *who);
 
 #endif

@@ -1,38 +1,64 @@
-/* main.c — the `caveat` command: dispatches to one subcommand per cmd_<name>.c. */
+/* main.c — the `caveat` command: finds the command named by argv[1] and runs it. Each command is
+ * a cli_cmd in its cmd_<name>.c; `caveat help [COMMAND]`, `caveat --version` and "did you mean"
+ * for a misspelt command are answered here. */
 #include "cli/cli.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct command {
-    const char *name;
-    int (*run)(int argc, char **argv);
-    const char *summary;
-} command;
+extern const cli_cmd cmd_check, cmd_test;
 
-static const command commands[] = {
-    {"check", cmd_check, "decide whether uses are permitted (JSON queries or flags)"},
-    {"lint", cmd_lint, "check policy files: every error and warning with its place"},
-    {"fmt", cmd_fmt, "print policy files in canonical layout"},
-    {"test", cmd_test, "run a pack's own test cases"},
-    {"where", cmd_where, "which countries and zones contain a point"},
-    {"zones", cmd_zones, "zones or a use's permitted area as GeoJSON or an SVG map"},
-    {"timeline", cmd_timeline, "the history of the conditions, one change a row"},
-    {"diff", cmd_diff, "what changed between two dates, rule by rule"},
-    {"sources", cmd_sources, "every source with the rules that cite it"},
-    {"audit", cmd_audit, "decide every row of CSV/NDJSON event logs, in order, on all cores"},
-    {"sample", cmd_sample, "write a synthetic CSV event log (for audit)"},
+const cli_cmd *const cli_commands[] = {
+    &cmd_check,
+    &cmd_test,
 };
+const int cli_ncommands = (int)(sizeof cli_commands / sizeof cli_commands[0]);
 
 static void usage(FILE *f) {
-    fputs("usage: caveat COMMAND [OPTIONS]\n\n"
-          "caveat checks uses of supplied weapons against the conditions their suppliers set.\n"
-          "With no --policy, commands use the default pack embedded in the binary.\n\ncommands:\n",
+    fprintf(f, "usage: caveat COMMAND [OPTIONS] [ARGUMENTS]\n\n"
+               "caveat checks uses of supplied weapons against the conditions their suppliers set.\n"
+               "With no --policy, commands use the default pack embedded in the binary (%s).\n\n"
+               "commands:\n",
+            "the 2024 regime");
+    for (int i = 0; i < cli_ncommands; i++)
+        fprintf(f, "  %-9s %s\n", cli_commands[i]->name, cli_commands[i]->summary);
+    fputs("\n'caveat help COMMAND' (or 'caveat COMMAND --help') describes a command;\n"
+          "'caveat --version' prints the version and the default pack's id.\n",
           f);
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
-    fputs("\n'caveat COMMAND --help' describes a command.\n", f);
+}
+
+static const cli_cmd *find_command(const char *name) {
+    for (int i = 0; i < cli_ncommands; i++)
+        if (strcmp(name, cli_commands[i]->name) == 0)
+            return cli_commands[i];
+    return NULL;
+}
+
+static int unknown_command(const char *name) {
+    const char *names[64];
+    for (int i = 0; i < cli_ncommands; i++)
+        names[i] = cli_commands[i]->name;
+    cav_buf near = {0};
+    fprintf(stderr, "caveat: unknown command '%s'", name);
+    if (cav_suggest(name, names, (size_t)cli_ncommands, &near) > 0)
+        fprintf(stderr, " (did you mean %s?)", near.data);
+    fputs("\n", stderr);
+    cav_buf_free(&near);
+    usage(stderr);
+    return CLI_USAGE;
+}
+
+static int version(void) {
+    cav_pack *p = NULL;
+    printf("caveat %s\n", cav_version());
+    if (cav_pack_load_default(NULL, &p) == 0) {
+        printf("default pack %s\n", cav_pack_id(p));
+        cav_pack_release(p);
+    } else {
+        puts("default pack: failed to load");
+        return CLI_USAGE;
+    }
+    return CLI_OK;
 }
 
 int main(int argc, char **argv) {
@@ -40,26 +66,29 @@ int main(int argc, char **argv) {
         usage(stderr);
         return CLI_USAGE;
     }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 ||
+        (strcmp(name, "help") == 0 && argc == 2)) {
         usage(stdout);
         return CLI_OK;
     }
-    if (strcmp(argv[1], "--version") == 0) {
-        puts("caveat 0.1.0");
+    if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0)
+        return version();
+    if (strcmp(name, "help") == 0) {
+        const cli_cmd *c = find_command(argv[2]);
+        if (!c)
+            return unknown_command(argv[2]);
+        cli_help(c, stdout);
         return CLI_OK;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[1], commands[i].name) == 0) {
-            int rc = commands[i].run(argc - 1, argv + 1);
-            /* output that could not be written (a full disk, a closed pipe) is a failure */
-            if (fflush(stdout) != 0 || ferror(stdout)) {
-                perror("caveat: writing the output");
-                return CLI_USAGE;
-            }
-            return rc;
-        }
-    fprintf(stderr, "caveat: unknown command '%s'\n", argv[1]);
-    usage(stderr);
-    return CLI_USAGE;
+    const cli_cmd *c = find_command(name);
+    if (!c)
+        return unknown_command(name);
+    int rc = c->run(c, argc - 1, argv + 1);
+    /* output that could not be written (a full disk, a closed pipe) is a failure */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        perror("caveat: writing the output");
+        return CLI_USAGE;
+    }
+    return rc;
 }

@@ -320,3 +320,13 @@ void cav__buf_md(cav_buf *b, const char *s, size_t n) {
 int cav__buf_status(const cav_buf *b) {
     return b->failed ? CAV_ENOMEM : 0;
 }
+
+int cav_buf_append(cav_buf *b, const char *s, size_t n) {
+    cav__buf_put(b, s, n);
+    return cav__buf_status(b);
+}
+
+int cav_buf_json_string(cav_buf *b, const char *s, size_t n) {
+    cav__buf_json(b, s, n);
+    return cav__buf_status(b);
+}

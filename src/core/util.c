@@ -1,5 +1,6 @@
 /* util.c — string helpers (case-insensitive compare, nearest names for hints, bounded output). */
 #include "core/util.h"
+#include "core/buf.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -136,4 +137,29 @@ void cav__out_json_str(cav_out *o, const char *s) {
     }
     out_write(o, run, (size_t)(s - run));
     out_write(o, "\"", 1);
+}
+
+int cav_suggest(const char *name, const char *const *candidates, size_t n, cav_buf *out) {
+    char near[512];
+    if (!name || !cav__nearest_names(name, candidates, n, near, sizeof near))
+        return 0;
+    cav__buf_puts(out, near);
+    int count = 1;
+    for (const char *p = near; *p; p++)
+        count += *p == ',' || (p[0] == ' ' && p[1] == 'o' && p[2] == 'r' && p[3] == ' ');
+    return count;
+}
+
+static const char *const format_names[CAV_FMT_COUNT] = {
+    "text", "json", "md", "csv", "ndjson", "geojson", "svg", "png", "pdf", "sarif", "junit"};
+
+const char *cav_format_name(cav_format f) {
+    return (int)f >= 0 && f < CAV_FMT_COUNT ? format_names[f] : NULL;
+}
+
+int cav_format_find(const char *name) {
+    for (int f = 0; name && f < CAV_FMT_COUNT; f++)
+        if (strcmp(name, format_names[f]) == 0)
+            return f;
+    return -1;
 }

@@ -1,0 +1,184 @@
+/* split.c — cutting a stream of JSON queries into documents (see caveat.h, cav_split_next).
+ *
+ * The input may be NDJSON, pretty-printed objects one after another, or one array of queries; a
+ * caller reads it in chunks of any size and gets whole documents with the line each starts on.
+ * Only the structure is scanned here (strings, brackets, newlines), not the grammar: each
+ * document goes to the JSON query reader, which reports what is wrong with it, so a broken line
+ * costs that line alone.
+ *
+ * Where a value ends: at the bracket that closes it, or for a bare scalar at the first blank,
+ * comma or newline. A newline inside a string ends the value (JSON strings hold no raw newline:
+ * the line is broken). A newline inside an open object or array continues it (pretty-printed
+ * JSON) unless the next line starts with '{' or '[' in column 1, which is how NDJSON's next query
+ * starts: then the open value ends at the newline, broken, and the next line is read on its own.
+ */
+#include "caveat.h"
+
+#include <string.h>
+
+void cav_split_init(cav_split *s) {
+    memset(s, 0, sizeof *s);
+    s->line = 1;
+}
+
+static int blank(char c) {
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* Scans the value at buf[start, len): *end is set past it. Returns 1 found, 0 need more input,
+ * -1 longer than CAV_MAX_DOC. *nl counts the newlines inside it. */
+static int value_end(const char *buf, size_t start, size_t len, int eof, size_t *end, long *nl) {
+    int depth = 0, instr = 0, esc = 0, found = 0;
+    long lines = 0;
+    size_t j = start;
+    for (; j < len; j++) {
+        if (j - start > CAV_MAX_DOC)
+            return -1; /* (a document of exactly CAV_MAX_DOC bytes is read with its end) */
+        char c = buf[j];
+        if (instr) {
+            if (esc)
+                esc = 0;
+            else if (c == '\\')
+                esc = 1;
+            else if (c == '"')
+                instr = 0;
+            else if (c == '\n')
+                break; /* broken: a string cannot hold a newline */
+            continue;
+        }
+        if (c == '"') {
+            instr = 1;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            if (--depth <= 0) {
+                j++;
+                found = 1;
+                break;
+            }
+        } else if (c == '\n') {
+            if (depth == 0) {
+                found = 1;
+                break;
+            }
+            if (j + 1 >= len) {
+                if (!eof)
+                    return 0;
+                break;
+            }
+            if (buf[j + 1] == '{' || buf[j + 1] == '[') {
+                found = 1;
+                break; /* the next line starts a query: this one is broken */
+            }
+            lines++;
+        } else if (depth == 0 && (blank(c) || c == ',')) {
+            found = 1;
+            break;
+        }
+    }
+    if (instr && j < len)
+        found = 1; /* ended by a newline inside a string */
+    if (!found && !eof)
+        return 0; /* the value may go on in the next chunk */
+    *end = j;
+    *nl = lines;
+    return 1;
+}
+
+size_t cav_split_next(cav_split *s, const char *buf, size_t len, int eof, cav_doc *doc) {
+    size_t i = 0;
+    doc->kind = CAV_DOC_END;
+    doc->text = NULL;
+    doc->len = 0;
+    doc->message = NULL;
+    while (i < len) {
+        char c = buf[i];
+        if (s->skipping) {
+            const char *nl = memchr(buf + i, '\n', len - i);
+            if (!nl)
+                return len;
+            i = (size_t)(nl - buf);
+            s->skipping = 0;
+            continue;
+        }
+        if (c == '\n') {
+            if (!s->in_array && !s->line_has_text) {
+                doc->kind = CAV_DOC_EMPTY;
+                doc->line = s->line++;
+                return i + 1;
+            }
+            s->line++;
+            s->line_has_text = 0;
+            i++;
+            continue;
+        }
+        if (blank(c)) {
+            i++;
+            continue;
+        }
+        if (s->in_array && s->after_element) {
+            s->line_has_text = 1;
+            if (c == ',') {
+                s->after_element = 0;
+                i++;
+                continue;
+            }
+            if (c == ']') {
+                s->in_array = 0;
+                i++;
+                continue;
+            }
+            doc->kind = CAV_DOC_ERROR;
+            doc->line = s->line;
+            doc->message = "expected ',' or ']' between the queries of an array";
+            s->in_array = 0;
+            s->skipping = 1;
+            return i;
+        }
+        if (s->in_array && c == ']') {
+            s->in_array = 0;
+            s->line_has_text = 1;
+            i++;
+            continue;
+        }
+        if (!s->in_array && c == '[') {
+            s->in_array = 1;
+            s->after_element = 0;
+            s->line_has_text = 1;
+            i++;
+            continue;
+        }
+        size_t end;
+        long lines;
+        int r = value_end(buf, i, len, eof, &end, &lines);
+        if (r == 0)
+            return i; /* need more input */
+        s->line_has_text = 1;
+        if (r < 0) {
+            doc->kind = CAV_DOC_ERROR;
+            doc->line = s->line;
+            doc->message = "longer than 1 MiB";
+            s->skipping = 1;
+            s->in_array = 0;
+            for (size_t k = i; k <= i + CAV_MAX_DOC; k++)
+                s->line += buf[k] == '\n';
+            return i + CAV_MAX_DOC + 1;
+        }
+        doc->kind = CAV_DOC_QUERY;
+        doc->text = buf + i;
+        doc->len = end - i;
+        doc->line = s->line;
+        s->line += lines;
+        if (s->in_array)
+            s->after_element = 1;
+        return end;
+    }
+    if (eof && s->in_array) {
+        doc->kind = CAV_DOC_ERROR;
+        doc->line = s->line;
+        doc->message = "the array of queries is not closed with ']'";
+        s->in_array = 0;
+        return i;
+    }
+    return i;
+}
