@@ -125,6 +125,9 @@ CAV_API size_t cav_diags_errors(const cav_diags *d);
 CAV_API const cav_diag *cav_diags_get(const cav_diags *d, size_t i);
 /* Appends diagnostic i as "file:line:col: error: message\n  source\n  ^\n  hint: ...\n". */
 CAV_API int cav_diag_format(const cav_diags *d, size_t i, cav_buf *out);
+/* Appends every diagnostic (warnings too when warnings is 1) as text (cav_diag_format), JSON (an
+ * array of objects) or SARIF 2.1.0 (for code scanning in CI). */
+CAV_API int cav_diags_write(const cav_diags *d, int warnings, cav_format fmt, cav_buf *out);
 
 /* ---- packs ------------------------------------------------------------------------------------ */
 typedef struct cav_pack cav_pack;
@@ -506,6 +509,41 @@ CAV_API int cav_decision_assumptions(const cav_pack *p, const cav_query *q, cons
                                      int *out, int max);
 /* 1 when a rule deciding d is disputed. */
 CAV_API int cav_decision_disputed(const cav_pack *p, const cav_decision *d);
+
+/* ---- reports: history, sources, catalogs, places ---------------------------------------------- */
+/* Narrows a report to the rules and notes of one party and/or one weapon; -1 for all. A rule
+ * concerns a weapon when it applies to one of the weapon's consent parties or suppliers (or to
+ * every party) and speaks of the weapon (its condition is not false for it whatever the other
+ * facts). */
+typedef struct cav_filter {
+    int party;
+    int weapon;
+} cav_filter;
+CAV_API int cav_rule_concerns(const cav_pack *p, int rule, int weapon);
+
+/* The history of the conditions, one change a row in date order: rules taking effect and ending,
+ * and dated notes; each row says whether it is disputed, which assumed zones it rests on, and for
+ * a permit that is an exception to a forbid, that the forbid stays in force. Text, md or json. */
+CAV_API int cav_timeline(const cav_pack *p, const cav_filter *f, cav_format fmt, cav_buf *out);
+/* The rules in force on `to` and not on `from` (+) and the reverse (-). Text, md or json. */
+CAV_API int cav_diff(const cav_pack *p, int32_t from, int32_t to, const cav_filter *f,
+                     cav_format fmt, cav_buf *out);
+/* Every source with its outlet, date, address and the rules, notes and zones that cite it. Text,
+ * md or json. */
+CAV_API int cav_sources(const cav_pack *p, cav_format fmt, cav_buf *out);
+/* The countries and regions (embedded boundary data) and the pack's zones that contain a point,
+ * and the zone edges closer to it than the position is known (uncertainty_m, or the boundary
+ * data's precision). Text or json. Returns CAV_EINVAL for a point out of range. */
+CAV_API int cav_where(const cav_pack *p, double lat, double lon, double uncertainty_m,
+                      cav_format fmt, cav_buf *out);
+/* One catalog (c >= 0) or every catalog (c = -1) with titles, aliases and relations. Text or
+ * json. */
+CAV_API int cav_catalog_write(const cav_pack *p, int c, cav_format fmt, cav_buf *out);
+/* The reverse question: for the use described by q (its weapon and supplier are ignored), every
+ * weapon of the catalog, and each of its recorded suppliers where it has several, with its
+ * verdict and deciding rules. Text (a table) or json. */
+CAV_API int cav_can(const cav_pack *p, const cav_query *q, unsigned flags, cav_format fmt,
+                    cav_buf *out);
 
 /* ---- batches: many queries at once, on several threads ---------------------------------------- */
 /* Queries as columns: row i is element i of every column given. A NULL column is a field absent

@@ -245,3 +245,43 @@ int cli_write_output(const char *path, const char *data, size_t len, const char 
                          "has other hard links, which replacing it would break; write elsewhere");
     return replace_file(target, &st, data, len, who, opt);
 }
+
+int cli_emit(cav_buf *out, int err, const char *who) {
+    int rc = CLI_OK;
+    if (err != 0) {
+        fprintf(stderr, "%s: %s\n", who, cav_strerror(err));
+        rc = CLI_USAGE;
+    } else if (out->len && fwrite(out->data, 1, out->len, stdout) != out->len) {
+        rc = CLI_USAGE;
+    }
+    cav_buf_free(out);
+    return rc;
+}
+
+int cli_name(const cav_pack *p, cav_catalog c, const char *name, const char *who,
+             const char *opt) {
+    int id = cav_catalog_find(p, c, name, strlen(name));
+    if (id >= 0)
+        return id;
+    int n = cav_catalog_count(p, c);
+    const char **names = malloc(((size_t)n + 1) * sizeof *names);
+    for (int i = 0; names && i < n; i++)
+        names[i] = cav_catalog_name(p, c, i);
+    cav_buf near = {0};
+    fprintf(stderr, "%s: %s: unknown %s '%s'", who, opt, cav_catalog_label(c), name);
+    if (names && cav_suggest(name, names, (size_t)n, &near) > 0)
+        fprintf(stderr, " (did you mean %s?)", near.data);
+    fprintf(stderr, "; `caveat catalog %s` lists them\n", cav_catalog_label(c));
+    cav_buf_free(&near);
+    free(names);
+    return -1;
+}
+
+int cli_date(const cav_pack *p, const char *text, int32_t *day, const char *who, const char *opt) {
+    cav_buf msg = {0};
+    int rc = cav_date_parse_in(p, text, strlen(text), day, &msg);
+    if (rc != 0)
+        fprintf(stderr, "%s: %s '%s': %s\n", who, opt, text, msg.data ? msg.data : "no date");
+    cav_buf_free(&msg);
+    return rc ? -1 : 0;
+}

@@ -24,6 +24,7 @@ void cav_diags_free(cav_diags *d) {
     if (!d)
         return;
     for (size_t i = 0; i < d->n; i++) {
+        free((char *)d->items[i].code);
         free((char *)d->items[i].file);
         free((char *)d->items[i].message);
         free((char *)d->items[i].hint);
@@ -163,4 +164,96 @@ void cav__diags_sort(cav_diags *d, size_t from) {
     memcpy(d->items + from, items, n * sizeof *items);
     free(keys);
     free(items);
+}
+
+void cav__diag_code(cav_diags *d, const char *code) {
+    if (!d || !d->n)
+        return;
+    cav_diag *g = &d->items[d->n - 1];
+    free((char *)g->code);
+    g->code = code ? strdup(code) : NULL;
+}
+
+static const char *code_of(const cav_diag *g) {
+    return g->code ? g->code : g->severity == CAV_SEV_ERROR ? "error" : "warning";
+}
+
+int cav_diags_write(const cav_diags *d, int warnings, cav_format fmt, cav_buf *o) {
+    size_t n = cav_diags_count(d), k = 0;
+    if (fmt == CAV_FMT_TEXT) {
+        for (size_t i = 0; i < n; i++)
+            if (warnings || d->items[i].severity == CAV_SEV_ERROR)
+                cav_diag_format(d, i, o);
+        return cav__buf_status(o);
+    }
+    if (fmt == CAV_FMT_JSON) {
+        cav__buf_puts(o, "[");
+        for (size_t i = 0; i < n; i++) {
+            const cav_diag *g = &d->items[i];
+            if (!warnings && g->severity != CAV_SEV_ERROR)
+                continue;
+            cav__buf_puts(o, k++ ? ",\n  {\"severity\": " : "\n  {\"severity\": ");
+            cav__buf_json_str(o, g->severity == CAV_SEV_ERROR ? "error" : "warning");
+            cav__buf_puts(o, ", \"code\": ");
+            cav__buf_json_str(o, code_of(g));
+            cav__buf_puts(o, ", \"file\": ");
+            cav__buf_json_str(o, g->file);
+            cav__buf_printf(o, ", \"line\": %d, \"column\": %d, \"message\": ", g->line, g->col);
+            cav__buf_json_str(o, g->message);
+            cav__buf_puts(o, ", \"hint\": ");
+            cav__buf_json_str(o, g->hint);
+            cav__buf_puts(o, "}");
+        }
+        cav__buf_puts(o, k ? "\n]\n" : "]\n");
+        return cav__buf_status(o);
+    }
+    if (fmt != CAV_FMT_SARIF)
+        return CAV_EINVAL;
+    cav__buf_puts(o, "{\"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\", "
+                     "\"version\": \"2.1.0\", \"runs\": [{\"tool\": {\"driver\": {\"name\": "
+                     "\"caveat\", \"version\": ");
+    cav__buf_json_str(o, cav_version());
+    cav__buf_puts(o, ", \"informationUri\": \"docs/language.md\", \"rules\": [");
+    /* one reporting descriptor per distinct code */
+    for (size_t i = 0; i < n; i++) {
+        const char *code = code_of(&d->items[i]);
+        int first = 1;
+        for (size_t j = 0; j < i && first; j++)
+            first = strcmp(code_of(&d->items[j]), code) != 0;
+        if (!first || (!warnings && d->items[i].severity != CAV_SEV_ERROR))
+            continue;
+        cav__buf_puts(o, k++ ? ", {\"id\": " : "{\"id\": ");
+        cav__buf_json_str(o, code);
+        cav__buf_puts(o, "}");
+    }
+    cav__buf_puts(o, "]}}, \"results\": [");
+    k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const cav_diag *g = &d->items[i];
+        if (!warnings && g->severity != CAV_SEV_ERROR)
+            continue;
+        cav__buf_puts(o, k++ ? ",\n  {\"ruleId\": " : "\n  {\"ruleId\": ");
+        cav__buf_json_str(o, code_of(g));
+        cav__buf_printf(o, ", \"level\": \"%s\", \"message\": {\"text\": ",
+                        g->severity == CAV_SEV_ERROR ? "error" : "warning");
+        cav_buf text = {0};
+        cav__buf_puts(&text, g->message ? g->message : "");
+        if (g->hint) {
+            cav__buf_puts(&text, " (hint: ");
+            cav__buf_puts(&text, g->hint);
+            cav__buf_puts(&text, ")");
+        }
+        cav__buf_json(o, text.data ? text.data : "", text.len);
+        cav_buf_free(&text);
+        cav__buf_puts(o, "}, \"locations\": [{\"physicalLocation\": {\"artifactLocation\": "
+                         "{\"uri\": ");
+        cav__buf_json_str(o, g->file ? g->file : "<input>");
+        cav__buf_puts(o, "}");
+        if (g->line > 0)
+            cav__buf_printf(o, ", \"region\": {\"startLine\": %d, \"startColumn\": %d}", g->line,
+                            g->col > 0 ? g->col : 1);
+        cav__buf_puts(o, "}}]}");
+    }
+    cav__buf_puts(o, "]}]}\n");
+    return cav__buf_status(o);
 }

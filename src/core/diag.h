@@ -15,6 +15,9 @@ void cav__diag_add(cav_diags *d, cav_severity sev, const char *file, const char 
                    int col, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 8, 9)));
 
+/* Sets the stable code ("unknown-name", "shadowed", ...) of the last diagnostic added. */
+void cav__diag_code(cav_diags *d, const char *code);
+
 /* Sorts the diagnostics from index `from` on by file (in order of first appearance), line and
  * column, keeping the order of equal places, so a user reads a file's problems top to bottom
  * whichever phase found them. */

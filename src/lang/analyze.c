@@ -19,6 +19,7 @@
  */
 #include "lang/check.h"
 
+#include "core/buf.h"
 #include "core/diag.h"
 
 #include <stdio.h>
@@ -208,12 +209,14 @@ static int share_party(const cav_rule *a, const cav_rule *b) {
     return 0;
 }
 
-static void warn(cav_diags *d, const cav_pack *p, const cav_rule *r, const char *hint,
-                 const char *fmt, const char *x, const char *y) {
-    char msg[512];
-    snprintf(msg, sizeof msg, fmt, x, y);
+static void warn(cav_diags *d, const cav_pack *p, const cav_rule *r, const char *code,
+                 const char *hint, const char *fmt, const char *x, const char *y) {
+    cav_buf msg = {0};
+    cav__buf_printf(&msg, fmt, x, y);
     cav__diag_add(d, CAV_SEV_WARNING, p->file_names ? p->file_names[r->file] : NULL, NULL, r->line,
-                  1, hint, "%s", msg);
+                  1, hint, "%s", msg.data ? msg.data : "");
+    cav__diag_code(d, code);
+    cav_buf_free(&msg);
 }
 
 void cav__pack_analyze(const cav_pack *p, cav_diags *diags, int overlaps) {
@@ -229,7 +232,7 @@ void cav__pack_analyze(const cav_pack *p, cav_diags *diags, int overlaps) {
             space_add(p, p->rules[r->unless[e]].root, &s);
         pair_ctx c = {r, NULL, i, -1, r->from};
         if (enumerate(p, &s, visit_true, &c) == 0 && (never[i] = 1))
-            warn(diags, p, r, "check the weapons, classes and kinds it combines",
+            warn(diags, p, r, "never-matches", "check the weapons, classes and kinds it combines",
                  "rule '%s' can never match: no use satisfies its condition%s", r->id, "");
     }
     for (int i = 0; i < p->nrules; i++) {
@@ -255,11 +258,11 @@ void cav__pack_analyze(const cav_pack *p, cav_diags *diags, int overlaps) {
             visit_fn test = a->forbid == b->forbid ? visit_not_implied : visit_can_permit;
             if (!overlaps && b_covers && ordered && enumerate(p, &s, test, &c) == 0) {
                 if (a->forbid == b->forbid)
-                    warn(diags, p, a, "remove one, or narrow one of them",
+                    warn(diags, p, a, "redundant", "remove one, or narrow one of them",
                          "rule '%s' is redundant: '%s' has the same effect wherever it applies",
                          a->id, b->id);
                 else
-                    warn(diags, p, a,
+                    warn(diags, p, a, "shadowed",
                          "a forbid that is true or undetermined keeps a permit from permitting; "
                          "narrow the forbid or drop the permit",
                          "permit '%s' is shadowed: it can never permit, because forbid '%s' "
@@ -268,7 +271,7 @@ void cav__pack_analyze(const cav_pack *p, cav_diags *diags, int overlaps) {
                 continue;
             }
             if (overlaps && !a->forbid && b->forbid && enumerate(p, &s, visit_both, &c) == 1)
-                warn(diags, p, a, NULL,
+                warn(diags, p, a, "overlap", NULL,
                      "permit '%s' and forbid '%s' both match some uses; the "
                      "forbid wins there",
                      a->id, b->id);

@@ -1,0 +1,15 @@
+/* report.h — helpers shared by the library's report writers (history.c, sources.c, where.c,
+ * catalog.c, can.c, test.c): what a rule rests on, and text that stays on one line. */
+#ifndef CAV_REPORT_H
+#define CAV_REPORT_H
+
+#include "core/buf.h"
+#include "lang/check.h"
+
+/* The assumed zones (cav_zone.assumption) that rule r tests, its exceptions' included, into out
+ * (at most max, in zone order); returns their number. */
+int cav__rule_assumed_zones(const cav_pack *p, int r, int *out, int max);
+/* Appends s with newlines and tabs as spaces (one row per line in text reports). */
+void cav__report_line(cav_buf *o, const char *s);
+
+#endif
