@@ -237,6 +237,7 @@ typedef struct cav_rule_info {
     const char *says, *quote, *note; /* may be NULL */
     int paraphrase;                  /* the quote is marked as a paraphrase, not verbatim */
     const char *disputed;            /* why the rule is disputed, or NULL */
+    const char *assumption;          /* the assumption of the pack it rests on, or NULL */
     int nunless;
     const int *unless; /* permits that are exceptions to this forbid */
     const char *file;  /* where it is written */
@@ -266,7 +267,9 @@ typedef struct cav_note_info {
     int paraphrase;
     int nparties;
     const int *parties;
-    int32_t date; /* CAV_DATE_OPEN when not given */
+    int32_t date;  /* CAV_DATE_OPEN when not given */
+    int32_t until; /* CAV_DATE_OPEN when open */
+    int carried;   /* it has a condition: decisions it concerns carry it */
     int nsources;
     const int *sources;
 } cav_note_info;

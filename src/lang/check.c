@@ -453,6 +453,7 @@ static void build_rules_and_notes(cav_build *b) {
     p->rules = alloc(b, (size_t)nr * sizeof *p->rules);
     p->notes = alloc(b, (size_t)count_kind(ps, CAV_S_NOTE) * sizeof *p->notes);
     b->rule_stmt = alloc(b, (size_t)nr * sizeof *b->rule_stmt);
+    b->note_stmt = alloc(b, (size_t)count_kind(ps, CAV_S_NOTE) * sizeof *b->note_stmt);
     if (b->oom)
         return;
     /* rules first, so that rule ids are 0 .. nrules-1 in the shared rule/note catalog; notes
@@ -477,6 +478,7 @@ static void build_rules_and_notes(cav_build *b) {
                             cav__stmt_keyword(s->kind), s->name.s);
             if (is_note) {
                 enter_name(b, s, CAV_CAT_NOTE, &s->name, p->nnotes, "note");
+                b->note_stmt[p->nnotes] = s;
                 cav_note *n = &p->notes[p->nnotes++];
                 n->id = dup(b, s->name.s);
                 n->title = dup(b, s->title);
@@ -488,6 +490,15 @@ static void build_rules_and_notes(cav_build *b) {
                 n->parties = resolve_parties(b, s->file, &s->parties);
                 n->date = s->from;
                 n->has_date = s->has_from;
+                n->until = s->has_until ? s->until : CAV_DATE_MAX;
+                n->root = -1;
+                if (s->has_from && s->has_until && s->until <= s->from)
+                    cav__report(b, CAV_SEV_ERROR, s->file, s->until_at.line, s->until_at.col,
+                                "'until' is the first day the note no longer applies",
+                                "note '%s' ends before it starts", s->name.s);
+                if (s->when && !s->parties.n)
+                    cav__report(b, CAV_SEV_ERROR, s->file, s->line, s->col, NULL,
+                                "note '%s' has a condition but names no party", s->name.s);
                 n->nsources = s->sources.n;
                 n->sources = resolve_sources(b, s->file, &s->sources);
                 continue;
@@ -505,6 +516,7 @@ static void build_rules_and_notes(cav_build *b) {
             r->says = dup(b, s->says);
             r->quote = dup(b, s->quote);
             r->paraphrase = s->paraphrase;
+            r->assumption = dup(b, s->assumption);
             r->disputed = dup(b, s->disputed);
             r->note = dup(b, s->note);
             r->file = s->file;

@@ -24,6 +24,7 @@ typedef struct cav_build {
     cav_diags *diags;
     cav_pack *pack;
     const cav_stmt **rule_stmt; /* statement of each rule, by rule id */
+    const cav_stmt **note_stmt; /* statement of each note, by note id */
     GEOSContextHandle_t geos;   /* the build's own context, finished with the build */
     cav_zone_build *zb;         /* per zone */
     int errors;

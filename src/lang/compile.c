@@ -531,6 +531,12 @@ static void compile_conditions(cav_build *b) {
         if (when)
             p->rules[r].root = compile_cond(b, &nb, when, b->rule_stmt[r]->file, &p->rules[r]);
     }
+    for (int k = 0; k < p->nnotes && !b->oom; k++) {
+        const cav_cond *when = b->note_stmt[k]->when;
+        cav_rule scratch = {0}; /* needs and places of a note are not kept */
+        if (when)
+            p->notes[k].root = compile_cond(b, &nb, when, b->note_stmt[k]->file, &scratch);
+    }
     /* the weapons each rule speaks of */
     int ww = p->domain_words[CAV_F_WEAPON];
     for (int r = 0; r < p->nrules && !b->oom; r++) {
@@ -674,6 +680,10 @@ int cav__compile(cav_build *b) {
     for (int r = 0; r < p->nrules && !b->oom; r++) {
         declare_rule_places(b, b->rule_stmt[r]->when, b->rule_stmt[r]->file);
         check_cond_names(b, b->rule_stmt[r]->when, b->rule_stmt[r]->file);
+    }
+    for (int k = 0; k < p->nnotes && !b->oom; k++) {
+        declare_rule_places(b, b->note_stmt[k]->when, b->note_stmt[k]->file);
+        check_cond_names(b, b->note_stmt[k]->when, b->note_stmt[k]->file);
     }
     if (b->oom || b->errors)
         return b->oom ? CAV_ENOMEM : CAV_EPOLICY;

@@ -291,6 +291,46 @@ int cav_decision_disputed(const cav_pack *p, const cav_decision *d) {
     return 0;
 }
 
+/* The notes a decision carries: a note with a condition, of a party whose consent the use needs,
+ * in force on the date, whose condition is not false for the query. */
+static int carried_notes(const ctx *c, int *out, int max) {
+    const cav_pack *p = c->p;
+    int n = 0;
+    for (int k = 0; k < p->nnotes; k++) {
+        const cav_note *note = &p->notes[k];
+        if (note->root < 0 || (note->has_date && (c->q->date < note->date)) ||
+            c->q->date >= note->until)
+            continue;
+        int concerns = 0;
+        for (int i = 0; i < c->d->nparties && !concerns; i++)
+            for (int j = 0; j < note->nparties; j++)
+                concerns |= note->parties[j] == c->d->parties[i].party;
+        if (!concerns || cav__eval_node(p, note->root, &c->f) == CAV_FALSE)
+            continue;
+        if (n < max)
+            out[n] = k;
+        n++;
+    }
+    return n < max ? n : max;
+}
+
+/* The deciding rules of d that rest on an assumption (cav_rule.assumption). */
+static int assumed_rules(const ctx *c, int *out, int max) {
+    int n = 0;
+    for (int i = 0; i < c->d->nparties; i++) {
+        int rules[256];
+        int m = cav__deciding_rules(c->p, &c->d->parties[i], c->q->date, &c->f, rules, 256);
+        for (int k = 0; k < m && k < 256; k++) {
+            int seen = 0;
+            for (int j = 0; j < n && j < max; j++)
+                seen |= out[j] == rules[k];
+            if (!seen && c->p->rules[rules[k]].assumption && n < max)
+                out[n++] = rules[k];
+        }
+    }
+    return n;
+}
+
 /* ---- measures ------------------------------------------------------------------------------ */
 
 /* Distance in km from the query's point for field src to the nearest edge of the zones of node;
@@ -821,6 +861,27 @@ static void explain_into(const ctx *c, cav_buf *o) {
         }
         cav__buf_puts(o, ".");
     }
+    int ar[64];
+    int nar = assumed_rules(c, ar, 64);
+    for (int i = 0; i < nar; i++) {
+        cav__buf_printf(o, " Rule %s rests on an assumption of the pack: ", p->rules[ar[i]].id);
+        put_says(o, p->rules[ar[i]].assumption);
+        cav__buf_puts(o, ".");
+    }
+    int notes[64];
+    int nn = carried_notes(c, notes, 64);
+    for (int i = 0; i < nn; i++) {
+        const cav_note *note = &p->notes[notes[i]];
+        cav__buf_printf(o, " Note %s%s: ", note->id, note->disputed ? " (disputed)" : "");
+        put_says(o, note->says ? note->says : note->title);
+        if (note->disputed) {
+            cav__buf_puts(o, " Disputed: ");
+            put_says(o, note->disputed);
+        }
+        size_t len = o->len;
+        if (len && o->data[len - 1] != '.')
+            cav__buf_puts(o, ".");
+    }
     if ((c->flags & CAV_EXPLAIN) && c->d->verdict != CAV_PERMITTED) {
         int32_t from = permitted_from(c);
         if (from != CAV_DATE_OPEN) {
@@ -1014,7 +1075,25 @@ int cav_decision_json(const cav_pack *p, const cav_query *q, const cav_decision 
             cav__buf_puts(o, ", ");
         cav__buf_json_str(o, p->zones[zl.v[i]].id);
     }
+    int ar[64];
+    int nar = assumed_rules(&c, ar, 64);
+    for (int i = 0; i < nar; i++) {
+        if (i || zl.n)
+            cav__buf_puts(o, ", ");
+        cav__buf_json_str(o, p->rules[ar[i]].id);
+    }
     cav__buf_printf(o, "], \"disputed\": %s", cav_decision_disputed(p, d) ? "true" : "false");
+    int notes[64];
+    int nn = carried_notes(&c, notes, 64);
+    if (nn) {
+        cav__buf_puts(o, ", \"notes\": [");
+        for (int i = 0; i < nn; i++) {
+            cav__buf_puts(o, i ? ", {\"note\": " : "{\"note\": ");
+            cav__buf_json_str(o, p->notes[notes[i]].id);
+            cav__buf_printf(o, ", \"disputed\": %s}", p->notes[notes[i]].disputed ? "true" : "false");
+        }
+        cav__buf_puts(o, "]");
+    }
     if (d->verdict == CAV_INDETERMINATE)
         settle_json(&c, o);
     cav__buf_puts(o, ", \"valid\": {\"from\": ");

@@ -259,6 +259,7 @@ int cav_rule_info_get(const cav_pack *p, int i, cav_rule_info *out) {
     out->note = r->note;
     out->paraphrase = r->paraphrase;
     out->disputed = r->disputed;
+    out->assumption = r->assumption;
     out->nunless = r->nunless;
     out->unless = r->unless;
     out->file = r->file >= 0 && r->file < p->nfiles ? p->file_names[r->file] : "";
@@ -288,8 +289,18 @@ int cav_note_info_get(const cav_pack *p, int i, cav_note_info *out) {
     if (!p || !out || i < 0 || i >= p->nnotes)
         return CAV_EINVAL;
     const cav_note *n = &p->notes[i];
-    *out = (cav_note_info){n->id,       or_empty(n->title), n->says,     n->quote,
-                           n->disputed, n->paraphrase,      n->nparties, n->parties,
-                           n->has_date ? n->date : CAV_DATE_OPEN, n->nsources, n->sources};
+    *out = (cav_note_info){n->id,
+                           or_empty(n->title),
+                           n->says,
+                           n->quote,
+                           n->disputed,
+                           n->paraphrase,
+                           n->nparties,
+                           n->parties,
+                           n->has_date ? n->date : CAV_DATE_OPEN,
+                           n->until,
+                           n->root >= 0,
+                           n->nsources,
+                           n->sources};
     return 0;
 }

@@ -92,6 +92,7 @@ typedef struct cav_rule {
     int nsources;
     int *sources;
     const char *says, *quote, *disputed, *note;
+    const char *assumption; /* why the rule rests on an assumption of the pack, or NULL */
     int paraphrase; /* the quote is a paraphrase, not verbatim */
     int nunless;
     int *unless;    /* forbid: permit rule ids that are its exceptions (same party) */
@@ -108,8 +109,10 @@ typedef struct cav_note {
     int paraphrase;
     int nparties;
     int *parties;
-    int32_t date;
+    int32_t date, until; /* [date, until): until CAV_DATE_MAX when open */
     int has_date;
+    int root; /* node index of its `when`, or -1: a note with a condition is carried by the
+                 decisions it concerns (explain.c) */
     int nsources;
     int *sources;
 } cav_note;

@@ -626,13 +626,14 @@ static unsigned clauses_of(cav_stmt_kind k) {
     case CAV_S_SOURCE: return CL_OUTLET | CL_DATE | CL_URL;
     case CAV_S_ZONE: return CL_NOTE | CL_SOURCE | CL_ASSUMPTION;
     case CAV_S_NOTE:
-        return CL_PARTY | CL_DATE | CL_SOURCE | CL_QUOTE | CL_PARAPHRASE | CL_SAYS | CL_DISPUTED;
+        return CL_PARTY | CL_DATE | CL_UNTIL | CL_SOURCE | CL_QUOTE | CL_PARAPHRASE | CL_SAYS |
+               CL_DISPUTED | CL_WHEN;
     case CAV_S_PERMIT:
         return CL_PARTY | CL_FROM | CL_UNTIL | CL_SOURCE | CL_SAYS | CL_QUOTE | CL_PARAPHRASE |
-               CL_DISPUTED | CL_NOTE | CL_WHEN;
+               CL_DISPUTED | CL_NOTE | CL_WHEN | CL_ASSUMPTION;
     case CAV_S_FORBID:
         return CL_PARTY | CL_FROM | CL_UNTIL | CL_SOURCE | CL_SAYS | CL_QUOTE | CL_PARAPHRASE |
-               CL_DISPUTED | CL_NOTE | CL_WHEN | CL_UNLESS;
+               CL_DISPUTED | CL_NOTE | CL_WHEN | CL_UNLESS | CL_ASSUMPTION;
     case CAV_S_PACK: return CL_TIMEZONE;
     default: return 0;
     }
