@@ -471,15 +471,25 @@ typedef struct cav_party_decision {
 typedef struct cav_decision {
     cav_verdict verdict;
     int32_t date;                    /* the date the query was decided for */
-    int32_t valid_from, valid_until; /* INT32_MIN / CAV_DATE_OPEN for open ends */
+    int32_t valid_from, valid_until; /* INT32_MIN / CAV_DATE_OPEN for open ends; both
+                                        CAV_VALIDITY_UNSET until cav_decision_validity */
     int nparties;
     cav_party_decision parties[CAV_MAX_PARTIES];
 } cav_decision;
+#define CAV_VALIDITY_UNSET (INT32_MIN + 1)
 
-/* Evaluates q against p into *d. Returns 0, or CAV_EINVAL when q names ids the pack does not
- * have, has no date, has a coordinate that is not a finite number in range, or names no supplier
- * for a weapon whose consent is its supplier's. Allocates nothing; thread-safe. */
+/* Evaluates q against p into *d: the verdict, every party's decision and deciding rules. Returns
+ * 0, or CAV_EINVAL when q names ids the pack does not have, has no date, has a coordinate that
+ * is not a finite number in range, or names no supplier for a weapon whose consent is its
+ * supplier's. Allocates nothing; thread-safe. The validity is left CAV_VALIDITY_UNSET (it costs
+ * more than the decision): cav_decision_validity computes it, and every writer of this header
+ * does so itself. */
 CAV_API int cav_eval(const cav_pack *p, const cav_query *q, cav_decision *d);
+/* Fills d's validity (and each party's) for the query q it was made for: the largest interval
+ * of dates around q's date over which the same query gets the same verdict from the same
+ * deciding rules, found from the date index (no loop over days). Allocation-free. Returns 0 or
+ * CAV_EINVAL. */
+CAV_API int cav_decision_validity(const cav_pack *p, const cav_query *q, cav_decision *d);
 
 /* Rendering flags. */
 enum {
