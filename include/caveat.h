@@ -558,6 +558,30 @@ CAV_API int cav_catalog_write(const cav_pack *p, int c, cav_format fmt, cav_buf 
 CAV_API int cav_can(const cav_pack *p, const cav_query *q, unsigned flags, cav_format fmt,
                     cav_buf *out);
 
+/* ---- maps (docs/maps.md) ---------------------------------------------------------------------- */
+typedef struct cav_map_opts {
+    const char *title;       /* NULL: made from the use (catalog titles, never ids) */
+    const int *zones;        /* zones to show; NULL: the pack's declared zones, and with a use
+                                only those whose rules are in force on its date */
+    int nzones;
+    int has_bbox;            /* frame [south, north] x [west, east] */
+    double south, west, north, east;
+    int zoom_zone;           /* frame this zone (-1: no) */
+    int width, height;       /* PNG/PDF size in pixels / points (0: 1600 x 1200) */
+} cav_map_opts;
+/* Without a use: the pack's zones. With a use (a query whose target point is ignored): the area
+ * where it is permitted on its date, the band along decisive edges where it is indeterminate,
+ * disputed permissions hatched and named, assumed zones outlined and labelled, with a credit
+ * line (tool version, pack id, sources, boundary data). GeoJSON (features with id, rules,
+ * sources, disputed, assumptions, valid), SVG, PNG or PDF. Returns 0, CAV_EINVAL (a bad use or
+ * format), CAV_EGEO or CAV_ENOMEM. */
+CAV_API int cav_map(const cav_pack *p, const cav_query *use, const cav_map_opts *o,
+                    cav_format fmt, cav_buf *out);
+/* Where the area permitted for a use grew, shrank or stayed between two dates, with the rules
+ * that changed between them. The same formats. */
+CAV_API int cav_map_diff(const cav_pack *p, const cav_query *use, int32_t from, int32_t to,
+                         const cav_map_opts *o, cav_format fmt, cav_buf *out);
+
 /* ---- batches: many queries at once, on several threads ---------------------------------------- */
 /* Queries as columns: row i is element i of every column given. A NULL column is a field absent
  * from every row. Catalog fields are ids (cav_catalog_find; CAV_MISSING for an absent optional
