@@ -1,7 +1,7 @@
 /* cmd_report.c — the commands that print one library report: `timeline`, `diff`, `sources`,
  * `catalog`, `where` and `can`. Each is an option table and a call (cav_timeline, cav_diff, ...);
  * the reports themselves are the library's (src/report/). */
-#include "cli/cli.h"
+#include "cli.h"
 
 #include <math.h>
 #include <stdlib.h>

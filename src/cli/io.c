@@ -10,7 +10,7 @@
  * (/dev/stdout) is written in place.
  */
 #define _GNU_SOURCE /* O_TMPFILE, linkat */
-#include "cli/cli.h"
+#include "cli.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* main.c — the `caveat` command: finds the command named by argv[1] and runs it. Each command is
  * a cli_cmd in its cmd_<name>.c; `caveat help [COMMAND]`, `caveat --version` and "did you mean"
  * for a misspelt command are answered here. */
-#include "cli/cli.h"
+#include "cli.h"
 
 #include <stdlib.h>
 #include <string.h>
