@@ -3,6 +3,7 @@
  * a pack with any error is then rejected whole. */
 #include "core/diag.h"
 
+#include "core/num.h"
 #include "core/util.h"
 
 #include <stdarg.h>
@@ -80,7 +81,7 @@ void cav__diag_add(cav_diags *d, cav_severity sev, const char *file, const char 
     char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    cav__vsnprintf_c(msg, sizeof msg, fmt, ap); /* numbers in messages: '.' in any locale */
     va_end(ap);
     cav_diag *g = &d->items[d->n++];
     g->severity = sev;

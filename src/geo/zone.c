@@ -17,6 +17,7 @@
 #include "geo/geo.h"
 
 #include "caveat.h"
+#include "core/num.h"
 
 #include <errno.h>
 #include <geodesic.h>
@@ -61,7 +62,7 @@ fail(zone_ctx *c, const cav_zone_expr *e, int code, const char *fmt, ...) {
     if (c->err && c->errlen > 0) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(c->err, c->errlen, fmt, ap);
+        cav__vsnprintf_c(c->err, c->errlen, fmt, ap); /* "%g" with '.' in any locale */
         va_end(ap);
     }
     if (c->err_node)
@@ -365,7 +366,9 @@ static GEOSGeometry *buffer_piece(GEOSContextHandle_t h, PJ_CONTEXT *pctx,
                                   const GEOSGeometry *piece, double lat0, double lon0,
                                   double metres) {
     char def[160];
-    snprintf(def, sizeof def, "+proj=aeqd +lat_0=%.10f +lon_0=%.10f +ellps=WGS84", lat0, lon0);
+    /* PROJ reads '.' only: under a comma locale "%.10f" would centre the projection elsewhere */
+    cav__snprintf_c(def, sizeof def, "+proj=aeqd +lat_0=%.10f +lon_0=%.10f +ellps=WGS84", lat0,
+                    lon0);
     aeqd a = {proj_create(pctx, def), lon0};
     GEOSGeometry *dense = NULL, *proj = NULL, *buf = NULL, *back = NULL;
     if (!a.pj)
