@@ -7,10 +7,11 @@
  * the rounding through the slow path's digit cut. Writers are checked by round trips of random
  * doubles. Everything then runs again after setlocale(LC_ALL, "de_DE.UTF-8") (decimal comma) and
  * with a thread-local de_DE locale: the results must be the same. The de_DE locale comes from the
- * build directory (LOCPATH, made by the ctest fixture locale/de_DE); without it the test fails.
+ * build directory (comma_locale.h); without it the test fails.
  */
 #define _GNU_SOURCE /* strtod_l for the reference */
 #include "check.h"
+#include "comma_locale.h"
 #include "core/num.h"
 
 #include <ctype.h>
@@ -458,21 +459,6 @@ static void run_all(const char *when) {
 
 /* ---- locales -------------------------------------------------------------------------------- */
 
-/* The comma locale, or exit: a missing locale must fail the test, never skip it. */
-static void need_comma_locale(const char *got) {
-    char buf[16];
-    snprintf(buf, sizeof buf, "%.1f", 0.5);
-    if (!got || strcmp(buf, "0,5") != 0) {
-        const char *lp = getenv("LOCPATH");
-        fprintf(stderr,
-                "FAIL: the locale de_DE.UTF-8 is not available (LOCPATH=%s, printf gives \"%s\").\n"
-                "It is built by the ctest fixture locale/de_DE with localedef from the Debian "
-                "package 'locales' (make setup installs it).\n",
-                lp ? lp : "(unset)", buf);
-        exit(1);
-    }
-}
-
 /* Thread-local locales: formatting under a thread's de_DE locale writes '.' and leaves the
  * thread's locale as it was. */
 static void *thread_body(void *arg) {
@@ -520,7 +506,8 @@ int main(void) {
     printf("%ld cases, seed %#llx\n", ncases, (unsigned long long)seed);
     ref_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
     run_all("C locale");
-    need_comma_locale(setlocale(LC_ALL, "de_DE.UTF-8"));
+    if (comma_locale_set() != 0)
+        return 1;
     run_all("de_DE.UTF-8 locale");
     locale_t de = duplocale(LC_GLOBAL_LOCALE); /* newlocale() would leak LOCPATH's copy */
     setlocale(LC_ALL, "C");
