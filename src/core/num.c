@@ -21,6 +21,7 @@
  *
  * Writing uses printf's conversions (themselves correctly rounded in glibc) under uselocale() of
  * the same "C" locale object, which switches only the calling thread and is restored at once.
+ * cav__locale_use_c() offers the same switch around other libraries' number I/O (jansson, PROJ).
  *
  * Thread-safety: the "C" locale object is created on first use under pthread_once() and never
  * changed or freed (glibc returns its static C locale, so nothing is allocated); every function
@@ -215,10 +216,9 @@ static int slow_value(const num_text *t, size_t f, size_t L, long long X, double
 #if defined(__GLIBC__)
     double v = strtod_l(buf, &end, c);
 #else
-    locale_t prev = uselocale(c);
+    locale_t prev = cav__locale_use_c();
     double v = strtod(buf, &end);
-    if (prev)
-        uselocale(prev);
+    cav__locale_restore(prev);
 #endif
     errno = saved;
     if (end != buf + k || isinf(v))
@@ -277,12 +277,20 @@ int cav__parse_decimal(const char *s, size_t n, double *out) {
 
 /* ---- writing ------------------------------------------------------------------------------ */
 
-int cav__vsnprintf_c(char *buf, size_t size, const char *fmt, va_list ap) {
+locale_t cav__locale_use_c(void) {
     locale_t c = c_locale();
-    locale_t prev = c ? uselocale(c) : (locale_t)0;
-    int n = vsnprintf(buf, size, fmt, ap);
+    return c ? uselocale(c) : (locale_t)0;
+}
+
+void cav__locale_restore(locale_t prev) {
     if (prev)
         uselocale(prev);
+}
+
+int cav__vsnprintf_c(char *buf, size_t size, const char *fmt, va_list ap) {
+    locale_t prev = cav__locale_use_c();
+    int n = vsnprintf(buf, size, fmt, ap);
+    cav__locale_restore(prev);
     return n;
 }
 

@@ -20,6 +20,7 @@
 #ifndef CAV_NUM_H
 #define CAV_NUM_H
 
+#include <locale.h>
 #include <stdarg.h>
 #include <stddef.h>
 
@@ -93,5 +94,17 @@ int cav__snprintf_c(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int cav__vsnprintf_c(char *buf, size_t size, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
+
+/* ---- other libraries' numbers ------------------------------------------------------------- */
+
+/* Makes the calling thread use the "C" locale until cav__locale_restore(), around calls into
+ * libraries that read or write numbers through the locale: jansson swaps '.' for the locale's
+ * decimal point around strtod() and snprintf(), and PROJ 9.1 does so when it reads
+ * "+lat_0=50.45"; both go wrong when that point is longer than one byte (ps_AF's U+066B), jansson
+ * by failing an assertion. Returns the thread's previous locale, or (locale_t)0 if it did not
+ * change it. Other threads are not affected. */
+locale_t cav__locale_use_c(void);
+/* Gives the calling thread back the locale that cav__locale_use_c() returned (nothing for 0). */
+void cav__locale_restore(locale_t prev);
 
 #endif

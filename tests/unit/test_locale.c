@@ -2,16 +2,18 @@
  *
  * After the reproducer of the issue "Hardening, round two", finding 12 (shared/repro/locale3.c):
  * under a decimal-comma locale the default pack's "50.45" was read as 50 and the decisions near
- * the Kharkiv border changed. Through the public API only, this loads the default pack and decides
- * grids of JSON queries near the Russian border under the "C" locale, then loads the pack again
- * and decides the same queries after setlocale(LC_ALL, "de_DE.UTF-8"): every query must read the
- * same coordinates and every decision (verdict, parties, bases, deciding rules, and its JSON line)
- * must be the same. The de_DE locale comes from the build directory (comma_locale.h); without it
- * the test fails.
+ * the Kharkiv border changed. Through the public API only, this loads the default pack (and a
+ * small pack with a geojson() zone) and decides grids of JSON queries near the zones' edges under
+ * the "C" locale, then loads the packs again and decides the same queries after
+ * setlocale(LC_ALL, NAME): every query must read the same coordinates and every decision
+ * (verdict, parties, bases, deciding rules, and its JSON line) must be the same.
+ *
+ * Usage: test_locale [NAME]; NAME is de_DE.UTF-8 (decimal comma) unless given. The locale comes
+ * from the build directory (locale_fixture.h); without it the test fails.
  */
 #include "caveat.h"
 #include "check.h"
-#include "comma_locale.h"
+#include "locale_fixture.h"
 
 #include <locale.h>
 #include <stdint.h>
@@ -23,8 +25,18 @@
 #endif
 #endif
 
+/* A pack with a zone read from GeoJSON (30.5 in it) and buffered by 25.5 km. */
+static const char *geojson_pack =
+    "party US\nclass rocket-artillery\nkind military\nkind forces in military\n"
+    "purpose counterfire\nweapon gmlrs class rocket-artillery consent US\n"
+    "source s outlet \"o\" date 2024-01-01\n"
+    "zone tri = geojson(\"tests/geo/polygon.geojson\")\n"
+    "zone near = within(25.5 km, tri)\n"
+    "permit p party US from 2024-01-01 source s when target in near\n";
+
 /* A grid of queries: one template, latitudes and longitudes in hundredths of a degree. */
 typedef struct grid {
+    int pack; /* 0: the default pack, 1: geojson_pack */
     const char *date, *weapon, *purpose;
     int lat0, lat1, lon0, lon1, step; /* 1/100 degree */
 } grid;
@@ -32,11 +44,13 @@ typedef struct grid {
 static const grid grids[] = {
     /* before us-border-counterfire: only kharkiv-border (border between 50.45 35.45 and 49.95
      * 38.05, plus 70 km) permits, so its edges are where a misread number shows */
-    {"2024-06-10", "gmlrs", "counterfire", 4950, 5150, 3450, 3900, 1},
+    {0, "2024-06-10", "gmlrs", "counterfire", 4950, 5150, 3450, 3900, 1},
     /* after it: ru-border-region, the whole border plus 70 km */
-    {"2024-06-17", "gmlrs", "counterfire", 4900, 5300, 3300, 4000, 2},
+    {0, "2024-06-17", "gmlrs", "counterfire", 4900, 5300, 3300, 4000, 2},
     /* strikes with ATACMS after 2024-11-17 */
-    {"2024-11-18", "atacms", "strike", 5000, 5300, 3300, 3900, 3},
+    {0, "2024-11-18", "atacms", "strike", 5000, 5300, 3300, 3900, 3},
+    /* a zone read from GeoJSON, buffered */
+    {1, "2024-06-10", "gmlrs", "counterfire", 4420, 4680, 2950, 3150, 2},
 };
 
 static int coarser = 1; /* multiplies every grid's step: 5 under valgrind, 90 times slower */
@@ -72,11 +86,17 @@ static int make_query(const grid *g, int lat, int lon, char *buf, size_t size) {
 /* Decides every query of the grids with a pack loaded now; returns the results (malloc'd) and
  * their number in *n. Counts queries that fail or read other coordinates in *bad. */
 static result *decide_all(size_t *n, long *bad) {
-    cav_pack *p = NULL;
+    cav_pack *packs[2] = {NULL, NULL};
     cav_diags *d = cav_diags_new();
-    int rc = cav_pack_load_default(d, &p);
-    CHECK_EQ_INT(rc, 0);
+    const char *name = "geojson.cav";
+    CHECK_EQ_INT(cav_pack_load_default(d, &packs[0]), 0);
+    CHECK_EQ_INT(cav_pack_load_mem(&name, &geojson_pack, 1, d, &packs[1]), 0);
     CHECK_EQ_INT(cav_diags_errors(d), 0);
+    for (size_t i = 0; i < cav_diags_count(d); i++) {
+        char msg[1024];
+        cav_diag_format(d, i, msg, sizeof msg);
+        fputs(msg, stderr);
+    }
     cav_diags_free(d);
     size_t cap = 0;
     for (size_t k = 0; k < sizeof grids / sizeof grids[0]; k++) {
@@ -87,12 +107,11 @@ static result *decide_all(size_t *n, long *bad) {
     result *r = calloc(cap, sizeof *r);
     *n = 0;
     *bad = 0;
-    if (!p || !r) {
-        cav_pack_release(p);
-        return r;
-    }
-    for (size_t k = 0; k < sizeof grids / sizeof grids[0]; k++) {
+    for (size_t k = 0; r && k < sizeof grids / sizeof grids[0]; k++) {
         const grid *g = &grids[k];
+        cav_pack *p = packs[g->pack];
+        if (!p)
+            continue;
         for (int lat = g->lat0; lat <= g->lat1; lat += g->step * coarser)
             for (int lon = g->lon0; lon <= g->lon1; lon += g->step * coarser) {
                 char json[512], id[64], field[64], msg[256], line[4096];
@@ -135,55 +154,62 @@ static result *decide_all(size_t *n, long *bad) {
                 out->verdict = (int)dec.verdict;
             }
     }
-    cav_pack_release(p);
+    cav_pack_release(packs[0]);
+    cav_pack_release(packs[1]);
     return r;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    const char *name = argc > 1 ? argv[1] : "de_DE.UTF-8";
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
     if (RUNNING_ON_VALGRIND)
         coarser = 5;
 #endif
 #endif
-    size_t n_c = 0, n_de = 0;
-    long bad_c = 0, bad_de = 0;
+    size_t n_c = 0, n_other = 0;
+    long bad_c = 0, bad_other = 0;
     result *c = decide_all(&n_c, &bad_c);
     CHECK_EQ_INT(bad_c, 0);
 
-    if (comma_locale_set() != 0) {
+    if (locale_fixture_set(name) != 0) {
         free(c);
         return 1;
     }
-    result *de = decide_all(&n_de, &bad_de);
-    CHECK_EQ_INT(bad_de, 0);
-    CHECK_EQ_INT(n_de, n_c);
+    result *other = decide_all(&n_other, &bad_other);
+    CHECK_EQ_INT(bad_other, 0);
+    CHECK_EQ_INT(n_other, n_c);
 
     long differ = 0, permitted = 0;
     size_t k = 0;
     for (size_t gi = 0; gi < sizeof grids / sizeof grids[0]; gi++) {
         const grid *g = &grids[gi];
+        long permitted_here = 0, points = 0;
         for (int lat = g->lat0; lat <= g->lat1; lat += g->step * coarser)
             for (int lon = g->lon0; lon <= g->lon1; lon += g->step * coarser, k++) {
-                if (k >= n_c || k >= n_de)
+                if (k >= n_c || k >= n_other)
                     continue;
-                permitted += c[k].verdict == CAV_PERMITTED;
-                if (c[k].hash == de[k].hash && c[k].verdict == de[k].verdict)
+                points++;
+                permitted_here += c[k].verdict == CAV_PERMITTED;
+                if (c[k].hash == other[k].hash && c[k].verdict == other[k].verdict)
                     continue;
                 if (differ++ < 5) {
                     char json[512];
                     make_query(g, lat, lon, json, sizeof json);
-                    fprintf(stderr, "%s: C locale %d, de_DE %d%s\n", json, c[k].verdict,
-                            de[k].verdict,
-                            c[k].verdict == de[k].verdict ? " (same verdict, other decision)" : "");
+                    fprintf(stderr, "%s: C locale %d, %s %d%s\n", json, c[k].verdict, name,
+                            other[k].verdict,
+                            c[k].verdict == other[k].verdict ? " (same verdict, other decision)"
+                                                             : "");
                 }
             }
+        /* every grid crosses its zone's edge, or it would prove nothing */
+        CHECK(permitted_here > 0 && permitted_here < points);
+        permitted += permitted_here;
     }
-    printf("%zu queries, %ld permitted, %ld decided differently under de_DE.UTF-8\n", n_c,
-           permitted, differ);
+    printf("%zu queries, %ld permitted, %ld decided differently under %s\n", n_c, permitted, differ,
+           name);
     CHECK_EQ_INT(differ, 0);
-    CHECK(permitted > 0 && permitted < (long)n_c); /* the grids do cross the zones' edges */
     free(c);
-    free(de);
+    free(other);
     return check_done();
 }

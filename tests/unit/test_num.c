@@ -5,14 +5,17 @@
  * CAV_NUM_SEED the seed): short mantissas for the fast path, long ones, extreme exponents, and
  * exact midpoints between neighbouring doubles with and without a far nonzero digit, which decide
  * the rounding through the slow path's digit cut. Writers are checked by round trips of random
- * doubles. Everything then runs again after setlocale(LC_ALL, "de_DE.UTF-8") (decimal comma) and
- * with a thread-local de_DE locale: the results must be the same. The de_DE locale comes from the
- * build directory (comma_locale.h); without it the test fails.
+ * doubles, and the GeoJSON and SVG map writers by the text they write. Everything then runs again
+ * after setlocale(LC_ALL, "de_DE.UTF-8") (decimal comma) and with a thread-local de_DE locale,
+ * and the fixed cases and the map writers under ps_AF.UTF-8 (a two-byte decimal point): the
+ * results must be the same. The locales come from the build directory (locale_fixture.h);
+ * without them the test fails.
  */
 #define _GNU_SOURCE /* strtod_l for the reference */
 #include "check.h"
-#include "comma_locale.h"
 #include "core/num.h"
+#include "geo/map.h"
+#include "locale_fixture.h"
 
 #include <ctype.h>
 #include <float.h>
@@ -446,6 +449,48 @@ static void test_format_random(void) {
     CHECK_EQ_INT(bad, 0);
 }
 
+/* ---- the map writers ------------------------------------------------------------------------ */
+
+static char *geojson_ref, *svg_ref; /* the texts written under the "C" locale */
+
+/* A zone written as GeoJSON and drawn as SVG: '.' decimals, and the same bytes in every locale. */
+static void test_map_writers(void) {
+    GEOSContextHandle_t h = GEOS_init_r();
+    double xy[10] = {36.123456789, 50.45,        37.5,  50.45,        37.5,
+                     51.25,        36.123456789, 51.25, 36.123456789, 50.45};
+    GEOSCoordSequence *seq = GEOSCoordSeq_copyFromBuffer_r(h, xy, 5, 0, 0);
+    GEOSGeometry *ring = seq ? GEOSGeom_createLinearRing_r(h, seq) : NULL;
+    GEOSGeometry *poly = ring ? GEOSGeom_createPolygon_r(h, ring, NULL, 0) : NULL;
+    CHECK(poly != NULL);
+    if (!poly) {
+        GEOS_finish_r(h);
+        return;
+    }
+    cav_map_feature f = {.geom = poly, .nprops = 1, .keys = {"zone"}, .values = {"box"}};
+    cav_text gj = {0}, svg = {0};
+    CHECK_EQ_INT(cav__geojson_write(h, &f, 1, &gj), 0);
+    CHECK(gj.data && strstr(gj.data, "[36.123457,50.45]") != NULL);
+    cav_map_layer layer = {.geom = poly, .label = "box 50.45", .style = CAV_LAYER_ZONE};
+    cav_svg_map m = {.title = "A box", .layers = &layer, .nlayers = 1};
+    CHECK_EQ_INT(cav__svg_write(h, &m, &svg), 0);
+    int comma_decimals = 0;
+    for (size_t i = 1; svg.data && i + 1 < svg.len; i++)
+        comma_decimals += svg.data[i] == ',' && cav__isdigit((unsigned char)svg.data[i - 1]) &&
+                          cav__isdigit((unsigned char)svg.data[i + 1]);
+    CHECK_EQ_INT(comma_decimals, 0);
+    if (!geojson_ref) {
+        geojson_ref = strdup(gj.data ? gj.data : "");
+        svg_ref = strdup(svg.data ? svg.data : "");
+    } else {
+        CHECK(gj.data && strcmp(gj.data, geojson_ref) == 0);
+        CHECK(svg.data && strcmp(svg.data, svg_ref) == 0);
+    }
+    cav__text_free(&gj);
+    cav__text_free(&svg);
+    GEOSGeom_destroy_r(h, poly);
+    GEOS_finish_r(h);
+}
+
 static void run_all(const char *when) {
     int before = check_failed;
     test_classes();
@@ -454,6 +499,7 @@ static void run_all(const char *when) {
     test_parse_midpoints();
     test_format_cases();
     test_format_random();
+    test_map_writers();
     printf("%s: %s\n", when, check_failed == before ? "ok" : "FAILED");
 }
 
@@ -506,10 +552,19 @@ int main(void) {
     printf("%ld cases, seed %#llx\n", ncases, (unsigned long long)seed);
     ref_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
     run_all("C locale");
-    if (comma_locale_set() != 0)
+    if (locale_fixture_set("de_DE.UTF-8") != 0)
         return 1;
     run_all("de_DE.UTF-8 locale");
     locale_t de = duplocale(LC_GLOBAL_LOCALE); /* newlocale() would leak LOCPATH's copy */
+    /* a decimal point of two bytes (U+066B), which libraries that swap '.' for the locale's
+     * point mishandle: the fixed cases and the map writers */
+    if (locale_fixture_set("ps_AF.UTF-8") != 0)
+        return 1;
+    int before = check_failed;
+    test_parse_cases();
+    test_format_cases();
+    test_map_writers();
+    printf("ps_AF.UTF-8 locale: %s\n", check_failed == before ? "ok" : "FAILED");
     setlocale(LC_ALL, "C");
     CHECK(de != (locale_t)0);
     if (de) {
@@ -517,5 +572,7 @@ int main(void) {
         freelocale(de);
     }
     freelocale(ref_locale);
+    free(geojson_ref);
+    free(svg_ref);
     return check_done();
 }
