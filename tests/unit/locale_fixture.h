@@ -51,7 +51,10 @@ static void locale_fixture_default_path(const char *name) {
 /* Sets the locale of the whole process to `name`; returns 0, or -1 after a message when it is
  * not available or its decimal point is '.'. */
 static int locale_fixture_set(const char *name) {
-    if (!getenv("LOCPATH"))
+    static int from_env = -1; /* LOCPATH came from the environment, not from here */
+    if (from_env < 0)
+        from_env = getenv("LOCPATH") != NULL;
+    if (!from_env)
         locale_fixture_default_path(name);
     const char *set = setlocale(LC_ALL, name);
     char probe[16];
