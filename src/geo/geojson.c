@@ -15,6 +15,7 @@
 #include "geo/map.h"
 
 #include "caveat.h"
+#include "core/num.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -55,11 +56,13 @@ void cav__text_puts(cav_text *t, const char *s) {
     t->len += n;
 }
 
+/* Formats in the "C" locale (core/num.h): every number in GeoJSON and SVG is written with '.',
+ * whatever locale the embedding program set. */
 void cav__text_printf(cav_text *t, const char *fmt, ...) {
     char small[256];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
+    int n = cav__vsnprintf_c(small, sizeof small, fmt, ap);
     va_end(ap);
     if (n < 0) {
         t->oom = 1;
@@ -72,7 +75,7 @@ void cav__text_printf(cav_text *t, const char *fmt, ...) {
     if (!text_reserve(t, (size_t)n))
         return;
     va_start(ap, fmt);
-    vsnprintf(t->data + t->len, (size_t)n + 1, fmt, ap);
+    cav__vsnprintf_c(t->data + t->len, (size_t)n + 1, fmt, ap);
     va_end(ap);
     t->len += (size_t)n;
 }
@@ -115,12 +118,16 @@ static void json_str(cav_text *t, const char *s) {
     cav__text_puts(t, "\"");
 }
 
-/* A coordinate rounded to 6 decimals, without trailing zeros ("36.5", "-0" as "0"). */
+/* A coordinate rounded to 6 decimals, without trailing zeros ("36.5", "-0" as "0"), with '.'
+ * whatever the locale; "null" for a NaN or an infinity, which no zone has. */
 static void coord_text(double v, char *buf, size_t size) {
     double r = round(v * 1e6) / 1e6;
     if (r == 0.0)
         r = 0.0; /* no "-0" */
-    snprintf(buf, size, "%.6f", r);
+    if (cav__format_fixed(r, 6, buf, size) < 0) {
+        snprintf(buf, size, "null");
+        return;
+    }
     char *dot = strchr(buf, '.');
     if (dot) {
         char *end = buf + strlen(buf) - 1;

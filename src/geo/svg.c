@@ -12,7 +12,8 @@
  * Projection: equirectangular with longitude scaled by the cosine of the view's middle latitude,
  * so shapes look right in the middle of the map. Every geometry is clipped to the view (plus a
  * few pixels) and simplified to a quarter pixel before it becomes a path, which keeps a map of
- * Russia's 1:10m border small; coordinates are written to 0.1 px.
+ * Russia's 1:10m border small; coordinates are written to 0.1 px, with '.' whatever the locale
+ * (cav__text_printf and cav__format_fixed format as in the "C" locale).
  *
  * Geometries are borrowed; every geometry made here is freed here.
  */
@@ -20,6 +21,7 @@
 #include "geo/map.h"
 
 #include "caveat.h"
+#include "core/num.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -107,7 +109,10 @@ static void ring_path(GEOSContextHandle_t h, const view *v, const GEOSGeometry *
         long x = lround(px_x(v, lon) * 10), y = lround(px_y(v, lat) * 10); /* 0.1 px */
         if (written && x == lx && y == ly)
             continue;
-        cav__text_printf(t, "%s%.1f %.1f", written ? "L" : "M", (double)x / 10, (double)y / 10);
+        char xs[32], ys[32];
+        cav__format_fixed((double)x / 10, 1, xs, sizeof xs);
+        cav__format_fixed((double)y / 10, 1, ys, sizeof ys);
+        cav__text_printf(t, "%s%s %s", written ? "L" : "M", xs, ys);
         lx = x;
         ly = y;
         written++;

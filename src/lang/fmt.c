@@ -10,6 +10,7 @@
 #include "lang/fmt.h"
 
 #include "caveat.h"
+#include "core/num.h"
 
 #include <math.h>
 #include <string.h>
@@ -39,12 +40,38 @@ static void put_names(FILE *o, const cav_names *n) {
     fputc(']', o);
 }
 
+/* The shortest digits that read back as v, without exponent (the language has none) and with
+ * '.' whatever the locale: formatting never changes a number of the pack. */
 static void put_num(FILE *o, double v) {
-    fprintf(o, "%.10g", v);
+    char buf[400];
+    if (cav__format_decimal(v, buf, sizeof buf) > 0)
+        fputs(buf, o);
+    else /* a pack never holds one; show it rather than drop it */
+        fputs(isnan(v) ? "nan" : v < 0 ? "-inf" : "inf", o);
 }
 
+/* Significant digits of a number's text. */
+static int sig_digits(const char *s) {
+    int n = 0, lead = 1;
+    for (; *s; s++) {
+        if (*s == '0' && lead)
+            continue;
+        if (cav__isdigit((unsigned char)*s))
+            lead = 0, n++;
+    }
+    return n;
+}
+
+/* Whole kilometres as km, else metres; but a distance written with decimals of km ("16.1 km") is
+ * a metre value such as 16100.000000000002 after the parser's * 1000: it is written as km again
+ * when that reads back exactly and its metres need more digits than they look like they have. */
 static void put_dist(FILE *o, double m) {
-    if (fmod(m, 1000.0) == 0.0) {
+    char buf[400];
+    int in_km = fmod(m, 1000.0) == 0.0;
+    if (!in_km && cav__format_decimal(m, buf, sizeof buf) > 0 && sig_digits(buf) > 10 &&
+        m / 1000.0 * 1000.0 == m)
+        in_km = 1;
+    if (in_km) {
         put_num(o, m / 1000.0);
         fputs(" km", o);
     } else {
