@@ -105,6 +105,11 @@ int cli_write_output(const char *path, const char *data, size_t len, const char 
 /* 1 when paths a and b name the same file (both existing). */
 int cli_same_file(const char *a, const char *b);
 
+/* Draws the map of `caveat diff --format geojson|svg` (cmd_zones.c). */
+int cli_diff_map(const cav_pack *p, int32_t d1, int32_t d2, const char *fmt, const char *weapon,
+                 const char *party, const char *kind, const char *state, const char *role,
+                 const char *purpose, const char *out);
+
 /* The format named by --format among `allowed` (NULL-terminated names), else the default; -1
  * after printing an error. */
 int cli_format(const char *given, const char *const *allowed, int dflt, const char *who);

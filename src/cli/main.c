@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const cli_cmd cmd_check, cmd_can, cmd_where, cmd_timeline, cmd_diff, cmd_sources,
-    cmd_catalog, cmd_lint, cmd_test;
+extern const cli_cmd cmd_check, cmd_can, cmd_where, cmd_zones, cmd_timeline, cmd_diff,
+    cmd_sources, cmd_catalog, cmd_lint, cmd_test;
 
 const cli_cmd *const cli_commands[] = {
-    &cmd_check, &cmd_can,  &cmd_where, &cmd_timeline, &cmd_diff,
-    &cmd_sources, &cmd_catalog, &cmd_lint, &cmd_test,
+    &cmd_check,   &cmd_can,     &cmd_where, &cmd_zones, &cmd_timeline, &cmd_diff,
+    &cmd_sources, &cmd_catalog, &cmd_lint,  &cmd_test,
 };
 const int cli_ncommands = (int)(sizeof cli_commands / sizeof cli_commands[0]);
 

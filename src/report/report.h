@@ -9,6 +9,9 @@
 /* The assumed zones (cav_zone.assumption) that rule r tests, its exceptions' included, into out
  * (at most max, in zone order); returns their number. */
 int cav__rule_assumed_zones(const cav_pack *p, int r, int *out, int max);
+/* Every zone rule r tests, its exceptions' included, into out (at most max, in zone order);
+ * returns their number. */
+int cav__rule_zones(const cav_pack *p, int r, int *out, int max);
 /* Appends s with newlines and tabs as spaces (one row per line in text reports). */
 void cav__report_line(cav_buf *o, const char *s);
 
