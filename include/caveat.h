@@ -148,6 +148,12 @@ CAV_API int cav_pack_load_default(cav_diags *diags, cav_pack **out);
 CAV_API cav_pack *cav_pack_retain(cav_pack *p);
 CAV_API void cav_pack_release(cav_pack *p);
 
+/* Lays out one policy file (name for messages, NUL-terminated text) canonically
+ * (docs/language.md, "Layout"): appends the new text to out. Idempotent; the result parses to the
+ * same pack; comments are kept. Returns 0, or CAV_EPOLICY with the syntax errors in diags (may be
+ * NULL) and nothing appended. */
+CAV_API int cav_fmt(const char *name, const char *text, cav_diags *diags, cav_buf *out);
+
 /* Analyses a loaded pack (docs/language.md, "Warnings"): rules that can never match, permits
  * that can never permit because a forbid overrides them, redundant rules; with
  * CAV_LINT_OVERLAPS, every permit/forbid pair that can match the same use instead. Warnings are

@@ -6,12 +6,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const cli_cmd cmd_check, cmd_can, cmd_where, cmd_zones, cmd_timeline, cmd_diff,
-    cmd_sources, cmd_catalog, cmd_lint, cmd_test;
+/* The commands, one a line (in `caveat help` order). */
+extern const cli_cmd cmd_check;
+extern const cli_cmd cmd_can;
+extern const cli_cmd cmd_where;
+extern const cli_cmd cmd_zones;
+extern const cli_cmd cmd_timeline;
+extern const cli_cmd cmd_diff;
+extern const cli_cmd cmd_sources;
+extern const cli_cmd cmd_catalog;
+extern const cli_cmd cmd_lint;
+extern const cli_cmd cmd_fmt;
+extern const cli_cmd cmd_test;
 
 const cli_cmd *const cli_commands[] = {
-    &cmd_check,   &cmd_can,     &cmd_where, &cmd_zones, &cmd_timeline, &cmd_diff,
-    &cmd_sources, &cmd_catalog, &cmd_lint,  &cmd_test,
+    &cmd_check,
+    &cmd_can,
+    &cmd_where,
+    &cmd_zones,
+    &cmd_timeline,
+    &cmd_diff,
+    &cmd_sources,
+    &cmd_catalog,
+    &cmd_lint,
+    &cmd_fmt,
+    &cmd_test,
 };
 const int cli_ncommands = (int)(sizeof cli_commands / sizeof cli_commands[0]);
 

@@ -181,18 +181,11 @@ static void mask_pack_id(const cav_pack *p, char *line) {
 }
 
 static char *fmt_text(const char *policy, int *ok) {
-    cav_parse ps = {0};
-    cav_diags *d = cav_diags_new();
-    char *buf = NULL;
-    size_t len = 0;
-    *ok = cav__parse_file(&ps, "policy.cav", policy, d) == 0 && cav_diags_errors(d) == 0;
-    FILE *m = open_memstream(&buf, &len);
-    if (*ok)
-        cav__fmt_file(&ps, 0, m);
-    fclose(m);
-    cav__parse_free(&ps);
-    cav_diags_free(d);
-    return buf;
+    cav_buf out = {0};
+    *ok = cav_fmt("policy.cav", policy, NULL, &out) == 0;
+    char *s = strdup(out.data ? out.data : "");
+    cav_buf_free(&out);
+    return s;
 }
 
 static cav_pack *load(const char *prelude, const char *policy, cav_diags *d) {
