@@ -145,6 +145,10 @@ CAV_API int cav_pack_load_mem(const char *const *names, const char *const *texts
                               cav_diags *diags, cav_pack **out);
 /* Loads the default pack embedded in the library. */
 CAV_API int cav_pack_load_default(cav_diags *diags, cav_pack **out);
+/* The files of the embedded default pack, for `caveat pack export`: file i's path relative to the
+ * pack's directory ("us.cav", "tests/law.jsonl") and text. Returns 0, or CAV_EINVAL past the
+ * last file. */
+CAV_API int cav_default_file(size_t i, const char **path, const char **text, size_t *len);
 CAV_API cav_pack *cav_pack_retain(cav_pack *p);
 CAV_API void cav_pack_release(cav_pack *p);
 
