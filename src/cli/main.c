@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const cli_cmd cmd_check, cmd_test;
+extern const cli_cmd cmd_check, cmd_test, cmd_audit, cmd_sample;
 
 const cli_cmd *const cli_commands[] = {
     &cmd_check,
     &cmd_test,
+    &cmd_audit,
+    &cmd_sample,
 };
 const int cli_ncommands = (int)(sizeof cli_commands / sizeof cli_commands[0]);
 
