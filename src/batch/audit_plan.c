@@ -253,6 +253,8 @@ static int bind_names(audit_plan *pl, int *given_by, cav_buf *err) {
             if (f < 0)
                 continue;
             if (given_by[f] >= 0) {
+                if (strcmp(pl->cols[given_by[f]].name, c->name) == 0)
+                    continue; /* a duplicate name, reported as such */
                 if (first[f] >= 0 && first[f] == given_by[f]) {
                     line(err,
                          "columns '%s' and '%s' both give %s: say which with --map COLUMN=%s "
