@@ -169,8 +169,9 @@ static int input_header(cav_audit *a, const cav_audit_opts *o, cav_buf *err, int
     if (n >= 3 && memcmp(a->carry, "\xef\xbb\xbf", 3) == 0)
         skip = 3; /* a byte-order mark, as spreadsheet programs write */
     if (n == skip) {
-        cav__buf_printf(err, "%s: empty input: a CSV log starts with a header row naming its "
-                             "columns\n",
+        cav__buf_printf(err,
+                        "%s: empty input: a CSV log starts with a header row naming its "
+                        "columns\n",
                         a->inputs[a->file]);
         return CAV_EQUERY;
     }
@@ -204,8 +205,9 @@ static int input_header(cav_audit *a, const cav_audit_opts *o, cav_buf *err, int
         free(f);
         free(v);
         if (!same) {
-            cav__buf_printf(err, "%s: its header differs from the first input's; inputs of one "
-                                 "audit share one header\n",
+            cav__buf_printf(err,
+                            "%s: its header differs from the first input's; inputs of one "
+                            "audit share one header\n",
                             a->inputs[a->file]);
             return CAV_EQUERY;
         }
@@ -223,8 +225,8 @@ static int sniff(cav_audit *a, int *ndjson) {
         size_t i = 0;
         if (a->ncarry >= 3 && memcmp(a->carry, "\xef\xbb\xbf", 3) == 0)
             i = 3;
-        while (i < a->ncarry && (a->carry[i] == ' ' || a->carry[i] == '\t' ||
-                                 a->carry[i] == '\n' || a->carry[i] == '\r'))
+        while (i < a->ncarry && (a->carry[i] == ' ' || a->carry[i] == '\t' || a->carry[i] == '\n' ||
+                                 a->carry[i] == '\r'))
             i++;
         if (i < a->ncarry || eof) {
             *ndjson = i < a->ncarry && (a->carry[i] == '{' || a->carry[i] == '[');
@@ -645,8 +647,7 @@ int cav_audit_run(cav_audit *a, cav_buf *err) {
         pthread_join(a->workers[i].thread, NULL);
     if (rc == 0 && !a->failed && a->plan.out == CAV_FMT_GEOJSON) {
         const char *tail = a->rows_out ? "\n]}\n" : "]}\n";
-        if (write_fully(a->out_fd, tail, strlen(tail),
-                        a->direct ? a->next_offset : AT_END) != 0)
+        if (write_fully(a->out_fd, tail, strlen(tail), a->direct ? a->next_offset : AT_END) != 0)
             fail(a, "write error: %s", strerror(errno));
         else if (a->direct)
             lseek(a->out_fd, (off_t)(a->next_offset + strlen(tail)), SEEK_SET);

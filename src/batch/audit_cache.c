@@ -32,11 +32,11 @@
 #include <string.h>
 
 enum {
-    VALUE_SLOTS = 8192,      /* per-thread value cache (power of two) */
-    VALUE_MAX = 64,          /* longest value cached */
-    DEC_SLOTS = 16384,       /* per-thread decision cache (power of two) */
+    VALUE_SLOTS = 8192, /* per-thread value cache (power of two) */
+    VALUE_MAX = 64,     /* longest value cached */
+    DEC_SLOTS = 16384,  /* per-thread decision cache (power of two) */
     KEY_WORDS = 8 + CAV_MAX_PARTIES * (8 + CAV_MAX_DECIDING),
-    TEXT_LIMIT = 64 << 20    /* cached texts past which the cache is emptied */
+    TEXT_LIMIT = 64 << 20 /* cached texts past which the cache is emptied */
 };
 
 enum { SLOT_UNVERIFIED = 0, SLOT_VERIFIED = 1, SLOT_BY_DATE = 2, SLOT_DATED = 3 };
@@ -122,8 +122,8 @@ static int plain_decimal(const char *s, size_t n) {
 static int numberish(const char *s, size_t n) {
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (!((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' ||
-              c == 'E' || c == ' ' || c == '\t'))
+        if (!((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E' ||
+              c == ' ' || c == '\t'))
             return 0;
     }
     return 1;
@@ -141,8 +141,7 @@ int cav__audit_bind(worker *w, cav_query *q, int f, const char *s, size_t n, cav
             return cav_query_set_number(q, p, (cav_qfield)f, deg, e);
         return cav_query_set(q, p, (cav_qfield)f, s, n, e);
     }
-    if ((f != CAV_Q_DATE && !is_name_field(f)) || n > VALUE_MAX ||
-        (q->given & CAV_QBIT(f)))
+    if ((f != CAV_Q_DATE && !is_name_field(f)) || n > VALUE_MAX || (q->given & CAV_QBIT(f)))
         return cav_query_set(q, p, (cav_qfield)f, s, n, e);
     uint64_t h = hash_bytes(s, n, (uint64_t)f);
     uint32_t i = (uint32_t)h & (VALUE_SLOTS - 1);
@@ -175,8 +174,8 @@ int cav__audit_bind(worker *w, cav_query *q, int f, const char *s, size_t n, cav
 /* ---- decision texts ----------------------------------------------------------------------- */
 
 /* Appends the deciding rules of party pd (all of them, found again when more than stored). */
-static int party_rules(const worker *w, const cav_query *q, const cav_party_decision *pd,
-                       int *out, int max) {
+static int party_rules(const worker *w, const cav_query *q, const cav_party_decision *pd, int *out,
+                       int max) {
     if (pd->nrules <= CAV_MAX_DECIDING) {
         memcpy(out, pd->rules, (size_t)pd->nrules * sizeof *out);
         return pd->nrules;
@@ -253,7 +252,8 @@ static void why_text(const worker *w, const cav_query *q, const cav_decision *d,
             for (int f = 0; f < CAV_Q_COUNT; f++)
                 if (pd->missing & CAV_QBIT(f))
                     cav__buf_printf(b, " %s",
-                                    f == CAV_Q_LAUNCH_LAT ? "launch" : cav_qfield_name((cav_qfield)f));
+                                    f == CAV_Q_LAUNCH_LAT ? "launch"
+                                                          : cav_qfield_name((cav_qfield)f));
             cav__buf_puts(b, ")");
         }
         if (pd->verdict == CAV_INDETERMINATE && pd->unsure)
@@ -302,8 +302,7 @@ static void encode(const worker *w, cav_buf *b, const char *s, size_t n) {
 
 /* The key of d (and q's weapon): every member of the decision its texts depend on. Returns its
  * number of words, or -1 when d's texts cannot be cached. */
-static int decision_key(const worker *w, const cav_query *q, const cav_decision *d,
-                        int32_t *key) {
+static int decision_key(const worker *w, const cav_query *q, const cav_decision *d, int32_t *key) {
     int k = 0, explained = 0;
     for (int i = 0; i < w->a->plan.nitems; i++)
         explained |= w->a->plan.items[i].kind == OUT_EXPLANATION;
@@ -464,8 +463,7 @@ const dec_slot *cav__audit_decision(worker *w, const cav_query *q, const cav_dec
             return e;
         }
         w->cache_misses++;
-        if (w->ndecs >= DEC_SLOTS / 2 || w->texts.len > TEXT_LIMIT ||
-            w->dkeys.len > TEXT_LIMIT) {
+        if (w->ndecs >= DEC_SLOTS / 2 || w->texts.len > TEXT_LIMIT || w->dkeys.len > TEXT_LIMIT) {
             cav__audit_cache_clear(w);
             lookup(w, key, klen, h, &slot);
         }

@@ -52,8 +52,8 @@ static const struct {
 };
 
 static const char *const out_names[OUT_NKINDS] = {
-    "input", "", "line", "date", "decision", "parties", "rule", "valid_from", "valid_until",
-    "explanation", "why", "error"};
+    "input", "",           "line",        "date",        "decision", "parties",
+    "rule",  "valid_from", "valid_until", "explanation", "why",      "error"};
 
 const char *cav__audit_out_name(out_kind k) {
     return (int)k >= 0 && k < OUT_NKINDS ? out_names[k] : "";
@@ -100,9 +100,7 @@ static int norm(const char *s, char *out, size_t size) {
         return 0;
     for (size_t i = 0; i <= n; i++) {
         char c = s[i];
-        out[i] = c >= 'A' && c <= 'Z'  ? (char)(c + 32)
-                 : c == ' ' || c == '-' || c == '.' ? '_'
-                                                    : c;
+        out[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c == ' ' || c == '-' || c == '.' ? '_' : c;
     }
     return 1;
 }
@@ -281,7 +279,7 @@ static int required_missing(audit_plan *pl, const int *given_by, cav_buf *err) {
         if ((f == CAV_Q_TARGET_LAT || f == CAV_Q_TARGET_LON) && given_by[F_MGRS_TARGET] >= 0)
             continue;
         cav_buf b = {0};
-        cav__buf_printf(&b, "no column gives %s, which is required (a column named %s", 
+        cav__buf_printf(&b, "no column gives %s, which is required (a column named %s",
                         field_name(f), field_name(f));
         for (size_t i = 0; i < sizeof usual / sizeof *usual; i++)
             if (usual[i].field == f)
@@ -295,8 +293,8 @@ static int required_missing(audit_plan *pl, const int *given_by, cav_buf *err) {
             if (pl->cols[i].how == HOW_NONE)
                 names[n++] = pl->cols[i].name;
         cav_buf near = {0};
-        const char *want = strchr(field_name(f), '.') ? strchr(field_name(f), '.') + 1
-                                                      : field_name(f);
+        const char *want =
+            strchr(field_name(f), '.') ? strchr(field_name(f), '.') + 1 : field_name(f);
         if (n && cav_suggest(want, names, n, &near) > 0)
             cav__buf_printf(&b, "; did you mean column %s?", near.data);
         line(err, "%s", b.data ? b.data : "");
@@ -307,8 +305,9 @@ static int required_missing(audit_plan *pl, const int *given_by, cav_buf *err) {
     }
     if (given_by[F_MGRS_TARGET] >= 0 &&
         (given_by[CAV_Q_TARGET_LAT] >= 0 || given_by[CAV_Q_TARGET_LON] >= 0)) {
-        line(err, "column '%s' (MGRS) and column '%s' both give the target's position: keep one "
-                  "with --map COLUMN=-",
+        line(err,
+             "column '%s' (MGRS) and column '%s' both give the target's position: keep one "
+             "with --map COLUMN=-",
              pl->cols[given_by[F_MGRS_TARGET]].name,
              pl->cols[given_by[given_by[CAV_Q_TARGET_LAT] >= 0 ? CAV_Q_TARGET_LAT
                                                                : CAV_Q_TARGET_LON]]
@@ -317,8 +316,9 @@ static int required_missing(audit_plan *pl, const int *given_by, cav_buf *err) {
     }
     if (given_by[F_MGRS_LAUNCH] >= 0 &&
         (given_by[CAV_Q_LAUNCH_LAT] >= 0 || given_by[CAV_Q_LAUNCH_LON] >= 0)) {
-        line(err, "column '%s' (MGRS) and the launch.lat/launch.lon columns both give the launch "
-                  "point: keep one with --map COLUMN=-",
+        line(err,
+             "column '%s' (MGRS) and the launch.lat/launch.lon columns both give the launch "
+             "point: keep one with --map COLUMN=-",
              pl->cols[given_by[F_MGRS_LAUNCH]].name);
         bad++;
     }
@@ -355,8 +355,9 @@ static int parse_columns(audit_plan *pl, const char *columns, int csv_in, cav_bu
                     names[k++] = out_names[i];
             cav_buf near = {0};
             int nn = cav_suggest(want, names, k, &near);
-            line(err, "--columns: no column '%s'%s%s%s (output columns: input, line, date, "
-                      "decision, parties, rule, valid_from, valid_until, explanation, why, error%s)",
+            line(err,
+                 "--columns: no column '%s'%s%s%s (output columns: input, line, date, "
+                 "decision, parties, rule, valid_from, valid_until, explanation, why, error%s)",
                  want, nn ? " (did you mean " : "", nn ? near.data : "", nn ? "?)" : "",
                  csv_in ? ", or an input column" : "");
             cav_buf_free(&near);
@@ -477,8 +478,7 @@ int cav__audit_plan_csv(audit_plan *pl, const cav_audit_opts *o, const char *s, 
     cav__csv_row(s, n, pl->delim, f, AUDIT_MAX_COLS, &row);
     int bad = 0;
     if (row.nfields > AUDIT_MAX_COLS) {
-        line(err, "the header has %zu columns; at most %d are read", row.nfields,
-             AUDIT_MAX_COLS);
+        line(err, "the header has %zu columns; at most %d are read", row.nfields, AUDIT_MAX_COLS);
         free(f);
         return CAV_ELIMIT;
     }
@@ -515,8 +515,9 @@ int cav__audit_plan_csv(audit_plan *pl, const cav_audit_opts *o, const char *s, 
             if (strcmp(pl->cols[i].name, pl->cols[k].name) == 0) {
                 char nm[80];
                 shown(pl->cols[i].name, nm, sizeof nm);
-                line(err, "the header names column '%s' twice (columns %d and %d): which one "
-                          "is meant cannot be known",
+                line(err,
+                     "the header names column '%s' twice (columns %d and %d): which one "
+                     "is meant cannot be known",
                      nm, k + 1, i + 1);
                 bad++;
                 break;

@@ -217,8 +217,8 @@ static void decide_csv(worker *w, row_result *r) {
         add_problem(&r->e, -1, "",
                     "a quoted field is not closed: the row ends at the end of its line");
     else if (r->row.nfields != (size_t)pl->ncols)
-        add_problem(&r->e, -1, "", "the row has %zu field%s, the header %d",
-                    r->row.nfields, r->row.nfields == 1 ? "" : "s", pl->ncols);
+        add_problem(&r->e, -1, "", "the row has %zu field%s, the header %d", r->row.nfields,
+                    r->row.nfields == 1 ? "" : "s", pl->ncols);
     r->bad_shape = r->e.n > 0;
     if (r->row.text_len == 0) {
         r->ok = 0;
@@ -374,8 +374,7 @@ static void put_input_csv(worker *w, const row_result *r, cav_buf *o) {
 /* The raw text of the fields past the header's width, or NULL. */
 static const char *extra_fields(const worker *w, const row_result *r, size_t *n) {
     const audit_plan *pl = &w->a->plan;
-    if (pl->ndjson_in || r->row.nfields <= (size_t)pl->ncols ||
-        (size_t)pl->ncols >= w->nspans)
+    if (pl->ndjson_in || r->row.nfields <= (size_t)pl->ncols || (size_t)pl->ncols >= w->nspans)
         return NULL;
     const char *from = w->spans[pl->ncols].p;
     *n = r->row.text_len - (size_t)(from - r->text);
@@ -600,8 +599,7 @@ static void put_ndjson_row(worker *w, const row_result *r, cav_buf *o, const cav
     cav__buf_puts(o, "}\n");
 }
 
-static void put_geojson_row(worker *w, chunk *c, size_t index, const row_result *r,
-                            cav_buf *o) {
+static void put_geojson_row(worker *w, chunk *c, size_t index, const row_result *r, cav_buf *o) {
     const audit_plan *pl = &w->a->plan;
     if (!(c->seq == 0 && index == 0))
         cav__buf_puts(o, ",\n");

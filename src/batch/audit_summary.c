@@ -21,9 +21,7 @@ static uint64_t sum(const cav_audit *a, size_t offset_of, size_t index) {
     uint64_t t = 0;
     for (int i = 0; a->workers && i < a->nthreads; i++) {
         const worker *w = &a->workers[i];
-        const uint64_t *arr = offset_of == 0   ? w->party
-                              : offset_of == 1 ? w->rule
-                                               : w->months;
+        const uint64_t *arr = offset_of == 0 ? w->party : offset_of == 1 ? w->rule : w->months;
         t += arr[index];
     }
     return t;
@@ -86,10 +84,9 @@ int cav__audit_summary_json(const cav_audit *a, cav_buf *o) {
             cav__buf_puts(o, ", \"field\": ");
             cav__buf_json_str(o, col_field(c));
             cav__buf_printf(o, ", \"how\": \"%s\"}",
-                            c->kind == COL_PASS && c->how != HOW_MAPPED
-                                ? "kept out of the query"
-                                : c->kind == COL_PASS ? "kept out of the query by --map"
-                                                      : cav__audit_how_name(c->how));
+                            c->kind == COL_PASS && c->how != HOW_MAPPED ? "kept out of the query"
+                            : c->kind == COL_PASS ? "kept out of the query by --map"
+                                                  : cav__audit_how_name(c->how));
         }
         cav__buf_puts(o, "]");
     }
@@ -195,8 +192,8 @@ int cav__audit_summary_text(const cav_audit *a, cav_buf *o) {
     cav__buf_fixed(o, a->seconds > 0 ? (double)a->rows_out / a->seconds / 1e6 : 0.0, 2);
     cav__buf_printf(o, " M rows/s), pack %s\n", cav_pack_id(p));
     if (!pl->ndjson_in) {
-        cav__buf_printf(o, "  read as CSV, delimiter '%s' (%s); columns:\n",
-                        delim_name(pl->delim), pl->delim_detected ? "detected" : "given");
+        cav__buf_printf(o, "  read as CSV, delimiter '%s' (%s); columns:\n", delim_name(pl->delim),
+                        pl->delim_detected ? "detected" : "given");
         for (int i = 0; i < pl->ncols; i++) {
             const audit_col *c = &pl->cols[i];
             const char *f = col_field(c);
@@ -247,8 +244,8 @@ int cav__audit_summary_text(const cav_audit *a, cav_buf *o) {
         cav__buf_putc(o, '\n');
         for (int i = 0; i < a->nsamples; i++) {
             const audit_sample *s = &a->samples[i];
-            cav__buf_printf(o, "    %s line %ld: %s%s%s\n", a->inputs[s->file], s->line,
-                            s->field, s->field[0] ? ": " : "", s->message);
+            cav__buf_printf(o, "    %s line %ld: %s%s%s\n", a->inputs[s->file], s->line, s->field,
+                            s->field[0] ? ": " : "", s->message);
         }
     }
     return cav__buf_status(o);

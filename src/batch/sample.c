@@ -141,8 +141,13 @@ static void one_row(cav_buf *b, rng *r, const cav_pack *p, uint64_t row, const c
     double llat = lat + uniform(r, -0.4, 0.4), llon = lon - uniform(r, 0.3, 1.2);
     int mistake = o->bad_rate > 0 && unit(r) < o->bad_rate ? below(r, 6) : -1;
     int n = below(r, 100);
-    const char *note = n < 80 ? "" : n < 90 ? notes[0] : n < 93 ? notes[5] : n < 94 ? notes[1]
-                                 : n < 97 ? notes[2] : n < 99 ? notes[3] : notes[4];
+    const char *note = n < 80   ? ""
+                       : n < 90 ? notes[0]
+                       : n < 93 ? notes[5]
+                       : n < 94 ? notes[1]
+                       : n < 97 ? notes[2]
+                       : n < 99 ? notes[3]
+                                : notes[4];
     /* the row */
     cav__buf_printf(b, "ev-%07llu,%s,", (unsigned long long)row,
                     mistake == 2 ? "2024-02-30" : date);
@@ -174,8 +179,8 @@ static void one_row(cav_buf *b, rng *r, const cav_pack *p, uint64_t row, const c
         put_position(b, o->coords, llat, llon);
     else if (o->coords != CAV_COORDS_MGRS)
         cav__buf_putc(b, ',');
-    cav__buf_printf(b, ",%d-brigade,%s,%s\n", 1 + below(r, 150),
-                    below(r, 3) ? "osint" : "official", note);
+    cav__buf_printf(b, ",%d-brigade,%s,%s\n", 1 + below(r, 150), below(r, 3) ? "osint" : "official",
+                    note);
 }
 
 static int write_all(int fd, const char *s, size_t n) {

@@ -106,8 +106,9 @@ static int check_paths(const char **args, int nargs) {
     for (int k = 0; k < 2; k++)
         for (int i = 0; outs[k] && i < nargs; i++)
             if (strcmp(outs[k], args[i]) == 0 || cli_same_file(outs[k], args[i])) {
-                fprintf(stderr, "caveat audit: %s %s is also an input of this run; write "
-                                "elsewhere\n",
+                fprintf(stderr,
+                        "caveat audit: %s %s is also an input of this run; write "
+                        "elsewhere\n",
                         names[k], outs[k]);
                 return -1;
             }
@@ -136,7 +137,7 @@ static int run_audit(const cli_cmd *cmd, int argc, char **argv) {
         return CLI_USAGE;
     }
     const char *first = nargs ? args[0] : "-";
-    const char *fmt = format ? format
+    const char *fmt = format                                                    ? format
                       : has_ext(output, ".ndjson") || has_ext(output, ".jsonl") ? "ndjson"
                       : has_ext(output, ".geojson")                             ? "geojson"
                       : has_ext(output, ".csv")                                 ? "csv"
@@ -155,18 +156,20 @@ static int run_audit(const cli_cmd *cmd, int argc, char **argv) {
     rc = CLI_USAGE;
     if (!p)
         goto done;
-    cav_audit_opts o = {
-        .inputs = args,
-        .ninputs = (size_t)nargs,
-        .input_format = !input_format || !strcmp(input_format, "auto") ? CAV_AUDIT_IN_AUTO
-                        : !strcmp(input_format, "csv")                 ? CAV_AUDIT_IN_CSV
+    cav_audit_opts o = {.inputs = args,
+                        .ninputs = (size_t)nargs,
+                        .input_format = !input_format || !strcmp(input_format, "auto")
+                                            ? CAV_AUDIT_IN_AUTO
+                                        : !strcmp(input_format, "csv") ? CAV_AUDIT_IN_CSV
                                                                        : CAV_AUDIT_IN_NDJSON,
-        .output_format = (cav_format)cav_format_find(fmt),
-        .delimiter = (char)(!d ? 0 : d[0] == ',' || d[0] == ';' ? d[0] : '\t'),
-        .map = map.data,
-        .columns = columns,
-        .flags = explain ? CAV_EXPLAIN : 0,
-        .threads = (int)nthreads};
+                        .output_format = (cav_format)cav_format_find(fmt),
+                        .delimiter = (char)(!d                           ? 0
+                                            : d[0] == ',' || d[0] == ';' ? d[0]
+                                                                         : '\t'),
+                        .map = map.data,
+                        .columns = columns,
+                        .flags = explain ? CAV_EXPLAIN : 0,
+                        .threads = (int)nthreads};
     if (output && strcmp(output, "-") != 0 && open_output(&of, output) != 0) {
         fprintf(stderr, "caveat audit: -o %s: %s\n", output, strerror(errno));
         of.fd = -1;

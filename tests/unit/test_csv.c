@@ -94,8 +94,8 @@ static void test_cut(void) {
     CHECK_EQ_INT(cav__csv_cut("a,b\nc,d", 7, ',', 1), 7);
     CHECK_EQ_INT(cav__csv_cut("a,b", 3, ',', 0), 0);
     CHECK_EQ_INT(cav__csv_cut("a,\"b\nc\"\nd", 9, ',', 0), 8); /* the quoted newline is no end */
-    CHECK_EQ_INT(cav__csv_cut("a,\"b\nc", 6, ',', 0), 0);       /* might still close */
-    CHECK_EQ_INT(cav__csv_cut("a,\"b\nc\nd\n", 9, ',', 1), 9);  /* never closes: rows go on */
+    CHECK_EQ_INT(cav__csv_cut("a,\"b\nc", 6, ',', 0), 0);      /* might still close */
+    CHECK_EQ_INT(cav__csv_cut("a,\"b\nc\nd\n", 9, ',', 1), 9); /* never closes: rows go on */
     CHECK_EQ_INT(cav__csv_cut("a\rb\r", 4, ',', 0), 2);        /* a \n may follow the last \r */
     CHECK_EQ_INT(cav__csv_cut("a\rb\r", 4, ',', 1), 4);
     CHECK_EQ_INT(cav__csv_cut("x,y\"z\nq", 7, ',', 0), 6); /* a quote inside a field */
