@@ -177,7 +177,12 @@ static int run_audit(const cli_cmd *cmd, int argc, char **argv) {
     }
     o.out_fd = of.fd;
     if (cav_audit_new(p, &o, &a, &err) != 0 || cav_audit_run(a, &err) != 0) {
-        fprintf(stderr, "caveat audit: %s", err.data ? err.data : "failed\n");
+        /* every problem on its own line */
+        for (char *line = err.data, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+            nl = strchr(line, '\n');
+            fprintf(stderr, "caveat audit: %.*s\n", nl ? (int)(nl - line) : (int)strlen(line),
+                    line);
+        }
         goto done;
     }
     if (of.fd != STDOUT_FILENO && commit_output(&of) != 0) {
