@@ -367,6 +367,11 @@ static dec_slot *make_entry(worker *w, uint32_t i, uint64_t h, const int32_t *ke
     e->text_off = (uint32_t)w->texts.len;
     e->date = q->date;
     e->state = (uint16_t)state;
+    int explained = 0;
+    for (int j = 0; j < w->a->plan.nitems; j++)
+        explained |= w->a->plan.items[j].kind == OUT_EXPLANATION;
+    if (!explained && state == SLOT_UNVERIFIED)
+        e->state = SLOT_VERIFIED; /* only the explanation may depend on the date */
     for (int k = OUT_DECISION; k <= OUT_WHY; k++) {
         int wanted = 0;
         for (int j = 0; j < w->a->plan.nitems; j++)
