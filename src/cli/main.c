@@ -19,6 +19,8 @@ extern const cli_cmd cmd_lint;
 extern const cli_cmd cmd_fmt;
 extern const cli_cmd cmd_test;
 extern const cli_cmd cmd_pack;
+extern const cli_cmd cmd_audit;
+extern const cli_cmd cmd_sample;
 
 const cli_cmd *const cli_commands[] = {
     &cmd_check,
@@ -32,6 +34,8 @@ const cli_cmd *const cli_commands[] = {
     &cmd_lint,
     &cmd_fmt,
     &cmd_test,
+    &cmd_audit,
+    &cmd_sample,
     &cmd_pack,
 };
 const int cli_ncommands = (int)(sizeof cli_commands / sizeof cli_commands[0]);
