@@ -93,9 +93,10 @@ static result *decide_all(size_t *n, long *bad) {
     CHECK_EQ_INT(cav_pack_load_mem(&name, &geojson_pack, 1, d, &packs[1]), 0);
     CHECK_EQ_INT(cav_diags_errors(d), 0);
     for (size_t i = 0; i < cav_diags_count(d); i++) {
-        char msg[1024];
-        cav_diag_format(d, i, msg, sizeof msg);
-        fputs(msg, stderr);
+        cav_buf msg = {0};
+        cav_diag_format(d, i, &msg);
+        fputs(msg.data ? msg.data : "", stderr);
+        cav_buf_free(&msg);
     }
     cav_diags_free(d);
     size_t cap = 0;
@@ -114,16 +115,19 @@ static result *decide_all(size_t *n, long *bad) {
             continue;
         for (int lat = g->lat0; lat <= g->lat1; lat += g->step * coarser)
             for (int lon = g->lon0; lon <= g->lon1; lon += g->step * coarser) {
-                char json[512], id[64], field[64], msg[256], line[4096];
+                char json[512];
                 int len = make_query(g, lat, lon, json, sizeof json);
                 cav_query q;
+                cav_qerrors qe;
                 cav_decision dec;
+                cav_buf id = {0}, line = {0};
                 result *out = &r[(*n)++];
-                if (cav_query_parse_json(p, json, (size_t)len, &q, id, sizeof id, field,
-                                         sizeof field, msg, sizeof msg) != 0) {
+                if (cav_query_parse_json(p, json, (size_t)len, NULL, &q, &id, &qe) != 0) {
                     if ((*bad)++ < 5)
-                        fprintf(stderr, "%s: %s: %s\n", json, field, msg);
+                        fprintf(stderr, "%s: %s: %s\n", json, qe.n ? qe.v[0].name : "",
+                                qe.n ? qe.v[0].message : "");
                     out->verdict = -1;
+                    cav_buf_free(&id);
                     continue;
                 }
                 /* k/100.0 is the correctly rounded value of the decimal text */
@@ -134,6 +138,7 @@ static result *decide_all(size_t *n, long *bad) {
                 }
                 if (cav_eval(p, &q, &dec) != 0) {
                     out->verdict = -2;
+                    cav_buf_free(&id);
                     continue;
                 }
                 uint64_t h = 0xcbf29ce484222325ULL;
@@ -148,8 +153,10 @@ static result *decide_all(size_t *n, long *bad) {
                     for (int j = 0; j < pd->nrules && j < CAV_MAX_DECIDING; j++)
                         h = fnv(h, &pd->rules[j], sizeof pd->rules[j]);
                 }
-                size_t jl = cav_decision_json(p, &q, &dec, id, 0, line, sizeof line);
-                h = fnv(h, line, jl < sizeof line ? jl : sizeof line - 1);
+                cav_decision_json(p, &q, &dec, id.data, 0, &line);
+                h = fnv(h, line.data, line.len);
+                cav_buf_free(&line);
+                cav_buf_free(&id);
                 out->hash = h;
                 out->verdict = (int)dec.verdict;
             }

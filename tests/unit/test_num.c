@@ -467,7 +467,7 @@ static void test_map_writers(void) {
         return;
     }
     cav_map_feature f = {.geom = poly, .nprops = 1, .keys = {"zone"}, .values = {"box"}};
-    cav_text gj = {0}, svg = {0};
+    cav_buf gj = {0}, svg = {0};
     CHECK_EQ_INT(cav__geojson_write(h, &f, 1, &gj), 0);
     CHECK(gj.data && strstr(gj.data, "[36.123457,50.45]") != NULL);
     cav_map_layer layer = {.geom = poly, .label = "box 50.45", .style = CAV_LAYER_ZONE};
@@ -485,8 +485,8 @@ static void test_map_writers(void) {
         CHECK(gj.data && strcmp(gj.data, geojson_ref) == 0);
         CHECK(svg.data && strcmp(svg.data, svg_ref) == 0);
     }
-    cav__text_free(&gj);
-    cav__text_free(&svg);
+    cav_buf_free(&gj);
+    cav_buf_free(&svg);
     GEOSGeom_destroy_r(h, poly);
     GEOS_finish_r(h);
 }
