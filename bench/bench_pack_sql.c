@@ -116,20 +116,18 @@ static void zones(FILE *f, const cav_pack *p, int *used_t, int *used_l) {
             if (has(p->words + node->set, z))
                 (node->field == CAV_F_TARGET ? used_t : used_l)[z] = 1;
     }
-    GEOSWKTWriter *w = GEOSWKTWriter_create_r(p->geos);
-    GEOSWKTWriter_setRoundingPrecision_r(p->geos, w, 17);
-    GEOSWKTWriter_setTrim_r(p->geos, w, 1);
+    /* the pack keeps each zone as WKB; PostGIS reads it as it is */
     fputs("CREATE TABLE cav_zone (id int PRIMARY KEY, name text, geom geometry);\n", f);
     for (int z = 0; z < p->nzones; z++) {
         if (!used_t[z] && !used_l[z])
             continue;
-        char *wkt = GEOSWKTWriter_write_r(p->geos, w, p->zones[z].geom);
         fprintf(f, "INSERT INTO cav_zone VALUES (%d, ", z);
         sql_str(f, p->zones[z].id);
-        fprintf(f, ", ST_GeomFromText('%s', 4326));\n", wkt);
-        GEOSFree_r(p->geos, wkt);
+        fputs(", ST_SetSRID(ST_GeomFromWKB('\\x", f);
+        for (size_t i = 0; i < p->zones[z].wkb_len; i++)
+            fprintf(f, "%02x", p->zones[z].wkb[i]);
+        fputs("'::bytea), 4326));\n", f);
     }
-    GEOSWKTWriter_destroy_r(p->geos, w);
 }
 
 static void names(FILE *f, const cav_pack *p) {

@@ -145,8 +145,18 @@ CAV_API int cav_pack_load_mem(const char *const *names, const char *const *texts
                               cav_diags *diags, cav_pack **out);
 /* Loads the default pack embedded in the library. */
 CAV_API int cav_pack_load_default(cav_diags *diags, cav_pack **out);
+/* The files of the embedded default pack, for `caveat pack export`: file i's path relative to the
+ * pack's directory ("us.cav", "tests/law.jsonl") and text. Returns 0, or CAV_EINVAL past the
+ * last file. */
+CAV_API int cav_default_file(size_t i, const char **path, const char **text, size_t *len);
 CAV_API cav_pack *cav_pack_retain(cav_pack *p);
 CAV_API void cav_pack_release(cav_pack *p);
+
+/* Lays out one policy file (name for messages, NUL-terminated text) canonically
+ * (docs/language.md, "Layout"): appends the new text to out. Idempotent; the result parses to the
+ * same pack; comments are kept. Returns 0, or CAV_EPOLICY with the syntax errors in diags (may be
+ * NULL) and nothing appended. */
+CAV_API int cav_fmt(const char *name, const char *text, cav_diags *diags, cav_buf *out);
 
 /* Analyses a loaded pack (docs/language.md, "Warnings"): rules that can never match, permits
  * that can never permit because a forbid overrides them, redundant rules; with
@@ -471,15 +481,25 @@ typedef struct cav_party_decision {
 typedef struct cav_decision {
     cav_verdict verdict;
     int32_t date;                    /* the date the query was decided for */
-    int32_t valid_from, valid_until; /* INT32_MIN / CAV_DATE_OPEN for open ends */
+    int32_t valid_from, valid_until; /* INT32_MIN / CAV_DATE_OPEN for open ends; both
+                                        CAV_VALIDITY_UNSET until cav_decision_validity */
     int nparties;
     cav_party_decision parties[CAV_MAX_PARTIES];
 } cav_decision;
+#define CAV_VALIDITY_UNSET (INT32_MIN + 1)
 
-/* Evaluates q against p into *d. Returns 0, or CAV_EINVAL when q names ids the pack does not
- * have, has no date, has a coordinate that is not a finite number in range, or names no supplier
- * for a weapon whose consent is its supplier's. Allocates nothing; thread-safe. */
+/* Evaluates q against p into *d: the verdict, every party's decision and deciding rules. Returns
+ * 0, or CAV_EINVAL when q names ids the pack does not have, has no date, has a coordinate that
+ * is not a finite number in range, or names no supplier for a weapon whose consent is its
+ * supplier's. Allocates nothing; thread-safe. The validity is left CAV_VALIDITY_UNSET (it costs
+ * more than the decision): cav_decision_validity computes it, and every writer of this header
+ * does so itself. */
 CAV_API int cav_eval(const cav_pack *p, const cav_query *q, cav_decision *d);
+/* Fills d's validity (and each party's) for the query q it was made for: the largest interval
+ * of dates around q's date over which the same query gets the same verdict from the same
+ * deciding rules, found from the date index (no loop over days). Allocation-free. Returns 0 or
+ * CAV_EINVAL. */
+CAV_API int cav_decision_validity(const cav_pack *p, const cav_query *q, cav_decision *d);
 
 /* Rendering flags. */
 enum {
@@ -548,6 +568,30 @@ CAV_API int cav_catalog_write(const cav_pack *p, int c, cav_format fmt, cav_buf 
 CAV_API int cav_can(const cav_pack *p, const cav_query *q, unsigned flags, cav_format fmt,
                     cav_buf *out);
 
+/* ---- maps (docs/maps.md) ---------------------------------------------------------------------- */
+typedef struct cav_map_opts {
+    const char *title;       /* NULL: made from the use (catalog titles, never ids) */
+    const int *zones;        /* zones to show; NULL: the pack's declared zones, and with a use
+                                only those whose rules are in force on its date */
+    int nzones;
+    int has_bbox;            /* frame [south, north] x [west, east] */
+    double south, west, north, east;
+    int zoom_zone;           /* frame this zone (-1: no) */
+    int width, height;       /* PNG/PDF size in pixels / points (0: 1600 x 1200) */
+} cav_map_opts;
+/* Without a use: the pack's zones. With a use (a query whose target point is ignored): the area
+ * where it is permitted on its date, the band along decisive edges where it is indeterminate,
+ * disputed permissions hatched and named, assumed zones outlined and labelled, with a credit
+ * line (tool version, pack id, sources, boundary data). GeoJSON (features with id, rules,
+ * sources, disputed, assumptions, valid), SVG, PNG or PDF. Returns 0, CAV_EINVAL (a bad use or
+ * format), CAV_EGEO or CAV_ENOMEM. */
+CAV_API int cav_map(const cav_pack *p, const cav_query *use, const cav_map_opts *o,
+                    cav_format fmt, cav_buf *out);
+/* Where the area permitted for a use grew, shrank or stayed between two dates, with the rules
+ * that changed between them. The same formats. */
+CAV_API int cav_map_diff(const cav_pack *p, const cav_query *use, int32_t from, int32_t to,
+                         const cav_map_opts *o, cav_format fmt, cav_buf *out);
+
 /* ---- batches: many queries at once, on several threads ---------------------------------------- */
 /* Queries as columns: row i is element i of every column given. A NULL column is a field absent
  * from every row. Catalog fields are ids (cav_catalog_find; CAV_MISSING for an absent optional
@@ -574,6 +618,87 @@ typedef struct cav_results {
  * arguments, or CAV_ENOMEM when threads could not be started. */
 CAV_API int cav_eval_batch(const cav_pack *p, const cav_columns *in, cav_results *out,
                            int nthreads);
+
+/* ---- audits: every row of event logs, decided in order on all cores (docs/audit.md) ---------- */
+/* An audit reads event logs (CSV with a header row, or NDJSON queries), decides every row through
+ * the same binding as `caveat check` (cav_query_set with the cav_qfield table; NDJSON rows through
+ * cav_query_parse_json), and writes one output row per input row, in input order: rows in = rows
+ * out. A row that cannot be evaluated keeps its place with every problem of the row.
+ *
+ * CSV input: the delimiter (',', ';' or tab) is detected from the header unless given; rows end
+ * at "\n", "\r\n" or "\r"; a quote inside an unquoted field is an ordinary character and an
+ * unbalanced quoted field ends its row at its first line end (src/core/csv.h). Columns are bound
+ * to query fields by --map (COLUMN=FIELD), else by their name (cav_qfield_find), else by the
+ * common names logs use (lat/latitude, lon/lng/longitude, timestamp/time/datetime, system, type,
+ * ...): cav_audit_summary reports which column went where and how. Coordinates may be decimal
+ * degrees, degrees-minutes-seconds (50°36'12"N) or MGRS (a column mgrs, or --map COL=target.mgrs).
+ * A header naming a column twice, two columns for one field, or a required field with no column
+ * is refused by cav_audit_new, with every problem at once. Rows are numbered by file line.
+ *
+ * Ownership: cav_audit_new copies what it needs of the options and keeps a reference to the pack
+ * until cav_audit_free; it opens the inputs (closed by cav_audit_free), never the output, which is
+ * the caller's descriptor. Nothing is printed. One audit runs once. */
+typedef struct cav_audit cav_audit;
+
+enum { CAV_AUDIT_IN_AUTO = 0, CAV_AUDIT_IN_CSV = 1, CAV_AUDIT_IN_NDJSON = 2 };
+
+typedef struct cav_audit_opts {
+    const char *const *inputs; /* paths; "-" is standard input; none: standard input */
+    size_t ninputs;            /* several CSV inputs must share one header */
+    int input_format;          /* CAV_AUDIT_IN_*: AUTO is NDJSON when the first byte that is no
+                                  space is '{' or '[', else CSV */
+    cav_format output_format;  /* CAV_FMT_CSV, CAV_FMT_NDJSON or CAV_FMT_GEOJSON */
+    char delimiter;            /* of CSV input: ',', ';' or '\t'; 0 to detect */
+    const char *map;           /* "COLUMN=FIELD,..." (FIELD a query field, target.mgrs,
+                                  launch.mgrs, or - to keep a column out of the query); or NULL */
+    const char *columns;       /* CSV/GeoJSON output columns, comma-separated (docs/audit.md):
+                                  input, line, decision, parties, rule, valid_from, valid_until,
+                                  explanation, why (the short form), error, date, or an input
+                                  column's name; NULL for input,decision,parties,rule,valid_from,
+                                  valid_until,explanation,error */
+    unsigned flags;            /* CAV_EXPLAIN: explanations with quotes and why-not */
+    int threads;               /* worker threads; 0: one per core */
+    int out_fd;                /* the output; a regular file is written with pwrite from its
+                                  current offset by the workers, anything else in order */
+} cav_audit_opts;
+
+/* Prepares an audit of o->inputs against p: opens the inputs, reads the CSV header and binds its
+ * columns. Returns 0 and *out, or CAV_EINVAL (bad options), CAV_EIO (an input cannot be read) or
+ * CAV_EQUERY (the header cannot be bound: every problem in err, one a line), CAV_ENOMEM; err (may
+ * be NULL) receives the message. */
+CAV_API int cav_audit_new(const cav_pack *p, const cav_audit_opts *o, cav_audit **out,
+                          cav_buf *err);
+/* Decides every row and writes the output. Returns 0 when every row was written (rows that are
+ * errors included), or CAV_EIO / CAV_ENOMEM with the message in err: the output is then
+ * incomplete and the caller discards it. */
+CAV_API int cav_audit_run(cav_audit *a, cav_buf *err);
+
+typedef struct cav_audit_counts {
+    uint64_t rows_in, rows_out, errors;
+    uint64_t verdicts[4]; /* by cav_verdict */
+    double seconds;       /* of cav_audit_run */
+} cav_audit_counts;
+CAV_API void cav_audit_counts_get(const cav_audit *a, cav_audit_counts *c);
+/* Appends the summary (CAV_FMT_JSON or CAV_FMT_TEXT): rows in and out, decisions by verdict,
+ * party, rule and month, errors by field with the first ten (input, line, field, message), and
+ * the input's reading: format, delimiter, which column gave which field and how (named, usual
+ * name, --map), and the columns kept out of the query. Returns 0, CAV_EINVAL or CAV_ENOMEM. */
+CAV_API int cav_audit_summary(const cav_audit *a, cav_format f, cav_buf *out);
+CAV_API void cav_audit_free(cav_audit *a);
+
+/* A synthetic CSV event log over the pack's catalog, for tests and benchmarks: rows with dates
+ * 2022-2025, targets over Ukraine, the border near Kharkiv, western Russia and Belarus, weapons,
+ * kinds, purposes and suppliers the pack accepts, launch points for some rows, and passthrough
+ * columns (unit, source, note; notes sometimes quoted, with commas, quotes or a line break). The
+ * output depends only on the options and the pack. */
+enum { CAV_COORDS_DECIMAL = 0, CAV_COORDS_DMS = 1, CAV_COORDS_MGRS = 2 };
+typedef struct cav_sample_opts {
+    uint64_t rows, seed;
+    double bad_rate; /* share of rows with one mistake (latitude 95, a misspelt weapon, ...) */
+    int coords;      /* CAV_COORDS_*: how target and launch positions are written */
+} cav_sample_opts;
+/* Writes the log to fd. Returns 0, CAV_EINVAL or CAV_EIO. */
+CAV_API int cav_sample(const cav_pack *p, const cav_sample_opts *o, int fd);
 
 /* ---- a pack's own test cases (docs/testing.md) ------------------------------------------------ */
 /* A case file is JSON lines: {"case": NAME, "query": {...}, "expect": VERDICT, "rules": [ids],

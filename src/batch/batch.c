@@ -54,6 +54,8 @@ static void decide_range(const range *r) {
         cav_decision local;
         cav_decision *d = out->decisions ? &out->decisions[i] : &local;
         int rc = cav_eval(r->p, &q, d);
+        if (rc == 0 && (out->valid_from || out->valid_until || out->decisions))
+            cav_decision_validity(r->p, &q, d);
         if (out->error)
             out->error[i] = rc;
         if (out->verdict)

@@ -10,7 +10,9 @@
 
 #include "caveat.h"
 
+#include <limits.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* Exit statuses shared by every command (docs/cli.md). */
 enum {
@@ -102,8 +104,28 @@ int cli_read_file(const char *path, char **data, size_t *len, const char *who);
  * /dev/null or /dev/stdout) is written in place. Errors name the option. 0 or -1. */
 int cli_write_output(const char *path, const char *data, size_t len, const char *who,
                      const char *opt, const char *const *inputs);
+/* The same, streamed: cli_out_open checks the path as cli_write_output does and opens stdout, the
+ * device in place, or an unnamed temporary file next to the target; cli_out_commit gives the
+ * target its new contents (or closes the device); cli_out_abort leaves the target as it was. Each
+ * returns 0, or -1 after printing the error. */
+typedef struct cli_out {
+    int fd, temp, named;
+    mode_t mode;
+    const char *who, *opt, *path;
+    char target[PATH_MAX], dir[PATH_MAX], tmp[2 * PATH_MAX + 64];
+} cli_out;
+int cli_out_open(cli_out *o, const char *path, const char *who, const char *opt,
+                 const char *const *inputs);
+int cli_out_write(cli_out *o, const char *data, size_t len);
+int cli_out_commit(cli_out *o);
+void cli_out_abort(cli_out *o);
 /* 1 when paths a and b name the same file (both existing). */
 int cli_same_file(const char *a, const char *b);
+
+/* Draws the map of `caveat diff --format geojson|svg` (cmd_zones.c). */
+int cli_diff_map(const cav_pack *p, int32_t d1, int32_t d2, const char *fmt, const char *weapon,
+                 const char *party, const char *kind, const char *state, const char *role,
+                 const char *purpose, const char *out);
 
 /* The format named by --format among `allowed` (NULL-terminated names), else the default; -1
  * after printing an error. */

@@ -6,7 +6,7 @@
  * run goes on. Flags (--weapon, --lat, ...) ask one question without writing JSON; they bind
  * through the same setters as every query (cav_query_set).
  */
-#include "cli/cli.h"
+#include "cli.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* cmd_lint.c — `caveat lint`: every error and warning of policy files, with place, caret and
  * hint, as text, JSON or SARIF (for code scanning in CI). Loading and the analysis are the
  * library's (cav_pack_load, cav_pack_lint, cav_diags_write). */
-#include "cli/cli.h"
+#include "cli.h"
 
 #include <stdlib.h>
 #include <string.h>

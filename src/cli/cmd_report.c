@@ -1,7 +1,7 @@
 /* cmd_report.c — the commands that print one library report: `timeline`, `diff`, `sources`,
  * `catalog`, `where` and `can`. Each is an option table and a call (cav_timeline, cav_diff, ...);
  * the reports themselves are the library's (src/report/). */
-#include "cli/cli.h"
+#include "cli.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -82,10 +82,6 @@ static const cli_opt diff_opts[] = {
     {"purpose", 0, OPT_STRING, &purpose, "U", "with a map: the purpose", NULL},
     {"output", 'o', OPT_STRING, &out, "FILE", "with a map: write it to FILE", NULL},
     CLI_END_OPTS};
-
-int cli_diff_map(const cav_pack *p, int32_t d1, int32_t d2, const char *fmt, const char *weapon_,
-                 const char *party_, const char *kind_, const char *state_, const char *role_,
-                 const char *purpose_, const char *out_);
 
 static int run_diff(const cli_cmd *cmd, int argc, char **argv) {
     const char **args;
@@ -363,12 +359,3 @@ const cli_cmd cmd_can = {
     can_opts,
     run_can};
 
-/* TEMPORARY until the maps are ported */
-int cli_diff_map(const cav_pack *p, int32_t d1, int32_t d2, const char *fmt, const char *weapon_,
-                 const char *party_, const char *kind_, const char *state_, const char *role_,
-                 const char *purpose_, const char *out_) {
-    (void)p, (void)d1, (void)d2, (void)fmt, (void)weapon_, (void)party_, (void)kind_;
-    (void)state_, (void)role_, (void)purpose_, (void)out_;
-    fputs("caveat diff: maps are not ported yet\n", stderr);
-    return CLI_USAGE;
-}

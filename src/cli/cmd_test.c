@@ -1,6 +1,6 @@
 /* cmd_test.c — `caveat test`: a pack's own test cases (docs/testing.md), run by the library
  * (cav_pack_test); this file finds the pack and its case files. */
-#include "cli/cli.h"
+#include "cli.h"
 
 #include <dirent.h>
 #include <stdlib.h>

@@ -10,7 +10,7 @@
  * (/dev/stdout) is written in place.
  */
 #define _GNU_SOURCE /* O_TMPFILE, linkat */
-#include "cli/cli.h"
+#include "cli.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -124,55 +124,112 @@ static int out_error(const char *who, const char *opt, const char *path, const c
     return -1;
 }
 
-/* Writes data into a new file named `target` atomically; st is the existing target's status or
- * NULL for a new file. */
-static int replace_file(const char *target, const struct stat *st, const char *data, size_t len,
-                        const char *who, const char *opt) {
-    char dir[PATH_MAX];
-    const char *slash = strrchr(target, '/');
+/* Opens an unnamed temporary file next to `target` (or, without O_TMPFILE, a hidden named one)
+ * with the mode the target has or a new file would get. */
+static int open_temp(cli_out *o, const struct stat *st) {
+    const char *target = o->target, *slash = strrchr(target, '/');
     if (slash)
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - target == 0 ? 1 : slash - target), target);
+        snprintf(o->dir, sizeof o->dir, "%.*s", (int)(slash - target == 0 ? 1 : slash - target),
+                 target);
     else
-        snprintf(dir, sizeof dir, ".");
-    const char *base = slash ? slash + 1 : target;
-    char tmp[2 * PATH_MAX + 64];
-    int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
-    int named = 0;
-    if (fd < 0) {
-        /* no O_TMPFILE here: a hidden named file, removed on every failure path */
-        snprintf(tmp, sizeof tmp, "%s/.%s.caveat-XXXXXX", dir, base);
-        fd = mkstemp(tmp);
-        named = 1;
+        snprintf(o->dir, sizeof o->dir, ".");
+    o->fd = open(o->dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+    o->named = 0;
+    if (o->fd < 0) {
+        snprintf(o->tmp, sizeof o->tmp, "%s/.%s.caveat-XXXXXX", o->dir, slash ? slash + 1 : target);
+        o->fd = mkstemp(o->tmp);
+        o->named = 1;
     }
-    if (fd < 0)
-        return out_error(who, opt, target, strerror(errno));
-    mode_t mode;
+    if (o->fd < 0)
+        return out_error(o->who, o->opt, target, strerror(errno));
+    o->temp = 1;
     if (st) {
-        mode = st->st_mode & 07777;
-        if (geteuid() == 0 && fchown(fd, st->st_uid, st->st_gid) != 0) {
+        o->mode = st->st_mode & 07777;
+        if (geteuid() == 0 && fchown(o->fd, st->st_uid, st->st_gid) != 0) {
             /* best effort: the owner stays the writer's */
         }
     } else {
         mode_t mask = umask(0);
         umask(mask);
-        mode = 0666 & ~mask;
+        o->mode = 0666 & ~mask;
     }
-    int ok = write_all(fd, data, len) == 0 && fchmod(fd, mode) == 0 && fsync(fd) == 0;
-    int e = errno;
-    if (ok && !named) {
+    return 0;
+}
+
+int cli_out_open(cli_out *o, const char *path, const char *who, const char *opt,
+                 const char *const *inputs) {
+    struct stat st, out;
+    memset(o, 0, sizeof *o);
+    o->fd = STDOUT_FILENO;
+    o->who = who;
+    o->opt = opt;
+    o->path = path ? path : "stdout";
+    if (!path || strcmp(path, "-") == 0)
+        return 0;
+    for (int i = 0; inputs && inputs[i]; i++)
+        if (cli_same_file(path, inputs[i]))
+            return out_error(who, opt, path, "is also an input of this run; write elsewhere");
+    struct stat lst;
+    if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+        if (!realpath(path, o->target))
+            return out_error(who, opt, path, "is a symbolic link to a file that does not exist");
+    } else {
+        snprintf(o->target, sizeof o->target, "%s", path);
+    }
+    if (stat(o->target, &st) != 0) {
+        if (errno != ENOENT)
+            return out_error(who, opt, path, strerror(errno));
+        return open_temp(o, NULL);
+    }
+    if (S_ISDIR(st.st_mode))
+        return out_error(who, opt, path, "is a directory");
+    if (fstat(STDOUT_FILENO, &out) == 0 && st.st_dev == out.st_dev && st.st_ino == out.st_ino)
+        return 0; /* our own standard output (-o /dev/stdout > file): write to it as it is */
+    if (!S_ISREG(st.st_mode)) {
+        /* a device or FIFO (-o /dev/null): written in place, never renamed over */
+        o->fd = open(o->target, O_WRONLY | O_CLOEXEC);
+        return o->fd < 0 ? out_error(who, opt, path, strerror(errno)) : 0;
+    }
+    if (access(o->target, W_OK) != 0)
+        return out_error(who, opt, path, "is read-only; it is left as it is");
+    if (st.st_nlink > 1)
+        return out_error(who, opt, path,
+                         "has other hard links, which replacing it would break; write elsewhere");
+    return open_temp(o, &st);
+}
+
+int cli_out_write(cli_out *o, const char *data, size_t len) {
+    return write_all(o->fd, data, len) == 0 ? 0 : out_error(o->who, o->opt, o->path, strerror(errno));
+}
+
+int cli_out_commit(cli_out *o) {
+    int fd = o->fd, ok = 1, e = 0;
+    o->fd = -1;
+    if (fd == STDOUT_FILENO)
+        return 0;
+    if (!o->temp) {
+        if (close(fd) != 0)
+            return out_error(o->who, o->opt, o->path, strerror(errno));
+        return 0;
+    }
+    ok = fchmod(fd, o->mode) == 0 && fsync(fd) == 0;
+    e = errno;
+    if (ok && !o->named) {
         /* give the unnamed file a temporary name next to the target, then rename it over */
         char proc[64];
+        const char *slash = strrchr(o->target, '/');
         snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
         for (int attempt = 0; attempt < 100; attempt++) {
-            snprintf(tmp, sizeof tmp, "%s/.%s.caveat-%ld-%d", dir, base, (long)getpid(), attempt);
-            if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0) {
-                named = 1;
+            snprintf(o->tmp, sizeof o->tmp, "%s/.%s.caveat-%ld-%d", o->dir,
+                     slash ? slash + 1 : o->target, (long)getpid(), attempt);
+            if (linkat(AT_FDCWD, proc, AT_FDCWD, o->tmp, AT_SYMLINK_FOLLOW) == 0) {
+                o->named = 1;
                 break;
             }
             if (errno != EEXIST)
                 break;
         }
-        if (!named) {
+        if (!o->named) {
             ok = 0;
             e = errno;
         }
@@ -181,69 +238,37 @@ static int replace_file(const char *target, const struct stat *st, const char *d
         ok = 0;
         e = errno;
     }
-    if (ok && rename(tmp, target) != 0) {
+    if (ok && rename(o->tmp, o->target) != 0) {
         ok = 0;
         e = errno;
     }
     if (!ok) {
-        if (named)
-            unlink(tmp);
-        return out_error(who, opt, target, strerror(e));
+        if (o->named)
+            unlink(o->tmp);
+        return out_error(o->who, o->opt, o->path, strerror(e));
     }
     return 0;
 }
 
+void cli_out_abort(cli_out *o) {
+    if (o->fd > STDOUT_FILENO) {
+        close(o->fd); /* an unnamed temporary file vanishes with its descriptor */
+        if (o->temp && o->named)
+            unlink(o->tmp);
+    }
+    o->fd = -1;
+}
+
 int cli_write_output(const char *path, const char *data, size_t len, const char *who,
                      const char *opt, const char *const *inputs) {
-    struct stat st, out;
-    if (!path || strcmp(path, "-") == 0 ||
-        (stat(path, &st) == 0 && fstat(STDOUT_FILENO, &out) == 0 && st.st_dev == out.st_dev &&
-         st.st_ino == out.st_ino && !S_ISREG(st.st_mode))) {
-        if (write_all(STDOUT_FILENO, data, len) != 0)
-            return out_error(who, opt, path ? path : "stdout", strerror(errno));
-        return 0;
+    cli_out o;
+    if (cli_out_open(&o, path, who, opt, inputs) != 0)
+        return -1;
+    if (cli_out_write(&o, data, len) != 0) {
+        cli_out_abort(&o);
+        return -1;
     }
-    for (int i = 0; inputs && inputs[i]; i++)
-        if (cli_same_file(path, inputs[i]))
-            return out_error(who, opt, path, "is also an input of this run; write elsewhere");
-    char target[PATH_MAX];
-    struct stat lst;
-    if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
-        if (!realpath(path, target))
-            return out_error(who, opt, path, "is a symbolic link to a file that does not exist");
-    } else {
-        snprintf(target, sizeof target, "%s", path);
-    }
-    if (stat(target, &st) != 0) {
-        if (errno != ENOENT)
-            return out_error(who, opt, path, strerror(errno));
-        return replace_file(target, NULL, data, len, who, opt);
-    }
-    if (S_ISDIR(st.st_mode))
-        return out_error(who, opt, path, "is a directory");
-    if (fstat(STDOUT_FILENO, &out) == 0 && st.st_dev == out.st_dev && st.st_ino == out.st_ino) {
-        /* our own standard output (-o /dev/stdout > file): write to it as it is */
-        if (write_all(STDOUT_FILENO, data, len) != 0)
-            return out_error(who, opt, path, strerror(errno));
-        return 0;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        /* a device or FIFO (-o /dev/null): write in place, never rename over it */
-        int fd = open(target, O_WRONLY | O_CLOEXEC);
-        int ok = fd >= 0 && write_all(fd, data, len) == 0;
-        int e = errno;
-        if (fd >= 0 && close(fd) != 0 && ok) {
-            ok = 0;
-            e = errno;
-        }
-        return ok ? 0 : out_error(who, opt, path, strerror(e));
-    }
-    if (access(target, W_OK) != 0)
-        return out_error(who, opt, path, "is read-only; it is left as it is");
-    if (st.st_nlink > 1)
-        return out_error(who, opt, path,
-                         "has other hard links, which replacing it would break; write elsewhere");
-    return replace_file(target, &st, data, len, who, opt);
+    return cli_out_commit(&o);
 }
 
 int cli_emit(cav_buf *out, int err, const char *who) {

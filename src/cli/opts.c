@@ -4,7 +4,7 @@
  * and prints the same errors, with "did you mean" for a misspelt option or value. The table is
  * also the command's help, so help and parser cannot disagree.
  */
-#include "cli/cli.h"
+#include "cli.h"
 
 #include <getopt.h>
 #include <stdlib.h>

@@ -1,4 +1,3 @@
-#define _GNU_SOURCE /* strtod_l */
 /* buf.c — the growable text buffer and the escapers for JSON, XML and Markdown (see buf.h).
  *
  * Escaping is written once here and used by every writer, so that no output of the tool can be
@@ -8,10 +7,9 @@
  */
 #include "core/buf.h"
 #include "core/alloc.h"
+#include "core/num.h"
 
-#include <locale.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,13 +75,13 @@ void cav__buf_vprintf(cav_buf *b, const char *fmt, va_list ap) {
     va_list again;
     va_copy(again, ap);
     char small[256];
-    int n = vsnprintf(small, sizeof small, fmt, ap);
+    int n = cav__vsnprintf_c(small, sizeof small, fmt, ap); /* '.' in numbers, any locale */
     if (n < 0) {
         b->failed = 1;
     } else if ((size_t)n < sizeof small) {
         cav__buf_put(b, small, (size_t)n);
     } else if (cav__buf_reserve(b, (size_t)n) == 0) {
-        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, again);
+        cav__vsnprintf_c(b->data + b->len, (size_t)n + 1, fmt, again);
         b->len += (size_t)n;
     }
     va_end(again);
@@ -96,47 +94,21 @@ void cav__buf_printf(cav_buf *b, const char *fmt, ...) {
     va_end(ap);
 }
 
-/* The "C" locale, made once: numbers are formatted under it whatever the host program set. */
-static locale_t c_locale;
-static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
-static void make_c_locale(void) {
-    c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-}
-
-/* snprintf of one double under the C locale (this thread only). */
-static int format_c(char *out, size_t size, const char *fmt, int prec, double v) {
-    pthread_once(&c_locale_once, make_c_locale);
-    locale_t old = c_locale ? uselocale(c_locale) : (locale_t)0;
-    int n = snprintf(out, size, fmt, prec, v);
-    if (c_locale)
-        uselocale(old);
-    return n;
-}
-
 void cav__buf_double(cav_buf *b, double v) {
-    if (!isfinite(v)) {
-        cav__buf_puts(b, "null");
-        return;
-    }
     char out[40];
-    int n = 0;
-    for (int prec = 15; prec <= 17; prec++) {
-        n = format_c(out, sizeof out, "%.*g", prec, v);
-        pthread_once(&c_locale_once, make_c_locale);
-        if (strtod_l(out, NULL, c_locale) == v)
-            break;
-    }
-    cav__buf_put(b, out, (size_t)n);
+    int n = cav__format_double(v, out, sizeof out);
+    if (n < 0)
+        cav__buf_puts(b, "null"); /* not finite */
+    else
+        cav__buf_put(b, out, (size_t)n);
 }
 
 void cav__buf_fixed(cav_buf *b, double v, int decimals) {
-    if (!isfinite(v)) {
-        cav__buf_puts(b, "null");
-        return;
-    }
     char out[400];
-    int n = format_c(out, sizeof out, "%.*f", decimals, v);
-    if (n > 0 && (size_t)n < sizeof out)
+    int n = cav__format_fixed(v, decimals, out, sizeof out);
+    if (n < 0)
+        cav__buf_puts(b, "null");
+    else if ((size_t)n < sizeof out)
         cav__buf_put(b, out, (size_t)n);
     else
         b->failed = 1;

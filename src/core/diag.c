@@ -82,7 +82,7 @@ void cav__diag_add(cav_diags *d, cav_severity sev, const char *file, const char 
     cav_buf msg = {0};
     va_list ap;
     va_start(ap, fmt);
-    cav__buf_vprintf(&msg, fmt, ap);
+    cav__buf_vprintf(&msg, fmt, ap); /* numbers in messages: '.' in any locale */
     va_end(ap);
     cav_diag *g = &d->items[d->n++];
     g->severity = sev;

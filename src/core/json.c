@@ -1,4 +1,3 @@
-#define _GNU_SOURCE /* strtod_l */
 /* json.c — the strict JSON pull reader (see json.h for the contract and why it is hand-written).
  *
  * Every function first skips whitespace, then checks the one token it expects; the first error
@@ -9,9 +8,9 @@
  */
 #include "core/json.h"
 #include "core/alloc.h"
+#include "core/num.h"
 
-#include <locale.h>
-#include <pthread.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,48 +257,12 @@ int cav__json_string(cav_json *j, const char **s, size_t *n) {
     return read_string(j, &j->val, s, n);
 }
 
-/* The "C" locale for strtod_l, made once. */
-static locale_t c_locale;
-static pthread_once_t c_once = PTHREAD_ONCE_INIT;
-static void make_c_locale(void) {
-    c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-}
-
 double cav__json_number_value(const char *s, size_t n) {
-    /* Fast and exact: at most 15 significant digits and no exponent. The digits form an exact
-     * integer below 2^53 and 10^k is exact for k <= 15, so one division rounds correctly. */
-    static const double pow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                   1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-    const char *p = s, *e = s + n;
-    int neg = p < e && *p == '-';
-    p += neg;
-    uint64_t m = 0;
-    int digits = 0, frac = 0, dot = 0;
-    for (; p < e; p++) {
-        if (*p >= '0' && *p <= '9') {
-            m = m * 10 + (uint64_t)(*p - '0');
-            digits++;
-            frac += dot;
-        } else if (*p == '.') {
-            dot = 1;
-        } else {
-            break;
-        }
+    double v = 0;
+    if (cav__parse_double(s, n, &v) != 0) {
+        /* the grammar was checked: only a magnitude beyond the doubles is refused here */
+        v = (n && s[0] == '-') ? -HUGE_VAL : HUGE_VAL;
     }
-    if (p == e && digits <= 15) {
-        double v = (double)m / pow10[frac];
-        return neg ? -v : v;
-    }
-    char small[64];
-    char *copy = n < sizeof small ? small : cav__malloc(n + 1);
-    if (!copy)
-        return 0.0;
-    memcpy(copy, s, n);
-    copy[n] = '\0';
-    pthread_once(&c_once, make_c_locale);
-    double v = c_locale ? strtod_l(copy, NULL, c_locale) : strtod(copy, NULL);
-    if (copy != small)
-        cav__free(copy);
     return v;
 }
 

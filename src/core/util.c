@@ -1,15 +1,14 @@
 /* util.c — string helpers (case-insensitive compare, nearest names for hints, bounded output). */
 #include "core/util.h"
 #include "core/buf.h"
+#include "core/num.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 int cav__streqi(const char *a, const char *b) {
     for (; *a && *b; a++, b++)
-        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+        if (cav__tolower((unsigned char)*a) != cav__tolower((unsigned char)*b))
             return 0;
     return *a == *b;
 }
@@ -26,7 +25,7 @@ int cav__edit_distance(const char *a, const char *b) {
         row[0] = (int)i;
         for (size_t j = 1; j <= lb; j++) {
             int up = row[j];
-            int cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+            int cost = cav__tolower((unsigned char)a[i - 1]) != cav__tolower((unsigned char)b[j - 1]);
             int best = diag + cost;
             if (row[j] + 1 < best)
                 best = row[j] + 1;
@@ -37,6 +36,17 @@ int cav__edit_distance(const char *a, const char *b) {
         }
     }
     return row[lb] > 99 ? 99 : row[lb];
+}
+
+/* 1 when the first n characters of a and b are equal without case (ASCII only). */
+static int prefix_equal(const char *a, const char *b, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (!a[i] || !b[i])
+            return a[i] == b[i];
+        if (cav__tolower((unsigned char)a[i]) != cav__tolower((unsigned char)b[i]))
+            return 0;
+    }
+    return 1;
 }
 
 int cav__nearest_names(const char *name, const char *const *names, size_t n, char *buf,
@@ -53,7 +63,7 @@ int cav__nearest_names(const char *name, const char *const *names, size_t n, cha
         int d = cav__edit_distance(name, names[i]);
         /* A prefix match ("gml" for "gmlrs") is as good as a near miss. */
         size_t ln = strlen(name);
-        if (ln >= 2 && strncasecmp(names[i], name, ln) == 0 && d > 1)
+        if (ln >= 2 && prefix_equal(names[i], name, ln) && d > 1)
             d = 1;
         if (d > limit)
             continue;

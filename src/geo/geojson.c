@@ -1,5 +1,4 @@
-/* geojson.c — zones and areas as RFC 7946 GeoJSON, and the growable text buffer the map writers
- * share (map.h).
+/* geojson.c — zones and areas as RFC 7946 GeoJSON (map.h).
  *
  * The output is meant for QGIS, geojson.io and the like: one FeatureCollection, lon/lat in WGS84
  * rounded to 6 decimals (about 0.1 m, finer than the embedded borders), rings oriented by the
@@ -13,8 +12,10 @@
  * Nothing here keeps state; geometries are borrowed.
  */
 #include "geo/map.h"
+#include "core/buf.h"
 
 #include "caveat.h"
+#include "core/num.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -22,105 +23,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- text buffers ---- */
-
-static int text_reserve(cav_text *t, size_t more) {
-    if (t->oom)
-        return 0;
-    if (t->len + more + 1 <= t->cap)
-        return 1;
-    size_t cap = t->cap ? t->cap : 4096;
-    while (cap < t->len + more + 1) {
-        if (cap > ((size_t)-1) / 2) {
-            t->oom = 1;
-            return 0;
-        }
-        cap *= 2;
-    }
-    char *d = realloc(t->data, cap);
-    if (!d) {
-        t->oom = 1;
-        return 0;
-    }
-    t->data = d;
-    t->cap = cap;
-    return 1;
+static void json_str(cav_buf *t, const char *s) {
+    cav__buf_json_str(t, s ? s : "");
 }
 
-void cav__text_puts(cav_text *t, const char *s) {
-    size_t n = strlen(s);
-    if (!text_reserve(t, n))
-        return;
-    memcpy(t->data + t->len, s, n + 1);
-    t->len += n;
-}
-
-void cav__text_printf(cav_text *t, const char *fmt, ...) {
-    char small[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        t->oom = 1;
-        return;
-    }
-    if ((size_t)n < sizeof small) {
-        cav__text_puts(t, small);
-        return;
-    }
-    if (!text_reserve(t, (size_t)n))
-        return;
-    va_start(ap, fmt);
-    vsnprintf(t->data + t->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    t->len += (size_t)n;
-}
-
-void cav__text_xml(cav_text *t, const char *s) {
-    char one[2] = {0, 0};
-    for (; *s; s++) {
-        switch (*s) {
-        case '&': cav__text_puts(t, "&amp;"); break;
-        case '<': cav__text_puts(t, "&lt;"); break;
-        case '>': cav__text_puts(t, "&gt;"); break;
-        case '"': cav__text_puts(t, "&quot;"); break;
-        case '\'': cav__text_puts(t, "&apos;"); break;
-        default: one[0] = *s; cav__text_puts(t, one);
-        }
-    }
-}
-
-void cav__text_free(cav_text *t) {
-    free(t->data);
-    memset(t, 0, sizeof *t);
-}
-
-/* ---- JSON pieces ---- */
-
-static void json_str(cav_text *t, const char *s) {
-    cav__text_puts(t, "\"");
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        if (*c == '"' || *c == '\\')
-            cav__text_printf(t, "\\%c", *c);
-        else if (*c == '\n')
-            cav__text_puts(t, "\\n");
-        else if (*c < 0x20)
-            cav__text_printf(t, "\\u%04x", *c);
-        else {
-            char one[2] = {(char)*c, 0};
-            cav__text_puts(t, one);
-        }
-    }
-    cav__text_puts(t, "\"");
-}
-
-/* A coordinate rounded to 6 decimals, without trailing zeros ("36.5", "-0" as "0"). */
+/* A coordinate rounded to 6 decimals, without trailing zeros ("36.5", "-0" as "0"), with '.'
+ * whatever the locale; "null" for a NaN or an infinity, which no zone has. */
 static void coord_text(double v, char *buf, size_t size) {
     double r = round(v * 1e6) / 1e6;
     if (r == 0.0)
         r = 0.0; /* no "-0" */
-    snprintf(buf, size, "%.6f", r);
+    if (cav__format_fixed(r, 6, buf, size) < 0) {
+        snprintf(buf, size, "null");
+        return;
+    }
     char *dot = strchr(buf, '.');
     if (dot) {
         char *end = buf + strlen(buf) - 1;
@@ -169,16 +85,16 @@ static double ring_area2(const pts *r) {
     return a;
 }
 
-static void write_pts(cav_text *t, const pts *p, int reverse) {
+static void write_pts(cav_buf *t, const pts *p, int reverse) {
     char x[32], y[32];
-    cav__text_puts(t, "[");
+    cav__buf_puts(t, "[");
     for (int k = 0; k < p->n; k++) {
         int i = reverse ? p->n - 1 - k : k;
         coord_text(p->xy[2 * i], x, sizeof x);
         coord_text(p->xy[2 * i + 1], y, sizeof y);
-        cav__text_printf(t, "%s[%s,%s]", k ? "," : "", x, y);
+        cav__buf_printf(t, "%s[%s,%s]", k ? "," : "", x, y);
     }
-    cav__text_puts(t, "]");
+    cav__buf_puts(t, "]");
 }
 
 /* ---- geometries ---- */
@@ -219,14 +135,14 @@ static int collect(GEOSContextHandle_t h, const GEOSGeometry *g, int dim, parts 
 /* Writes one ring oriented as asked (ccw 1: counter-clockwise); returns 1 if written, 0 if it
  * collapsed under rounding, or a negative error. */
 static int write_ring(GEOSContextHandle_t h, const GEOSGeometry *ring, int ccw, int comma,
-                      cav_text *t) {
+                      cav_buf *t) {
     pts p;
     int rc = pts_of(h, GEOSGeom_getCoordSeq_r(h, ring), &p);
     if (rc == 0 && p.n >= 4) {
         double a = ring_area2(&p);
         if (a != 0.0) {
             if (comma)
-                cav__text_puts(t, ",");
+                cav__buf_puts(t, ",");
             write_pts(t, &p, (a > 0) != ccw);
             rc = 1;
         }
@@ -235,9 +151,9 @@ static int write_ring(GEOSContextHandle_t h, const GEOSGeometry *ring, int ccw, 
     return rc;
 }
 
-static int write_polygon(GEOSContextHandle_t h, const GEOSGeometry *poly, int comma, cav_text *t) {
+static int write_polygon(GEOSContextHandle_t h, const GEOSGeometry *poly, int comma, cav_buf *t) {
     /* the exterior decides whether the polygon survives rounding: write into a side buffer */
-    cav_text body = {0};
+    cav_buf body = {0};
     int rc = write_ring(h, GEOSGetExteriorRing_r(h, poly), 1, 0, &body);
     if (rc == 1) {
         int nholes = GEOSGetNumInteriorRings_r(h, poly);
@@ -245,16 +161,16 @@ static int write_polygon(GEOSContextHandle_t h, const GEOSGeometry *poly, int co
             int r = write_ring(h, GEOSGetInteriorRingN_r(h, poly, i), 0, 1, &body);
             rc = r < 0 ? r : rc;
         }
-        if (rc >= 0 && !body.oom)
-            cav__text_printf(t, "%s[%s]", comma ? "," : "", body.data);
+        if (rc >= 0 && !body.failed)
+            cav__buf_printf(t, "%s[%s]", comma ? "," : "", body.data);
     }
-    if (body.oom)
+    if (body.failed)
         rc = CAV_ENOMEM;
-    cav__text_free(&body);
+    cav_buf_free(&body);
     return rc;
 }
 
-static int write_geometry(GEOSContextHandle_t h, const GEOSGeometry *g, cav_text *t) {
+static int write_geometry(GEOSContextHandle_t h, const GEOSGeometry *g, cav_buf *t) {
     parts ps = {0};
     int rc = 0, dim;
     for (dim = 2; dim >= 0; dim--) {
@@ -262,30 +178,30 @@ static int write_geometry(GEOSContextHandle_t h, const GEOSGeometry *g, cav_text
             break;
     }
     if (rc == 0 && dim == 2) {
-        cav__text_puts(t, "{\"type\": \"MultiPolygon\", \"coordinates\": [");
+        cav__buf_puts(t, "{\"type\": \"MultiPolygon\", \"coordinates\": [");
         int written = 0;
         for (int i = 0; i < ps.n && rc >= 0; i++) {
             int r = write_polygon(h, ps.g[i], written > 0, t);
             rc = r < 0 ? r : 0;
             written += r > 0;
         }
-        cav__text_puts(t, "]}");
+        cav__buf_puts(t, "]}");
     } else if (rc == 0 && dim == 1) {
-        cav__text_puts(t, "{\"type\": \"MultiLineString\", \"coordinates\": [");
+        cav__buf_puts(t, "{\"type\": \"MultiLineString\", \"coordinates\": [");
         int written = 0;
         for (int i = 0; i < ps.n && rc == 0; i++) {
             pts p;
             rc = pts_of(h, GEOSGeom_getCoordSeq_r(h, ps.g[i]), &p);
             if (rc == 0 && p.n >= 2) {
                 if (written++)
-                    cav__text_puts(t, ",");
+                    cav__buf_puts(t, ",");
                 write_pts(t, &p, 0);
             }
             free(p.xy);
         }
-        cav__text_puts(t, "]}");
+        cav__buf_puts(t, "]}");
     } else if (rc == 0 && dim == 0) {
-        cav__text_puts(t, "{\"type\": \"MultiPoint\", \"coordinates\": [");
+        cav__buf_puts(t, "{\"type\": \"MultiPoint\", \"coordinates\": [");
         for (int i = 0; i < ps.n && rc == 0; i++) {
             double x, y;
             char xs[32], ys[32];
@@ -295,34 +211,34 @@ static int write_geometry(GEOSContextHandle_t h, const GEOSGeometry *g, cav_text
             }
             coord_text(x, xs, sizeof xs);
             coord_text(y, ys, sizeof ys);
-            cav__text_printf(t, "%s[%s,%s]", i ? "," : "", xs, ys);
+            cav__buf_printf(t, "%s[%s,%s]", i ? "," : "", xs, ys);
         }
-        cav__text_puts(t, "]}");
+        cav__buf_puts(t, "]}");
     } else if (rc == 0) {
-        cav__text_puts(t, "{\"type\": \"MultiPolygon\", \"coordinates\": []}"); /* empty */
+        cav__buf_puts(t, "{\"type\": \"MultiPolygon\", \"coordinates\": []}"); /* empty */
     }
     free(ps.g);
     return rc;
 }
 
 int cav__geojson_write(GEOSContextHandle_t h, const cav_map_feature *features, int n,
-                       cav_text *out) {
-    cav__text_puts(out, "{\"type\": \"FeatureCollection\", \"features\": [");
+                       cav_buf *out) {
+    cav__buf_puts(out, "{\"type\": \"FeatureCollection\", \"features\": [");
     for (int i = 0; i < n; i++) {
         const cav_map_feature *f = &features[i];
-        cav__text_puts(out, i ? ",\n" : "\n");
-        cav__text_puts(out, "{\"type\": \"Feature\", \"properties\": {");
+        cav__buf_puts(out, i ? ",\n" : "\n");
+        cav__buf_puts(out, "{\"type\": \"Feature\", \"properties\": {");
         for (int k = 0; k < f->nprops && k < CAV_MAP_MAX_PROPS; k++) {
             if (k)
-                cav__text_puts(out, ", ");
+                cav__buf_puts(out, ", ");
             json_str(out, f->keys[k]);
-            cav__text_puts(out, ": ");
+            cav__buf_puts(out, ": ");
             if (f->values[k])
                 json_str(out, f->values[k]);
             else
-                cav__text_puts(out, "null");
+                cav__buf_puts(out, "null");
         }
-        cav__text_puts(out, "}, \"geometry\": ");
+        cav__buf_puts(out, "}, \"geometry\": ");
         /* snap-round to the 6-decimal grid first: rounding vertices one by one could make two
          * rings that touch cross each other; GEOS's snap-rounding keeps the polygons valid */
         GEOSGeometry *snapped = GEOSGeom_setPrecision_r(h, f->geom, 1e-6, 0);
@@ -331,8 +247,8 @@ int cav__geojson_write(GEOSContextHandle_t h, const cav_map_feature *features, i
             GEOSGeom_destroy_r(h, snapped);
         if (rc)
             return rc;
-        cav__text_puts(out, "}");
+        cav__buf_puts(out, "}");
     }
-    cav__text_puts(out, "\n]}\n");
-    return out->oom ? CAV_ENOMEM : 0;
+    cav__buf_puts(out, "\n]}\n");
+    return out->failed ? CAV_ENOMEM : 0;
 }

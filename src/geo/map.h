@@ -1,37 +1,21 @@
 /* map.h — writing zones and areas out: GeoJSON (geo/geojson.c) and SVG maps (geo/svg.c).
  *
- * Both writers take lon/lat GEOS geometries (borrowed: never freed or kept) and append text to a
- * growable cav_text buffer, so the library itself never touches a file or a stream; the caller
- * writes the buffer where it wants. A cav_text is owned by its caller: zero-initialise it, and
- * free it with cav__text_free() whatever happened. Once an allocation fails the buffer stops
- * growing and remembers it (`oom`), so writers need not check every append.
+ * Both writers take lon/lat GEOS geometries (borrowed: never freed or kept) and append text to the
+ * caller's cav_buf (caveat.h, core/buf.h), so the library itself never touches a file or a
+ * stream. Once an allocation fails the buffer stops growing and remembers it (`failed`), so
+ * writers need not check every append.
  */
 #ifndef CAV_MAP_H
 #define CAV_MAP_H
 
+#include "caveat.h"
+
 #include <geos_c.h>
 #include <stddef.h>
 
-/* ---- text buffers ------------------------------------------------------------------------- */
-
-typedef struct cav_text {
-    char *data; /* NUL-terminated once anything was appended; NULL before */
-    size_t len; /* bytes of text, without the NUL */
-    size_t cap; /* bytes allocated */
-    int oom;    /* an append failed: the text is incomplete */
-} cav_text;
-
-/* Appends s / formatted text. Failures set t->oom and leave the text as it was. */
-void cav__text_puts(cav_text *t, const char *s);
-void cav__text_printf(cav_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Appends s with XML's special characters (& < > " ') escaped. */
-void cav__text_xml(cav_text *t, const char *s);
-/* Frees the text and zeroes the struct. */
-void cav__text_free(cav_text *t);
-
 /* ---- GeoJSON ------------------------------------------------------------------------------ */
 
-#define CAV_MAP_MAX_PROPS 8
+#define CAV_MAP_MAX_PROPS 16
 
 /* One Feature: a geometry and string properties (a NULL value is written as JSON null). */
 typedef struct cav_map_feature {
@@ -48,7 +32,7 @@ typedef struct cav_map_feature {
  * a MultiLineString, else a MultiPoint. An empty geometry is an empty MultiPolygon. Returns 0,
  * CAV_ENOMEM when the buffer could not grow, or CAV_EGEO when GEOS fails on a geometry. */
 int cav__geojson_write(GEOSContextHandle_t h, const cav_map_feature *features, int n,
-                       cav_text *out);
+                       cav_buf *out);
 
 /* ---- SVG maps ----------------------------------------------------------------------------- */
 
@@ -79,6 +63,6 @@ typedef struct cav_svg_map {
  * map). It shows the embedded countries' outlines with names, a graticule, a scale bar, a few
  * cities for orientation, the layers (areas beneath zones) and a legend naming each layer.
  * Returns 0, CAV_EINVAL for an empty or inverted view, CAV_ENOMEM, or CAV_EGEO. */
-int cav__svg_write(GEOSContextHandle_t h, const cav_svg_map *m, cav_text *out);
+int cav__svg_write(GEOSContextHandle_t h, const cav_svg_map *m, cav_buf *out);
 
 #endif

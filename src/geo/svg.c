@@ -12,14 +12,17 @@
  * Projection: equirectangular with longitude scaled by the cosine of the view's middle latitude,
  * so shapes look right in the middle of the map. Every geometry is clipped to the view (plus a
  * few pixels) and simplified to a quarter pixel before it becomes a path, which keeps a map of
- * Russia's 1:10m border small; coordinates are written to 0.1 px.
+ * Russia's 1:10m border small; coordinates are written to 0.1 px, with '.' whatever the locale
+ * (cav__buf_printf and cav__format_fixed format as in the "C" locale).
  *
  * Geometries are borrowed; every geometry made here is freed here.
  */
 #include "geo/geo.h"
 #include "geo/map.h"
+#include "core/buf.h"
 
 #include "caveat.h"
+#include "core/num.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -93,7 +96,7 @@ static const struct city {
 /* ---- geometry to path ---- */
 
 static void ring_path(GEOSContextHandle_t h, const view *v, const GEOSGeometry *ring, int close,
-                      cav_text *t) {
+                      cav_buf *t) {
     const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(h, ring);
     unsigned n = 0;
     if (!seq || !GEOSCoordSeq_getSize_r(h, seq, &n))
@@ -107,19 +110,22 @@ static void ring_path(GEOSContextHandle_t h, const view *v, const GEOSGeometry *
         long x = lround(px_x(v, lon) * 10), y = lround(px_y(v, lat) * 10); /* 0.1 px */
         if (written && x == lx && y == ly)
             continue;
-        cav__text_printf(t, "%s%.1f %.1f", written ? "L" : "M", (double)x / 10, (double)y / 10);
+        char xs[32], ys[32];
+        cav__format_fixed((double)x / 10, 1, xs, sizeof xs);
+        cav__format_fixed((double)y / 10, 1, ys, sizeof ys);
+        cav__buf_printf(t, "%s%s %s", written ? "L" : "M", xs, ys);
         lx = x;
         ly = y;
         written++;
     }
     if (close && written)
-        cav__text_puts(t, "Z");
+        cav__buf_puts(t, "Z");
 }
 
 /* Appends the path data ("M..L..Z") of g's polygon rings (lines 0) or of its lines (lines 1):
  * the two are drawn apart, since a filled open path would fill the area a line encloses. */
 static void geom_path(GEOSContextHandle_t h, const view *v, const GEOSGeometry *g, int lines,
-                      cav_text *t) {
+                      cav_buf *t) {
     int type = GEOSGeomTypeId_r(h, g);
     switch (type) {
     case GEOS_POLYGON: {
@@ -205,24 +211,24 @@ static int wrap(const char *s, int max_chars, const char **start, int *len, int 
     return n;
 }
 
-static void text_part(cav_text *t, const char *s, int len) {
+static void text_part(cav_buf *t, const char *s, int len) {
     char buf[512];
     snprintf(buf, sizeof buf, "%.*s", len < 511 ? len : 511, s);
-    cav__text_xml(t, buf);
+    cav__buf_xml(t, buf, strlen(buf));
 }
 
 /* Writes s wrapped to width px at (x, y) as successive lines; returns the y below it. */
-static double text_block(cav_text *t, const char *s, double x, double y, double width, double size,
+static double text_block(cav_buf *t, const char *s, double x, double y, double width, double size,
                          const char *style) {
     const char *start[12];
     int len[12];
     int n = wrap(s, (int)(width / (size * CHAR_W)), start, len, 12);
     for (int i = 0; i < n; i++) {
         y += size * 1.3;
-        cav__text_printf(t, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%.0f\"%s>", x, y - size * 0.3,
+        cav__buf_printf(t, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%.0f\"%s>", x, y - size * 0.3,
                          size, style);
         text_part(t, start[i], len[i]);
-        cav__text_puts(t, "</text>\n");
+        cav__buf_puts(t, "</text>\n");
     }
     return y;
 }
@@ -312,26 +318,26 @@ static double nice_step(double span, double target) {
     return 30;
 }
 
-static void graticule(cav_text *t, const view *v) {
+static void graticule(cav_buf *t, const view *v) {
     double step = nice_step(fmax(v->lon1 - v->lon0, v->lat1 - v->lat0), 8);
-    cav__text_puts(t, "<g stroke=\"#c9d3dc\" stroke-width=\"0.6\" fill=\"none\">\n");
+    cav__buf_puts(t, "<g stroke=\"#c9d3dc\" stroke-width=\"0.6\" fill=\"none\">\n");
     for (double lon = ceil(v->lon0 / step) * step; lon <= v->lon1; lon += step)
-        cav__text_printf(t, "<path d=\"M%.1f %.1fV%.1f\"/>\n", px_x(v, lon), v->oy, v->oy + v->h);
+        cav__buf_printf(t, "<path d=\"M%.1f %.1fV%.1f\"/>\n", px_x(v, lon), v->oy, v->oy + v->h);
     for (double lat = ceil(v->lat0 / step) * step; lat <= v->lat1; lat += step)
-        cav__text_printf(t, "<path d=\"M%.1f %.1fH%.1f\"/>\n", v->ox, px_y(v, lat), v->ox + v->w);
-    cav__text_puts(t, "</g>\n<g font-size=\"10\" fill=\"#6b7b8a\">\n");
+        cav__buf_printf(t, "<path d=\"M%.1f %.1fH%.1f\"/>\n", v->ox, px_y(v, lat), v->ox + v->w);
+    cav__buf_puts(t, "</g>\n<g font-size=\"10\" fill=\"#6b7b8a\">\n");
     for (double lon = ceil(v->lon0 / step) * step; lon <= v->lon1; lon += step)
         if (px_x(v, lon) > v->ox + 40 && px_x(v, lon) < v->ox + v->w - 30)
-            cav__text_printf(t, "<text x=\"%.1f\" y=\"%.1f\">%g°%s</text>\n", px_x(v, lon) + 2,
+            cav__buf_printf(t, "<text x=\"%.1f\" y=\"%.1f\">%g°%s</text>\n", px_x(v, lon) + 2,
                              v->oy + 11, fabs(lon), lon < 0 ? "W" : "E");
     for (double lat = ceil(v->lat0 / step) * step; lat <= v->lat1; lat += step)
         if (px_y(v, lat) > v->oy + 24 && px_y(v, lat) < v->oy + v->h - 40)
-            cav__text_printf(t, "<text x=\"%.1f\" y=\"%.1f\">%g°%s</text>\n", v->ox + 3,
+            cav__buf_printf(t, "<text x=\"%.1f\" y=\"%.1f\">%g°%s</text>\n", v->ox + 3,
                              px_y(v, lat) - 3, fabs(lat), lat < 0 ? "S" : "N");
-    cav__text_puts(t, "</g>\n");
+    cav__buf_puts(t, "</g>\n");
 }
 
-static void scale_bar(cav_text *t, const view *v) {
+static void scale_bar(cav_buf *t, const view *v) {
     double px_per_km = v->ky / 111.32; /* along the middle latitude, as drawn */
     static const double lengths[] = {10, 20, 50, 100, 200, 500, 1000};
     double km = lengths[0];
@@ -340,7 +346,7 @@ static void scale_bar(cav_text *t, const view *v) {
             km = lengths[i];
     double x = v->ox + 14, y = v->oy + v->h - 16, w = km * px_per_km;
     place(v, x - 6, y - 16, x + w + 54, y + 8);
-    cav__text_printf(t,
+    cav__buf_printf(t,
                      "<g font-size=\"11\" fill=\"#333\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
                      "height=\"24\" fill=\"#fff\" fill-opacity=\"0.75\"/>"
                      "<path d=\"M%.1f %.1fv5H%.1fv-5\" fill=\"none\" stroke=\"#333\" "
@@ -351,7 +357,7 @@ static void scale_bar(cav_text *t, const view *v) {
 /* The label of one country: its name (or code) at the centre of the largest circle inside its
  * largest visible polygon, when it fits. */
 static void country_label(GEOSContextHandle_t h, const view *v, const GEOSGeometry *g, int idx,
-                          cav_text *t) {
+                          cav_buf *t) {
     const GEOSGeometry *best = NULL;
     double best_area = 0;
     int n = GEOSGetNumGeometries_r(h, g);
@@ -394,10 +400,10 @@ static void country_label(GEOSContextHandle_t h, const view *v, const GEOSGeomet
             }
             if (placed) {
                 const char *label = tries[(k - 1) / 3];
-                cav__text_printf(t, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%.0f\">", x,
+                cav__buf_printf(t, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%.0f\">", x,
                                  cy + size * 0.35, size);
-                cav__text_xml(t, label);
-                cav__text_puts(t, "</text>\n");
+                cav__buf_xml(t, label, strlen(label));
+                cav__buf_puts(t, "</text>\n");
             }
         }
         if (p0)
@@ -412,7 +418,7 @@ static void country_label(GEOSContextHandle_t h, const view *v, const GEOSGeomet
 }
 
 /* Countries in view: fills into land, outlines into lines, names into labels. */
-static int countries(GEOSContextHandle_t h, const view *v, cav_text *land, cav_text *labels) {
+static int countries(GEOSContextHandle_t h, const view *v, cav_buf *land, cav_buf *labels) {
     int nb = cav__borders_count();
     for (int i = 0; i < nb; i++) {
         if (!cav__borders_is_country(i))
@@ -424,9 +430,9 @@ static int countries(GEOSContextHandle_t h, const view *v, cav_text *land, cav_t
         GEOSGeom_destroy_r(h, g);
         if (!f)
             continue;
-        cav__text_printf(land, "<path data-country=\"%s\" d=\"", cav__borders_code(i));
+        cav__buf_printf(land, "<path data-country=\"%s\" d=\"", cav__borders_code(i));
         geom_path(h, v, f, 0, land);
-        cav__text_puts(land, "\"/>\n");
+        cav__buf_puts(land, "\"/>\n");
         country_label(h, v, f, i, labels);
         GEOSGeom_destroy_r(h, f);
     }
@@ -436,7 +442,7 @@ static int countries(GEOSContextHandle_t h, const view *v, cav_text *land, cav_t
 /* Draws the layers of one style, largest first, so that a small zone is never hidden under a
  * larger one; a zone keeps the colour of its place in the legend. */
 static void layer_paths(GEOSContextHandle_t h, const view *v, const cav_svg_map *m, int style,
-                        cav_text *t) {
+                        cav_buf *t) {
     int order[64], colour[64], n = 0, zone_no = 0;
     double area[64];
     for (int i = 0; i < m->nlayers && n < 64; i++) {
@@ -457,61 +463,61 @@ static void layer_paths(GEOSContextHandle_t h, const view *v, const cav_svg_map 
             continue;
         const char *c = palette[colour[j] % 8];
         if (style == CAV_LAYER_AREA)
-            cav__text_puts(t,
+            cav__buf_puts(t,
                            "<path fill=\"" AREA_FILL "\" fill-opacity=\"0.5\" stroke=\"" AREA_STROKE
                            "\" stroke-width=\"1.2\" d=\"");
         else if (style == CAV_LAYER_CONTEXT)
-            cav__text_printf(t,
+            cav__buf_printf(t,
                              "<path fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
                              "stroke-dasharray=\"7 4\" d=\"",
                              c);
         else
-            cav__text_printf(t,
+            cav__buf_printf(t,
                              "<path fill=\"%s\" fill-opacity=\"0.35\" stroke=\"%s\" "
                              "stroke-width=\"1.8\" d=\"",
                              c, c);
         geom_path(h, v, f, 0, t);
-        cav__text_puts(t, "\"/>\n");
-        cav_text lines = {0}; /* a zone may be a line, such as a border */
+        cav__buf_puts(t, "\"/>\n");
+        cav_buf lines = {0}; /* a zone may be a line, such as a border */
         geom_path(h, v, f, 1, &lines);
         if (lines.len)
-            cav__text_printf(
+            cav__buf_printf(
                 t, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"3\"%s d=\"%s\"/>\n",
                 style == CAV_LAYER_AREA ? AREA_STROKE : c,
                 style == CAV_LAYER_CONTEXT ? " stroke-dasharray=\"7 4\"" : "", lines.data);
-        t->oom |= lines.oom;
-        cav__text_free(&lines);
+        t->failed |= lines.failed;
+        cav_buf_free(&lines);
         GEOSGeom_destroy_r(h, f);
     }
 }
 
-static void city_marks(cav_text *t, const view *v) {
-    cav__text_puts(t, "<g font-size=\"11\" fill=\"#222\">\n");
+static void city_marks(cav_buf *t, const view *v) {
+    cav__buf_puts(t, "<g font-size=\"11\" fill=\"#222\">\n");
     for (size_t i = 0; i < sizeof cities / sizeof cities[0]; i++) {
         const struct city *c = &cities[i];
         if (c->lon < v->lon0 || c->lon > v->lon1 || c->lat < v->lat0 || c->lat > v->lat1)
             continue;
         double x = px_x(v, c->lon), y = px_y(v, c->lat), w = text_w(c->name, 11);
-        cav__text_printf(t,
+        cav__buf_printf(t,
                          "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.6\" stroke=\"#fff\" "
                          "stroke-width=\"1\"/>\n",
                          x, y);
         if (place(v, x + 3, y - 12, x + 5 + w, y))
-            cav__text_printf(t, "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n", x + 4, y - 3, c->name);
+            cav__buf_printf(t, "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n", x + 4, y - 3, c->name);
         else if (place(v, x - 5 - w, y - 12, x - 3, y))
-            cav__text_printf(t, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
+            cav__buf_printf(t, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
                              x - 4, y - 3, c->name);
         else if (place(v, x - w / 2, y + 3, x + w / 2, y + 15))
-            cav__text_printf(t, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", x,
+            cav__buf_printf(t, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", x,
                              y + 13, c->name);
     }
-    cav__text_puts(t, "</g>\n");
+    cav__buf_puts(t, "</g>\n");
 }
 
 /* The legend column; returns its bottom y. */
-static double legend(cav_text *t, const cav_svg_map *m, double x, double y) {
+static double legend(cav_buf *t, const cav_svg_map *m, double x, double y) {
     double w = LEGEND_W - 34;
-    cav__text_printf(t,
+    cav__buf_printf(t,
                      "<text x=\"%.1f\" y=\"%.1f\" font-size=\"15\" font-weight=\"bold\">"
                      "Legend</text>\n",
                      x, y + 14);
@@ -526,26 +532,26 @@ static double legend(cav_text *t, const cav_svg_map *m, double x, double y) {
             if ((pass == 0) != (l->style == CAV_LAYER_AREA))
                 continue;
             if (l->style == CAV_LAYER_AREA)
-                cav__text_printf(
+                cav__buf_printf(
                     t,
                     "<rect x=\"%.1f\" y=\"%.1f\" width=\"24\" height=\"14\" fill=\"" AREA_FILL
                     "\" fill-opacity=\"0.5\" stroke=\"" AREA_STROKE "\"/>\n",
                     x, y + 4);
             else if (l->style == CAV_LAYER_CONTEXT)
-                cav__text_printf(t,
+                cav__buf_printf(t,
                                  "<rect x=\"%.1f\" y=\"%.1f\" width=\"24\" height=\"14\" "
                                  "fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
                                  "stroke-dasharray=\"7 4\"/>\n",
                                  x, y + 4, palette[k % 8]);
             else
-                cav__text_printf(t,
+                cav__buf_printf(t,
                                  "<rect x=\"%.1f\" y=\"%.1f\" width=\"24\" height=\"14\" "
                                  "fill=\"%s\" fill-opacity=\"0.35\" stroke=\"%s\" "
                                  "stroke-width=\"1.8\"/>\n",
                                  x, y + 4, palette[k % 8], palette[k % 8]);
             y = text_block(t, l->label ? l->label : "", x + 34, y, w, 13, "") + 8;
         }
-    cav__text_printf(t,
+    cav__buf_printf(t,
                      "<rect x=\"%.1f\" y=\"%.1f\" width=\"24\" height=\"14\" fill=\"#fbf7ea\" "
                      "stroke=\"#7d7d7d\"/>\n",
                      x, y + 4);
@@ -554,7 +560,7 @@ static double legend(cav_text *t, const cav_svg_map *m, double x, double y) {
                    "as embedded in caveat)",
                    x + 34, y, w, 13, "") +
         8;
-    cav__text_printf(t, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.6\"/>\n", x + 12, y + 11);
+    cav__buf_printf(t, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.6\"/>\n", x + 12, y + 11);
     y = text_block(t, "City, for orientation", x + 34, y, w, 13, "") + 8;
     y = text_block(t,
                    "Equirectangular projection, longitude scaled by cos(middle latitude). "
@@ -563,7 +569,7 @@ static double legend(cav_text *t, const cav_svg_map *m, double x, double y) {
     return y;
 }
 
-int cav__svg_write(GEOSContextHandle_t h, const cav_svg_map *m, cav_text *out) {
+int cav__svg_write(GEOSContextHandle_t h, const cav_svg_map *m, cav_buf *out) {
     double r[4];
     choose_region(h, m, r);
     if (!(r[2] > r[0]) || !(r[3] > r[1]) || r[0] < -180 || r[2] > 180 || r[1] < -90 || r[3] > 90)
@@ -572,7 +578,7 @@ int cav__svg_write(GEOSContextHandle_t h, const cav_svg_map *m, cav_text *out) {
     view v;
     make_view(r, PAD, 0, &v);
     double total_w = PAD + v.w + PAD + LEGEND_W + PAD;
-    cav_text head = {0}, land = {0}, names = {0}, layers = {0}, side = {0};
+    cav_buf head = {0}, land = {0}, names = {0}, layers = {0}, side = {0};
     double y = text_block(&head, m->title ? m->title : "", PAD, 8, total_w - 2 * PAD, 18,
                           " font-weight=\"bold\"");
     if (m->subtitle)
@@ -580,7 +586,7 @@ int cav__svg_write(GEOSContextHandle_t h, const cav_svg_map *m, cav_text *out) {
     make_view(r, PAD, y + 12, &v);
     label_boxes placed = {.n = 0};
     v.placed = &placed;
-    cav_text bar = {0};
+    cav_buf bar = {0};
     scale_bar(&bar, &v); /* first, so that no label covers it or a city */
     for (size_t i = 0; i < sizeof cities / sizeof cities[0]; i++)
         place(&v, px_x(&v, cities[i].lon) - 3, px_y(&v, cities[i].lat) - 3,
@@ -593,56 +599,56 @@ int cav__svg_write(GEOSContextHandle_t h, const cav_svg_map *m, cav_text *out) {
     }
     double total_h = fmax(v.oy + v.h, legend(&side, m, v.ox + v.w + PAD, v.oy)) + PAD;
     if (rc == 0) {
-        cav__text_printf(out,
+        cav__buf_printf(out,
                          "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                          "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
                          "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" font-family=\"" FONT "\">\n"
                          "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n",
                          ceil(total_w), ceil(total_h), ceil(total_w), ceil(total_h));
-        cav__text_puts(out, "<title>");
-        cav__text_xml(out, m->title ? m->title : "");
-        cav__text_puts(out, "</title>\n");
-        cav__text_puts(out, head.data ? head.data : "");
-        cav__text_printf(out,
+        cav__buf_puts(out, "<title>");
+        cav__buf_xml(out, m->title ? m->title : "", strlen(m->title ? m->title : ""));
+        cav__buf_puts(out, "</title>\n");
+        cav__buf_puts(out, head.data ? head.data : "");
+        cav__buf_printf(out,
                          "<clipPath id=\"map-clip\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
                          "height=\"%.1f\"/></clipPath>\n<g clip-path=\"url(#map-clip)\">\n"
                          "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
                          "fill=\"#e6edf2\"/>\n",
                          v.ox, v.oy, v.w, v.h, v.ox, v.oy, v.w, v.h);
-        cav__text_printf(out, "<g fill=\"#fbf7ea\" stroke=\"none\">\n%s</g>\n",
+        cav__buf_printf(out, "<g fill=\"#fbf7ea\" stroke=\"none\">\n%s</g>\n",
                          land.data ? land.data : "");
         graticule(out, &v);
-        cav__text_printf(out, "<g stroke-linejoin=\"round\">\n%s</g>\n",
+        cav__buf_printf(out, "<g stroke-linejoin=\"round\">\n%s</g>\n",
                          layers.data ? layers.data : "");
-        cav__text_printf(out,
+        cav__buf_printf(out,
                          "<g fill=\"none\" stroke=\"#6a6a6a\" stroke-width=\"0.9\" "
                          "stroke-linejoin=\"round\">\n%s</g>\n",
                          land.data ? land.data : "");
-        cav__text_printf(out,
+        cav__buf_printf(out,
                          "<g fill=\"#1a1a1a\" text-anchor=\"middle\" font-weight=\"bold\" "
                          "letter-spacing=\"1\" stroke=\"#fff\" stroke-width=\"3\" "
                          "stroke-linejoin=\"round\" paint-order=\"stroke\">\n%s</g>\n",
                          names.data ? names.data : "");
-        cav__text_puts(out, "<g stroke=\"#fff\" stroke-width=\"2.5\" stroke-linejoin=\"round\" "
+        cav__buf_puts(out, "<g stroke=\"#fff\" stroke-width=\"2.5\" stroke-linejoin=\"round\" "
                             "paint-order=\"stroke\">\n");
         city_marks(out, &v);
-        cav__text_puts(out, "</g>\n");
-        cav__text_puts(out, bar.data ? bar.data : "");
-        cav__text_printf(out,
+        cav__buf_puts(out, "</g>\n");
+        cav__buf_puts(out, bar.data ? bar.data : "");
+        cav__buf_printf(out,
                          "</g>\n<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
                          "fill=\"none\" stroke=\"#555\"/>\n",
                          v.ox, v.oy, v.w, v.h);
-        cav__text_puts(out, side.data ? side.data : "");
-        cav__text_puts(out, "</svg>\n");
+        cav__buf_puts(out, side.data ? side.data : "");
+        cav__buf_puts(out, "</svg>\n");
     }
     if (rc == 0 &&
-        (out->oom || head.oom || land.oom || names.oom || layers.oom || side.oom || bar.oom))
+        (out->failed || head.failed || land.failed || names.failed || layers.failed || side.failed || bar.failed))
         rc = CAV_ENOMEM;
-    cav__text_free(&bar);
-    cav__text_free(&head);
-    cav__text_free(&land);
-    cav__text_free(&names);
-    cav__text_free(&layers);
-    cav__text_free(&side);
+    cav_buf_free(&bar);
+    cav_buf_free(&head);
+    cav_buf_free(&land);
+    cav_buf_free(&names);
+    cav_buf_free(&layers);
+    cav_buf_free(&side);
     return rc;
 }

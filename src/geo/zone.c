@@ -17,6 +17,7 @@
 #include "geo/geo.h"
 
 #include "caveat.h"
+#include "core/num.h"
 
 #include <errno.h>
 #include <geodesic.h>
@@ -61,7 +62,7 @@ fail(zone_ctx *c, const cav_zone_expr *e, int code, const char *fmt, ...) {
     if (c->err && c->errlen > 0) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(c->err, c->errlen, fmt, ap);
+        cav__vsnprintf_c(c->err, c->errlen, fmt, ap); /* "%g" with '.' in any locale */
         va_end(ap);
     }
     if (c->err_node)
@@ -365,8 +366,14 @@ static GEOSGeometry *buffer_piece(GEOSContextHandle_t h, PJ_CONTEXT *pctx,
                                   const GEOSGeometry *piece, double lat0, double lon0,
                                   double metres) {
     char def[160];
-    snprintf(def, sizeof def, "+proj=aeqd +lat_0=%.10f +lon_0=%.10f +ellps=WGS84", lat0, lon0);
+    /* def is written and read in the "C" locale: under de_DE "%.10f" writes "50,4500000000", and
+     * PROJ 9.1 reads numbers by swapping '.' for the locale's decimal point (only its first byte:
+     * wrong for ps_AF); either way the projection would be centred elsewhere */
+    cav__snprintf_c(def, sizeof def, "+proj=aeqd +lat_0=%.10f +lon_0=%.10f +ellps=WGS84", lat0,
+                    lon0);
+    locale_t prev = cav__locale_use_c();
     aeqd a = {proj_create(pctx, def), lon0};
+    cav__locale_restore(prev);
     GEOSGeometry *dense = NULL, *proj = NULL, *buf = NULL, *back = NULL;
     if (!a.pj)
         return NULL;
@@ -751,7 +758,9 @@ static int build_geojson(zone_ctx *c, const cav_zone_expr *e, GEOSGeometry **out
         return fail(c, e, CAV_ELIMIT, "geojson file \"%s\" is larger than the limit of %ld MiB",
                     e->path, ZONE_MAX_GEOJSON_BYTES / (1024 * 1024));
     json_error_t jerr;
+    locale_t prev = cav__locale_use_c(); /* jansson reads reals by the locale (core/num.h) */
     json_t *root = json_load_file(e->path, JSON_REJECT_DUPLICATES, &jerr);
+    cav__locale_restore(prev);
     if (!root) {
         if (json_error_code(&jerr) == json_error_cannot_open_file)
             return fail(c, e, CAV_EIO, "cannot read geojson file \"%s\": %s", e->path, jerr.text);

@@ -18,6 +18,7 @@
  * is not false.
  */
 #include "lang/check.h"
+#include "report/report.h"
 
 #include "core/buf.h"
 #include "core/diag.h"
@@ -301,9 +302,67 @@ int cav__rule_concerns_weapon(const cav_pack *p, int rule, int weapon) {
     return enumerate(p, &s, visit_true, &c) != 0;
 }
 
+/* The first embedded boundary containing (lat, lon), or -1. */
+static int country_at(const cav_locator *loc, double lat, double lon) {
+    uint64_t in[CAV_MAX_ZONE_WORDS * 4];
+    if (!loc || !(lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180))
+        return -1;
+    cav__locator_find(loc, lat, lon, in);
+    for (int i = 0; i < cav__borders_count(); i++)
+        if ((in[i >> 6] >> (i & 63)) & 1u)
+            return i;
+    return -1;
+}
+
+/* A GIS habit: a zone drawn with latitude and longitude swapped lies outside every country. Each
+ * user-drawn zone (exact edges) whose inner point is in no country with boundary data is
+ * reported, with the country it would fall in if the coordinates were swapped. */
+static void lint_zone_places(const cav_pack *p, cav_diags *diags) {
+    const cav_locator *loc = cav__borders_locator();
+    GEOSContextHandle_t h = GEOS_init_r();
+    for (int z = 0; h && loc && z < p->nzones; z++) {
+        const cav_zone *zone = &p->zones[z];
+        if (zone->implicit || zone->precision_m > 0)
+            continue;
+        GEOSGeometry *g = cav__zone_geom(p, z, h);
+        GEOSGeometry *pt = g ? GEOSPointOnSurface_r(h, g) : NULL;
+        double lon = 0, lat = 0;
+        int ok = pt && GEOSGeomGetX_r(h, pt, &lon) == 1 && GEOSGeomGetY_r(h, pt, &lat) == 1;
+        if (ok && country_at(loc, lat, lon) < 0) {
+            int swapped = country_at(loc, lon, lat);
+            cav_buf msg = {0};
+            cav__buf_printf(&msg, "zone '%s' lies outside every country with boundary data",
+                            zone->id);
+            const char *file = zone->file >= 0 && zone->file < p->nfiles ? p->file_names[zone->file]
+                                                                          : NULL;
+            cav_buf hint = {0};
+            if (swapped >= 0)
+                cav__buf_printf(&hint,
+                                "with latitude and longitude swapped it would lie in %s (%s): "
+                                "zones are written latitude first",
+                                cav__borders_code(swapped), cav__borders_name(swapped));
+            cav__diag_add(diags, CAV_SEV_WARNING, file, NULL, zone->line, 1,
+                          hint.len ? hint.data : "check its coordinates", "%s",
+                          msg.data ? msg.data : "");
+            cav__diag_code(diags, "zone-outside-countries");
+            cav_buf_free(&msg);
+            cav_buf_free(&hint);
+        }
+        if (pt)
+            GEOSGeom_destroy_r(h, pt);
+        if (g)
+            GEOSGeom_destroy_r(h, g);
+    }
+    if (h)
+        GEOS_finish_r(h);
+}
+
 int cav_pack_lint(const cav_pack *p, unsigned flags, cav_diags *diags) {
     if (!p)
         return CAV_EINVAL;
+    if (!(flags & CAV_LINT_OVERLAPS))
+        lint_zone_places(p, diags);
     cav__pack_analyze(p, diags, (flags & CAV_LINT_OVERLAPS) != 0);
+    cav__diags_sort(diags, 0);
     return 0;
 }

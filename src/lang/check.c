@@ -30,6 +30,14 @@ void cav__report(cav_build *b, cav_severity sev, int file, int line, int col, co
         b->errors++;
 }
 
+/* The boundary whose English name is `name` (any case), or -1. */
+static int borders_find_name(const char *name) {
+    for (int i = 0; i < cav__borders_count(); i++)
+        if (cav__streqi(cav__borders_name(i), name))
+            return i;
+    return -1;
+}
+
 void cav__report_name(cav_build *b, int file, const cav_name *n, const char *what,
                       const char *const *known, size_t nknown) {
     /* a name whose declaration had a syntax error is not unknown: that error was reported */
@@ -46,7 +54,13 @@ void cav__report_name(cav_build *b, int file, const cav_name *n, const char *wha
     }
     char near[200];
     cav_buf hint = {0};
-    if (cav__nearest_names(n->s, known, nknown, near, sizeof near)) {
+    int country = strcmp(what, "zone") == 0 ? borders_find_name(n->s) : -1;
+    if (country >= 0) {
+        /* GIS habit: a country written by its name */
+        cav__buf_printf(&hint, "did you mean %s? countries are named by ISO code (%s is %s)",
+                        cav__borders_code(country), cav__borders_name(country),
+                        cav__borders_code(country));
+    } else if (cav__nearest_names(n->s, known, nknown, near, sizeof near)) {
         cav__buf_printf(&hint, "did you mean %s?", near);
     } else {
         if (strcmp(what, "zone") == 0)

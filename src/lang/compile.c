@@ -486,6 +486,46 @@ static int compile_cond(cav_build *b, node_buf *nb, const cav_cond *c, int file,
     return n;
 }
 
+/* 1 when node n is tests joined by `and` only; appends their nodes to prog. */
+static int and_chain(const node_buf *nb, int n, uint32_t *prog, size_t *np) {
+    const cav_node *node = &nb->v[n];
+    if (node->op == CAV_N_TEST) {
+        prog[(*np)++] = ((uint32_t)n << 3) | CAV_P_TEST;
+        return 1;
+    }
+    return node->op == CAV_N_AND && and_chain(nb, node->a, prog, np) &&
+           and_chain(nb, node->b, prog, np);
+}
+
+/* Appends node n of nb in postfix to prog; *depth / *max track the evaluation stack. */
+static void emit_postfix(const node_buf *nb, int n, uint32_t *prog, size_t *np, int *depth,
+                         int *max) {
+    const cav_node *node = &nb->v[n];
+    switch (node->op) {
+    case CAV_N_TEST:
+        prog[(*np)++] = ((uint32_t)n << 3) | CAV_P_TEST;
+        if (++*depth > *max)
+            *max = *depth;
+        return;
+    case CAV_N_NOT:
+        emit_postfix(nb, node->a, prog, np, depth, max);
+        prog[(*np)++] = CAV_P_NOT;
+        return;
+    default: {
+        /* left; jump over the right operand and the operator when the left decides (false for
+         * and, true for or); right; operator */
+        emit_postfix(nb, node->a, prog, np, depth, max);
+        size_t jump = (*np)++;
+        emit_postfix(nb, node->b, prog, np, depth, max);
+        prog[(*np)++] = node->op == CAV_N_AND ? CAV_P_AND : CAV_P_OR;
+        prog[jump] = ((uint32_t)(*np - jump - 1) << 3) |
+                     (node->op == CAV_N_AND ? CAV_P_JF : CAV_P_JT);
+        --*depth;
+        return;
+    }
+    }
+}
+
 /* Kleene value of node n with the weapon fixed and every other fact unknown: false exactly when
  * the condition excludes weapon w whatever the other facts. */
 static cav_tri weapon_only(const node_buf *nb, int n, int w) {
@@ -548,6 +588,31 @@ static void compile_conditions(cav_build *b) {
             if (p->rules[r].root < 0 || weapon_only(&nb, p->rules[r].root, w) != CAV_FALSE)
                 nb.words[off + (w >> 6)] |= 1ull << (w & 63);
     }
+    /* the postfix programs: a node's operands, then the node */
+    size_t nprog = 0;
+    uint32_t *prog = nb.n ? malloc(2 * (size_t)nb.n * sizeof *prog) : NULL;
+    if (nb.n && !prog)
+        b->oom = 1;
+    for (int r = 0; r < p->nrules && !b->oom; r++) {
+        cav_rule *rule = &p->rules[r];
+        rule->prog = (uint32_t)nprog;
+        int depth = 0, max = 0;
+        size_t mark = nprog;
+        if (rule->root >= 0 && and_chain(&nb, rule->root, prog, &nprog)) {
+            rule->and_chain = 1; /* the common shape: a loop over tests, no stack */
+        } else if (rule->root >= 0) {
+            nprog = mark;
+            emit_postfix(&nb, rule->root, prog, &nprog, &depth, &max);
+        }
+        rule->nprog = (uint32_t)nprog - rule->prog;
+        if (max > CAV_MAX_PROG_DEPTH)
+            cav__report(b, CAV_SEV_ERROR, b->rule_stmt[r]->file, b->rule_stmt[r]->line, 1, NULL,
+                        "rule '%s': its condition is nested too deeply", rule->id);
+    }
+    p->prog = alloc(b, (nprog ? nprog : 1) * sizeof *p->prog);
+    if (p->prog && nprog)
+        memcpy(p->prog, prog, nprog * sizeof *prog);
+    free(prog);
     p->nodes = alloc(b, (size_t)nb.n * sizeof *p->nodes);
     p->words = alloc(b, (size_t)nb.nwords * sizeof *p->words);
     if (p->nodes && nb.n)
@@ -652,12 +717,67 @@ static void index_party(cav_build *b, int party, size_t *entries) {
             goto cleanup;
         if (changed || e == 0)
             memcpy(rules, active, (size_t)na * sizeof *rules);
-        ix->epochs[e] = (cav_epoch){starts[e], na, rules};
+        int own = 0;
+        for (int i = 0; i < na; i++)
+            own |= !p->rules[active[i]].all_parties;
+        ix->epochs[e] = (cav_epoch){starts[e], na, rules, own};
     }
 cleanup:
     free(cuts);
     free(active);
     free(starts);
+}
+
+/* The per-weapon index: for each party and weapon, the party's epochs with only the rules that
+ * speak of the weapon, neighbours with the same rules merged. Decisions then skip rules that
+ * cannot apply and the validity of a decision walks only the changes that concern its weapon.
+ * Skipped (p->windex stays NULL) when it would hold more than CAV_MAX_INDEX_ENTRIES entries. */
+static void index_weapons(cav_build *b) {
+    cav_pack *p = b->pack;
+    size_t total = 0, count = (size_t)p->nparties * (size_t)p->nweapons;
+    for (int party = 0; party < p->nparties; party++)
+        for (int e = 0; e < p->index[party].nepochs; e++)
+            total += (size_t)p->index[party].epochs[e].nrules * (size_t)p->nweapons;
+    if (total > CAV_MAX_INDEX_ENTRIES || count == 0)
+        return;
+    cav_party_index *wx = alloc(b, count * sizeof *wx);
+    int *tmp = malloc(((size_t)p->nrules + 1) * sizeof *tmp);
+    if (!wx || !tmp) {
+        free(tmp);
+        b->oom = 1;
+        return;
+    }
+    for (int party = 0; party < p->nparties && !b->oom; party++) {
+        const cav_party_index *ix = &p->index[party];
+        for (int w = 0; w < p->nweapons && !b->oom; w++) {
+            cav_party_index *out = &wx[(size_t)party * (size_t)p->nweapons + (size_t)w];
+            out->epochs = alloc(b, (size_t)ix->nepochs * sizeof *out->epochs);
+            if (!out->epochs)
+                break;
+            for (int e = 0; e < ix->nepochs; e++) {
+                int n = 0, own = 0;
+                for (int i = 0; i < ix->epochs[e].nrules; i++) {
+                    int r = ix->epochs[e].rules[i];
+                    if ((p->words[p->rules[r].speaks + (uint32_t)(w >> 6)] >> (w & 63)) & 1u) {
+                        tmp[n++] = r;
+                        own |= !p->rules[r].all_parties;
+                    }
+                }
+                cav_epoch *prev = out->nepochs ? &out->epochs[out->nepochs - 1] : NULL;
+                if (prev && prev->nrules == n &&
+                    memcmp(prev->rules, tmp, (size_t)n * sizeof *tmp) == 0)
+                    continue;
+                int *rules = alloc(b, (size_t)n * sizeof *rules);
+                if (!rules)
+                    break;
+                memcpy(rules, tmp, (size_t)n * sizeof *tmp);
+                out->epochs[out->nepochs++] = (cav_epoch){ix->epochs[e].start, n, rules, own};
+            }
+        }
+    }
+    free(tmp);
+    if (!b->oom)
+        p->windex = wx;
 }
 
 /* Resolves every name of a condition (reporting unknown ones) without compiling it. */
@@ -695,5 +815,7 @@ int cav__compile(cav_build *b) {
     size_t entries = 0;
     for (int party = 0; party < p->nparties && !b->oom && !b->errors; party++)
         index_party(b, party, &entries);
+    if (!b->oom && !b->errors)
+        index_weapons(b);
     return b->oom ? CAV_ENOMEM : b->errors ? CAV_EPOLICY : 0;
 }

@@ -73,6 +73,87 @@ static cav_tri test_node(const cav_pack *p, const cav_node *node, const cav_fact
     return t;
 }
 
+/* ---- the hot path: postfix conditions on two-bit truth values ---- */
+
+/* Bit 0 "may be true", bit 1 "may be false": true 1, false 2, undetermined 3. Kleene's and, or
+ * and not are then bit operations, so a condition is evaluated without branches per operator
+ * and without recursion (compile.c emits the programs). */
+static inline unsigned test2(const cav_pack *p, const cav_node *node, const cav_facts *f) {
+    const uint64_t *set = p->words + node->set;
+    int v;
+    switch (node->field) {
+    case CAV_F_WEAPON: v = has_bit(set, f->weapon); break;
+    case CAV_F_KIND: v = has_bit(set, f->kind); break;
+    case CAV_F_STATE: v = has_bit(set, f->state); break;
+    case CAV_F_ROLE:
+        if (f->role < 0)
+            return 3;
+        v = has_bit(set, f->role);
+        break;
+    case CAV_F_PURPOSE:
+        if (f->purpose < 0)
+            return 3;
+        v = has_bit(set, f->purpose);
+        break;
+    case CAV_F_SUPPLIER:
+        if (f->supplier < 0)
+            return 3;
+        v = has_bit(set, f->supplier);
+        break;
+    default: {
+        cav_tri t = node->field == CAV_F_TARGET
+                        ? test_place(p, set, f->target_in, f->target_unsure)
+                        : test_place(p, set, f->launch_in, f->launch_unsure);
+        if (t == CAV_UNDET)
+            return 3;
+        v = t == CAV_TRUE;
+        break;
+    }
+    }
+    unsigned r = v ? 1u : 2u;
+    return node->test == CAV_T_NE || node->test == CAV_T_NOT_IN ? 3u - r : r;
+}
+
+static inline cav_tri run(const cav_pack *p, const cav_rule *rule, const cav_facts *f) {
+    const uint32_t *ops = p->prog + rule->prog;
+    if (rule->and_chain) {
+        unsigned acc = 1u;
+        for (uint32_t i = 0; i < rule->nprog; i++) {
+            unsigned v = test2(p, &p->nodes[ops[i] >> 3], f);
+            if (v == 2u)
+                return CAV_FALSE;
+            acc |= v;
+        }
+        return acc == 1u ? CAV_TRUE : CAV_UNDET;
+    }
+    unsigned st[CAV_MAX_PROG_DEPTH];
+    int sp = 0;
+    for (uint32_t i = 0; i < rule->nprog; i++) {
+        uint32_t op = ops[i];
+        switch (op & 7u) {
+        case CAV_P_TEST: st[sp++] = test2(p, &p->nodes[op >> 3], f); break;
+        case CAV_P_JF:
+            if (st[sp - 1] == 2u)
+                i += op >> 3; /* false: `and` is false; the right operand is not needed */
+            break;
+        case CAV_P_JT:
+            if (st[sp - 1] == 1u)
+                i += op >> 3; /* true: `or` is true */
+            break;
+        case CAV_P_AND:
+            sp--;
+            st[sp - 1] = ((st[sp - 1] & st[sp]) & 1u) | ((st[sp - 1] | st[sp]) & 2u);
+            break;
+        case CAV_P_OR:
+            sp--;
+            st[sp - 1] = ((st[sp - 1] | st[sp]) & 1u) | ((st[sp - 1] & st[sp]) & 2u);
+            break;
+        default: st[sp - 1] = ((st[sp - 1] & 1u) << 1) | ((st[sp - 1] & 2u) >> 1); break;
+        }
+    }
+    return st[0] == 1u ? CAV_TRUE : st[0] == 2u ? CAV_FALSE : CAV_UNDET;
+}
+
 cav_tri cav__eval_node(const cav_pack *p, int n, const cav_facts *f) {
     const cav_node *node = &p->nodes[n];
     cav_tri a, b;
@@ -101,7 +182,10 @@ cav_tri cav__eval_node(const cav_pack *p, int n, const cav_facts *f) {
 }
 
 const cav_epoch *cav__epoch_of(const cav_pack *p, int party, int32_t date) {
-    const cav_party_index *ix = &p->index[party];
+    return cav__epoch_in(&p->index[party], date);
+}
+
+const cav_epoch *cav__epoch_in(const cav_party_index *ix, int32_t date) {
     int lo = 0, hi = ix->nepochs - 1;
     while (lo < hi) { /* last epoch whose start <= date */
         int mid = (lo + hi + 1) / 2;
@@ -139,26 +223,35 @@ int cav__rule_speaks(const cav_pack *p, int r, int w) {
     return has_bit(p->words + p->rules[r].speaks, w);
 }
 
-cav_tri cav__rule_value(const cav_pack *p, int r, int32_t date, const cav_facts *f) {
+/* Values of rules' own conditions for one query, remembered while a decision and its validity
+ * are computed: a rule's condition does not depend on the date, so re-deciding a party at the
+ * neighbouring epochs costs no condition evaluation. A small open-addressing table on the
+ * caller's stack: bounded, allocation-free; when it is full, values are computed again. */
+enum { MEMO_SLOTS = 64 };
+typedef struct memo {
+    int rule[MEMO_SLOTS]; /* rule id + 1 held in the slot (direct-mapped by id); 0 empty */
+    uint8_t value[MEMO_SLOTS];
+} memo;
+
+static cav_tri cond_value(const cav_pack *p, int r, const cav_facts *f, memo *m) {
     const cav_rule *rule = &p->rules[r];
-    cav_tri t = rule->root < 0 ? CAV_TRUE : cav__eval_node(p, rule->root, f);
-    if (t == CAV_FALSE || rule->nunless == 0)
-        return t;
-    /* cond and not (any exception in force) */
-    cav_tri any = CAV_FALSE;
-    for (int i = 0; i < rule->nunless && any != CAV_TRUE; i++) {
-        const cav_rule *ex = &p->rules[rule->unless[i]];
-        if (date < ex->from || date >= ex->until)
-            continue;
-        cav_tri v = ex->root < 0 ? CAV_TRUE : cav__eval_node(p, ex->root, f);
-        if (v == CAV_TRUE)
-            any = CAV_TRUE;
-        else if (v == CAV_UNDET)
-            any = CAV_UNDET;
-    }
-    if (any == CAV_TRUE)
-        return CAV_FALSE;
-    return any == CAV_UNDET || t == CAV_UNDET ? CAV_UNDET : CAV_TRUE;
+    if (rule->root < 0)
+        return CAV_TRUE;
+    if (!m)
+        return run(p, rule, f);
+    unsigned i = (unsigned)r & (MEMO_SLOTS - 1);
+    if (m->rule[i] == r + 1)
+        return (cav_tri)m->value[i];
+    cav_tri t = run(p, rule, f);
+    m->rule[i] = r + 1;
+    m->value[i] = (uint8_t)t;
+    return t;
+}
+
+static cav_tri rule_value(const cav_pack *p, int r, int32_t date, const cav_facts *f, memo *m);
+
+cav_tri cav__rule_value(const cav_pack *p, int r, int32_t date, const cav_facts *f) {
+    return rule_value(p, r, date, f, NULL);
 }
 
 /* What kept rule r undetermined on f: missing fields into *missing, unsure places into
@@ -188,19 +281,60 @@ static void why_undetermined(const cav_pack *p, int r, const cav_facts *f, uint3
         *unsure |= CAV_UNSURE_LAUNCH;
 }
 
+/* cav__rule_value with remembered conditions. */
+static cav_tri rule_value(const cav_pack *p, int r, int32_t date, const cav_facts *f, memo *m) {
+    const cav_rule *rule = &p->rules[r];
+    cav_tri t = cond_value(p, r, f, m);
+    if (t == CAV_FALSE || rule->nunless == 0)
+        return t;
+    cav_tri any = CAV_FALSE;
+    for (int i = 0; i < rule->nunless && any != CAV_TRUE; i++) {
+        const cav_rule *ex = &p->rules[rule->unless[i]];
+        if (date < ex->from || date >= ex->until)
+            continue;
+        cav_tri v = cond_value(p, rule->unless[i], f, m);
+        if (v == CAV_TRUE)
+            any = CAV_TRUE;
+        else if (v == CAV_UNDET)
+            any = CAV_UNDET;
+    }
+    if (any == CAV_TRUE)
+        return CAV_FALSE;
+    return any == CAV_UNDET || t == CAV_UNDET ? CAV_UNDET : CAV_TRUE;
+}
+
+static void decide_in(const cav_pack *p, int party, const cav_epoch *ep, int32_t date,
+                      const cav_facts *f, cav_party_decision *pd, memo *m);
+static const cav_party_index *index_for(const cav_pack *p, int party, int w);
+
 void cav__decide_party(const cav_pack *p, int party, int32_t date, const cav_facts *f,
                        cav_party_decision *pd) {
-    const cav_epoch *ep = cav__epoch_of(p, party, date);
+    decide_in(p, party, cav__epoch_in(index_for(p, party, f->weapon), date), date, f, pd, NULL);
+}
+
+/* The epochs in which to decide party for weapon w: the weapon's own index when the pack has one
+ * (only the rules that speak of w), else the party's. */
+static const cav_party_index *index_for(const cav_pack *p, int party, int w) {
+    return p->windex ? &p->windex[(size_t)party * (size_t)p->nweapons + (size_t)w]
+                     : &p->index[party];
+}
+
+static void decide_in(const cav_pack *p, int party, const cav_epoch *ep, int32_t date,
+                      const cav_facts *f, cav_party_decision *pd, memo *m) {
+    const uint64_t *words = p->words;
+    int w = f->weapon, filtered = p->windex != NULL;
     /* the deciding rules of each step, the first CAV_MAX_DECIDING of them, and their counts */
     int fb[CAV_MAX_DECIDING], fu[CAV_MAX_DECIDING], pb[CAV_MAX_DECIDING], pu[CAV_MAX_DECIDING];
     int nfb = 0, nfu = 0, npb = 0, npu = 0, speaks = 0;
     for (int i = 0; i < ep->nrules; i++) {
         int r = ep->rules[i];
         const cav_rule *rule = &p->rules[r];
-        if (!cav__rule_speaks(p, r, f->weapon))
+        if (!filtered && !((words[rule->speaks + (uint32_t)(w >> 6)] >> (w & 63)) & 1u))
             continue; /* false whatever the other facts */
         speaks |= !rule->all_parties;
-        cav_tri t = cav__rule_value(p, r, date, f);
+        cav_tri t = m || rule->nunless ? rule_value(p, r, date, f, m)
+                    : rule->root < 0        ? CAV_TRUE
+                                            : run(p, rule, f);
         if (t == CAV_FALSE)
             continue;
         int *v = rule->forbid ? (t == CAV_TRUE ? fb : fu) : (t == CAV_TRUE ? pb : pu);
@@ -283,25 +417,65 @@ static int same_decision(const cav_party_decision *a, const cav_party_decision *
            a->missing == b->missing && a->unsure == b->unsure;
 }
 
+/* 1 when the step from epoch a to its neighbour b cannot change the decision: every rule in
+ * force in one and not the other is false (for the weapon, whatever the other facts, or for this
+ * query), and whether a rule of the party's own speaks of the weapon does not change. Rules in
+ * force in both keep their values: conditions do not depend on the date, and a forbid's
+ * exception entering or leaving is itself a rule of the step. */
+static int quiet_step(const cav_pack *p, const cav_epoch *a, const cav_epoch *b, int filtered,
+                      const cav_facts *f, memo *m) {
+    if (!filtered || a->has_own != b->has_own)
+        return 0;
+    int i = 0, j = 0;
+    while (i < a->nrules || j < b->nrules) {
+        int ra = i < a->nrules ? a->rules[i] : INT32_MAX, rb = j < b->nrules ? b->rules[j] : INT32_MAX;
+        int r;
+        int32_t at;
+        if (ra == rb) {
+            i++;
+            j++;
+            continue;
+        }
+        if (ra < rb) {
+            r = ra;
+            at = a->start;
+            i++;
+        } else {
+            r = rb;
+            at = b->start;
+            j++;
+        }
+        if (rule_value(p, r, at, f, m) != CAV_FALSE)
+            return 0;
+    }
+    return 1;
+}
+
 /* The dates [from, until) around date over which party's decision pd stays the same. */
 static void party_validity(const cav_pack *p, int32_t date, const cav_facts *f,
-                           cav_party_decision *pd) {
-    const cav_party_index *ix = &p->index[pd->party];
-    const cav_epoch *ep = cav__epoch_of(p, pd->party, date);
-    int e = (int)(ep - ix->epochs);
+                           cav_party_decision *pd, memo *m) {
+    const cav_party_index *ix = index_for(p, pd->party, f->weapon);
+    const cav_epoch *ep = cav__epoch_in(ix, date);
+    int e = (int)(ep - ix->epochs), filtered = p->windex != NULL;
     cav_party_decision other;
     int lo = e;
     while (lo > 0) {
-        cav__decide_party(p, pd->party, ix->epochs[lo - 1].start, f, &other);
-        if (!same_decision(pd, &other))
-            break;
+        const cav_epoch *prev = &ix->epochs[lo - 1];
+        if (!quiet_step(p, &ix->epochs[lo], prev, filtered, f, m)) {
+            decide_in(p, pd->party, prev, prev->start, f, &other, m);
+            if (!same_decision(pd, &other))
+                break;
+        }
         lo--;
     }
     int hi = e;
     while (hi + 1 < ix->nepochs) {
-        cav__decide_party(p, pd->party, ix->epochs[hi + 1].start, f, &other);
-        if (!same_decision(pd, &other))
-            break;
+        const cav_epoch *next = &ix->epochs[hi + 1];
+        if (!quiet_step(p, &ix->epochs[hi], next, filtered, f, m)) {
+            decide_in(p, pd->party, next, next->start, f, &other, m);
+            if (!same_decision(pd, &other))
+                break;
+        }
         hi++;
     }
     pd->valid_from = lo == 0 ? INT32_MIN : ix->epochs[lo].start;
@@ -347,17 +521,13 @@ int cav_eval(const cav_pack *p, const cav_query *q, cav_decision *d) {
     if (d->nparties == 0)
         return CAV_EINVAL; /* a weapon with suppliers but no fixed consent needs a supplier */
     d->date = q->date;
-    d->valid_from = INT32_MIN;
-    d->valid_until = CAV_DATE_OPEN;
+    d->valid_from = d->valid_until = CAV_VALIDITY_UNSET;
     int any_prohibited = 0, all_permitted = 1, any_indeterminate = 0;
     for (int i = 0; i < d->nparties; i++) {
         cav_party_decision *pd = &d->parties[i];
-        cav__decide_party(p, parties[i], q->date, &f, pd);
-        party_validity(p, q->date, &f, pd);
-        if (pd->valid_from > d->valid_from)
-            d->valid_from = pd->valid_from;
-        if (pd->valid_until < d->valid_until)
-            d->valid_until = pd->valid_until;
+        decide_in(p, parties[i], cav__epoch_in(index_for(p, parties[i], f.weapon), q->date),
+                  q->date, &f, pd, NULL);
+        pd->valid_from = pd->valid_until = CAV_VALIDITY_UNSET;
         any_prohibited |= pd->verdict == CAV_PROHIBITED;
         all_permitted &= pd->verdict == CAV_PERMITTED;
         any_indeterminate |= pd->verdict == CAV_INDETERMINATE;
@@ -366,5 +536,27 @@ int cav_eval(const cav_pack *p, const cav_query *q, cav_decision *d) {
                  : all_permitted     ? CAV_PERMITTED
                  : any_indeterminate ? CAV_INDETERMINATE
                                      : CAV_UNKNOWN;
+    return 0;
+}
+
+int cav_decision_validity(const cav_pack *p, const cav_query *q, cav_decision *d) {
+    if (!p || !q || !d || q->weapon < 0 || q->weapon >= p->nweapons || d->nparties < 0 ||
+        d->nparties > CAV_MAX_PARTIES)
+        return CAV_EINVAL;
+    uint64_t scratch[CAV_FACT_WORDS];
+    cav_facts f;
+    cav__facts_of(p, q, scratch, &f);
+    memo m;
+    memset(m.rule, 0, sizeof m.rule);
+    d->valid_from = INT32_MIN;
+    d->valid_until = CAV_DATE_OPEN;
+    for (int i = 0; i < d->nparties; i++) {
+        cav_party_decision *pd = &d->parties[i];
+        party_validity(p, q->date, &f, pd, &m);
+        if (pd->valid_from > d->valid_from)
+            d->valid_from = pd->valid_from;
+        if (pd->valid_until < d->valid_until)
+            d->valid_until = pd->valid_until;
+    }
     return 0;
 }

@@ -902,8 +902,20 @@ int cav_explain(const cav_pack *p, const cav_query *q, const cav_decision *d, un
     return cav__buf_status(out);
 }
 
+/* d with its validity computed when cav_eval left it unset. */
+static const cav_decision *with_validity(const cav_pack *p, const cav_query *q,
+                                         const cav_decision *d, cav_decision *copy) {
+    if (d->valid_from != CAV_VALIDITY_UNSET)
+        return d;
+    *copy = *d;
+    cav_decision_validity(p, q, copy);
+    return copy;
+}
+
 int cav_decision_text(const cav_pack *p, const cav_query *q, const cav_decision *d,
                       unsigned flags, cav_buf *out) {
+    cav_decision full;
+    d = with_validity(p, q, d, &full);
     ctx c;
     ctx_init(&c, p, q, d, flags);
     if (!(flags & CAV_TEXT_NO_VERDICT)) {
@@ -1055,6 +1067,8 @@ static void why_not_json(const ctx *c, cav_buf *o) {
 
 int cav_decision_json(const cav_pack *p, const cav_query *q, const cav_decision *d,
                       const char *id_json, unsigned flags, cav_buf *o) {
+    cav_decision full;
+    d = with_validity(p, q, d, &full);
     ctx c;
     ctx_init(&c, p, q, d, flags);
     cav__buf_puts(o, "{\"id\": ");

@@ -10,52 +10,81 @@
 #include "lang/fmt.h"
 
 #include "caveat.h"
+#include "core/buf.h"
+#include "core/diag.h"
+#include "core/num.h"
 
 #include <math.h>
 #include <string.h>
 
-static void put_str(FILE *o, const char *s) {
-    fputc('"', o);
+static void put_str(cav_buf *o, const char *s) {
+    cav__buf_putc(o, '"');
     for (; *s; s++) {
         if (*s == '"' || *s == '\\')
-            fputc('\\', o);
+            cav__buf_putc(o, '\\');
         if (*s == '\n') {
-            fputs("\\n", o);
+            cav__buf_puts(o, "\\n");
             continue;
         }
-        fputc(*s, o);
+        cav__buf_putc(o, *s);
     }
-    fputc('"', o);
+    cav__buf_putc(o, '"');
 }
 
-static void put_names(FILE *o, const cav_names *n) {
+static void put_names(cav_buf *o, const cav_names *n) {
     if (!n->bracketed && n->n == 1) {
-        fputs(n->v[0].s, o);
+        cav__buf_puts(o, n->v[0].s);
         return;
     }
-    fputc('[', o);
+    cav__buf_putc(o, '[');
     for (int i = 0; i < n->n; i++)
-        fprintf(o, "%s%s", i ? ", " : "", n->v[i].s);
-    fputc(']', o);
+        cav__buf_printf(o, "%s%s", i ? ", " : "", n->v[i].s);
+    cav__buf_putc(o, ']');
 }
 
-static void put_num(FILE *o, double v) {
-    fprintf(o, "%.10g", v);
+/* The shortest digits that read back as v, without exponent (the language has none) and with
+ * '.' whatever the locale: formatting never changes a number of the pack. */
+static void put_num(cav_buf *o, double v) {
+    char buf[400];
+    if (cav__format_decimal(v, buf, sizeof buf) > 0)
+        cav__buf_puts(o, buf);
+    else /* a pack never holds one; show it rather than drop it */
+        cav__buf_puts(o, isnan(v) ? "nan" : v < 0 ? "-inf" : "inf");
 }
 
-static void put_dist(FILE *o, double m) {
-    if (fmod(m, 1000.0) == 0.0) {
+/* Significant digits of a number's text. */
+static int sig_digits(const char *s) {
+    int n = 0, lead = 1;
+    for (; *s; s++) {
+        if (*s == '0' && lead)
+            continue;
+        if (cav__isdigit((unsigned char)*s))
+            lead = 0, n++;
+    }
+    return n;
+}
+
+/* Whole kilometres as km, else metres; but a distance written with decimals of km ("16.1 km") is
+ * a metre value such as 16100.000000000002 after the parser's * 1000: it is written as km again
+ * when that reads back exactly and its metres need more digits than they look like they have. */
+static void put_dist(cav_buf *o, double m) {
+    char buf[400];
+    int in_km = fmod(m, 1000.0) == 0.0;
+    if (!in_km && cav__format_decimal(m, buf, sizeof buf) > 0 && sig_digits(buf) > 10 &&
+        m / 1000.0 * 1000.0 == m)
+        in_km = 1;
+    if (in_km) {
         put_num(o, m / 1000.0);
-        fputs(" km", o);
+        cav__buf_puts(o, " km");
     } else {
         put_num(o, m);
-        fputs(" m", o);
+        cav__buf_puts(o, " m");
     }
 }
 
-static void put_latlon(FILE *o, double lat, double lon) {
+static void put_latlon(cav_buf *o, double lat, double lon) {
     put_num(o, lat);
-    fputc(' ', o);
+    cav__buf_putc(o, ' ');
     put_num(o, lon);
 }
 
@@ -68,66 +97,66 @@ static int zprec(const cav_zone_expr *z) {
     }
 }
 
-static void put_zone(FILE *o, const cav_zone_expr *z);
+static void put_zone(cav_buf *o, const cav_zone_expr *z);
 
-static void put_zone_operand(FILE *o, const cav_zone_expr *z, int min_prec) {
+static void put_zone_operand(cav_buf *o, const cav_zone_expr *z, int min_prec) {
     int paren = zprec(z) < min_prec;
     if (paren)
-        fputc('(', o);
+        cav__buf_putc(o, '(');
     put_zone(o, z);
     if (paren)
-        fputc(')', o);
+        cav__buf_putc(o, ')');
 }
 
-static void put_zone(FILE *o, const cav_zone_expr *z) {
+static void put_zone(cav_buf *o, const cav_zone_expr *z) {
     switch (z->kind) {
-    case CAV_ZONE_COUNTRY: fprintf(o, "country(%s)", z->name); break;
-    case CAV_ZONE_REGION: fprintf(o, "region(%s)", z->name); break;
-    case CAV_ZONE_REF: fputs(z->name, o); break;
+    case CAV_ZONE_COUNTRY: cav__buf_printf(o, "country(%s)", z->name); break;
+    case CAV_ZONE_REGION: cav__buf_printf(o, "region(%s)", z->name); break;
+    case CAV_ZONE_REF: cav__buf_puts(o, z->name); break;
     case CAV_ZONE_BORDER:
-        fprintf(o, "border(%s, %s", z->name, z->name2);
+        cav__buf_printf(o, "border(%s, %s", z->name, z->name2);
         if (z->has_between) {
-            fputs(", between ", o);
+            cav__buf_puts(o, ", between ");
             put_latlon(o, z->num[0], z->num[1]);
-            fputs(" and ", o);
+            cav__buf_puts(o, " and ");
             put_latlon(o, z->num[2], z->num[3]);
         }
-        fputc(')', o);
+        cav__buf_putc(o, ')');
         break;
     case CAV_ZONE_WITHIN:
-        fputs("within(", o);
+        cav__buf_puts(o, "within(");
         put_dist(o, z->num[0]);
-        fputs(", ", o);
+        cav__buf_puts(o, ", ");
         put_zone(o, z->a);
-        fputc(')', o);
+        cav__buf_putc(o, ')');
         break;
     case CAV_ZONE_CIRCLE:
-        fputs("circle(", o);
+        cav__buf_puts(o, "circle(");
         put_latlon(o, z->num[0], z->num[1]);
-        fputs(", ", o);
+        cav__buf_puts(o, ", ");
         put_dist(o, z->num[2]);
-        fputc(')', o);
+        cav__buf_putc(o, ')');
         break;
     case CAV_ZONE_BOX:
-        fputs("box(", o);
+        cav__buf_puts(o, "box(");
         put_latlon(o, z->num[0], z->num[1]);
-        fputs(", ", o);
+        cav__buf_puts(o, ", ");
         put_latlon(o, z->num[2], z->num[3]);
-        fputc(')', o);
+        cav__buf_putc(o, ')');
         break;
     case CAV_ZONE_POLYGON:
-        fputs("polygon(", o);
+        cav__buf_puts(o, "polygon(");
         for (int i = 0; i < z->ncoords; i++) {
             if (i)
-                fputs(", ", o);
+                cav__buf_puts(o, ", ");
             put_latlon(o, z->coords[2 * i], z->coords[2 * i + 1]);
         }
-        fputc(')', o);
+        cav__buf_putc(o, ')');
         break;
     case CAV_ZONE_GEOJSON:
-        fputs("geojson(", o);
+        cav__buf_puts(o, "geojson(");
         put_str(o, z->written_path ? z->written_path : z->path);
-        fputc(')', o);
+        cav__buf_putc(o, ')');
         break;
     default: {
         const char *op = z->kind == CAV_ZONE_UNION  ? " | "
@@ -135,7 +164,7 @@ static void put_zone(FILE *o, const cav_zone_expr *z) {
                                                     : " & ";
         int p = zprec(z);
         put_zone_operand(o, z->a, p);
-        fputs(op, o);
+        cav__buf_puts(o, op);
         put_zone_operand(o, z->b, p + 1); /* left-associative */
         break;
     }
@@ -151,53 +180,53 @@ static int cprec(const cav_cond *c) {
     }
 }
 
-static void put_cond(FILE *o, const cav_cond *c);
+static void put_cond(cav_buf *o, const cav_cond *c);
 
-static void put_cond_operand(FILE *o, const cav_cond *c, int min_prec) {
+static void put_cond_operand(cav_buf *o, const cav_cond *c, int min_prec) {
     int paren = c->parens || cprec(c) < min_prec;
     if (paren)
-        fputc('(', o);
+        cav__buf_putc(o, '(');
     put_cond(o, c);
     if (paren)
-        fputc(')', o);
+        cav__buf_putc(o, ')');
 }
 
-static void put_cond(FILE *o, const cav_cond *c) {
+static void put_cond(cav_buf *o, const cav_cond *c) {
     static const char *const ops[] = {" = ", " != ", " in ", " not in "};
     switch (c->op) {
     case CAV_C_TEST:
-        fputs(cav__field_name(c->field), o);
-        fputs(ops[c->test], o);
+        cav__buf_puts(o, cav__field_name(c->field));
+        cav__buf_puts(o, ops[c->test]);
         put_names(o, &c->values);
         break;
     case CAV_C_NOT:
-        fputs("not ", o);
+        cav__buf_puts(o, "not ");
         put_cond_operand(o, c->a, 3);
         break;
     default:
         put_cond_operand(o, c->a, cprec(c));
-        fputs(c->op == CAV_C_AND ? " and " : " or ", o);
+        cav__buf_puts(o, c->op == CAV_C_AND ? " and " : " or ");
         put_cond_operand(o, c->b, cprec(c) + 1);
         break;
     }
 }
 
 /* The top-level chain of one operator, one operand per line. */
-static void put_when(FILE *o, const cav_cond *c, cav_cond_op chain, int first) {
+static void put_when(cav_buf *o, const cav_cond *c, cav_cond_op chain, int first) {
     if (c->op == chain && !c->parens) {
         put_when(o, c->a, chain, first);
         put_when(o, c->b, chain, 0);
         return;
     }
     if (!first)
-        fprintf(o, "\n    %s ", chain == CAV_C_AND ? "and" : "or");
+        cav__buf_printf(o, "\n    %s ", chain == CAV_C_AND ? "and" : "or");
     put_cond_operand(o, c, chain == CAV_C_AND ? 3 : 2);
 }
 
-static void put_date(FILE *o, int32_t d) {
+static void put_date(cav_buf *o, int32_t d) {
     char buf[11];
     cav_date_format(d, buf);
-    fputs(buf, o);
+    cav__buf_puts(o, buf);
 }
 
 static int one_line(const cav_stmt *s) {
@@ -205,97 +234,127 @@ static int one_line(const cav_stmt *s) {
            s->kind == CAV_S_PURPOSE;
 }
 
-static void put_comment(FILE *o, const char *c) {
+static void put_comment(cav_buf *o, const char *c) {
     if (c)
-        fprintf(o, "%s\n", c);
+        cav__buf_printf(o, "%s\n", c);
 }
 
-static void put_stmt(FILE *o, const cav_stmt *s) {
+static void put_stmt(cav_buf *o, const cav_stmt *s) {
     put_comment(o, s->comment);
-    fprintf(o, "%s %s", cav__stmt_keyword(s->kind), s->name.s);
+    cav__buf_printf(o, "%s %s", cav__stmt_keyword(s->kind), s->name.s);
     if (s->title) {
-        fputc(' ', o);
+        cav__buf_putc(o, ' ');
         put_str(o, s->title);
     }
     if (s->kind == CAV_S_KIND && s->parent.s)
-        fprintf(o, " in %s", s->parent.s);
+        cav__buf_printf(o, " in %s", s->parent.s);
     if (s->kind == CAV_S_ZONE) {
-        fputs(" = ", o);
+        cav__buf_puts(o, " = ");
         put_zone(o, s->zone);
     }
+    if (s->timezone) {
+        cav__buf_puts(o, "\n  timezone ");
+        put_str(o, s->timezone);
+    }
     if (s->wclass.s)
-        fprintf(o, "\n  class %s", s->wclass.s);
+        cav__buf_printf(o, "\n  class %s", s->wclass.s);
     if (s->consent.n) {
-        fputs("\n  consent ", o);
+        cav__buf_puts(o, "\n  consent ");
         put_names(o, &s->consent);
     }
     if (s->suppliers.n) {
-        fputs("\n  suppliers ", o);
+        cav__buf_puts(o, "\n  suppliers ");
         put_names(o, &s->suppliers);
     }
     if (s->aliases.n) {
-        fputs("\n  alias ", o);
+        cav__buf_puts(o, "\n  alias ");
         put_names(o, &s->aliases);
     }
     if (s->range) {
-        fputs("\n  range ", o);
+        cav__buf_puts(o, "\n  range ");
         put_str(o, s->range);
     }
     if (s->outlet) {
-        fputs("\n  outlet ", o);
+        cav__buf_puts(o, "\n  outlet ");
         put_str(o, s->outlet);
     }
     if (s->all_parties)
-        fputs("\n  party *", o);
+        cav__buf_puts(o, "\n  party *");
     else if (s->parties.n) {
-        fputs("\n  party ", o);
+        cav__buf_puts(o, "\n  party ");
         put_names(o, &s->parties);
     }
     if (s->has_from) {
         int is_rule = s->kind == CAV_S_PERMIT || s->kind == CAV_S_FORBID;
-        fprintf(o, "\n  %s ", is_rule ? "from" : "date");
+        cav__buf_printf(o, "\n  %s ", is_rule ? "from" : "date");
         put_date(o, s->from);
     }
     if (s->has_until) {
-        fputs("\n  until ", o);
+        cav__buf_puts(o, "\n  until ");
         put_date(o, s->until);
     }
     if (s->url) {
-        fputs("\n  url ", o);
+        cav__buf_puts(o, "\n  url ");
         put_str(o, s->url);
     }
     if (s->sources.n) {
-        fputs("\n  source ", o);
+        cav__buf_puts(o, "\n  source ");
         put_names(o, &s->sources);
     }
-    const char *texts[] = {s->says, s->quote, s->disputed, s->note};
-    const char *names[] = {"says", "quote", "disputed", "note"};
-    for (int i = 0; i < 4; i++)
+    const char *texts[] = {s->says, s->quote, s->disputed, s->assumption, s->note};
+    const char *names[] = {"says", s->paraphrase ? "paraphrase" : "quote", "disputed",
+                           "assumption", "note"};
+    for (int i = 0; i < 5; i++)
         if (texts[i]) {
-            fprintf(o, "\n  %s ", names[i]);
+            cav__buf_printf(o, "\n  %s ", names[i]);
             put_str(o, texts[i]);
         }
+    if (s->unless.n) {
+        cav__buf_puts(o, "\n  unless ");
+        put_names(o, &s->unless);
+    }
     if (s->when) {
-        fputs("\n  when ", o);
+        cav__buf_puts(o, "\n  when ");
         put_when(o, s->when, s->when->op == CAV_C_OR && !s->when->parens ? CAV_C_OR : CAV_C_AND, 1);
     }
-    fputc('\n', o);
+    cav__buf_putc(o, '\n');
 }
 
-void cav__fmt_file(const cav_parse *ps, int file, FILE *o) {
+void cav__fmt_file(const cav_parse *ps, int file, cav_buf *o) {
     const cav_stmt *prev = NULL;
     for (int i = 0; i < ps->nstmts; i++) {
         const cav_stmt *s = ps->stmts[i];
         if (s->file != file)
             continue;
         if (prev && !(one_line(prev) && one_line(s) && prev->kind == s->kind && !s->comment))
-            fputc('\n', o);
+            cav__buf_putc(o, '\n');
         put_stmt(o, s);
         prev = s;
     }
     if (ps->trailing_comment) {
         if (prev)
-            fputc('\n', o);
-        fprintf(o, "%s\n", ps->trailing_comment);
+            cav__buf_putc(o, '\n');
+        cav__buf_printf(o, "%s\n", ps->trailing_comment);
     }
+}
+
+int cav_fmt(const char *name, const char *text, cav_diags *diags, cav_buf *out) {
+    if (!name || !text || !out)
+        return CAV_EINVAL;
+    cav_diags *own = diags ? NULL : cav_diags_new();
+    cav_diags *d = diags ? diags : own;
+    if (!d)
+        return CAV_ENOMEM;
+    size_t before = cav_diags_errors(d);
+    cav_parse ps = {0};
+    int rc = cav__parse_file(&ps, name, text, d);
+    if (rc == 0 && cav_diags_errors(d) > before)
+        rc = CAV_EPOLICY;
+    if (rc == 0) {
+        cav__fmt_file(&ps, 0, out);
+        rc = cav__buf_status(out);
+    }
+    cav__parse_free(&ps);
+    cav_diags_free(own);
+    return rc == CAV_ELIMIT ? CAV_EPOLICY : rc;
 }

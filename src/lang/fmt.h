@@ -4,9 +4,9 @@
 
 #include "lang/ast.h"
 
-#include <stdio.h>
+#include "caveat.h"
 
 /* Prints the statements of file index `file` of ps in canonical layout to o. */
-void cav__fmt_file(const cav_parse *ps, int file, FILE *o);
+void cav__fmt_file(const cav_parse *ps, int file, cav_buf *o);
 
 #endif

@@ -11,6 +11,7 @@
  *
  * SHA-256 comes from OpenSSL's libcrypto (Debian's libssl-dev).
  */
+#include "core/num.h"
 #include "geo/borders_data.h"
 #include "lang/check.h"
 
@@ -41,7 +42,8 @@ static void field(hasher *h, const char *tag, const char *s) {
 
 static void number(hasher *h, const char *tag, double v) {
     char s[64];
-    snprintf(s, sizeof s, "%a", v); /* exact, and '.' never appears: no locale involved */
+    /* exact; %a writes the locale's radix character, so always in the C locale */
+    cav__snprintf_c(s, sizeof s, "%a", v);
     field(h, tag, s);
 }
 

@@ -4,13 +4,15 @@
  * has free look-ahead). Every token records its line and column (1-based, bytes) and whether it
  * opens a statement (first on its line, in column 1). Comments (# to end of line) are not tokens:
  * they are kept per statement so that `caveat fmt` can print them again. The text must be UTF-8;
- * an invalid byte sequence is an error at its place. All memory comes from the parse arena.
+ * an invalid byte sequence is an error at its place. Letters, digits and numbers are ASCII and
+ * read the same under every locale (core/num.h). All memory comes from the parse arena.
  */
 #include "core/diag.h"
+#include "core/num.h"
 #include "core/util.h"
 #include "lang/ast.h"
 
-#include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,7 +140,7 @@ static cav_token *push(lexer *L, cav_tok_kind kind, const char *start, int len) 
 }
 
 static int is_name_char(int c) {
-    return isalnum(c) || c == '_';
+    return cav__isalnum(c) || c == '_';
 }
 
 static void lex_name(lexer *L) {
@@ -165,7 +167,7 @@ static void lex_name(lexer *L) {
 }
 
 static int is_digit_at(const lexer *L, const char *q) {
-    return q < L->end && *q >= '0' && *q <= '9';
+    return q < L->end && cav__isdigit((unsigned char)*q);
 }
 
 static void lex_number_or_date(lexer *L) {
@@ -195,11 +197,10 @@ static void lex_number_or_date(lexer *L) {
     cav_token *t = push(L, CAV_TK_NUMBER, s, (int)(L->p - s));
     if (!t)
         return;
-    char buf[64];
-    size_t n = (size_t)(L->p - s) < sizeof buf - 1 ? (size_t)(L->p - s) : sizeof buf - 1;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    t->num = strtod(buf, NULL);
+    /* the whole token, whatever its length, read as in the "C" locale; a value beyond a double
+     * (309 digits) becomes infinity, which every use of a number rejects as out of range */
+    if (cav__parse_decimal(s, (size_t)(L->p - s), &t->num) != 0)
+        t->num = HUGE_VAL;
     /* a unit may follow without a space ("10km", "500m"); anything else is the parser's to
      * reject, with the context it has */
 }
@@ -286,9 +287,9 @@ int cav__lex(cav_arena *a, const char *file, const char *text, size_t len, cav_d
             int trailing = L.n > 0 && L.toks[L.n - 1].line == L.line;
             if ((trailing || s > L.line_start) && L.n > 0)
                 attach_comment(&L, L.stmt_line);
-        } else if (isalpha(c) || c == '_') {
+        } else if (cav__isalpha(c) || c == '_') {
             lex_name(&L);
-        } else if (isdigit(c)) {
+        } else if (cav__isdigit(c)) {
             lex_number_or_date(&L);
         } else if (c == '"') {
             lex_string(&L);

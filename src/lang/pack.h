@@ -70,6 +70,8 @@ typedef struct cav_zone {
 /* A compiled condition node. Nodes of one rule are contiguous; children precede nothing in
  * particular: a and b are absolute node indices. */
 typedef enum cav_node_op { CAV_N_TEST, CAV_N_AND, CAV_N_OR, CAV_N_NOT } cav_node_op;
+enum { CAV_P_TEST = 0, CAV_P_AND = 1, CAV_P_OR = 2, CAV_P_NOT = 3, CAV_P_JF = 4, CAV_P_JT = 5 };
+#define CAV_MAX_PROG_DEPTH 160 /* stack of a postfix condition (nesting is at most 64) */
 typedef struct cav_node {
     uint8_t op;        /* cav_node_op */
     uint8_t field;     /* cav_field of a TEST, after class → weapon rewriting (see src_field) */
@@ -97,6 +99,8 @@ typedef struct cav_rule {
     int nunless;
     int *unless;    /* forbid: permit rule ids that are its exceptions (same party) */
     int root;       /* node index of the condition, -1 when the rule has no `when` */
+    uint32_t prog, nprog; /* the condition in postfix (cav_pack.prog), for the hot path */
+    int and_chain;        /* the condition is tests joined by `and` only: prog lists them */
     uint32_t needs; /* CAV_QBIT of the optional query fields the condition tests */
     uint32_t speaks; /* offset in words of the set of weapons the rule speaks of: those for
                         which its condition is not false whatever the other facts */
@@ -122,6 +126,7 @@ typedef struct cav_epoch {
     int32_t start;
     int nrules;
     const int *rules; /* rule ids in pack order */
+    int has_own;      /* (weapon index) some rule naming the party itself is among them */
 } cav_epoch;
 
 typedef struct cav_party_index {
@@ -164,8 +169,14 @@ struct cav_pack {
     int nnodes;
     uint64_t *words; /* all tests' bit sets */
     int nwords;
+    uint32_t *prog; /* every rule's condition in postfix with short-circuit jumps: (arg << 3) |
+                       CAV_P_*, arg a node for TEST, a forward distance for JF / JT (eval.c) */
     int domain_words[CAV_F_COUNT]; /* words per set, by field */
     cav_party_index *index;        /* per party */
+    cav_party_index *windex; /* per party and weapon ([party * nweapons + weapon]): the epochs
+                                where the rules in force that speak of the weapon change, with
+                                only those rules; NULL when it would be too large (eval then
+                                filters the party's epochs) */
     cav_locator *locator; /* every zone; bit i = zones[i] */
     int zone_words;
     uint64_t *assumed;   /* zone set: the zones that are assumptions (zone_words words) */
@@ -208,6 +219,8 @@ int cav__consent_parties(const cav_pack *p, const cav_query *q, int *out);
 int cav__rule_applies(const cav_rule *r, int party);
 /* Epoch of party for date: the rules in force. */
 const cav_epoch *cav__epoch_of(const cav_pack *p, int party, int32_t date);
+/* The same in an index of epochs (binary search). */
+const cav_epoch *cav__epoch_in(const cav_party_index *ix, int32_t date);
 
 /* Builds the pack from a parse: resolves names, checks, compiles zones, conditions and indexes.
  * Errors and warnings go to diags. With check_only, stops after the name checks (used after

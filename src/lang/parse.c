@@ -20,6 +20,7 @@
  * in column 1, so one run reports every broken statement. Nesting is limited to CAV_MAX_NESTING.
  */
 #include "caveat.h"
+#include "core/buf.h"
 #include "core/diag.h"
 #include "core/util.h"
 #include "lang/ast.h"
@@ -91,6 +92,17 @@ static const char *describe(const cav_token *t) {
     case CAV_TK_STRING: return "a string";
     case CAV_TK_NUMBER: return "a number";
     case CAV_TK_DATE: return "a date";
+    case CAV_TK_AMP: return "'&'";
+    case CAV_TK_PIPE: return "'|'";
+    case CAV_TK_EQ: return "'='";
+    case CAV_TK_NE: return "'!='";
+    case CAV_TK_COMMA: return "','";
+    case CAV_TK_LPAREN: return "'('";
+    case CAV_TK_RPAREN: return "')'";
+    case CAV_TK_LBRACK: return "'['";
+    case CAV_TK_RBRACK: return "']'";
+    case CAV_TK_MINUS: return "'-'";
+    case CAV_TK_STAR: return "'*'";
     default: return "a symbol";
     }
 }
@@ -686,17 +698,22 @@ static void parse_clauses(parser *P, cav_stmt *s) {
             if ((allowed & (1u << c)) && strcmp(t->str, clause_names[c]) == 0)
                 bit = 1u << c;
         if (!bit) {
-            char hint[256] = "";
-            cav_out o;
-            cav__out_init(&o, hint, sizeof hint);
-            if (allowed) {
-                cav__out_printf(&o, "%s takes:", stmt_keywords[s->kind]);
+            cav_buf hintb = {0};
+            if (t->kind == CAV_TK_AMP || t->kind == CAV_TK_PIPE) {
+                cav__buf_printf(&hintb, "conditions join tests with '%s', not %s",
+                                t->kind == CAV_TK_AMP ? "and" : "or",
+                                t->kind == CAV_TK_AMP ? "'&&' or '&'" : "'||' or '|'");
+            } else if (allowed) {
+                cav__buf_printf(&hintb, "%s takes:", stmt_keywords[s->kind]);
                 for (int c = 0; c < NCLAUSES; c++)
                     if (allowed & (1u << c))
-                        cav__out_printf(&o, " %s", clause_names[c]);
+                        cav__buf_printf(&hintb, " %s", clause_names[c]);
             } else {
-                cav__out_printf(&o, "a %s statement has no clauses", stmt_keywords[s->kind]);
+                cav__buf_printf(&hintb, "a %s statement has no clauses", stmt_keywords[s->kind]);
             }
+            char hint[512];
+            snprintf(hint, sizeof hint, "%s", hintb.data ? hintb.data : "");
+            cav_buf_free(&hintb);
             char what[128];
             if (t->kind == CAV_TK_NAME)
                 snprintf(what, sizeof what, "unexpected '%s' in a %s statement", t->str,
@@ -744,6 +761,18 @@ static void parse_stmt(parser *P) {
             kind = k;
     if (kind < 0) {
         char hint[160] = "did you mean ";
+        int clause = 0;
+        for (int c = 0; c < NCLAUSES && t->kind == CAV_TK_NAME; c++)
+            clause |= strcmp(t->str, clause_names[c]) == 0;
+        if (clause) {
+            /* a clause in column 1 ends the statement above it: it only needs indenting */
+            snprintf(hint, sizeof hint,
+                     "'%s' is a clause of the statement above: indent it (continuation lines "
+                     "start with a space)",
+                     t->str);
+            error_at(P, t, hint, "expected a statement");
+            return;
+        }
         if (t->kind != CAV_TK_NAME ||
             !cav__nearest_names(t->str, stmt_keywords, CAV_NSTMT_KINDS, hint + 13, sizeof hint - 14))
             snprintf(hint, sizeof hint,

@@ -17,6 +17,7 @@
  * string is copied (a measured hot path: bench/RESULTS.md).
  */
 #include "core/json.h"
+#include "core/num.h"
 #include "core/util.h"
 #include "lang/check.h"
 
@@ -101,7 +102,7 @@ __attribute__((format(printf, 4, 5))) static int problem(cav_qerrors *e, int f, 
     snprintf(x->name, sizeof x->name, "%s", name ? name : f >= 0 ? fields[f].name : "");
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(x->message, sizeof x->message, fmt, ap);
+    cav__vsnprintf_c(x->message, sizeof x->message, fmt, ap); /* '.' in numbers, any locale */
     va_end(ap);
     return CAV_EQUERY;
 }
@@ -198,14 +199,18 @@ static int set_number(cav_query *q, int f, double v, cav_qerrors *e) {
     const qfield_desc *d = &fields[f];
     if (!isfinite(v))
         return problem(e, f, NULL, "must be a finite number");
-    char shown[40];
-    snprintf(shown, sizeof shown, "%.10g", v);
+    const char *range = NULL;
     if (d->type == T_LAT && (v < -90 || v > 90))
-        return problem(e, f, NULL, "%s is out of range (-90 to 90 degrees)", shown);
-    if (d->type == T_LON && (v < -180 || v > 180))
-        return problem(e, f, NULL, "%s is out of range (-180 to 180 degrees)", shown);
-    if (d->type == T_METRES && (v < 0 || v > CAV_MAX_UNCERTAINTY_M))
-        return problem(e, f, NULL, "%s is out of range (0 to 1000000 metres)", shown);
+        range = "-90 to 90 degrees";
+    else if (d->type == T_LON && (v < -180 || v > 180))
+        range = "-180 to 180 degrees";
+    else if (d->type == T_METRES && (v < 0 || v > CAV_MAX_UNCERTAINTY_M))
+        range = "0 to 1000000 metres";
+    if (range) {
+        char shown[40];
+        cav__format_double(v, shown, sizeof shown);
+        return problem(e, f, NULL, "%s is out of range (%s)", shown, range);
+    }
     switch (f) {
     case CAV_Q_TARGET_LAT: q->target_lat = v; break;
     case CAV_Q_TARGET_LON: q->target_lon = v; break;

@@ -8,6 +8,7 @@ struct cav_embedded_file {
     const char *name; /* base name, e.g. "us.cav"; NULL ends the table */
     const char *text; /* NUL-terminated */
     size_t len;
+    const char *path; /* relative to the pack's directory: "us.cav", "tests/law.jsonl" */
 };
 
 /* The files of packs/default, in name order, ending with an entry whose name is NULL. */

@@ -385,3 +385,20 @@ const char *cav_pack_name(const cav_pack *p) {
 const char *cav_pack_timezone(const cav_pack *p) {
     return p->timezone ? p->timezone : "UTC";
 }
+
+int cav_default_file(size_t i, const char **path, const char **text, size_t *len) {
+    size_t nfiles = 0, ntests = 0;
+    while (cav__default_pack_files[nfiles].name)
+        nfiles++;
+    while (cav__default_pack_tests[ntests].name)
+        ntests++;
+    const struct cav_embedded_file *f = i < nfiles           ? &cav__default_pack_files[i]
+                                        : i < nfiles + ntests ? &cav__default_pack_tests[i - nfiles]
+                                                              : NULL;
+    if (!f)
+        return CAV_EINVAL;
+    *path = f->path;
+    *text = f->text;
+    *len = f->len;
+    return 0;
+}

@@ -25,7 +25,7 @@ int cav_can(const cav_pack *p, const cav_query *tmpl, unsigned flags, cav_format
             q.weapon = w;
             q.supplier = wp->nsuppliers > 1 || wp->nconsent == 0 ? wp->suppliers[u] : CAV_MISSING;
             cav_decision d;
-            if (cav_eval(p, &q, &d) != 0)
+            if (cav_eval(p, &q, &d) != 0 || cav_decision_validity(p, &q, &d) != 0)
                 return CAV_EINVAL;
             uint64_t scratch[CAV_FACT_WORDS];
             cav_facts f;

@@ -34,6 +34,22 @@ int cav__rule_assumed_zones(const cav_pack *p, int r, int *out, int max) {
     return n;
 }
 
+int cav__rule_zones(const cav_pack *p, int r, int *out, int max) {
+    uint64_t seen[CAV_MAX_ZONE_WORDS] = {0};
+    const cav_rule *rule = &p->rules[r];
+    zones_of(p, rule->root, seen);
+    for (int e = 0; e < rule->nunless; e++)
+        zones_of(p, p->rules[rule->unless[e]].root, seen);
+    int n = 0;
+    for (int z = 0; z < p->nzones; z++)
+        if ((seen[z >> 6] >> (z & 63)) & 1u) {
+            if (n < max)
+                out[n] = z;
+            n++;
+        }
+    return n;
+}
+
 void cav__report_line(cav_buf *o, const char *s) {
     for (; s && *s; s++)
         cav__buf_putc(o, *s == '\n' || *s == '\r' || *s == '\t' ? ' ' : *s);

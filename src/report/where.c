@@ -35,6 +35,11 @@ static void build_borders(void) {
         GEOS_finish_r(h);
 }
 
+const cav_locator *cav__borders_locator(void) {
+    pthread_once(&borders_once, build_borders);
+    return borders;
+}
+
 static int bit(const uint64_t *v, int i) {
     return (int)((v[i >> 6] >> (i & 63)) & 1u);
 }

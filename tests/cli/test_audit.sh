@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # End-to-end tests of `caveat audit` and `caveat sample` on the real binary ($1): rows in = rows
-# out in input order, bad rows named by field, decisions equal to `caveat check` on the same
-# queries, thread counts agree, NDJSON in and out, the summary, atomic output (a run killed with
-# SIGKILL or SIGTERM leaves no file under the output's name).
+# out in input order, decisions equal to `caveat check` on the same queries, every problem of a
+# bad row, logs as they are (delimiters, usual column names, --map, DMS and MGRS, CR-only line
+# ends, a byte-order mark), the four verdicts in the summary, NDJSON and GeoJSON output, --columns,
+# output files that never replace an input, and a regression test for each hardening finding
+# (/work/shared/repro, issue "Hardening, round two": 2, 3, 4, 18, 19, 23).
 set -u
 caveat=$1
 PY=/usr/bin/python3
@@ -12,234 +14,260 @@ pass=0 fail=0
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
 expect_eq() { [ "$1" = "$2" ] && ok || bad "$3: got '$1', expected '$2'"; }
-
-# CSV rows of a file (quoted newlines included), header excluded
+# the CSV rows of a file (quoted newlines included), header excluded, as Python's reader sees them
 rows() { "$PY" -c 'import csv,sys; csv.field_size_limit(1 << 30); print(sum(1 for _ in csv.reader(open(sys.argv[1], newline=""))) - 1)' "$1"; }
-# one column of a CSV file, one value per line (newlines in values shown as \n)
+# one column of a CSV output, one value per line
 column() { "$PY" -c '
 import csv, signal, sys
 signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 csv.field_size_limit(1 << 30)
-r = csv.DictReader(open(sys.argv[1], newline=""))
-for row in r: print(row[sys.argv[2]].replace("\n", "\\n"))' "$1" "$2"; }
+for row in csv.DictReader(open(sys.argv[1], newline="")): print(row[sys.argv[2]].replace("\n", "\\n"))' "$1" "$2"; }
 
-# ---- sample: deterministic, the header, bad rows on request
-"$caveat" sample --rows 1000 --seed 5 --bad-rate 0.05 -o "$tmp/in.csv"
+# ---- sample: deterministic, its header, bad rows on request, DMS and MGRS forms
+"$caveat" sample --rows 1000 --seed 5 --bad-rate 0.05 > "$tmp/in.csv"
 expect_eq "$?" 0 "sample exit"
-"$caveat" sample --rows 1000 --seed 5 --bad-rate 0.05 > "$tmp/again.csv"
-cmp -s "$tmp/in.csv" "$tmp/again.csv" && ok || bad "sample is deterministic for a seed"
+"$caveat" sample --rows 1000 --seed 5 --bad-rate 0.05 | cmp -s - "$tmp/in.csv" && ok || bad "sample is deterministic"
 "$caveat" sample --rows 1000 --seed 6 --bad-rate 0.05 | cmp -s - "$tmp/in.csv" && bad "seeds differ" || ok
 expect_eq "$(head -1 "$tmp/in.csv")" \
   "id,date,weapon,supplier,target.lat,target.lon,target.kind,target.state,purpose,launch.lat,launch.lon,unit,source,note" \
   "sample header"
 expect_eq "$(rows "$tmp/in.csv")" 1000 "sample rows"
+"$caveat" sample --rows 10 --bad-rate 2 > /dev/null 2>&1; expect_eq "$?" 2 "sample: bad rate out of range"
 
-# ---- rows in = rows out, in order, passthrough columns unchanged
+# ---- rows in = rows out, in order, passthrough columns unchanged, the summary
 "$caveat" audit "$tmp/in.csv" -o "$tmp/out.csv" --summary "$tmp/summary.json" 2> "$tmp/err"
 expect_eq "$?" 1 "exit 1 when some rows are errors"
 expect_eq "$(rows "$tmp/out.csv")" 1000 "rows out"
 expect_eq "$(head -1 "$tmp/out.csv")" \
-  "$(head -1 "$tmp/in.csv"),decision,parties,rule,explanation,error" "output header"
+  "$(head -1 "$tmp/in.csv"),decision,parties,rule,valid_from,valid_until,explanation,error" "output header"
 for col in id note unit target.lat launch.lon; do
   expect_eq "$(column "$tmp/out.csv" "$col" | md5sum)" "$(column "$tmp/in.csv" "$col" | md5sum)" \
     "column $col passes through in order"
 done
 grep -q "1000 rows in, 1000 rows out" "$tmp/err" && ok || bad "text summary on stderr"
-grep -q "top reasons for prohibited rows" "$tmp/err" && ok || bad "summary: top reasons"
-"$PY" - "$tmp/summary.json" <<'EOF' && ok || bad "JSON summary"
-import json, sys
+"$PY" - "$tmp/summary.json" "$tmp/out.csv" <<'EOF' && ok || bad "JSON summary"
+import csv, json, sys
 s = json.load(open(sys.argv[1]))
 d = s["decisions"]
 assert s["rows_in"] == s["rows_out"] == 1000, s
-assert d["permitted"] + d["prohibited"] + d["unknown"] + d["error"] == 1000, d
-assert d["error"] == s["errors"]["rows"] > 0
-assert sum(s["errors"]["by_field"].values()) == d["error"]
-assert all(e["row"] >= 1 and e["message"] for e in s["errors"]["first"])
+assert set(d) == {"permitted", "prohibited", "indeterminate", "unknown", "error"}, d
+assert sum(d.values()) == 1000, d
+out = list(csv.DictReader(open(sys.argv[2], newline="")))
+for v in ("permitted", "prohibited", "indeterminate", "unknown"):
+    assert d[v] == sum(1 for r in out if r["decision"] == v), v
+assert d["indeterminate"] > 0 and d["unknown"] > 0, d
+assert d["error"] == s["errors"]["rows"] == sum(1 for r in out if r["error"]) > 0
+assert all(e["line"] >= 2 and e["message"] for e in s["errors"]["first"])
 assert sum(sum(m.values()) for m in s["months"].values()) == 1000 - d["error"]
-assert sum(r["rows"] for r in s["top_prohibited_reasons"]) <= d["prohibited"]
-assert "US" in s["parties"] and s["rules"]
+assert {c["column"]: c["how"] for c in s["columns"]}["note"] == "kept out of the query"
+assert s["delimiter"] == {"value": ",", "how": "detected"}
 EOF
+# thread counts give the same bytes
+"$caveat" audit -q -j 1 "$tmp/in.csv" > "$tmp/out1.csv"
+"$caveat" audit -q -j 3 "$tmp/in.csv" > "$tmp/out3.csv"
+cmp -s "$tmp/out1.csv" "$tmp/out3.csv" && ok || bad "1 and 3 threads differ"
+cmp -s "$tmp/out1.csv" "$tmp/out.csv" && ok || bad "stdout and -o differ"
 
-# ---- bad rows name their field
-paste -d'|' <(column "$tmp/in.csv" target.lat) <(column "$tmp/out.csv" error) |
-  grep '^95.0|' | grep -v '|target.lat: 95 is out of range (-90 to 90)$' | grep -q . &&
-  bad "latitude 95 is reported on target.lat" || ok
-expect_eq "$(column "$tmp/out.csv" error | grep -c "^weapon: unknown weapon 'gmlrss' (did you mean gmlrs?)$")" \
-  "$(column "$tmp/in.csv" weapon | grep -c '^gmlrss$')" "misspelt weapons reported"
-expect_eq "$(column "$tmp/out.csv" error | grep -c '^date: must be a date written YYYY-MM-DD$')" \
-  "$(column "$tmp/in.csv" date | grep -c '^2024-02-30$')" "30 February reported"
-column "$tmp/out.csv" error | grep -q '^target.lon: must be a number of degrees$' && ok ||
-  bad "a decimal comma is reported on target.lon"
-
-# ---- decisions equal `caveat check` on the same queries as NDJSON
-"$PY" - "$tmp/in.csv" > "$tmp/in.ndjson" <<'EOF'
-import csv, json, sys
-def num(v):
-    try:
-        return float(v) if v.strip() else None
-    except ValueError:
-        return v
-for row in csv.DictReader(open(sys.argv[1], newline="")):
-    q = {"id": row["id"]}
-    for k in ("date", "weapon", "supplier", "purpose"):
-        if row[k].strip():
-            q[k] = row[k].strip()
-    t = {}
-    for k in ("lat", "lon"):
-        if num(row["target." + k]) is not None:
-            t[k] = num(row["target." + k])
-    for k in ("kind", "state"):
-        if row["target." + k].strip():
-            t[k] = row["target." + k].strip()
-    q["target"] = t
-    l = {k: num(row["launch." + k]) for k in ("lat", "lon") if num(row["launch." + k]) is not None}
-    if l:
-        q["launch"] = l
-    print(json.dumps(q))
+# ---- every row gets exactly the decision `caveat check` gives the same query
+"$caveat" audit -q -f ndjson "$tmp/in.csv" > "$tmp/out.ndjson"
+"$PY" - "$tmp/out.ndjson" > "$tmp/queries.ndjson" <<'EOF'
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if "error" not in r["decision"]:
+        print(json.dumps(r["query"]))
 EOF
-"$caveat" check "$tmp/in.ndjson" > "$tmp/check.ndjson"
-"$PY" - "$tmp/out.csv" "$tmp/check.ndjson" <<'EOF' && ok || bad "audit decisions equal caveat check"
-import csv, json, sys
-audit = list(csv.DictReader(open(sys.argv[1], newline="")))
+"$caveat" check "$tmp/queries.ndjson" > "$tmp/check.ndjson"
+"$PY" - "$tmp/out.ndjson" "$tmp/check.ndjson" <<'EOF' && ok || bad "audit's decisions equal check's"
+import json, sys
+audit = [json.loads(l)["decision"] for l in open(sys.argv[1])]
+audit = [d for d in audit if "error" not in d]
 check = [json.loads(l) for l in open(sys.argv[2])]
-assert len(audit) == len(check) == 1000
-diff = 0
-for a, c in zip(audit, check):
-    assert a["id"] == c["id"]
-    if "error" in c:
-        want = (c["error"]["field"] + ": " if c["error"]["field"] else "") + c["error"]["message"]
-        same = a["error"] == want and a["decision"] == ""
-    else:
-        parties = ";".join(p["party"] + ":" + p["decision"] for p in c["parties"])
-        same = (a["decision"] == c["decision"] and a["parties"] == parties and
-                a["explanation"] == c["explanation"] and a["error"] == "")
-    if not same:
-        diff += 1
-        if diff <= 3:
-            print("differs:", a, c, file=sys.stderr)
-assert diff == 0, diff
+assert len(audit) == len(check) > 900, (len(audit), len(check))
+assert audit == check
 EOF
 
-# ---- any thread count gives the same bytes; stdin; NDJSON input and output
-"$caveat" audit --threads 1 --quiet "$tmp/in.csv" > "$tmp/t1.csv"
-"$caveat" audit --threads 3 --quiet - < "$tmp/in.csv" > "$tmp/t3.csv"
-cmp -s "$tmp/t1.csv" "$tmp/out.csv" && ok || bad "--threads 1 output"
-cmp -s "$tmp/t3.csv" "$tmp/out.csv" && ok || bad "--threads 3 from stdin"
-"$caveat" audit --quiet "$tmp/in.ndjson" > "$tmp/nd.ndjson"
-expect_eq "$(wc -l < "$tmp/nd.ndjson")" 1000 "NDJSON rows out"
-"$PY" - "$tmp/nd.ndjson" "$tmp/check.ndjson" <<'EOF' && ok || bad "NDJSON audit equals check"
+# ---- NDJSON output: the decision nested as check writes it; input keys never shadow it
+"$PY" - "$tmp/out.ndjson" <<'EOF' && ok || bad "NDJSON rows"
 import json, sys
-for a, c in zip(open(sys.argv[1]), open(sys.argv[2])):
-    a, c = json.loads(a), json.loads(c)
-    assert a["id"] == c["id"]
-    if "error" in c:
-        assert a["error"]["field"] == c["error"]["field"], (a, c)
-    else:
-        assert (a["decision"], a["parties"], a["explanation"]) == \
-               (c["decision"], c["parties"], c["explanation"]), (a, c)
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert len(rows) == 1000
+assert [r["line"] for r in rows] == sorted(r["line"] for r in rows)
+r = rows[0]
+assert list(r) == ["line", "query", "input", "decision"], list(r)
+assert isinstance(r["query"]["target"]["lat"], float), r["query"]
+assert set(r["input"]) == {"unit", "source", "note"}
+assert r["decision"]["decision"] in ("permitted", "prohibited", "indeterminate", "unknown")
 EOF
-"$caveat" audit --quiet --format ndjson "$tmp/in.csv" | "$PY" -c '
+"$caveat" audit -q -f ndjson /work/shared/repro/spoof.ndjson > "$tmp/spoof.out" 2>/dev/null
+"$PY" - "$tmp/spoof.out" <<'EOF' && ok || bad "finding 18: an input key 'decision' does not shadow the decision"
 import json, sys
-rows = [json.loads(l) for l in sys.stdin]
-assert len(rows) == 1000 and all("decision" in r or "error" in r for r in rows)
-assert rows[0]["id"].startswith("ev-")' && ok || bad "CSV in, NDJSON out"
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    assert list(r)[:3] == ["line", "query", "input"], list(r)
+    assert r["input"]["decision"] == "permitted"  # the input's own, kept apart
+    assert r["decision"]["decision"] == "prohibited"  # ATACMS into Russia
+EOF
+grep -c '"decision": "prohibited"' "$tmp/spoof.out" | grep -q '^[1-9]' && ok || bad "spoof: real decision present"
 
-# ---- several inputs one after the other; quoting; malformed rows keep their place
-printf 'id,date,weapon,target.lat,target.lon,target.kind,purpose,memo\n' > "$tmp/a.csv"
-printf 'x1,2024-06-10,gmlrs,50.60,36.59,forces,counterfire,"two\nlines, and ""quotes"""\r\n' >> "$tmp/a.csv"
-printf 'x2,2024-06-10,gmlrs,50.60\n' >> "$tmp/a.csv"
-printf '\n' >> "$tmp/a.csv"
-printf 'x4, 2024-06-10 ,HIMARS,50.60,36.59,Forces,counterfire,last' >> "$tmp/a.csv"
-cp "$tmp/a.csv" "$tmp/b.csv"
-"$caveat" audit --quiet "$tmp/a.csv" "$tmp/b.csv" > "$tmp/ab.csv"
-expect_eq "$?" 1 "malformed rows are errors"
-expect_eq "$(rows "$tmp/ab.csv")" 8 "rows of two inputs"
-expect_eq "$(column "$tmp/ab.csv" id | tr '\n' ' ')" "x1 x2  x4 x1 x2  x4 " "order across inputs"
-expect_eq "$(column "$tmp/ab.csv" memo | sed -n 1p)" 'two\nlines, and "quotes"' "quoted field passes through"
-expect_eq "$(column "$tmp/ab.csv" decision | tr '\n' ' ')" "permitted   permitted permitted   permitted " "decisions"
-expect_eq "$(column "$tmp/ab.csv" error | sed -n 2,3p | tr '\n' '|')" \
-  "the row has 4 fields, the header 8|empty row|" "row errors"
-printf 'id,date,weapon\n1,2024-06-10,gmlrs\n' > "$tmp/c.csv"
-"$caveat" audit --quiet "$tmp/a.csv" "$tmp/c.csv" > /dev/null 2> "$tmp/err"
-expect_eq "$?" 2 "inputs with different headers"
+# ---- NDJSON input: detected without a flag; duplicate keys are errors, as in check
+printf '%s\n' '{"id":"a","date":"2024-06-10","weapon":"gmlrs","target":{"lat":50.6,"lon":36.59,"kind":"forces"},"purpose":"counterfire","unit":"3"}' \
+  '{"id":"b","date":"2024-06-10","weapon":"gmlrs","weapon":"atacms","target":{"lat":50.6,"lon":36.59,"kind":"forces"}}' \
+  '{"id":"c","date":"2024-06-10","weapon":"gmlrs","target":{"lat":50.6,"lon":36.59,"kind":"forces"},"note":"x","note":"y"}' \
+  '{"id": "d", oops}' '' > "$tmp/q.log"
+"$caveat" audit -q -f ndjson "$tmp/q.log" > "$tmp/q.out"
+expect_eq "$?" 1 "NDJSON input with bad rows: exit 1"
+expect_eq "$(wc -l < "$tmp/q.out")" 5 "NDJSON: rows in = rows out"
+"$PY" - "$tmp/q.out" <<'EOF' && ok || bad "NDJSON input rows"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert [r["line"] for r in rows] == [1, 2, 3, 4, 5]
+assert rows[0]["decision"]["decision"] == "permitted" and rows[0]["input"] == {"unit": "3"}
+assert rows[1]["decision"]["error"]["field"] == "weapon", rows[1]
+assert "twice" in rows[1]["decision"]["error"]["message"]
+assert rows[2]["decision"]["error"]["field"] == "note", rows[2]
+assert "not valid JSON" in rows[3]["decision"]["error"]["message"]
+assert "empty line" in rows[4]["decision"]["error"]["message"]
+EOF
 
-# a row longer than 1 MiB is one error row and the rows after it are read; so is a quoted field
-# still open after 1 MiB (cut at its first line end)
-{
-  printf 'id,date,weapon,target.lat,target.lon,target.kind,note\n'
-  printf 'r1,2024-06-10,gmlrs,50.6,36.59,forces,ok\n'
-  printf 'r2,2024-06-10,gmlrs,50.6,36.59,forces,'; head -c 2000000 /dev/zero | tr '\0' x; printf '\n'
-  printf 'r3,2024-06-10,gmlrs,50.6,36.59,forces,"open\n'
-  for i in $(seq 1 40000); do printf 'r%d,2024-06-10,gmlrs,50.6,36.59,forces,filler\n' $((i + 3)); done
-} > "$tmp/long.csv"
-"$caveat" audit --quiet "$tmp/long.csv" > "$tmp/long-out.csv"
-expect_eq "$?" 1 "long rows are errors"
-expect_eq "$(column "$tmp/long-out.csv" error | sed -n 2,3p | tr '\n' '|')" \
-  "the row is longer than 1 MiB|a quoted field is not closed|" "long and open rows"
-expect_eq "$(column "$tmp/long-out.csv" id | sed -n '1p;4p;$p' | tr '\n' ' ')" "r1 r4 r40003 " \
-  "rows after the long ones"
+# ---- every problem of a row at once; rows numbered by file line
+printf 'id,date,weapon,target.lat,target.lon,target.kind,note\n1,2024-06-10,gmlrss,95,36,forcess,"two\nlines"\n2,2024-02-30,gmlrs,50,36,forces,ok\n' > "$tmp/bad.csv"
+"$caveat" audit -q "$tmp/bad.csv" --summary "$tmp/bad.json" > "$tmp/bad.out"
+"$PY" - "$tmp/bad.out" "$tmp/bad.json" <<'EOF' && ok || bad "every problem of a row; file lines"
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+e = rows[0]["error"]
+assert "weapon: unknown weapon 'gmlrss'" in e and "target.lat: 95 is out of range" in e and "target.kind" in e, e
+assert rows[0]["note"] == "two\nlines"
+assert rows[1]["error"].startswith("date:"), rows[1]
+s = json.load(open(sys.argv[2]))
+assert [x["line"] for x in s["errors"]["first"]] == [2, 4], s["errors"]["first"]
+EOF
 
-# ---- usage errors exit 2 and write nothing
-"$caveat" audit --frobnicate > /dev/null 2>&1; expect_eq "$?" 2 "unknown option"
-"$caveat" audit --threads 0 "$tmp/in.csv" > /dev/null 2>&1; expect_eq "$?" 2 "--threads 0"
-"$caveat" audit "$tmp/c.csv" -o "$tmp/none.csv" 2> "$tmp/err"; expect_eq "$?" 2 "missing required column"
-grep -q "no 'target.lat' column" "$tmp/err" && ok || bad "missing column named"
-[ ! -e "$tmp/none.csv" ] && ok || bad "no output after a usage error"
-"$caveat" audit "$tmp/missing.csv" > /dev/null 2>&1; expect_eq "$?" 2 "missing input"
-"$caveat" audit --quiet "$tmp/out.csv" > /dev/null 2> "$tmp/err"; expect_eq "$?" 2 "audited file"
-"$caveat" audit --help | grep -q "usage: caveat audit" && ok || bad "audit --help"
+# ---- logs as they are: ';', usual names, timestamps, names with spaces, DMS, MGRS, CR-only
+printf 'timestamp;system;lat;lon;type;purpose;unit\r2024-06-10T14:30:00Z;Storm Shadow;50.6;36.59;forces;strike;a\r2024-06-10T23:30:00+03:00;HIMARS;50\xc2\xb036'"'"'00"N;36\xc2\xb035'"'"'24"E;forces;counterfire;b\r' > "$tmp/real.csv"
+"$caveat" audit -q -f ndjson "$tmp/real.csv" --summary "$tmp/real.json" > "$tmp/real.out"
+expect_eq "$?" 0 "real log: every row decided"
+"$PY" - "$tmp/real.out" "$tmp/real.json" <<'EOF' && ok || bad "usual names, ';', CR-only, DMS"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert [r["line"] for r in rows] == [2, 3], rows
+assert rows[1]["decision"]["decision"] == "permitted", rows[1]
+assert rows[1]["decision"]["date"] == "2024-06-10"
+s = json.load(open(sys.argv[2]))
+how = {c["column"]: (c["field"], c["how"]) for c in s["columns"]}
+assert how["timestamp"] == ("date", "usual name") and how["lat"] == ("target.lat", "usual name"), how
+assert how["system"] == ("weapon", "usual name") and how["unit"] == (None, "kept out of the query")
+assert s["delimiter"]["value"] == ";"
+EOF
+printf 'when,what,grid,kind\n2024-06-10,gmlrs,37U DB 12345 67890,forces\n2024-06-10,gmlrs,37UDB1234567890,forces\n2024-06-10,gmlrs,99ZZZ1,forces\n' > "$tmp/mgrs.csv"
+"$caveat" audit -q --map when=date,what=weapon "$tmp/mgrs.csv" -f ndjson > "$tmp/mgrs.out"
+"$PY" - "$tmp/mgrs.out" <<'EOF' && ok || bad "MGRS column and --map"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert rows[0]["decision"] == dict(rows[1]["decision"]), "spaces in MGRS do not matter"
+assert "decision" in rows[0]["decision"] and "error" not in rows[0]["decision"], rows[0]
+assert rows[2]["decision"]["error"]["field"] == "target.mgrs", rows[2]
+EOF
+# a missing required column: every one reported at once, nothing written
+printf 'day,lat,note\n2024-06-10,50,x\n' > "$tmp/missing.csv"
+"$caveat" audit -q "$tmp/missing.csv" -o "$tmp/missing.out" 2> "$tmp/missing.err"
+expect_eq "$?" 2 "missing columns: usage error"
+expect_eq "$(grep -c 'no column gives' "$tmp/missing.err")" 3 "weapon, target.lon, target.kind reported at once"
+[ -e "$tmp/missing.out" ] && bad "nothing written on a refused header" || ok
+"$caveat" audit -q --map wepon=weapon "$tmp/in.csv" > /dev/null 2> "$tmp/map.err"
+grep -q "did you mean weapon" "$tmp/map.err" && ok || bad "--map with a misspelt column"
+# --columns and the short explanation; an input column named like an output column
+printf 'id,date,weapon,target.lat,target.lon,target.kind,decision\nq,2024-06-10,gmlrs,50.6,36.59,forces,forged\n' > "$tmp/clash.csv"
+expect_eq "$("$caveat" audit -q -c line,id,decision,why,input.decision "$tmp/clash.csv" 2>&1 | head -1)" \
+  "caveat audit: --columns: no column 'input.decision' (output columns: input, line, date, decision, parties, rule, valid_from, valid_until, explanation, why, error, or an input column)" "--columns names"
+"$caveat" audit -q "$tmp/clash.csv" > "$tmp/clash.out"
+expect_eq "$(head -1 "$tmp/clash.out" | cut -d, -f7-8)" "input.decision,decision" "input column renamed, not shadowing"
+expect_eq "$("$caveat" audit -q -c line,id,decision,why "$tmp/clash.csv" | tail -1)" \
+  "2,q,indeterminate,US indeterminate as it might permit: us-kharkiv-counterfire (not given: purpose)" "short form"
+# numbers are written back as they came in
+printf 'id,date,weapon,target.lat,target.lon,target.kind\nq,2024-06-10,gmlrs,50.600000,036.59,forces\n' > "$tmp/num.csv"
+"$caveat" audit -q "$tmp/num.csv" | tail -1 | grep -q '^q,2024-06-10,gmlrs,50.600000,036.59,forces,' && ok || bad "numbers as they came in"
+# GeoJSON for QGIS: a point per row, null geometry for a row without a position
+"$caveat" audit -q "$tmp/bad.csv" -f geojson > "$tmp/bad.geojson"
+"$PY" - "$tmp/bad.geojson" <<'EOF' && ok || bad "GeoJSON output"
+import json, sys
+g = json.load(open(sys.argv[1]))
+assert g["type"] == "FeatureCollection" and len(g["features"]) == 2
+f = g["features"][1]
+assert f["geometry"] == {"type": "Point", "coordinates": [36.0, 50.0]}, f
+assert f["properties"]["line"] == 4 and f["properties"]["error"].startswith("date:")
+EOF
 
-# ---- atomic output: a run killed mid-way leaves nothing under the output's name
-"$caveat" sample --rows 1500000 --seed 9 -o "$tmp/big.csv"
-"$caveat" audit --quiet --threads 2 "$tmp/big.csv" -o "$tmp/big-out.csv" &
-pid=$!
-for _ in $(seq 100); do # until the temporary output exists
-  ls -a "$tmp" | grep -q '^\.big-out\.csv\.part\.' && break
-  sleep 0.05
+# ---- finding 2: many parties x rules, and packs over 65,536 rules: exact keys
+for f in key5 key; do
+  "$caveat" audit -q -p /work/shared/repro/$f.cav /work/shared/repro/$f.csv > "$tmp/$f.out" 2> "$tmp/$f.err"
+  expect_eq "$?" 0 "finding 2: $f audited (no false out of memory)"
+  expect_eq "$(rows "$tmp/$f.out")" "$(rows /work/shared/repro/$f.csv)" "finding 2: $f rows"
 done
-sleep 0.1
-if kill -0 "$pid" 2> /dev/null; then
-  kill -9 "$pid"
-  wait "$pid" 2> /dev/null
-  [ ! -e "$tmp/big-out.csv" ] && ok || bad "kill -9 left an output file"
-  ls -a "$tmp" | grep -q '^\.big-out\.csv\.part\.' && ok || bad "the partial file has a .part name"
-  rm -f "$tmp"/.big-out.csv.part.*
-else
-  wait "$pid"
-  echo "note: the large run ended before the kill; the pipe runs below still test it" >&2
-fi
-# the same, with the input arriving slowly, so the kill certainly lands mid-run
-mkfifo "$tmp/fifo"
-for sig in KILL TERM; do
-  (head -c 20000000 "$tmp/big.csv"; exec sleep 30) > "$tmp/fifo" 2> /dev/null &
-  producer=$!
-  "$caveat" audit --quiet - -o "$tmp/slow.csv" < "$tmp/fifo" &
-  pid=$!
-  sleep 1
-  kill -"$sig" "$pid"
-  wait "$pid" 2> /dev/null
-  [ ! -e "$tmp/slow.csv" ] && ok || bad "SIG$sig mid-run left an output file"
-  if [ "$sig" = TERM ]; then
-    ls -a "$tmp" | grep -q '\.part\.' && bad "SIGTERM left the temporary file" || ok
-  fi
-  rm -f "$tmp"/.slow.csv.part.*
-  kill "$producer" 2> /dev/null
-  wait "$producer" 2> /dev/null
-done
-# a device or a FIFO as -o is written in place, never replaced
-"$caveat" audit --quiet "$tmp/in.csv" -o /dev/null --summary /dev/null
-expect_eq "$?" 1 "-o /dev/null"
-[ -c /dev/null ] && ok || bad "/dev/null is still a device"
-mkfifo "$tmp/out.fifo"
-cat "$tmp/out.fifo" > "$tmp/from-fifo.csv" &
-"$caveat" audit --quiet "$tmp/in.csv" -o "$tmp/out.fifo"
-wait
-cmp -s "$tmp/from-fifo.csv" "$tmp/out.csv" && ok || bad "-o FIFO"
-[ -p "$tmp/out.fifo" ] && ok || bad "the FIFO is still a FIFO"
-"$caveat" audit --quiet "$tmp/in.csv" -o "$tmp" 2> /dev/null; expect_eq "$?" 2 "-o a directory"
-# a complete run leaves exactly the output
-"$caveat" audit --quiet "$tmp/in.csv" -o "$tmp/done.csv"
-[ -s "$tmp/done.csv" ] && ! ls -a "$tmp" | grep -q '\.part\.' && ok || bad "complete run"
+grep -q 'ihl-0;ihl-1;ihl-2;ihl-3;ihl-4;ihl-5' "$tmp/key5.out" && ok || bad "finding 2: every deciding rule named"
+"$PY" - "$tmp/big.cav" <<'EOF'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write('party US\nclass c\nkind forces\nkind civilian-object\nsource s1 outlet "o" date 2024-01-01\n'
+            'weapon w class c consent [US]\n')
+    for i in range(65540):
+        f.write(f'forbid r{i} party US from 2024-01-01 source s1 when target.kind = civilian-object\n')
+    f.write('permit last party US from 2024-01-01 source s1\n')
+EOF
+printf 'date,weapon,target.lat,target.lon,target.kind\n2024-06-10,w,50,36,forces\n2024-06-11,w,50,36,forces\n' > "$tmp/big.csv"
+"$caveat" audit -q -p "$tmp/big.cav" -c decision,rule "$tmp/big.csv" > "$tmp/big.out" 2> "$tmp/big.err"
+expect_eq "$(tail -1 "$tmp/big.out")" "permitted,last" "finding 2: rule 65,541 named right"
 
-echo "audit: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+# ---- finding 3: a stray quote never swallows rows
+"$caveat" audit -q /work/shared/repro/unbal.csv > "$tmp/unbal.out"
+expect_eq "$(column "$tmp/unbal.out" id | tr '\n' ' ')" "r1 r2 r3 r4 " "finding 3: rows after an unbalanced quote"
+expect_eq "$(column "$tmp/unbal.out" decision | tr '\n' ' ')" "permitted  permitted permitted " "finding 3: only the bad row is an error"
+{ echo 'id,date,weapon,target.lat,target.lon,target.kind,purpose,note'
+  for i in $(seq 1 10000); do
+    note=ok; [ "$i" = 3 ] && note='He said "hi'
+    echo "r$i,2024-06-10,gmlrs,50.6,36.59,forces,counterfire,$note"
+  done; } > "$tmp/stray.csv"
+"$caveat" audit -q "$tmp/stray.csv" > "$tmp/stray.out"
+expect_eq "$?" 0 "finding 3: a quote inside a field is a character"
+expect_eq "$(rows "$tmp/stray.out")" 10000 "finding 3: 10,000 rows in, 10,000 out"
+expect_eq "$(column "$tmp/stray.out" note | sed -n 3p)" 'He said "hi' "finding 3: the note as written"
+
+# ---- finding 4: CR-only line ends
+"$caveat" audit -q /work/shared/repro/mac.csv > "$tmp/mac.out"
+expect_eq "$(rows "$tmp/mac.out")" 2 "finding 4: CR-only rows"
+expect_eq "$(column "$tmp/mac.out" decision | tr '\n' ' ')" "permitted permitted " "finding 4: decided"
+
+# ---- finding 19: a column named twice is an error
+"$caveat" audit -q /work/shared/repro/duphdr.csv > /dev/null 2> "$tmp/dup.err"
+expect_eq "$?" 2 "finding 19: duplicate header refused"
+grep -q "names column 'weapon' twice" "$tmp/dup.err" && ok || bad "finding 19: message"
+
+# ---- finding 23: invalid UTF-8 never reaches the output
+printf 'id,date,weapon,target.lat,target.lon,target.kind,note\nx\xff\xfe,2024-06-10,gmlrs\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9,50,36,forces,\xc3\n' > "$tmp/utf.csv"
+for f in csv ndjson geojson; do
+  "$caveat" audit -q -f $f "$tmp/utf.csv" > "$tmp/utf-out.$f"
+  iconv -f UTF-8 -t UTF-8 "$tmp/utf-out.$f" > /dev/null 2>&1 && ok || bad "finding 23: $f output is valid UTF-8"
+  grep -q "$(printf '\xef\xbf\xbd')" "$tmp/utf-out.$f" && ok || bad "finding 23: $f bad bytes shown as U+FFFD"
+done
+printf 'id,date,weapon,target.lat,target.lon,target.kind,caf\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\n' > "$tmp/long.csv"
+"$caveat" audit -q --map 'caf=weapon' "$tmp/long.csv" 2> "$tmp/long.err"
+iconv -f UTF-8 -t UTF-8 "$tmp/long.err" > /dev/null 2>&1 && ok || bad "finding 23: messages cut on character boundaries"
+
+# ---- output files: never an input, never each other; atomic
+cp "$tmp/in.csv" "$tmp/keep.csv"
+"$caveat" audit -q "$tmp/keep.csv" -o "$tmp/keep.csv" 2> /dev/null
+expect_eq "$?" 2 "-o naming an input is refused"
+"$caveat" audit -q "$tmp/keep.csv" -o "$tmp/o.csv" --summary "$tmp/keep.csv" 2> /dev/null
+expect_eq "$?" 2 "--summary naming an input is refused"
+"$caveat" audit -q "$tmp/keep.csv" -o "$tmp/same" --summary "$tmp/same" 2> /dev/null
+expect_eq "$?" 2 "-o and --summary naming one file is refused"
+cmp -s "$tmp/keep.csv" "$tmp/in.csv" && ok || bad "the input is left as it was"
+echo old > "$tmp/prev.csv"
+printf 'day,lat\n' > "$tmp/h.csv"
+"$caveat" audit -q "$tmp/h.csv" -o "$tmp/prev.csv" 2> /dev/null
+expect_eq "$(cat "$tmp/prev.csv")" old "a failed run leaves -o as it was"
+ls -a "$tmp" | grep -q caveat-audit && bad "no temporary file left" || ok
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

@@ -23,22 +23,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     cav_pack *p = NULL;
     if (cav_pack_load_mem(&name, texts, 1, d, &p) == 0)
         cav_pack_release(p);
-    char buf[4096];
+    cav_buf buf = {0};
     for (size_t i = 0; i < cav_diags_count(d); i++)
-        cav_diag_format(d, i, buf, sizeof buf);
+        cav_diag_format(d, i, &buf);
+    cav_diags_write(d, 1, CAV_FMT_SARIF, &buf);
     cav_diags_free(d);
-    /* the printer on whatever parsed */
-    cav_parse ps = {0};
-    cav_diags *d2 = cav_diags_new();
-    if (cav__parse_file(&ps, name, text, d2) == 0) {
-        FILE *null = fopen("/dev/null", "w");
-        if (null) {
-            cav__fmt_file(&ps, 0, null);
-            fclose(null);
+    /* the printer on whatever parsed, and its output parses again */
+    cav_buf_clear(&buf);
+    if (cav_fmt(name, text, NULL, &buf) == 0) {
+        cav_buf again = {0};
+        if (cav_fmt(name, buf.data ? buf.data : "", NULL, &again) != 0 ||
+            strcmp(again.data ? again.data : "", buf.data ? buf.data : "") != 0) {
+            fprintf(stderr, "fmt is not idempotent on:\n%s\n", text);
+            abort();
         }
+        cav_buf_free(&again);
     }
-    cav__parse_free(&ps);
-    cav_diags_free(d2);
+    cav_buf_free(&buf);
     free(text);
     return 0;
 }

@@ -3,8 +3,10 @@
  * tests/unit/test_refeval.c).
  *
  * The reference evaluator walks the parse tree with string compares, resolves kinds by walking
- * `in` links, decides zone membership with GEOS "covers" on the pack's zone geometries (not the
- * locator), and aggregates per DESIGN.md. It shares no code with src/lang/eval.c.
+ * `in` links, decides zone membership with GEOS "covers" on the pack's zone geometries and the
+ * position's uncertainty with geodesic distances sampled along the zone edges (not the locator),
+ * and aggregates per docs/semantics.md (the six steps, exceptions, unknown parties). It shares no
+ * code with src/lang/eval.c.
  */
 #ifndef CAV_REFEVAL_H
 #define CAV_REFEVAL_H
@@ -37,10 +39,13 @@ typedef struct ref_party {
     int nrules;
     int rules[32];
 } ref_party;
+/* *ambiguous (may be NULL) is set when a distance was within 1 % of a radius (not decidable by a
+ * sampled reference). */
 int ref_eval(const cav_parse *ps, const cav_pack *p, const cav_query *q, cav_verdict *verdict,
-             ref_party *parties);
+             ref_party *parties, int *ambiguous);
 
-/* Compares cav_eval with ref_eval for q; returns 0 when they agree, else writes why into msg. */
+/* Compares cav_eval with ref_eval for q; returns 0 when they agree, -1 when the query was too
+ * close to call (not compared), else 1 and writes why into msg. */
 int ref_compare(const cav_parse *ps, const cav_pack *p, const cav_query *q, char *msg, size_t size);
 
 #endif

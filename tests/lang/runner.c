@@ -11,6 +11,11 @@
  *   %%EXPECT           the exact decision line (or error object) it must give
  * Lines before the first block and lines starting with "# " directly after a %% line are
  * comments. Prints each failure with the test file's line, then "N passed, N failed".
+ *
+ * Usage: cav_langtest [--locale NAME] FILE.test...  With --locale the whole run happens after
+ * setlocale(LC_ALL, NAME), as in a program that embeds libcaveat and sets its user's locale
+ * (ctest runs every file again under de_DE.UTF-8, whose decimal point is a comma); a locale that
+ * cannot be set fails the run.
  */
 #include "caveat.h"
 #include "core/buf.h"
@@ -18,6 +23,7 @@
 #include "lang/ast.h"
 #include "lang/fmt.h"
 
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,18 +181,11 @@ static void mask_pack_id(const cav_pack *p, char *line) {
 }
 
 static char *fmt_text(const char *policy, int *ok) {
-    cav_parse ps = {0};
-    cav_diags *d = cav_diags_new();
-    char *buf = NULL;
-    size_t len = 0;
-    *ok = cav__parse_file(&ps, "policy.cav", policy, d) == 0 && cav_diags_errors(d) == 0;
-    FILE *m = open_memstream(&buf, &len);
-    if (*ok)
-        cav__fmt_file(&ps, 0, m);
-    fclose(m);
-    cav__parse_free(&ps);
-    cav_diags_free(d);
-    return buf;
+    cav_buf out = {0};
+    *ok = cav_fmt("policy.cav", policy, NULL, &out) == 0;
+    char *s = strdup(out.data ? out.data : "");
+    cav_buf_free(&out);
+    return s;
 }
 
 static cav_pack *load(const char *prelude, const char *policy, cav_diags *d) {
@@ -313,7 +312,19 @@ static void run_file(const char *path) {
 }
 
 int main(int argc, char **argv) {
-    for (int i = 1; i < argc; i++) {
+    int first = 1;
+    if (argc > 2 && strcmp(argv[1], "--locale") == 0) {
+        if (!setlocale(LC_ALL, argv[2])) {
+            const char *lp = getenv("LOCPATH");
+            fprintf(stderr, "cav_langtest: cannot set the locale %s (LOCPATH=%s)\n", argv[2],
+                    lp ? lp : "(unset)");
+            return 1;
+        }
+        const struct lconv *lc = localeconv();
+        printf("locale %s, decimal point '%s'\n", argv[2], lc->decimal_point);
+        first = 3;
+    }
+    for (int i = first; i < argc; i++) {
         if (strcmp(argv[i], "--update") == 0) {
             update = 1;
             continue;

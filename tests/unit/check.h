@@ -4,8 +4,8 @@
  * A test program calls check_done() at the end, which prints "N passed, N failed" and returns the
  * exit status (0 only when nothing failed and at least one check ran).
  */
-#ifndef CAV_CHECK_H
-#define CAV_CHECK_H
+#ifndef CAV_TEST_CHECK_H
+#define CAV_TEST_CHECK_H
 
 #include <stdio.h>
 #include <string.h>

@@ -11,7 +11,7 @@ int main(void) {
     int packs = getenv("CAV_DIFF_PACKS") ? atoi(getenv("CAV_DIFF_PACKS")) : 400;
     uint8_t bytes[4096];
     uint64_t x = 0x9E3779B97F4A7C15ull;
-    int compared = 0, differences = 0;
+    int compared = 0, differences = 0, skipped = 0;
     for (int k = 0; k < packs && differences < 5; k++) {
         for (size_t i = 0; i < sizeof bytes; i++) {
             x ^= x << 13;
@@ -37,14 +37,21 @@ int main(void) {
             cav_query q;
             ref_make_query(&b, p, &q);
             char msg[256];
+            int cmp = ref_compare(&ps, p, &q, msg, sizeof msg);
+            if (cmp < 0) {
+                skipped++;
+                continue;
+            }
             compared++;
-            if (ref_compare(&ps, p, &q, msg, sizeof msg) != 0) {
+            if (cmp != 0) {
                 differences++;
                 fprintf(stderr,
                         "difference: %s\npack:\n%s\nquery: date %d weapon %d supplier %d "
-                        "target %g %g kind %d state %d purpose %d launch %d %g %g\n",
-                        msg, text, q.date, q.weapon, q.supplier, q.target_lat, q.target_lon, q.kind,
-                        q.state, q.purpose, q.has_launch, q.launch_lat, q.launch_lon);
+                        "target %g %g r %g kind %d state %d role %d purpose %d launch %d %g %g "
+                        "r %g\n",
+                        msg, text, q.date, q.weapon, q.supplier, q.target_lat, q.target_lon,
+                        q.target_uncertainty_m, q.kind, q.state, q.role, q.purpose, q.has_launch,
+                        q.launch_lat, q.launch_lon, q.launch_uncertainty_m);
                 break;
             }
         }
@@ -54,6 +61,8 @@ int main(void) {
     }
     CHECK_EQ_INT(differences, 0);
     CHECK(compared >= packs * 100);
-    printf("compared %d queries on %d random packs\n", compared, packs);
+    CHECK(skipped * 20 < compared); /* too close to call: rare, or the test proves little */
+    printf("compared %d queries on %d random packs (%d too close to call)\n", compared, packs,
+           skipped);
     return check_done();
 }

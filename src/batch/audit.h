@@ -1,0 +1,257 @@
+/* audit.h — the parts of the audit engine (cav_audit_*, docs/audit.md) shared by its files: the
+ * pipeline (audit.c), the reading of headers and options into a plan (audit_plan.c), deciding rows
+ * into output rows (audit_rows.c), the decision cache (audit_cache.c), the summary
+ * (audit_summary.c) and coordinates (coords.c, mgrs.cpp).
+ *
+ * Ownership: the audit owns its plan, chunks and workers; a worker owns its caches and statistics
+ * and is used by one thread at a time; a chunk belongs to whoever its state says (the reader while
+ * free, one worker while busy, the writer when done). Nothing is shared between workers but the
+ * read-only pack and plan, so the hot path takes no lock.
+ */
+#ifndef CAV_BATCH_AUDIT_H
+#define CAV_BATCH_AUDIT_H
+
+#include "caveat.h"
+#include "core/csv.h"
+
+#include <pthread.h>
+#include <stdint.h>
+
+enum {
+    AUDIT_CHUNK = 1 << 20,      /* input bytes per chunk */
+    AUDIT_MAX_ROW = 1 << 20,    /* longest row; a longer one is an error row */
+    AUDIT_MAX_COLS = 4096,      /* columns of a CSV header */
+    AUDIT_SLACK = 64,           /* readable bytes after a chunk's input (word loads) */
+    AUDIT_SAMPLES = 10,         /* error rows kept for the summary */
+    AUDIT_MONTH0 = 1900 * 12,   /* months are counted from 1900-01 */
+    AUDIT_NMONTHS = 201 * 12,   /* to 2100-12 (cav_date_parse's years) */
+    AUDIT_NVERDICTS = 4
+};
+
+/* How a column came to give its field (reported in the summary). */
+typedef enum col_how { HOW_NONE, HOW_NAMED, HOW_USUAL, HOW_MAPPED } col_how;
+
+/* What a CSV column gives. */
+typedef enum col_kind {
+    COL_PASS,        /* not part of the query: passed through */
+    COL_FIELD,       /* a query field (col.field) */
+    COL_ID,          /* the query's id, echoed */
+    COL_MGRS_TARGET, /* an MGRS reference: target.lat and target.lon */
+    COL_MGRS_LAUNCH  /* the same for the launch point */
+} col_kind;
+
+typedef struct audit_col {
+    char *name;     /* as the header writes it (unquoted) */
+    char *out_name; /* its name in the output (input.NAME when it collides with an output column) */
+    col_kind kind;
+    int field; /* cav_qfield for COL_FIELD, else -1 */
+    col_how how;
+} audit_col;
+
+/* Output columns (--columns). */
+typedef enum out_kind {
+    OUT_INPUT_ALL,
+    OUT_INPUT_COL, /* one input column (out_item.col) */
+    OUT_LINE,
+    OUT_DATE,
+    OUT_DECISION,
+    OUT_PARTIES,
+    OUT_RULE,
+    OUT_VALID_FROM,
+    OUT_VALID_UNTIL,
+    OUT_EXPLANATION,
+    OUT_WHY,
+    OUT_ERROR,
+    OUT_NKINDS
+} out_kind;
+
+typedef struct out_item {
+    out_kind kind;
+    int col;
+} out_item;
+
+/* Everything decided before the first row: formats, columns, output layout. Read-only while the
+ * workers run. */
+typedef struct audit_plan {
+    int ndjson_in;
+    cav_format out;
+    char delim;
+    int delim_detected;
+    int ncols;
+    audit_col *cols;
+    int col_of[CAV_Q_COUNT]; /* the column of each field, -1 */
+    int id_col, mgrs_target, mgrs_launch;
+    out_item *items;
+    int nitems;
+    int has_decision_items; /* some item is derived from the decision */
+    char *header;           /* the CSV output header line, with its newline */
+    size_t header_len;
+    char **map_from, **map_to; /* --map as given, for the summary */
+    int nmap;
+} audit_plan;
+
+/* One error row kept for the summary. */
+typedef struct audit_sample {
+    int file;
+    long line;
+    char field[64];
+    char message[400];
+} audit_sample;
+
+enum { CH_FREE, CH_READY, CH_BUSY, CH_DONE };
+
+typedef struct chunk {
+    int state;        /* CH_* */
+    uint64_t seq;     /* input order */
+    int file;         /* index of the input */
+    long first_line;  /* file line of the chunk's first byte */
+    int too_long;     /* one row longer than AUDIT_MAX_ROW, whose bytes were dropped */
+    char *in;         /* whole rows; AUDIT_SLACK readable bytes follow in_len */
+    size_t in_len, in_cap;
+    cav_split split; /* NDJSON: the splitter's state at the chunk's start */
+    cav_buf out;
+    size_t nrows, nerrors;
+    audit_sample samples[AUDIT_SAMPLES];
+    int nsamples;
+} chunk;
+
+/* A cached name or date: the value a setter gave for exact input bytes. */
+typedef struct value_slot {
+    uint64_t hash;
+    uint32_t off, len; /* key bytes in the worker's key store */
+    int32_t value;     /* id, or days */
+    int16_t field;
+    uint16_t used;
+} value_slot;
+
+/* A cached decision: the output columns of one distinct decision (see audit_cache.c). */
+typedef struct dec_slot {
+    uint64_t hash;
+    uint32_t key_off, key_len; /* in the worker's decision key store (int32 words) */
+    uint32_t text_off;         /* the columns' texts, in the worker's text store */
+    uint32_t len[OUT_NKINDS];  /* length of each derived column's text (0: none) */
+    uint32_t at[OUT_NKINDS];   /* offset of each from text_off */
+    int32_t date;              /* the date the explanation was made for */
+    uint16_t nslots;           /* places in the explanation where the row's date goes */
+    uint16_t state;            /* SLOT_* */
+    uint32_t slots[8];
+    int32_t ncount;            /* rules counted for the summary (ids; nrules: default deny,
+                                  nrules + 1: silent), in the decision key store */
+    uint32_t count_off;
+} dec_slot;
+
+typedef struct cav_audit cav_audit;
+
+typedef struct worker {
+    cav_audit *a;
+    pthread_t thread;
+    cav_csv_span *spans;
+    size_t nspans;
+    char *vals; /* unquoted values */
+    size_t vals_cap;
+    /* caches (audit_cache.c): names and dates by their bytes, decisions by their content */
+    value_slot *values;
+    uint32_t nvalues;
+    dec_slot *decs;
+    uint32_t ndecs;
+    cav_buf keys;  /* key bytes of the value cache */
+    cav_buf dkeys; /* keys and counted rules of the decision cache */
+    cav_buf texts; /* cached column texts */
+    cav_buf scratch, scratch2, idbuf;
+    /* statistics */
+    uint64_t rows, errors, verdicts[AUDIT_NVERDICTS];
+    uint64_t *party;  /* nparties x 4 */
+    uint64_t *rule;   /* nrules + 2: default-deny, silent */
+    uint64_t *months; /* AUDIT_NMONTHS x 4 */
+    uint64_t err_fields[CAV_Q_COUNT + 1];
+    uint64_t cache_hits, cache_misses;
+} worker;
+
+struct cav_audit {
+    const cav_pack *pack;
+    cav_pack *ref; /* the reference taken on the pack */
+    audit_plan plan;
+    unsigned flags;
+    int nthreads;
+    char **inputs;
+    int ninputs;
+    int fd, file; /* the input being read */
+    int out_fd;
+    int ran;
+    /* pipeline */
+    pthread_mutex_t mu;
+    pthread_cond_t cv_ready, cv_done, cv_free, cv_offset;
+    chunk *chunks;
+    int nchunks;
+    uint64_t nread; /* chunks submitted */
+    int reader_done, failed;
+    char fail_msg[512];
+    int direct;           /* workers pwrite their chunks at their offsets */
+    uint64_t next_offset; /* where the next chunk in order goes */
+    uint64_t offset_seq;  /* the chunk whose turn it is to take an offset */
+    /* the reader's carry-over between chunks */
+    char *carry;
+    size_t ncarry, carry_cap;
+    long line;         /* file line of the carry's first byte */
+    cav_split split;   /* NDJSON splitter state at the carry's start */
+    uint64_t geo_rows; /* GeoJSON: features written, for the separating commas */
+    /* results */
+    worker *workers;
+    uint64_t rows_out;
+    audit_sample samples[AUDIT_SAMPLES];
+    int nsamples;
+    double seconds;
+};
+
+/* ---- audit_plan.c ---- */
+/* Reads the header s[0, n) (one CSV row, its line end excluded) into the plan with the options'
+ * --map, delimiter and --columns. Returns 0, or CAV_EQUERY / CAV_EINVAL with every problem in err
+ * (one a line). */
+int cav__audit_plan_csv(audit_plan *pl, const cav_audit_opts *o, const char *s, size_t n,
+                        cav_buf *err);
+/* The plan of NDJSON input: output columns only. */
+int cav__audit_plan_ndjson(audit_plan *pl, const cav_audit_opts *o, cav_buf *err);
+void cav__audit_plan_free(audit_plan *pl);
+/* The name of a column's binding ("named", "usual name", "--map"), and of an output column. */
+const char *cav__audit_how_name(col_how h);
+const char *cav__audit_out_name(out_kind k);
+
+/* ---- audit_rows.c ---- */
+/* Decides every row of chunk c with worker w into c->out, counting rows, errors and samples.
+ * Returns 0, or CAV_ENOMEM. */
+int cav__audit_chunk(worker *w, chunk *c);
+/* Sets up and releases a worker's buffers, caches and counters. */
+int cav__audit_worker_init(cav_audit *a, worker *w);
+void cav__audit_worker_free(worker *w);
+
+/* ---- audit_cache.c ---- */
+/* Binds field f of q from text s[0, n) through the worker's cache in front of cav_query_set
+ * (names and dates), exactly as cav_query_set would. */
+int cav__audit_bind(worker *w, cav_query *q, int f, const char *s, size_t n, cav_qerrors *e);
+/* The cached columns of decision d of q, formatted on first sight; NULL when d cannot be cached
+ * (its texts depend on more than the decision) or out of memory (w->scratch.failed). */
+const dec_slot *cav__audit_decision(worker *w, const cav_query *q, const cav_decision *d);
+/* Formats the decision-derived column k of (q, d) into out, uncached (raw text). */
+int cav__audit_column(worker *w, const cav_query *q, const cav_decision *d, out_kind k,
+                      cav_buf *out);
+/* Counts d for the summary (parties, rules, month, verdict). */
+void cav__audit_count(worker *w, const cav_query *q, const cav_decision *d, const dec_slot *s);
+void cav__audit_cache_clear(worker *w);
+
+/* ---- coords.c / mgrs.cpp ---- */
+/* Degrees from a degrees-minutes-seconds text (50°36'12.5"N, 50d36m12.5sN, N50 36 12.5, 36:35:24E);
+ * lat: 1 for a latitude (N/S), 0 for a longitude (E/W). Returns 0, or -1 when it is no DMS text. */
+int cav__dms_parse(const char *s, size_t n, int lat, double *deg);
+/* Latitude and longitude of the centre of an MGRS square ("37U DB 12345 67890", spaces
+ * optional). Returns its precision (digits per axis, 0 to 5: the square's side is 10^(5 - it)
+ * metres), or -1 with a message in msg (size bytes). */
+int cav__mgrs_parse(const char *s, size_t n, double *lat, double *lon, char *msg, size_t size);
+/* Writes the MGRS reference of (lat, lon) with `digits` digits per axis (1 to 5) into out.
+ * Returns 0 or -1. */
+int cav__mgrs_format(double lat, double lon, int digits, char *out, size_t size);
+
+/* ---- audit_summary.c ---- */
+int cav__audit_summary_json(const cav_audit *a, cav_buf *out);
+int cav__audit_summary_text(const cav_audit *a, cav_buf *out);
+
+#endif

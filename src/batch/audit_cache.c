@@ -1,0 +1,508 @@
+/* audit_cache.c — the audit's per-thread caches: values in front of the query setters, and the
+ * output columns of distinct decisions.
+ *
+ * Values. A log repeats a few dozen weapon, kind and party names and a few thousand dates over
+ * millions of rows, so each worker keeps what cav_query_set gave for the exact bytes of a name or
+ * a date (keyed by the field and all its bytes, never a prefix or a hash alone). A hit sets the
+ * same member and the same `given` bit the setter sets; a miss, and every value the setter
+ * refuses, goes through cav_query_set itself, so a row gets the library's answer and errors.
+ * Numbers in plain decimal go through cav_query_set_number after the JSON number grammar is
+ * checked here and the value read by the library's own number reader; anything else (an exponent,
+ * a '+', degrees-minutes-seconds, garbage) takes the setter's path.
+ *
+ * Decisions. The derived columns (parties, rule, validity, the short explanation and the
+ * explanation) are functions of the decision and the query's weapon, and the explanation also of
+ * the date, which it may quote. A worker formats them once per distinct decision, keyed by every
+ * member of the decision that matters (all parties, all their stored rules as full int32 ids, the
+ * validity of each), so a key is never cut and two decisions never share an entry. The
+ * explanation is kept as a template with the places where it quotes the row's date; the template
+ * is checked against a real explanation on the first row with another date, and a decision whose
+ * explanation changes with the date otherwise is keyed by its date instead. Decisions whose texts
+ * depend on more than that (a missing field or a position near a zone edge, whose explanation
+ * names the values or the distance that would settle it; more deciding rules than a decision
+ * stores) are not cached: their rows are formatted one by one. A full cache is emptied, never an
+ * error.
+ */
+#include "batch/audit.h"
+#include "core/buf.h"
+#include "core/json.h"
+#include "lang/pack.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    VALUE_SLOTS = 8192, /* per-thread value cache (power of two) */
+    VALUE_MAX = 64,     /* longest value cached */
+    DEC_SLOTS = 16384,  /* per-thread decision cache (power of two) */
+    KEY_WORDS = 8 + CAV_MAX_PARTIES * (8 + CAV_MAX_DECIDING),
+    TEXT_LIMIT = 64 << 20 /* cached texts past which the cache is emptied */
+};
+
+enum { SLOT_UNVERIFIED = 0, SLOT_VERIFIED = 1, SLOT_BY_DATE = 2, SLOT_DATED = 3 };
+
+static uint64_t hash_bytes(const void *p, size_t n, uint64_t seed) {
+    const unsigned char *s = p;
+    uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15u);
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdu;
+        h ^= h >> 29;
+        s += 8;
+        n -= 8;
+    }
+    uint64_t w = 0;
+    memcpy(&w, s, n);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53u;
+    return h ^ (h >> 32);
+}
+
+/* ---- values ------------------------------------------------------------------------------ */
+
+static int is_name_field(int f) {
+    return f == CAV_Q_WEAPON || f == CAV_Q_SUPPLIER || f == CAV_Q_TARGET_KIND ||
+           f == CAV_Q_TARGET_STATE || f == CAV_Q_TARGET_ROLE || f == CAV_Q_PURPOSE;
+}
+
+static int32_t member(const cav_query *q, int f) {
+    switch (f) {
+    case CAV_Q_DATE: return q->date;
+    case CAV_Q_WEAPON: return q->weapon;
+    case CAV_Q_SUPPLIER: return q->supplier;
+    case CAV_Q_TARGET_KIND: return q->kind;
+    case CAV_Q_TARGET_STATE: return q->state;
+    case CAV_Q_TARGET_ROLE: return q->role;
+    default: return q->purpose;
+    }
+}
+
+static void set_member(cav_query *q, int f, int32_t v) {
+    switch (f) {
+    case CAV_Q_DATE: q->date = v; break;
+    case CAV_Q_WEAPON: q->weapon = v; break;
+    case CAV_Q_SUPPLIER: q->supplier = v; break;
+    case CAV_Q_TARGET_KIND: q->kind = v; break;
+    case CAV_Q_TARGET_STATE: q->state = v; break;
+    case CAV_Q_TARGET_ROLE: q->role = v; break;
+    default: q->purpose = v; break;
+    }
+}
+
+/* 1 when s[0, n) is a number in the JSON grammar without an exponent and with at most 15
+ * digits: the library's number reader then reads it exactly without strtod. */
+static int plain_decimal(const char *s, size_t n) {
+    size_t i = 0, digits = 0;
+    if (i < n && s[i] == '-')
+        i++;
+    if (i == n)
+        return 0;
+    if (s[i] == '0') {
+        i++;
+        digits++;
+    } else {
+        if (s[i] < '1' || s[i] > '9')
+            return 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++, digits++;
+    }
+    if (i < n && s[i] == '.') {
+        i++;
+        size_t f = 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++, f++;
+        if (!f)
+            return 0;
+        digits += f;
+    }
+    return i == n && digits <= 15;
+}
+
+/* 1 when s[0, n) may be a number the setter reads itself (digits, sign, dot, exponent only). */
+static int numberish(const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E' ||
+              c == ' ' || c == '\t'))
+            return 0;
+    }
+    return 1;
+}
+
+int cav__audit_bind(worker *w, cav_query *q, int f, const char *s, size_t n, cav_qerrors *e) {
+    const cav_pack *p = w->a->pack;
+    if (f == CAV_Q_TARGET_LAT || f == CAV_Q_TARGET_LON || f == CAV_Q_LAUNCH_LAT ||
+        f == CAV_Q_LAUNCH_LON || f == CAV_Q_TARGET_UNCERTAINTY || f == CAV_Q_LAUNCH_UNCERTAINTY) {
+        if (plain_decimal(s, n))
+            return cav_query_set_number(q, p, (cav_qfield)f, cav__json_number_value(s, n), e);
+        double deg;
+        if (f != CAV_Q_TARGET_UNCERTAINTY && f != CAV_Q_LAUNCH_UNCERTAINTY && !numberish(s, n) &&
+            cav__dms_parse(s, n, f == CAV_Q_TARGET_LAT || f == CAV_Q_LAUNCH_LAT, &deg) == 0)
+            return cav_query_set_number(q, p, (cav_qfield)f, deg, e);
+        return cav_query_set(q, p, (cav_qfield)f, s, n, e);
+    }
+    if ((f != CAV_Q_DATE && !is_name_field(f)) || n > VALUE_MAX || (q->given & CAV_QBIT(f)))
+        return cav_query_set(q, p, (cav_qfield)f, s, n, e);
+    uint64_t h = hash_bytes(s, n, (uint64_t)f);
+    uint32_t i = (uint32_t)h & (VALUE_SLOTS - 1);
+    for (;; i = (i + 1) & (VALUE_SLOTS - 1)) {
+        value_slot *v = &w->values[i];
+        if (!v->used)
+            break;
+        if (v->hash == h && v->field == f && v->len == n &&
+            memcmp(w->keys.data + v->off, s, n) == 0) {
+            q->given |= CAV_QBIT(f);
+            set_member(q, f, v->value);
+            w->cache_hits++;
+            return 0;
+        }
+    }
+    w->cache_misses++;
+    int rc = cav_query_set(q, p, (cav_qfield)f, s, n, e);
+    if (rc != 0 || w->nvalues >= VALUE_SLOTS / 2)
+        return rc; /* errors are never cached: each row gets its own from the setter */
+    size_t off = w->keys.len;
+    if (cav_buf_append(&w->keys, s, n) != 0) {
+        w->keys.failed = 0;
+        return rc;
+    }
+    w->values[i] = (value_slot){h, (uint32_t)off, (uint32_t)n, member(q, f), (int16_t)f, 1};
+    w->nvalues++;
+    return rc;
+}
+
+/* ---- decision texts ----------------------------------------------------------------------- */
+
+/* Appends the deciding rules of party pd (all of them, found again when more than stored). */
+static int party_rules(const worker *w, const cav_query *q, const cav_party_decision *pd, int *out,
+                       int max) {
+    if (pd->nrules <= CAV_MAX_DECIDING) {
+        memcpy(out, pd->rules, (size_t)pd->nrules * sizeof *out);
+        return pd->nrules;
+    }
+    uint64_t scratch[CAV_FACT_WORDS];
+    cav_facts f;
+    cav__facts_of(w->a->pack, q, scratch, &f);
+    int n = cav__deciding_rules(w->a->pack, pd, q->date, &f, out, max);
+    return n < max ? n : max;
+}
+
+/* The rules of the rule column: the deciding rules of the parties whose verdict is the use's,
+ * each once; -1 (nrules) for a default deny, -2 (nrules + 1) for a silent party. */
+static int column_rules(const worker *w, const cav_query *q, const cav_decision *d, int *out,
+                        int max) {
+    int n = 0, nr = cav_catalog_count(w->a->pack, CAV_CAT_RULE);
+    for (int i = 0; i < d->nparties; i++) {
+        const cav_party_decision *pd = &d->parties[i];
+        if (pd->verdict != d->verdict)
+            continue;
+        int rules[1024];
+        int k = pd->basis == CAV_BASIS_DEFAULT  ? (rules[0] = nr, 1)
+                : pd->basis == CAV_BASIS_SILENT ? (rules[0] = nr + 1, 1)
+                                                : party_rules(w, q, pd, rules, 1024);
+        for (int r = 0; r < k; r++) {
+            int dup = 0;
+            for (int j = 0; j < n && !dup; j++)
+                dup = out[j] == rules[r];
+            if (!dup && n < max)
+                out[n++] = rules[r];
+        }
+    }
+    return n;
+}
+
+static const char *rule_name(const cav_pack *p, int r) {
+    int nr = cav_catalog_count(p, CAV_CAT_RULE);
+    return r == nr ? "default-deny" : r == nr + 1 ? "silent" : cav_catalog_name(p, CAV_CAT_RULE, r);
+}
+
+static void put_date(cav_buf *b, int32_t days) {
+    if (days == INT32_MIN || days == CAV_DATE_OPEN)
+        return;
+    char t[16];
+    cav_date_format(days, t);
+    cav__buf_puts(b, t);
+}
+
+/* The short explanation: for each party, its verdict and what decided it. */
+static void why_text(const worker *w, const cav_query *q, const cav_decision *d, cav_buf *b) {
+    const cav_pack *p = w->a->pack;
+    for (int i = 0; i < d->nparties; i++) {
+        const cav_party_decision *pd = &d->parties[i];
+        if (i)
+            cav__buf_puts(b, "; ");
+        cav__buf_printf(b, "%s %s", cav_catalog_name(p, CAV_CAT_PARTY, pd->party),
+                        cav_verdict_name(pd->verdict));
+        switch (pd->basis) {
+        case CAV_BASIS_SILENT: cav__buf_puts(b, ": no condition speaks of the weapon"); break;
+        case CAV_BASIS_DEFAULT: cav__buf_puts(b, ": no permit applies (default deny)"); break;
+        default: {
+            static const char *const how[] = {"by", "", "as it might forbid:", "by",
+                                              "as it might permit:"};
+            cav__buf_printf(b, " %s ", how[pd->basis]);
+            int rules[1024];
+            int n = party_rules(w, q, pd, rules, 1024);
+            for (int r = 0; r < n; r++)
+                cav__buf_printf(b, "%s%s", r ? ", " : "", rule_name(p, rules[r]));
+            break;
+        }
+        }
+        if (pd->verdict == CAV_INDETERMINATE && pd->missing) {
+            cav__buf_puts(b, " (not given:");
+            for (int f = 0; f < CAV_Q_COUNT; f++)
+                if (pd->missing & CAV_QBIT(f))
+                    cav__buf_printf(b, " %s",
+                                    f == CAV_Q_LAUNCH_LAT ? "launch"
+                                                          : cav_qfield_name((cav_qfield)f));
+            cav__buf_puts(b, ")");
+        }
+        if (pd->verdict == CAV_INDETERMINATE && pd->unsure)
+            cav__buf_puts(b, " (near a zone edge)");
+    }
+}
+
+int cav__audit_column(worker *w, const cav_query *q, const cav_decision *d, out_kind k,
+                      cav_buf *out) {
+    const cav_pack *p = w->a->pack;
+    switch (k) {
+    case OUT_DATE: put_date(out, q->date); break;
+    case OUT_DECISION: cav__buf_puts(out, cav_verdict_name(d->verdict)); break;
+    case OUT_PARTIES:
+        for (int i = 0; i < d->nparties; i++)
+            cav__buf_printf(out, "%s%s:%s", i ? ";" : "",
+                            cav_catalog_name(p, CAV_CAT_PARTY, d->parties[i].party),
+                            cav_verdict_name(d->parties[i].verdict));
+        break;
+    case OUT_RULE: {
+        int rules[4096];
+        int n = column_rules(w, q, d, rules, 4096);
+        for (int i = 0; i < n; i++)
+            cav__buf_printf(out, "%s%s", i ? ";" : "", rule_name(p, rules[i]));
+        break;
+    }
+    case OUT_VALID_FROM: put_date(out, d->valid_from); break;
+    case OUT_VALID_UNTIL: put_date(out, d->valid_until); break;
+    case OUT_EXPLANATION: return cav_explain(p, q, d, w->a->flags & CAV_EXPLAIN, out);
+    case OUT_WHY: why_text(w, q, d, out); break;
+    default: break;
+    }
+    return cav__buf_status(out);
+}
+
+/* Appends raw text encoded for the output format: a CSV field, or a JSON string (GeoJSON). */
+void cav__audit_csv_text(cav_buf *b, const char *s, size_t n);
+static void encode(const worker *w, cav_buf *b, const char *s, size_t n) {
+    if (w->a->plan.out == CAV_FMT_CSV)
+        cav__audit_csv_text(b, s, n);
+    else
+        cav__buf_json(b, s, n);
+}
+
+/* ---- the decision cache ------------------------------------------------------------------- */
+
+/* The key of d (and q's weapon): every member of the decision its texts depend on. Returns its
+ * number of words, or -1 when d's texts cannot be cached. */
+static int decision_key(const worker *w, const cav_query *q, const cav_decision *d, int32_t *key) {
+    int k = 0, explained = 0;
+    for (int i = 0; i < w->a->plan.nitems; i++)
+        explained |= w->a->plan.items[i].kind == OUT_EXPLANATION;
+    key[k++] = (int32_t)d->verdict;
+    key[k++] = d->valid_from;
+    key[k++] = d->valid_until;
+    key[k++] = q->weapon;
+    key[k++] = d->nparties;
+    for (int i = 0; i < d->nparties; i++) {
+        const cav_party_decision *pd = &d->parties[i];
+        if (pd->nrules > CAV_MAX_DECIDING || (explained && (pd->missing || pd->unsure)))
+            return -1;
+        key[k++] = pd->party;
+        key[k++] = (int32_t)pd->verdict | (int32_t)pd->basis << 4;
+        key[k++] = pd->nrules;
+        key[k++] = (int32_t)pd->missing;
+        key[k++] = (int32_t)pd->unsure;
+        key[k++] = pd->valid_from;
+        key[k++] = pd->valid_until;
+        for (int r = 0; r < pd->nrules; r++)
+            key[k++] = pd->rules[r];
+    }
+    return k;
+}
+
+void cav__audit_cache_clear(worker *w) {
+    memset(w->decs, 0, DEC_SLOTS * sizeof *w->decs);
+    w->ndecs = 0;
+    cav_buf_clear(&w->dkeys);
+    cav_buf_clear(&w->texts);
+}
+
+/* Finds the places of the date text in t[0, n) (at most 8); -1 when there are more. */
+static int date_slots(const char *t, size_t n, int32_t date, uint32_t *slots) {
+    char d[16];
+    cav_date_format(date, d);
+    int k = 0;
+    for (size_t i = 0; i + 10 <= n; i++)
+        if (t[i] == d[0] && memcmp(t + i, d, 10) == 0) {
+            if (k == 8)
+                return -1;
+            slots[k++] = (uint32_t)i;
+            i += 9;
+        }
+    return k;
+}
+
+/* Formats the texts of (q, d) into a new entry at slot i. */
+static dec_slot *make_entry(worker *w, uint32_t i, uint64_t h, const int32_t *key, int klen,
+                            const cav_query *q, const cav_decision *d, int state) {
+    dec_slot *e = &w->decs[i];
+    memset(e, 0, sizeof *e);
+    e->hash = h;
+    e->key_off = (uint32_t)w->dkeys.len;
+    e->key_len = (uint32_t)klen;
+    cav_buf_append(&w->dkeys, (const char *)key, (size_t)klen * sizeof *key);
+    int rules[4096];
+    int nrules = column_rules(w, q, d, rules, 4096);
+    e->count_off = (uint32_t)w->dkeys.len;
+    e->ncount = nrules;
+    cav_buf_append(&w->dkeys, (const char *)rules, (size_t)nrules * sizeof *rules);
+    e->text_off = (uint32_t)w->texts.len;
+    e->date = q->date;
+    e->state = (uint16_t)state;
+    int explained = 0;
+    for (int j = 0; j < w->a->plan.nitems; j++)
+        explained |= w->a->plan.items[j].kind == OUT_EXPLANATION;
+    if (!explained && state == SLOT_UNVERIFIED)
+        e->state = SLOT_VERIFIED; /* only the explanation may depend on the date */
+    for (int k = OUT_DECISION; k <= OUT_WHY; k++) {
+        int wanted = 0;
+        for (int j = 0; j < w->a->plan.nitems; j++)
+            wanted |= w->a->plan.items[j].kind == (out_kind)k;
+        if (!wanted)
+            continue;
+        cav_buf_clear(&w->scratch);
+        cav__audit_column(w, q, d, (out_kind)k, &w->scratch);
+        size_t at = w->texts.len;
+        encode(w, &w->texts, w->scratch.data ? w->scratch.data : "", w->scratch.len);
+        e->at[k] = (uint32_t)(at - e->text_off);
+        e->len[k] = (uint32_t)(w->texts.len - at);
+        if (k == OUT_EXPLANATION && state != SLOT_DATED) {
+            int n = date_slots(w->texts.data + at, e->len[k], q->date, e->slots);
+            if (n < 0)
+                e->state = SLOT_BY_DATE;
+            else
+                e->nslots = (uint16_t)n;
+        }
+    }
+    if (w->dkeys.failed || w->texts.failed || w->scratch.failed) {
+        w->scratch.failed = 1;
+        return NULL;
+    }
+    w->ndecs++;
+    return e;
+}
+
+/* 1 when the entry's explanation, with date written in, is the real explanation of (q, d). */
+static int template_holds(worker *w, const dec_slot *e, const cav_query *q, const cav_decision *d) {
+    cav_buf_clear(&w->scratch);
+    cav__audit_column(w, q, d, OUT_EXPLANATION, &w->scratch);
+    cav_buf_clear(&w->scratch2);
+    encode(w, &w->scratch2, w->scratch.data ? w->scratch.data : "", w->scratch.len);
+    if (w->scratch2.len != e->len[OUT_EXPLANATION])
+        return 0;
+    char date[16];
+    cav_date_format(q->date, date);
+    char *t = w->scratch2.data;
+    for (int s = 0; s < e->nslots; s++)
+        if (memcmp(t + e->slots[s], date, 10) != 0)
+            return 0;
+    /* compare with the template, whose slots hold the entry's own date */
+    const char *tmpl = w->texts.data + e->text_off + e->at[OUT_EXPLANATION];
+    for (size_t i = 0, s = 0; i < e->len[OUT_EXPLANATION]; i++) {
+        if (s < e->nslots && i == e->slots[s]) {
+            i += 9;
+            s++;
+            continue;
+        }
+        if (t[i] != tmpl[i])
+            return 0;
+    }
+    return 1;
+}
+
+static dec_slot *lookup(worker *w, const int32_t *key, int klen, uint64_t h, uint32_t *slot) {
+    uint32_t i = (uint32_t)h & (DEC_SLOTS - 1);
+    for (;; i = (i + 1) & (DEC_SLOTS - 1)) {
+        dec_slot *e = &w->decs[i];
+        if (!e->hash)
+            break; /* hashes of entries are odd: 0 is an empty slot */
+        if (e->hash == h && e->key_len == (uint32_t)klen &&
+            memcmp(w->dkeys.data + e->key_off, key, (size_t)klen * sizeof *key) == 0)
+            return e;
+    }
+    *slot = i;
+    return NULL;
+}
+
+const dec_slot *cav__audit_decision(worker *w, const cav_query *q, const cav_decision *d) {
+    int32_t key[KEY_WORDS + 1];
+    int klen = decision_key(w, q, d, key);
+    if (klen < 0)
+        return NULL;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1)
+            key[klen++] = q->date; /* the explanation depends on the date: one entry a date */
+        uint64_t h = hash_bytes(key, (size_t)klen * sizeof *key, 0x5bd1e995u) | 1;
+        uint32_t slot = 0;
+        dec_slot *e = lookup(w, key, klen, h, &slot);
+        if (e) {
+            if (e->state == SLOT_BY_DATE)
+                continue;
+            if (e->state == SLOT_UNVERIFIED && e->date != q->date) {
+                if (template_holds(w, e, q, d)) {
+                    e->state = SLOT_VERIFIED;
+                } else {
+                    e->state = SLOT_BY_DATE;
+                    continue;
+                }
+            }
+            w->cache_hits++;
+            return e;
+        }
+        w->cache_misses++;
+        if (w->ndecs >= DEC_SLOTS / 2 || w->texts.len > TEXT_LIMIT || w->dkeys.len > TEXT_LIMIT) {
+            cav__audit_cache_clear(w);
+            lookup(w, key, klen, h, &slot);
+        }
+        return make_entry(w, slot, h, key, klen, q, d, pass ? SLOT_DATED : SLOT_UNVERIFIED);
+    }
+    return NULL;
+}
+
+void cav__audit_count(worker *w, const cav_query *q, const cav_decision *d, const dec_slot *s) {
+    w->verdicts[d->verdict]++;
+    for (int i = 0; i < d->nparties; i++)
+        w->party[(size_t)d->parties[i].party * AUDIT_NVERDICTS + d->parties[i].verdict]++;
+    if (s) {
+        const int32_t *r = (const int32_t *)(const void *)(w->dkeys.data + s->count_off);
+        for (int i = 0; i < s->ncount; i++)
+            w->rule[r[i]]++;
+    } else {
+        int rules[4096];
+        int n = column_rules(w, q, d, rules, 4096);
+        for (int i = 0; i < n; i++)
+            w->rule[rules[i]]++;
+    }
+    if (q->date != CAV_NO_DATE) {
+        /* the month of a date: days to civil year and month (Howard Hinnant's algorithm) */
+        int32_t z = q->date + 719468;
+        int32_t era = (z >= 0 ? z : z - 146096) / 146097;
+        int32_t doe = z - era * 146097;
+        int32_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        int32_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        int32_t mp = (5 * doy + 2) / 153;
+        int32_t m = mp < 10 ? mp + 3 : mp - 9;
+        int32_t y = yoe + era * 400 + (m <= 2);
+        int32_t idx = y * 12 + m - 1 - AUDIT_MONTH0;
+        if (idx >= 0 && idx < AUDIT_NMONTHS)
+            w->months[(size_t)idx * AUDIT_NVERDICTS + d->verdict]++;
+    }
+}

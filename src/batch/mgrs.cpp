@@ -1,0 +1,78 @@
+/* mgrs.cpp — MGRS grid references to and from latitude and longitude, through GeographicLib (a C++
+ * library: Debian's libgeographiclib-dev), behind two extern "C" functions declared in
+ * batch/audit.h, so the rest of the library stays C.
+ *
+ * Invariants: no C++ exception crosses into C (every one becomes a -1 with a message); the
+ * functions keep no state, so any thread may call them.
+ */
+#include <GeographicLib/MGRS.hpp>
+#include <GeographicLib/UTMUPS.hpp>
+
+#include <cstdio>
+#include <exception>
+#include <string>
+
+extern "C" {
+int cav__mgrs_parse(const char *s, size_t n, double *lat, double *lon, char *msg, size_t size);
+int cav__mgrs_format(double lat, double lon, int digits, char *out, size_t size);
+}
+
+/* Writes an exception's text into msg, cut at a UTF-8 character boundary. */
+static void message(const char *what, char *msg, size_t size) {
+    if (!size)
+        return;
+    size_t n = 0;
+    while (what[n] && n + 1 < size)
+        n++;
+    while (n > 0 && n < std::char_traits<char>::length(what) &&
+           (static_cast<unsigned char>(what[n]) & 0xC0) == 0x80)
+        n--;
+    std::snprintf(msg, size, "%.*s", static_cast<int>(n), what);
+}
+
+/* Reads an MGRS reference (spaces allowed between its parts) into the centre of its square: an
+ * MGRS reference names a square (1 m to 100 km), whose centre is the best single point, and the
+ * caller states the square's size as the position's uncertainty (audit_rows.c). Returns the
+ * precision (digits per axis, 0 to 5; the square's side is 10^(5 - precision) m) or -1. */
+int cav__mgrs_parse(const char *s, size_t n, double *lat, double *lon, char *msg, size_t size) {
+    try {
+        std::string t;
+        t.reserve(n);
+        for (size_t i = 0; i < n; i++)
+            if (s[i] != ' ' && s[i] != '\t')
+                t.push_back(s[i]);
+        int zone, prec;
+        bool northp;
+        double x, y;
+        GeographicLib::MGRS::Reverse(t, zone, northp, x, y, prec, true);
+        if (prec < 0) {
+            message("names a whole grid zone, not a square", msg, size);
+            return -1;
+        }
+        GeographicLib::UTMUPS::Reverse(zone, northp, x, y, *lat, *lon);
+        return prec;
+    } catch (const std::exception &e) {
+        message(e.what(), msg, size);
+        return -1;
+    } catch (...) {
+        message("not an MGRS reference", msg, size);
+        return -1;
+    }
+}
+
+int cav__mgrs_format(double lat, double lon, int digits, char *out, size_t size) {
+    try {
+        int zone;
+        bool northp;
+        double x, y;
+        GeographicLib::UTMUPS::Forward(lat, lon, zone, northp, x, y);
+        std::string t;
+        GeographicLib::MGRS::Forward(zone, northp, x, y, lat, digits, t);
+        if (t.size() + 1 > size)
+            return -1;
+        std::snprintf(out, size, "%s", t.c_str());
+        return 0;
+    } catch (...) {
+        return -1;
+    }
+}

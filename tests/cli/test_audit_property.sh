@@ -1,0 +1,4 @@
+#!/usr/bin/env bash
+# Property test of `caveat audit` against `caveat check` on random logs (tests/cli/audit_property.py):
+# rows in = rows out, file lines, identical decisions and identical problems, row by row.
+exec /usr/bin/python3 "$(dirname "$0")/audit_property.py" "$1" 12
