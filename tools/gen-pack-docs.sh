@@ -183,7 +183,8 @@ MD
 ## Where US GMLRS counterfire and ATACMS strikes were permitted
 
 Green: where the use was permitted on that date by every party whose consent it needs (for these
-weapons, the United States). Dashed outlines: the assumed zones.
+weapons, the United States): GMLRS against Russian forces that are attacking Ukraine or preparing to
+(`--role attacking`), ATACMS against Russian forces. Dashed outlines: the assumed zones.
 
 MD
   if [ "$maps_ok" = 0 ]; then
@@ -198,7 +199,7 @@ MD
   for d in $dates; do
     echo "### $d"
     echo
-    echo "| GMLRS counterfire against forces | ATACMS against forces |"
+    echo "| GMLRS against Russian forces attacking Ukraine | ATACMS against Russian forces |"
     echo "| --- | --- |"
     echo "| ![GMLRS counterfire, $d](maps/gmlrs-counterfire-$d.svg) | ![ATACMS, $d](maps/atacms-$d.svg) |"
     echo
