@@ -11,6 +11,7 @@
  * proj_dmstor on random values. Decimal degrees never come here: they go straight to
  * cav_query_set. Nothing here allocates or keeps state.
  */
+#include "core/num.h"
 #include "batch/audit.h"
 #include "core/json.h"
 
@@ -147,8 +148,12 @@ int cav__dms_parse(const char *s, size_t n, int lat, double *deg) {
     /* degrees + minutes / 60 + seconds / 3600, each part read by the library's number reader
        (exact, whatever the locale) */
     double v = 0, scale = 1;
-    for (int k = 0; k < nnum; k++, scale *= 60)
-        v += cav__json_number_value(num[k], strlen(num[k])) / scale;
+    for (int k = 0; k < nnum; k++, scale *= 60) {
+        double part;
+        if (cav__parse_decimal(num[k], strlen(num[k]), &part) != 0) /* "07": leading zeros */
+            return -1;
+        v += part / scale;
+    }
     if (!isfinite(v) || v > (lat ? 90.0 : 180.0))
         return -1;
     *deg = (neg || hemi < 0) ? -v : v;

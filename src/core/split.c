@@ -6,8 +6,8 @@
  * document goes to the JSON query reader, which reports what is wrong with it, so a broken line
  * costs that line alone.
  *
- * Where a value ends: at the bracket that closes it, or for a bare scalar at the first blank,
- * comma or newline. A newline inside a string ends the value (JSON strings hold no raw newline:
+ * Where a value ends: at the bracket that closes it; a bare scalar (never a query, but it must
+ * be answered) ends at the newline, or inside an array at the first blank, ',' or ']'. A newline inside a string ends the value (JSON strings hold no raw newline:
  * the line is broken). A newline inside an open object or array continues it (pretty-printed
  * JSON) unless the next line starts with '{' or '[' in column 1, which is how NDJSON's next query
  * starts: then the open value ends at the newline, broken, and the next line is read on its own.
@@ -27,7 +27,8 @@ static int blank(char c) {
 
 /* Scans the value at buf[start, len): *end is set past it. Returns 1 found, 0 need more input,
  * -1 longer than CAV_MAX_DOC. *nl counts the newlines inside it. */
-static int value_end(const char *buf, size_t start, size_t len, int eof, size_t *end, long *nl) {
+static int value_end(const char *buf, size_t start, size_t len, int eof, int in_array, size_t *end,
+                     long *nl) {
     int depth = 0, instr = 0, esc = 0, found = 0;
     long lines = 0;
     size_t j = start;
@@ -51,6 +52,10 @@ static int value_end(const char *buf, size_t start, size_t len, int eof, size_t 
         } else if (c == '{' || c == '[') {
             depth++;
         } else if (c == '}' || c == ']') {
+            if (depth == 0 && j > start) {
+                found = 1; /* a scalar ends before the bracket that closes its array */
+                break;
+            }
             if (--depth <= 0) {
                 j++;
                 found = 1;
@@ -71,7 +76,7 @@ static int value_end(const char *buf, size_t start, size_t len, int eof, size_t 
                 break; /* the next line starts a query: this one is broken */
             }
             lines++;
-        } else if (depth == 0 && (blank(c) || c == ',')) {
+        } else if (depth == 0 && in_array && (blank(c) || c == ',')) {
             found = 1;
             break;
         }
@@ -150,7 +155,7 @@ size_t cav_split_next(cav_split *s, const char *buf, size_t len, int eof, cav_do
         }
         size_t end;
         long lines;
-        int r = value_end(buf, i, len, eof, &end, &lines);
+        int r = value_end(buf, i, len, eof, s->in_array, &end, &lines);
         if (r == 0)
             return i; /* need more input */
         s->line_has_text = 1;

@@ -10,8 +10,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *s = (const char *)data;
-    size_t complete = cav__csv_complete(s, size);
-    if (complete > size)
+    /* the first byte picks the delimiter */
+    static const char delims[] = {',', ';', '\t'};
+    char delim = size ? delims[data[0] % 3] : ',';
+    size_t complete = cav__csv_cut(s, size, delim, 0);
+    if (complete > size || cav__csv_cut(s, size, delim, 1) != size)
         abort();
     char *value = malloc(size + 1), *quoted = malloc(2 * size + 3);
     if (!value || !quoted)
@@ -20,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     while (pos < size) {
         cav_csv_span fields[64];
         cav_csv_row row;
-        size_t used = cav__csv_row(s + pos, size - pos, fields, 64, &row);
+        size_t used = cav__csv_row(s + pos, size - pos, delim, fields, 64, &row);
         if (used == 0 || used > size - pos || row.text_len > row.size)
             abort();
         size_t n = row.nfields < 64 ? row.nfields : 64;
@@ -30,11 +33,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             size_t len = cav__csv_unquote(&fields[i], value, size + 1);
             if (len > fields[i].len)
                 abort();
-            size_t qlen = cav__csv_put(quoted, value, len);
+            size_t qlen = cav__csv_put(quoted, value, len, delim);
             quoted[qlen] = '\n';
             cav_csv_span back[2];
             cav_csv_row brow;
-            cav__csv_row(quoted, qlen + 1, back, 2, &brow);
+            cav__csv_row(quoted, qlen + 1, delim, back, 2, &brow);
             char *again = malloc(len + 1);
             if (!again)
                 break;
