@@ -162,7 +162,7 @@ size_t cav_split_next(cav_split *s, const char *buf, size_t len, int eof, cav_do
         if (r < 0) {
             doc->kind = CAV_DOC_ERROR;
             doc->line = s->line;
-            doc->message = "longer than 1 MiB";
+            doc->message = "the query is longer than 1 MiB";
             s->skipping = 1;
             s->in_array = 0;
             for (size_t k = i; k <= i + CAV_MAX_DOC; k++)

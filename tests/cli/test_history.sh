@@ -24,9 +24,9 @@ hasnt "$t" "us-kharkiv-counterfire" "weapon filter drops rules that cannot match
 has "$t" "ihl-civilian-objects" "party * rules concern every weapon"
 
 j=$("$caveat" timeline --format json)
-python3 -c 'import json,sys; rows=json.load(sys.stdin); assert len(rows) > 40; assert all("rule" in r and "sources" in r for r in rows)' <<< "$j" && ok || bad "timeline json"
+python3 -c 'import json,sys; rows=json.load(sys.stdin); assert len(rows) > 40; assert all(("rule" in r or "note" in r) and "sources" in r for r in rows); assert any(r["change"] == "note" for r in rows)' <<< "$j" && ok || bad "timeline json"
 m=$("$caveat" timeline --format md --party FR)
-has "$m" "| date | party | change | rule | what | disputed | sources |" "markdown header"
+has "$m" "| date | party | change | rule | what | disputed | assumes | sources |" "markdown header"
 has "$m" '| `fr-military-sites-in-russia` |' "markdown row"
 
 d=$("$caveat" diff 2024-05-29 2024-06-17 --party US)

@@ -87,6 +87,6 @@ int main(void) {
     memcpy(big + CAV_MAX_DOC + 10, "\n{}\n", 5);
     char got[4096];
     split_all(big, 0, got, sizeof got);
-    CHECK_EQ_STR(got, "1:X:longer than 1 MiB|2:Q:{}");
+    CHECK_EQ_STR(got, "1:X:the query is longer than 1 MiB|2:Q:{}");
     return check_done();
 }
