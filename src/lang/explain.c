@@ -231,7 +231,31 @@ static void ctx_init(ctx *c, const cav_pack *p, const cav_query *q, const cav_de
     cav__facts_of(p, q, c->scratch, &c->f);
 }
 
-/* The assumed zones the decision rests on, in zone order. */
+/* 1 when exception e of a deciding forbid failed for a reason its place tests cannot change: it
+ * is out of force on the date, or its condition is false with every zone answered "unsure".
+ * Such an exception's zones did not decide the answer. */
+static int fails_off_place(const ctx *c, int e) {
+    const cav_pack *p = c->p;
+    const cav_rule *r = &p->rules[e];
+    if (c->q->date < r->from || c->q->date >= r->until)
+        return 1;
+    if (r->root < 0)
+        return 0;
+    static const uint64_t all[CAV_MAX_ZONE_WORDS] = {0};
+    uint64_t every[CAV_MAX_ZONE_WORDS];
+    memset(every, 0xff, sizeof every);
+    cav_facts f = c->f;
+    f.target_in = all;
+    f.target_unsure = every;
+    if (f.launch_in) {
+        f.launch_in = all;
+        f.launch_unsure = every;
+    }
+    return cav__eval_node(p, r->root, &f) == CAV_FALSE;
+}
+
+/* The assumed zones the decision rests on, in zone order: those the considered rules test, and
+ * those of a deciding forbid's exceptions that failed on their place. */
 static void assumptions_of(const ctx *c, zone_list *zl) {
     memset(zl, 0, sizeof *zl);
     const cav_pack *p = c->p;
@@ -245,7 +269,8 @@ static void assumptions_of(const ctx *c, zone_list *zl) {
             const cav_rule *r = &p->rules[rules[k]];
             rule_zones(p, r->root, add_assumed, zl);
             for (int e = 0; e < r->nunless; e++)
-                rule_zones(p, p->rules[r->unless[e]].root, add_assumed, zl);
+                if (!fails_off_place(c, r->unless[e]))
+                    rule_zones(p, p->rules[r->unless[e]].root, add_assumed, zl);
         }
     }
     int k = 0;
@@ -776,14 +801,18 @@ static void explain_rules(const ctx *c, const cav_party_decision *pd, const char
         const cav_rule *r = &p->rules[rules[i]];
         if (r->nunless && !r->forbid)
             continue;
-        if (pd->basis == CAV_BASIS_PERMIT)
+        if (pd->basis == CAV_BASIS_PERMIT) {
+            int nex = 0;
             for (int k = 0; k < p->nrules; k++)
                 for (int e = 0; e < p->rules[k].nunless; e++)
                     if (p->rules[k].unless[e] == rules[i] &&
                         cav__rule_applies(&p->rules[k], pd->party) && p->rules[k].from <= c->q->date &&
                         c->q->date < p->rules[k].until)
-                        cav__buf_printf(o, " It is an exception to %s, which stays in force.",
+                        cav__buf_printf(o, "%s%s", nex++ ? ", " : " It is an exception to ",
                                         p->rules[k].id);
+            if (nex)
+                cav__buf_puts(o, nex > 1 ? ", which stay in force." : ", which stays in force.");
+        }
     }
     for (int i = 0; i < n && i < 256; i++) {
         const cav_rule *r = &p->rules[rules[i]];

@@ -84,8 +84,9 @@ static const char *change_name(int kind, int is_diff, int forbid) {
                      : (forbid ? "forbid ends" : "permit ends");
 }
 
-/* The forbids that list rule r among their exceptions, as "a, b" (empty when none). */
-static void exception_of(const cav_pack *p, int r, cav_buf *o) {
+/* The forbids that list rule r among their exceptions, as "a, b" (empty when none); returns
+ * their number. */
+static int exception_of(const cav_pack *p, int r, cav_buf *o) {
     int n = 0;
     for (int k = 0; k < p->nrules; k++)
         for (int e = 0; e < p->rules[k].nunless; e++)
@@ -93,6 +94,7 @@ static void exception_of(const cav_pack *p, int r, cav_buf *o) {
                 cav__buf_puts(o, n++ ? ", " : "");
                 cav__buf_puts(o, p->rules[k].id);
             }
+    return n;
 }
 
 static void parties_text(const cav_pack *p, int all, const int *v, int n, cav_buf *o) {
@@ -113,9 +115,9 @@ static void print_rows(const cav_pack *p, const row *rows, int n, cav_format fmt
     int zones[64];
     for (int i = 0; i < n; i++) {
         const row *r = &rows[i];
-        const char *id, *title, *says, *disputed = NULL;
+        const char *id, *title, *says, *disputed = NULL, *assumption = NULL;
         const int *sources;
-        int nsources, forbid = 0;
+        int nsources, forbid = 0, nex = 0;
         cav_buf_clear(&parties);
         cav_buf_clear(&ex);
         int nz = 0;
@@ -138,8 +140,9 @@ static void print_rows(const cav_pack *p, const row *rows, int n, cav_format fmt
             sources = rule->sources;
             nsources = rule->nsources;
             parties_text(p, rule->all_parties, rule->parties, rule->nparties, &parties);
+            assumption = rule->assumption;
             if (!forbid)
-                exception_of(p, r->index, &ex);
+                nex = exception_of(p, r->index, &ex);
             nz = cav__rule_assumed_zones(p, r->index, zones, 64);
             nz = nz < 64 ? nz : 64;
         }
@@ -149,15 +152,18 @@ static void print_rows(const cav_pack *p, const row *rows, int n, cav_format fmt
         if (!is_diff)
             cav_date_format(r->date, date);
         if (fmt == CAV_FMT_TEXT) {
-            cav__buf_printf(o, "%-10s  %-6s  %-13s  %-34s  ", date, parties.data, change, id);
+            cav__buf_printf(o, "%-10s  %-8s  %-13s  %-34s  ", date, parties.data, change, id);
             cav__report_line(o, what);
             if (disputed)
                 cav__buf_puts(o, " (disputed)");
             if (ex.len)
-                cav__buf_printf(o, " (an exception to %s, which stays in force)", ex.data);
+                cav__buf_printf(o, " (an exception to %s, which %s in force)", ex.data,
+                                nex > 1 ? "stay" : "stays");
             for (int k = 0; k < nz; k++)
                 cav__buf_printf(o, "%s%s%s", k ? ", " : " (assumes ", p->zones[zones[k]].id,
                                 k == nz - 1 ? ")" : "");
+            if (assumption)
+                cav__buf_puts(o, " (rests on an assumption)");
             cav__buf_puts(o, "  [");
             for (int k = 0; k < nsources; k++)
                 cav__buf_printf(o, "%s%s", k ? ", " : "", p->sources[sources[k]].id);
@@ -170,7 +176,7 @@ static void print_rows(const cav_pack *p, const row *rows, int n, cav_format fmt
             if (ex.len) {
                 cav__buf_puts(o, " (an exception to ");
                 cav__buf_md(o, ex.data, ex.len);
-                cav__buf_puts(o, ", which stays in force)");
+                cav__buf_puts(o, nex > 1 ? ", which stay in force)" : ", which stays in force)");
             }
             cav__buf_puts(o, " | ");
             if (disputed) {
@@ -182,6 +188,10 @@ static void print_rows(const cav_pack *p, const row *rows, int n, cav_format fmt
                 if (k)
                     cav__buf_puts(o, ", ");
                 cav__buf_md(o, p->zones[zones[k]].id, strlen(p->zones[zones[k]].id));
+            }
+            if (assumption) {
+                cav__buf_puts(o, nz ? "; the rule itself: " : "the rule itself: ");
+                cav__buf_md(o, assumption, strlen(assumption));
             }
             cav__buf_puts(o, " | ");
             for (int k = 0; k < nsources; k++) {
@@ -220,7 +230,9 @@ static void print_rows(const cav_pack *p, const row *rows, int n, cav_format fmt
                     cav__buf_puts(o, ", ");
                 cav__buf_json_str(o, p->zones[zones[k]].id);
             }
-            cav__buf_puts(o, "], \"sources\": [");
+            cav__buf_puts(o, "], \"assumption\": ");
+            cav__buf_json_str(o, assumption);
+            cav__buf_puts(o, ", \"sources\": [");
             for (int k = 0; k < nsources; k++) {
                 if (k)
                     cav__buf_puts(o, ", ");
