@@ -714,6 +714,8 @@ typedef struct cav_test_opts {
 typedef struct cav_test_result {
     int passed, failed, errors; /* errors: lines that are no valid case */
     int uncovered;              /* with coverage: rules no case decides or tests never both ways */
+    int unreachable; /* with coverage: rules no question can reach (their parties consent to and
+                        supply no weapon of the catalog); reported, not counted as uncovered */
 } cav_test_result;
 /* Runs the cases of nfiles texts (names for messages) against p, appending the report to out in
  * fmt (text: FAIL lines with expected and actual verdicts and rules, then a summary; json; junit).

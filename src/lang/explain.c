@@ -848,11 +848,50 @@ static void explain_nearest(const ctx *c, const cav_party_decision *pd, cav_buf 
     }
 }
 
+/* For a party that forbids: why each exception of its deciding forbids that is in force and
+ * speaks of the weapon does not apply ("Its exception X does not apply: ..."). */
+static void explain_exceptions(const ctx *c, const cav_party_decision *pd, cav_buf *o) {
+    const cav_pack *p = c->p;
+    int rules[256], said[64], nsaid = 0;
+    int n = cav__deciding_rules(p, pd, c->q->date, &c->f, rules, 256);
+    for (int i = 0; i < n && i < 256; i++) {
+        const cav_rule *fb = &p->rules[rules[i]];
+        for (int e = 0; e < fb->nunless; e++) {
+            int x = fb->unless[e];
+            const cav_rule *ex = &p->rules[x];
+            int dup = 0;
+            for (int k = 0; k < nsaid; k++)
+                dup |= said[k] == x;
+            if (dup || ex->root < 0 || c->q->date < ex->from || c->q->date >= ex->until ||
+                !cav__rule_speaks(p, x, c->f.weapon) ||
+                cav__eval_node(p, ex->root, &c->f) != CAV_FALSE)
+                continue;
+            if (nsaid < 64)
+                said[nsaid++] = x;
+            leaves l = {0};
+            why_false(p, ex->root, &c->f, &l);
+            cav__buf_printf(o, " Its exception %s does not apply: ", ex->id);
+            for (int k = 0; k < l.n; k++) {
+                if (k > 0)
+                    cav__buf_puts(o, "; ");
+                render_leaf(c, &l.v[k], o);
+            }
+            if (l.total > l.n)
+                cav__buf_printf(o, "; and %d more tests", l.total - l.n);
+            cav__buf_puts(o, ".");
+        }
+    }
+}
+
 static void explain_party(const ctx *c, const cav_party_decision *pd, cav_buf *o) {
     const cav_pack *p = c->p;
     const char *party = p->parties[pd->party].code;
     switch (pd->basis) {
-    case CAV_BASIS_FORBID: explain_rules(c, pd, "forbids", o); break;
+    case CAV_BASIS_FORBID:
+        explain_rules(c, pd, "forbids", o);
+        if (c->flags & CAV_EXPLAIN)
+            explain_exceptions(c, pd, o);
+        break;
     case CAV_BASIS_PERMIT: explain_rules(c, pd, "permits", o); break;
     case CAV_BASIS_FORBID_UNDET: explain_rules(c, pd, "might forbid", o); break;
     case CAV_BASIS_PERMIT_UNDET: explain_rules(c, pd, "might permit", o); break;

@@ -231,18 +231,24 @@ static void rules_json(const cav_pack *p, const int *v, int n, cav_buf *o) {
     }
 }
 
-/* Records which tests of the rules in force for this case were seen true and false. */
-static void cover_node(runner *r, int n, const cav_facts *f) {
+/* Records which tests of the rules in force for this case were seen true and false. With
+ * weapon_only (a rule that does not speak of the case's weapon), only the tests of weapon and
+ * weapon.class are recorded: they are what keeps the rule off this weapon, while its other tests
+ * say nothing about a use the rule cannot reach. */
+static void cover_node(runner *r, int n, const cav_facts *f, int weapon_only) {
     const cav_node *node = &r->p->nodes[n];
-    cav_tri t = cav__eval_node(r->p, n, f);
-    if (t == CAV_TRUE)
-        r->c.seen[n] |= 1;
-    else if (t == CAV_FALSE)
-        r->c.seen[n] |= 2;
+    if (!weapon_only || (node->op == CAV_N_TEST &&
+                         (node->field == CAV_F_WEAPON || node->field == CAV_F_CLASS))) {
+        cav_tri t = cav__eval_node(r->p, n, f);
+        if (t == CAV_TRUE)
+            r->c.seen[n] |= 1;
+        else if (t == CAV_FALSE)
+            r->c.seen[n] |= 2;
+    }
     if (node->op != CAV_N_TEST) {
-        cover_node(r, node->a, f);
+        cover_node(r, node->a, f, weapon_only);
         if (node->op != CAV_N_NOT)
-            cover_node(r, node->b, f);
+            cover_node(r, node->b, f, weapon_only);
     }
 }
 
@@ -258,8 +264,21 @@ static void cover(runner *r, const cav_query *q, const cav_decision *d) {
             r->c.decides[rules[k]]++;
         const cav_epoch *ep = cav__epoch_of(p, d->parties[i].party, q->date);
         for (int k = 0; k < ep->nrules; k++)
-            if (p->rules[ep->rules[k]].root >= 0 && cav__rule_speaks(p, ep->rules[k], f.weapon))
-                cover_node(r, p->rules[ep->rules[k]].root, &f);
+            if (p->rules[ep->rules[k]].root >= 0)
+                cover_node(r, p->rules[ep->rules[k]].root, &f,
+                           !cav__rule_speaks(p, ep->rules[k], f.weapon));
+    }
+    /* the parties this use does not involve: their rules' weapon tests are false for it */
+    for (int party = 0; party < p->nparties; party++) {
+        int involved = 0;
+        for (int i = 0; i < d->nparties; i++)
+            involved |= d->parties[i].party == party;
+        if (involved)
+            continue;
+        const cav_epoch *ep = cav__epoch_of(p, party, q->date);
+        for (int k = 0; k < ep->nrules; k++)
+            if (p->rules[ep->rules[k]].root >= 0)
+                cover_node(r, p->rules[ep->rules[k]].root, &f, 1);
     }
 }
 
@@ -405,6 +424,25 @@ static void collect_nodes(const cav_pack *p, int n, int *out, int *count) {
         collect_nodes(p, node->b, out, count);
 }
 
+/* 1 when some use can reach rule r: it is a `party *` rule, or one of its parties is a consent
+ * party or a supplier of some weapon of the catalog. */
+static int reachable(const cav_pack *p, const cav_rule *r) {
+    if (r->all_parties)
+        return 1;
+    for (int w = 0; w < p->nweapons; w++) {
+        const cav_weapon *wp = &p->weapons[w];
+        for (int k = 0; k < r->nparties; k++) {
+            for (int c = 0; c < wp->nconsent; c++)
+                if (wp->consent[c] == r->parties[k])
+                    return 1;
+            for (int c = 0; c < wp->nsuppliers; c++)
+                if (wp->suppliers[c] == r->parties[k])
+                    return 1;
+        }
+    }
+    return 0;
+}
+
 static void coverage_report(runner *r) {
     const cav_pack *p = r->p;
     cav_buf *o = r->out;
@@ -419,6 +457,23 @@ static void coverage_report(runner *r) {
     for (int i = 0; i < p->nrules; i++) {
         const cav_rule *rule = &p->rules[i];
         int count = 0;
+        if (!reachable(p, rule)) {
+            /* no case can reach it: said so, apart from the gaps cases could fill */
+            r->res->unreachable++;
+            if (r->fmt == CAV_FMT_TEXT) {
+                cav__buf_printf(o, "unreachable: %s: no weapon of the catalog needs the consent of ",
+                                rule->id);
+                for (int k = 0; k < rule->nparties; k++)
+                    cav__buf_printf(o, "%s%s", k ? " or " : "", p->parties[rule->parties[k]].code);
+                cav__buf_puts(o, " or lists it as a supplier; the rule records a position no "
+                                 "question can reach until the catalog has such a weapon\n");
+            } else if (r->fmt == CAV_FMT_JSON) {
+                cav__buf_puts(o, items++ ? ",\n  {\"rule\": " : "\n  {\"rule\": ");
+                cav__buf_json_str(o, rule->id);
+                cav__buf_puts(o, ", \"unreachable\": true, \"decides\": 0, \"tests\": []}");
+            }
+            continue;
+        }
         if (rule->root >= 0)
             collect_nodes(p, rule->root, nodes, &count);
         int gaps = !r->c.decides[i];
@@ -499,12 +554,19 @@ int cav_pack_test(const cav_pack *p, const char *const *names, const char *const
     if (fmt == CAV_FMT_TEXT) {
         cav__buf_printf(out, "%d passed, %d failed, %d errors", res->passed, res->failed,
                         res->errors);
-        if (o && o->coverage)
+        if (o && o->coverage) {
             cav__buf_printf(out, "; %d rules not fully covered", res->uncovered);
+            if (res->unreachable)
+                cav__buf_printf(out, "; %d unreachable", res->unreachable);
+        }
         cav__buf_puts(out, "\n");
     } else if (fmt == CAV_FMT_JSON) {
-        cav__buf_printf(out, ",\n \"passed\": %d, \"failed\": %d, \"errors\": %d}\n", res->passed,
+        cav__buf_printf(out, ",\n \"passed\": %d, \"failed\": %d, \"errors\": %d", res->passed,
                         res->failed, res->errors);
+        if (o && o->coverage)
+            cav__buf_printf(out, ", \"not_fully_covered\": %d, \"unreachable\": %d",
+                            res->uncovered, res->unreachable);
+        cav__buf_puts(out, "}\n");
     } else if (fmt == CAV_FMT_JUNIT) {
         cav__buf_printf(out,
                         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite "

@@ -87,6 +87,11 @@ cmp -s "$tmp/broken.cav" "$tmp/broken.orig" && ok || bad "a broken file is never
 # the embedded pack's own cases
 "$caveat" test > "$tmp/out"; expect_eq "$?" 0 "caveat test"
 grep -q "^[1-9][0-9]* passed, 0 failed, 0 errors$" "$tmp/out" && ok || bad "caveat test summary"
+# coverage: every reachable rule decides a case and has each test seen true and false; a rule no
+# question can reach is named apart and does not fail the run
+"$caveat" test --coverage > "$tmp/out"; expect_eq "$?" 0 "caveat test --coverage"
+grep -q "^unreachable: fi-no-restrictions: no weapon of the catalog needs the consent of FI" "$tmp/out" && ok || bad "unreachable rule named"
+grep -q "; 0 rules not fully covered; 1 unreachable$" "$tmp/out" && ok || bad "coverage summary"
 
 # where: recognised borders
 expect_eq "$("$caveat" where 44.60 33.52 | head -1)" "country UA Ukraine" "Sevastopol is UA"
