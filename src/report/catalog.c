@@ -39,6 +39,21 @@ static void kind_tree(const cav_pack *p, int parent, int depth, cav_buf *o) {
     }
 }
 
+/* The says, quote (verbatim, or a paraphrase) and sources members of a rule or note. */
+static void texts_json(const cav_pack *p, const char *says, const char *quote, int paraphrase,
+                       const int *sources, int nsources, cav_buf *o) {
+    cav__buf_puts(o, ", \"says\": ");
+    cav__buf_json_str(o, says);
+    cav__buf_puts(o, paraphrase ? ", \"paraphrase\": " : ", \"quote\": ");
+    cav__buf_json_str(o, quote);
+    cav__buf_puts(o, ", \"sources\": [");
+    for (int k = 0; k < nsources; k++) {
+        cav__buf_puts(o, k ? ", " : "");
+        cav__buf_json_str(o, p->sources[sources[k]].id);
+    }
+    cav__buf_puts(o, "]");
+}
+
 static void write_one(const cav_pack *p, cav_catalog c, int json, cav_buf *o) {
     int n = cav_catalog_count(p, c);
     if (json)
@@ -145,6 +160,15 @@ static void write_one(const cav_pack *p, cav_catalog c, int json, cav_buf *o) {
                     cav__buf_puts(o, "null");
                 cav__buf_puts(o, ", \"disputed\": ");
                 cav__buf_json_str(o, r->disputed);
+                texts_json(p, r->says, r->quote, r->paraphrase, r->sources, r->nsources, o);
+                cav__buf_puts(o, ", \"assumption\": ");
+                cav__buf_json_str(o, r->assumption);
+                cav__buf_puts(o, ", \"unless\": [");
+                for (int e = 0; e < r->nunless; e++) {
+                    cav__buf_puts(o, e ? ", " : "");
+                    cav__buf_json_str(o, p->rules[r->unless[e]].id);
+                }
+                cav__buf_puts(o, "]");
             } else {
                 cav__buf_printf(o, "\n  %24s  %s ", "", r->forbid ? "forbid" : "permit");
                 if (r->all_parties)
@@ -165,8 +189,10 @@ static void write_one(const cav_pack *p, cav_catalog c, int json, cav_buf *o) {
             break;
         case CAV_CAT_NOTE:
             if (json) {
+                const cav_note *nt = &p->notes[i];
                 cav__buf_puts(o, ", \"disputed\": ");
-                cav__buf_json_str(o, p->notes[i].disputed);
+                cav__buf_json_str(o, nt->disputed);
+                texts_json(p, nt->says, nt->quote, nt->paraphrase, nt->sources, nt->nsources, o);
             } else if (p->notes[i].disputed) {
                 cav__buf_puts(o, " (disputed)");
             }
