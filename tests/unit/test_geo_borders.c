@@ -73,6 +73,14 @@ static const place sea_points[] = {
     {"RU, 500 m from the border", 50.27482, 36.53191, "RU"},
 };
 
+/* 1 when the prepared geometry g covers (lat, lon). */
+static int pcovers(GEOSContextHandle_t h, const GEOSPreparedGeometry *g, double lat, double lon) {
+    GEOSGeometry *p = GEOSGeom_createPointFromXY_r(h, lon, lat);
+    char r = GEOSPreparedCovers_r(h, g, p);
+    GEOSGeom_destroy_r(h, p);
+    return r == 1;
+}
+
 /* 1 when g covers (lat, lon). */
 static int covers(GEOSContextHandle_t h, const GEOSGeometry *g, double lat, double lon) {
     GEOSGeometry *p = GEOSGeom_createPointFromXY_r(h, lon, lat);
@@ -109,6 +117,9 @@ static void check_land(GEOSContextHandle_t h, GEOSGeometry *const *zones, GEOSGe
         CHECK(len > 3.0);
         CHECK(lla < 1e-9 && llb < 1e-9);
         GEOSGeometry *pts = GEOSGeom_extractUniquePoints_r(h, line);
+        const GEOSPreparedGeometry *prep[4] = {
+            GEOSPrepare_r(h, land[a]), GEOSPrepare_r(h, zones[a]), GEOSPrepare_r(h, land[b]),
+            GEOSPrepare_r(h, zones[b])};
         int np = GEOSGetNumGeometries_r(h, pts), bad = 0, tested = 0;
         for (int p = 0; p + 1 < np; p += 3) {
             double x0, y0, x1, y1;
@@ -125,9 +136,8 @@ static void check_land(GEOSContextHandle_t h, GEOSGeometry *const *zones, GEOSGe
             for (int side = -1; side <= 1; side += 2) {
                 double px = mx - side * dy / n * 300 / kx, py = my + side * dx / n * 300 / ky;
                 for (int c = 0; c < 2; c++) {
-                    int ci = c ? b : a;
-                    int in_land = covers(h, land[ci], py, px),
-                        in_zone = covers(h, zones[ci], py, px);
+                    int in_land = pcovers(h, prep[2 * c], py, px),
+                        in_zone = pcovers(h, prep[2 * c + 1], py, px);
                     bad += in_land != in_zone;
                     tested++;
                 }
@@ -137,6 +147,8 @@ static void check_land(GEOSContextHandle_t h, GEOSGeometry *const *zones, GEOSGe
                pairs[k][0], pairs[k][1], tested, bad);
         CHECK(tested > 200);
         CHECK_EQ_INT(bad, 0);
+        for (int g = 0; g < 4; g++)
+            GEOSPreparedGeom_destroy_r(h, prep[g]);
         GEOSGeometry *all[] = {ba, bb, line, za, zb, ra, rb, pts};
         for (size_t g = 0; g < sizeof all / sizeof *all; g++)
             GEOSGeom_destroy_r(h, all[g]);
