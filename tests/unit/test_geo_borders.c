@@ -67,6 +67,11 @@ static const place sea_points[] = {
      * 21,930 m (inside 12 nm) and 22,529 m (outside) */
     {"Georgia, 21.9 km offshore", 42.4919, 41.2612, "GE"},
     {"Georgia, 22.5 km offshore", 42.4911, 41.2540, "-"},
+    /* a pocket enclosed by Russia's sea is Russia's: the Gulf of Ob, 25,357 m from the coast; a
+     * corridor between two countries' seas is no one's: the Gulf of Finland off Helsinki, 29,436 m
+     * from Finland's coast and 31,225 m from Estonia's */
+    {"Gulf of Ob, middle", 67.50, 73.44, "RU"},
+    {"Gulf of Finland, corridor", 59.95, 25.50, "-"},
     /* 500 m either side of the UA-RU land border between Kharkiv and Belgorod (edge 50.2746N
      * 36.5206E - 50.2678N 36.5350E) */
     {"UA, 500 m from the border", 50.26756, 36.52362, "UA"},

@@ -47,6 +47,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 BORDERS_C = os.path.join(ROOT, 'src', 'geo', 'borders_data.c')
 BLACK_SEA = (28.0, 43.0, 42.0, 48.0)
 BALTIC = (19.0, 53.5, 31.0, 61.0)
+MATCH_M = 5000            # a Natural Earth coast vertex farther than this from GSHHG is unmatched
 DCW_SHARED_M = 100.0       # DCW countries' common border: outline within this of the neighbour
 GEOD = pyproj.Geod(ellps='WGS84')
 
@@ -134,8 +135,17 @@ def dcw_country(code):
 
 
 def gshhg_coast(region):
+    return gshhg_coast_min_area(region, 0)
+
+
+def gshhg_coast_min_area(region, km2):
+    """GSHHG full shorelines of the sea and of lakes (levels 1-2: GSHHG makes lakes of some
+    lagoons and limans that Natural Earth opens to the sea) of features of at least km2 square kilometres. GMT clips
+    its polygons to the region, so the region's own edges are dropped from the lines."""
     r = '-R%g/%g/%g/%g' % (region[0], region[2], region[1], region[3])
-    return MultiLineString(gmt_lines([r, '-Df', '-W', '-A0/1/1']))
+    lines = MultiLineString(gmt_lines([r, '-Df', '-W', '-A%g/1/2' % km2]))
+    frame = box(*region).exterior.buffer(1e-7)
+    return MultiLineString(lines_of(lines.difference(frame)))
 
 
 def wdb_borders(region):
@@ -214,21 +224,22 @@ def stats(d):
 
 def row(name, d):
     n, med, p95, mx = stats(d)
-    print('| %s | %d | %.0f | %.0f | %.0f |' % (name, n, med, p95, mx))
-    return p95
+    print('| %s | %d | %.0f | %.0f | %.0f |' % (name, n, med, p95, mx), flush=True)
+    return d
 
 
 # ---- lines ---------------------------------------------------------------------------------------
 
 def coast_of(countries, codes, region):
-    """The coasts of `codes` inside region: outline less the parts shared with any country."""
+    """The coasts of `codes` inside region: outline less the parts on (within 10 cm of) any other
+    country's outline."""
     b = box(*region)
     lines = []
     for c in codes:
         out = countries[c].boundary.intersection(b)
         for o, g in countries.items():
             if o != c and g.intersects(b):
-                out = out.difference(g)
+                out = out.difference(g.buffer(1e-6, 2))
         lines += lines_of(out)
     return MultiLineString(lines)
 
@@ -261,14 +272,26 @@ def main():
             ('Black Sea and Azov coast (UA, RU)', BLACK_SEA, ['UA', 'RU']),
             ('Baltic coast (RU, FI, EE, LV, LT, PL)', BALTIC, ['RU', 'FI', 'EE', 'LV', 'LT', 'PL'])):
         coast = coast_of(ne, codes, region)
-        ref = gshhg_coast((region[0] - 0.5, region[1] - 0.5, region[2] + 0.5, region[3] + 0.5))
-        d = distances(vertices(coast), ref)
-        p95[name] = row(name + ': NE vertices to GSHHG full', d)
-        # back: GSHHG vertices near the measured coast (GSHHG's shores of other countries and
-        # islands that Natural Earth leaves out are not the measured line)
-        near = unary_union([ln.buffer(0.05) for ln in lines_of(coast)])
+        grown = (region[0] - 0.5, region[1] - 0.5, region[2] + 0.5, region[3] + 0.5)
+        ref = gshhg_coast(grown)
+        v = vertices(coast)
+        d = distances(v, ref)
+        row(name + ': NE vertices to GSHHG full', d)
+        # Natural Earth opens some river mouths, limans and lagoons to the sea (the Southern Buh
+        # up to Mykolaiv and beyond, the Don delta, the Kuban limans) where GSHHG draws no
+        # shoreline at all: a difference of what counts as coast, not of position. Matched:
+        # the vertices within MATCH_M of a GSHHG shore.
+        keep = [x for x in d if x <= MATCH_M]
+        p95[name] = row(name + ': the same, matched (within %d km; %d left out)' % (
+            MATCH_M // 1000, len(d) - len(keep)), keep)
+        # back: GSHHG vertices near the measured coast (GSHHG's shores of other countries are
+        # not the measured line); GSHHG's islets that Natural Earth leaves out count
+        near = unary_union([ln.buffer(0.05, 2) for ln in lines_of(coast)])
         refv = [c for c in vertices(ref) if near.contains(Point(c))]
         row(name + ': GSHHG full vertices (within ~5 km) to NE', distances(refv, coast))
+        big = gshhg_coast_min_area(grown, 10)
+        refv = [c for c in vertices(big) if near.contains(Point(c))]
+        row(name + ': the same, GSHHG features under 10 km2 left out', distances(refv, coast))
     # land borders
     for a, b, name in (('UA', 'RU', 'UA-RU land border'), ('UA', 'BY', 'UA-BY land border')):
         line = border_ne(ne, a, b)
@@ -279,8 +302,16 @@ def main():
         x0, y0, x1, y1 = line.bounds
         wdb = wdb_borders((x0 - 0.5, y0 - 0.5, x1 + 0.5, y1 + 0.5))
         wdb = MultiLineString([ln for ln in lines_of(wdb.intersection(line.buffer(0.1)))])
-        row(name + ': NE vertices to WDB II (GSHHG borders)', distances(vertices(line), wdb))
+        p95[name + ' (WDB II)'] = row(name + ': NE vertices to WDB II (GSHHG borders)',
+                                      distances(vertices(line), wdb))
         row(name + ': DCW vertices to WDB II', distances(vertices(ref), wdb))
+    # all Natural Earth vertices together, each against its reference: GSHHG for the coasts
+    # (matched), DCW for the land borders, and WDB II for them instead
+    coasts = [x for k, v in p95.items() if 'coast' in k for x in v]
+    dcw = [x for k, v in p95.items() if 'border' in k and 'WDB' not in k for x in v]
+    wdb = [x for k, v in p95.items() if 'WDB' in k for x in v]
+    row('all NE vertices: coasts to GSHHG, land borders to DCW', coasts + dcw)
+    row('all NE vertices: coasts to GSHHG, land borders to WDB II', coasts + wdb)
 
 
 if __name__ == '__main__':
