@@ -12,6 +12,15 @@
 
 #include <stdint.h>
 
+/* The precision of the embedded Natural Earth 1:10m lines, in metres: the minimum uncertainty
+ * radius of an edge that comes from them. A point closer than this to such an edge that decides
+ * an answer is treated like a position with this uncertainty (DESIGN.md, "Semantics"). Measured
+ * by tools/measure-precision/measure.py against GSHHG full resolution (coasts) and the Digital
+ * Chart of the World and World Data Bank II (land borders): about the 95th percentile of the
+ * distances from Natural Earth's vertices to those lines. docs/geography.md ("Precision") has the
+ * figures and the argument. */
+#define CAV_BORDERS_PRECISION_M 2000
+
 /* One embedded boundary: a country or a first-level region. */
 typedef struct cav_border_rec {
     const char *code; /* ISO 3166-1 alpha-2 or ISO 3166-2 */

@@ -972,13 +972,14 @@ def report(frame, geoms, names, zones, embedded, info):
                         continue
                     pts.append(fine_to_deg(frame, c))
                     owner.append((i, 'vertex'))
-                    if n not in ne:
+                    seam = c[0] % (frame.qmax * SUBDIV) == 0 and n[0] % (frame.qmax * SUBDIV) == 0
+                    if n not in ne and not seam:      # (an edge along the antimeridian is a cut)
                         pts.append(fine_to_deg(frame, ((c[0] + n[0]) / 2, (c[1] + n[1]) / 2)))
                         owner.append((i, 'mid'))
     log('report: %d points' % len(pts))
     d = {i: dist.nearest(i, pts, 100000.0) for i in relevant}
     log('report: distances done')
-    res = {'limit vertex': [], 'limit mid': [], 'median vertex': [], 'median mid': []}
+    res = {k + ' ' + m: [] for k in ('limit', 'median', 'other') for m in ('vertex', 'mid')}
     worst = {}
     for k, (ll, (i, kind)) in enumerate(zip(pts, owner)):
         u = frame.units(np.array([ll]))[0]
@@ -989,12 +990,14 @@ def report(frame, geoms, names, zones, embedded, info):
             breadth = CASPIAN_M if casp_p.contains(pt) else SEA_M
         own = d[i][k]
         other = min(((d[j][k], j) for j in relevant if j != i), default=(math.inf, None))
-        if own > breadth - 200 and other[0] > breadth - 200:
-            key, e, who = 'limit ' + kind, own - breadth, names[i]
-        elif other[1] is not None and math.isfinite(other[0]):
+        # a point on a median line is (nearly) equidistant; one on the outer limit is nearer its
+        # own coast, at the breadth
+        if other[1] is not None and abs(other[0] - own) < 300:
             key, e, who = 'median ' + kind, own - other[0], names[i] + '/' + names[other[1]]
+        elif abs(own - breadth) < 300:
+            key, e, who = 'limit ' + kind, own - breadth, names[i]
         else:
-            continue
+            key, e, who = 'other ' + kind, own, names[i]
         if not math.isfinite(e):
             continue
         res[key].append(e)
