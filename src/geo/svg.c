@@ -244,8 +244,8 @@ static int envelope(GEOSContextHandle_t h, const GEOSGeometry *g, double e[4]) {
 /* The default region: Ukraine and Russia west of 45E, with half a degree around. */
 static int default_region(GEOSContextHandle_t h, double r[4]) {
     int ua = cav__borders_find("UA"), ru = cav__borders_find("RU");
-    GEOSGeometry *gua = ua >= 0 ? cav__borders_geom(h, ua) : NULL;
-    GEOSGeometry *gru = ru >= 0 ? cav__borders_geom(h, ru) : NULL;
+    GEOSGeometry *gua = ua >= 0 ? cav__borders_land_geom(h, ua) : NULL;
+    GEOSGeometry *gru = ru >= 0 ? cav__borders_land_geom(h, ru) : NULL;
     GEOSGeometry *west = gru ? GEOSClipByRect_r(h, gru, 10, 35, 45, 72) : NULL;
     double a[4], b[4];
     int ok = gua && west && envelope(h, gua, a) && envelope(h, west, b);
@@ -423,7 +423,7 @@ static int countries(GEOSContextHandle_t h, const view *v, cav_buf *land, cav_bu
     for (int i = 0; i < nb; i++) {
         if (!cav__borders_is_country(i))
             continue;
-        GEOSGeometry *g = cav__borders_geom(h, i);
+        GEOSGeometry *g = cav__borders_land_geom(h, i); /* the land: maps draw coastlines */
         if (!g)
             return CAV_ENOMEM;
         GEOSGeometry *f = fit(h, v, g);

@@ -113,12 +113,14 @@ static int boundary_index(zone_ctx *c, const cav_zone_expr *e, const char *code,
     return fail(c, e, CAV_EGEO, "unknown region code '%s' (built-in regions: %s)", code, known);
 }
 
+/* The zone of boundary `code` (a country's land and territorial sea, a region's land), or with
+ * `land` its land alone (border(A, B) is a land border). */
 static int boundary_geom(zone_ctx *c, const cav_zone_expr *e, const char *code, int country,
-                         GEOSGeometry **out) {
+                         int land, GEOSGeometry **out) {
     int idx = boundary_index(c, e, code, country);
     if (idx < 0)
         return idx;
-    *out = cav__borders_geom(c->h, idx);
+    *out = land ? cav__borders_land_geom(c->h, idx) : cav__borders_geom(c->h, idx);
     return *out ? 0 : fail(c, e, CAV_ENOMEM, "out of memory building the border of %s", code);
 }
 
@@ -273,8 +275,8 @@ static int build_border(zone_ctx *c, const cav_zone_expr *e, GEOSGeometry **out)
     GEOSGeometry *inter = NULL, *lines = NULL;
     int rc;
     int country_a = strchr(e->name, '-') == NULL, country_b = strchr(e->name2, '-') == NULL;
-    if ((rc = boundary_geom(c, e, e->name, country_a, &ga)) < 0 ||
-        (rc = boundary_geom(c, e, e->name2, country_b, &gb)) < 0)
+    if ((rc = boundary_geom(c, e, e->name, country_a, 1, &ga)) < 0 ||
+        (rc = boundary_geom(c, e, e->name2, country_b, 1, &gb)) < 0)
         goto cleanup;
     if (cav__borders_find(e->name) == cav__borders_find(e->name2)) {
         rc = fail(c, e, CAV_EGEO, "border(%s, %s): a boundary has no border with itself", e->name,
@@ -888,8 +890,8 @@ static int build(zone_ctx *c, const cav_zone_expr *e, int depth, GEOSGeometry **
     if (depth > ZONE_MAX_DEPTH)
         return fail(c, e, CAV_ELIMIT, "zone expression nested more than %d deep", ZONE_MAX_DEPTH);
     switch (e->kind) {
-    case CAV_ZONE_COUNTRY: return boundary_geom(c, e, e->name, 1, out);
-    case CAV_ZONE_REGION: return boundary_geom(c, e, e->name, 0, out);
+    case CAV_ZONE_COUNTRY: return boundary_geom(c, e, e->name, 1, 0, out);
+    case CAV_ZONE_REGION: return boundary_geom(c, e, e->name, 0, 0, out);
     case CAV_ZONE_BORDER: return build_border(c, e, out);
     case CAV_ZONE_WITHIN: return build_within(c, e, depth, out);
     case CAV_ZONE_CIRCLE: return build_circle(c, e, out);

@@ -5,8 +5,8 @@
  *     build's own GEOS context, in dependency order with cycle detection, and all of them are
  *     compiled into one point locator (geo/locate.c) so that one look-up answers membership of
  *     every zone. A zone's precision is that of the boundary data it is made from (Natural
- *     Earth: CAV_NE_PRECISION_M) or 0 for user-drawn shapes; an assumption is inherited by every
- *     zone made from an assumed one. The pack keeps each geometry as WKB, not as a GEOS object,
+ *     Earth: CAV_BORDERS_PRECISION_M) or 0 for user-drawn shapes; an assumption is inherited by
+ *     every zone made from an assumed one. The pack keeps each geometry as WKB, not a GEOS object,
  *     so it holds no mutable state: whoever draws or intersects zones reads them into a context
  *     of their own.
  *  2. Conditions: each rule's `when` becomes an array of nodes; a test holds a bit set over its
@@ -19,6 +19,7 @@
  *     of its output.
  */
 #include "core/util.h"
+#include "geo/borders_data.h"
 #include "lang/check.h"
 
 #include <stdio.h>
@@ -105,7 +106,7 @@ static double expr_precision(const cav_zone_expr *e) {
     switch (e->kind) {
     case CAV_ZONE_COUNTRY:
     case CAV_ZONE_REGION:
-    case CAV_ZONE_BORDER: return CAV_NE_PRECISION_M;
+    case CAV_ZONE_BORDER: return CAV_BORDERS_PRECISION_M;
     case CAV_ZONE_WITHIN: return expr_precision(e->a);
     case CAV_ZONE_UNION:
     case CAV_ZONE_INTERSECT:
@@ -135,7 +136,7 @@ static int build_zone(cav_build *b, int z) {
         rc = geom ? 0 : CAV_ENOMEM;
         if (rc)
             snprintf(err, sizeof err, "no boundary data for '%s'", p->zones[z].id);
-        p->zones[z].precision_m = CAV_NE_PRECISION_M;
+        p->zones[z].precision_m = CAV_BORDERS_PRECISION_M;
     } else {
         p->zones[z].precision_m = expr_precision(zb->expr);
         resolver_ctx ctx = {b, z};
@@ -186,8 +187,8 @@ static void declare_zones(cav_build *b) {
         if (border >= 0) {
             cav__report(b, CAV_SEV_ERROR, s->file, s->name.line, s->name.col,
                         "choose another name; rules name the country itself as it is",
-                        "zone '%s' has the name of %s %s (%s), which has boundary data",
-                        s->name.s, cav__borders_is_country(border) ? "country" : "region",
+                        "zone '%s' has the name of %s %s (%s), which has boundary data", s->name.s,
+                        cav__borders_is_country(border) ? "country" : "region",
                         cav__borders_code(border), cav__borders_name(border));
             continue;
         }
@@ -518,8 +519,8 @@ static void emit_postfix(const node_buf *nb, int n, uint32_t *prog, size_t *np, 
         size_t jump = (*np)++;
         emit_postfix(nb, node->b, prog, np, depth, max);
         prog[(*np)++] = node->op == CAV_N_AND ? CAV_P_AND : CAV_P_OR;
-        prog[jump] = ((uint32_t)(*np - jump - 1) << 3) |
-                     (node->op == CAV_N_AND ? CAV_P_JF : CAV_P_JT);
+        prog[jump] =
+            ((uint32_t)(*np - jump - 1) << 3) | (node->op == CAV_N_AND ? CAV_P_JF : CAV_P_JT);
         --*depth;
         return;
     }
@@ -546,13 +547,13 @@ static cav_tri weapon_only(const node_buf *nb, int n, int w) {
     case CAV_N_AND:
         a = weapon_only(nb, node->a, w);
         c = weapon_only(nb, node->b, w);
-        return a == CAV_FALSE || c == CAV_FALSE  ? CAV_FALSE
+        return a == CAV_FALSE || c == CAV_FALSE ? CAV_FALSE
                : a == CAV_TRUE && c == CAV_TRUE ? CAV_TRUE
                                                 : CAV_UNDET;
     default:
         a = weapon_only(nb, node->a, w);
         c = weapon_only(nb, node->b, w);
-        return a == CAV_TRUE || c == CAV_TRUE      ? CAV_TRUE
+        return a == CAV_TRUE || c == CAV_TRUE     ? CAV_TRUE
                : a == CAV_FALSE && c == CAV_FALSE ? CAV_FALSE
                                                   : CAV_UNDET;
     }

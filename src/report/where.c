@@ -4,6 +4,7 @@
  * uncertainty, or the precision of the boundary data (docs/geography.md), where a decision may be
  * indeterminate.
  */
+#include "geo/borders_data.h"
 #include "report/report.h"
 
 #include <math.h>
@@ -22,7 +23,7 @@ static void build_borders(void) {
     int ok = h && geoms && precision;
     for (int i = 0; ok && i < nb; i++) {
         ok = (geoms[i] = cav__borders_geom(h, i)) != NULL;
-        precision[i] = CAV_NE_PRECISION_M;
+        precision[i] = CAV_BORDERS_PRECISION_M;
     }
     if (ok)
         borders = cav__locator_new(h, (const GEOSGeometry *const *)geoms, precision, nb);
@@ -84,7 +85,8 @@ int cav_where(const cav_pack *p, double lat, double lon, double r, cav_format fm
         double m = bit(unsure, i) ? cav__locator_distance(borders, i, lat, lon) : -1;
         if (fmt == CAV_FMT_JSON) {
             cav__buf_puts(o, found++ ? ", {\"type\": " : "{\"type\": ");
-            cav__buf_printf(o, "\"%s\", \"id\": ", cav__borders_is_country(i) ? "country" : "region");
+            cav__buf_printf(o,
+                            "\"%s\", \"id\": ", cav__borders_is_country(i) ? "country" : "region");
             cav__buf_json_str(o, cav__borders_code(i));
             cav__buf_puts(o, ", \"title\": ");
             cav__buf_json_str(o, cav__borders_name(i));
