@@ -13,6 +13,7 @@
  * Ownership: the plan owns every string it holds (cav__audit_plan_free).
  */
 #include "batch/audit.h"
+#include "core/alloc.h"
 #include "core/buf.h"
 #include "core/util.h"
 
@@ -594,7 +595,7 @@ void cav__audit_plan_free(audit_plan *pl) {
     }
     free(pl->cols);
     free(pl->items);
-    free(pl->header);
+    cav__free(pl->header); /* a cav_buf's memory: the embedder's allocator */
     for (int i = 0; i < pl->nmap; i++) {
         free(pl->map_from[i]);
         free(pl->map_to[i]);

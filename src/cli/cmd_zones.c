@@ -39,8 +39,7 @@ static int use_of(const cav_pack *p, cav_query *q, const char *who) {
     for (size_t i = 0; i < sizeof given / sizeof *given; i++)
         if (given[i].value)
             cav_query_set(q, p, given[i].f, given[i].value, strlen(given[i].value), &e);
-    cav_query_set_target(q, p, 0, 0, &e);
-    cav_query_finish(q, p, &e);
+    cav_query_finish_use(q, p, CAV_USE_PLACE, &e); /* the map varies the target point */
     for (int i = 0; i < e.n; i++) {
         const char *name = e.v[i].name;
         for (size_t k = 0; k < sizeof given / sizeof *given; k++)

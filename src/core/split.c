@@ -110,6 +110,7 @@ size_t cav_split_next(cav_split *s, const char *buf, size_t len, int eof, cav_do
             if (!s->in_array && !s->line_has_text) {
                 doc->kind = CAV_DOC_EMPTY;
                 doc->line = s->line++;
+                doc->message = "empty line: expected a JSON query"; /* one wording everywhere */
                 return i + 1;
             }
             s->line++;

@@ -357,10 +357,12 @@ int cav_query_set_launch(cav_query *q, const cav_pack *p, double lat, double lon
     return a ? a : b;
 }
 
-int cav_query_finish(cav_query *q, const cav_pack *p, cav_qerrors *e) {
+/* cav_query_finish, for a query whose fields in `open` (CAV_QBIT) are not asked. */
+static int finish(cav_query *q, const cav_pack *p, uint32_t open, cav_qerrors *e) {
     int before = e ? e->n + e->more : 0, bad = 0;
     for (int f = 0; f < CAV_Q_COUNT; f++)
-        if (cav_qfield_required((cav_qfield)f) && !(q->given & CAV_QBIT(f)))
+        if (cav_qfield_required((cav_qfield)f) && !(q->given & CAV_QBIT(f)) &&
+            !(open & CAV_QBIT(f)))
             bad |= problem(e, f, NULL, "missing; it is required") != 0;
     uint32_t lat = CAV_QBIT(CAV_Q_LAUNCH_LAT), lon = CAV_QBIT(CAV_Q_LAUNCH_LON);
     if ((q->given & lat) && !(q->given & lon))
@@ -371,6 +373,10 @@ int cav_query_finish(cav_query *q, const cav_pack *p, cav_qerrors *e) {
         bad |= problem(e, CAV_Q_LAUNCH_UNCERTAINTY, NULL,
                        "is given without a launch point") != 0;
     q->has_launch = (q->given & lat) && (q->given & lon);
+    if (open & (CAV_QBIT(CAV_Q_WEAPON) | CAV_QBIT(CAV_Q_SUPPLIER))) {
+        q->weapon = -1; /* varied by the function the use is given to */
+        q->supplier = CAV_MISSING;
+    }
     if (p && q->weapon >= 0 && q->weapon < p->nweapons) {
         const cav_weapon *w = &p->weapons[q->weapon];
         if (w->nconsent == 0 && q->supplier == CAV_MISSING &&
@@ -392,6 +398,19 @@ int cav_query_finish(cav_query *q, const cav_pack *p, cav_qerrors *e) {
     if (e)
         bad |= e->n + e->more > before;
     return bad ? CAV_EQUERY : 0;
+}
+
+int cav_query_finish(cav_query *q, const cav_pack *p, cav_qerrors *e) {
+    return finish(q, p, 0, e);
+}
+
+int cav_query_finish_use(cav_query *q, const cav_pack *p, uint32_t open, cav_qerrors *e) {
+    uint32_t allowed = CAV_QBIT(CAV_Q_WEAPON) | CAV_QBIT(CAV_Q_SUPPLIER) |
+                       CAV_QBIT(CAV_Q_TARGET_LAT) | CAV_QBIT(CAV_Q_TARGET_LON) |
+                       CAV_QBIT(CAV_Q_TARGET_UNCERTAINTY);
+    if (open & ~allowed)
+        return CAV_EINVAL;
+    return finish(q, p, open, e);
 }
 
 /* ---- JSON ----------------------------------------------------------------------------------- */
@@ -637,4 +656,11 @@ int cav_qerrors_text(const cav_qerrors *e, long line, cav_buf *out) {
     if (e && e->more)
         cav__buf_printf(out, "; and %d more problem%s", e->more, e->more == 1 ? "" : "s");
     return cav__buf_status(out);
+}
+
+int cav_qerrors_add(cav_qerrors *e, int field, const char *message) {
+    if (!e || !message || field < -1 || field >= CAV_Q_COUNT)
+        return CAV_EINVAL;
+    problem(e, field, NULL, "%s", message);
+    return 0;
 }
