@@ -87,7 +87,7 @@ lint-c: build
 
 # Every C file of ours (not the generated tables) in the layout of .clang-format.
 FORMAT_FILES = $(filter-out src/geo/borders_data.c src/geo/regions_data.c,\
-	$(wildcard src/*/*.c src/*/*.h include/*.h tests/*/*.c tests/*/*.h bench/*.c))
+	$(wildcard src/*/*.c src/*/*.h include/*.h tests/*/*.c tests/*/*.h bench/*.c examples/c/*.c))
 format-check:
 	clang-format --dry-run --Werror $(FORMAT_FILES)
 

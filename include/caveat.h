@@ -432,7 +432,7 @@ typedef struct cav_doc {
     cav_doc_kind kind;
     const char *text; /* into the caller's buffer */
     size_t len;
-    long line; /* 1-based line where it starts */
+    long line;           /* 1-based line where it starts */
     const char *message; /* of CAV_DOC_EMPTY and CAV_DOC_ERROR: what an error line says */
 } cav_doc;
 typedef struct cav_split {
