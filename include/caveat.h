@@ -583,7 +583,7 @@ CAV_API int cav_catalog_write(const cav_pack *p, int c, cav_format fmt, cav_buf 
 CAV_API int cav_can(const cav_pack *p, const cav_query *q, unsigned flags, cav_format fmt,
                     cav_buf *out);
 
-/* ---- maps (docs/maps.md) ---------------------------------------------------------------------- */
+/* ---- maps (docs/library.md, "Maps") ----------------------------------------------------------- */
 typedef struct cav_map_opts {
     const char *title;       /* NULL: made from the use (catalog titles, never ids) */
     const int *zones;        /* zones to show; NULL: the pack's declared zones, and with a use
@@ -719,7 +719,7 @@ typedef struct cav_sample_opts {
 /* Writes the log to fd. Returns 0, CAV_EINVAL or CAV_EIO. */
 CAV_API int cav_sample(const cav_pack *p, const cav_sample_opts *o, int fd);
 
-/* ---- a pack's own test cases (docs/testing.md) ------------------------------------------------ */
+/* ---- a pack's own test cases (docs/library.md, "A pack's own test cases") --------------------- */
 /* A case file is JSON lines: {"case": NAME, "query": {...}, "expect": VERDICT, "rules": [ids],
  * "explain": "substring"}; "rules" (exactly the deciding rules of all parties together) and
  * "explain" are optional; '#' lines and blank lines are ignored. An unknown key, an invalid

@@ -50,7 +50,7 @@ static void formats(void) {
 }
 
 static void dates(const cav_pack *pack) {
-    int32_t from, to;
+    int32_t from = 0, to = 0;
     char text[11];
     expect(cav_date_parse("2024-05-30", &from) == 0 && cav_date_parse("2024-06-10", &to) == 0,
            "two dates");

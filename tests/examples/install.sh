@@ -5,13 +5,14 @@
 #   cc first.c $(pkg-config --cflags --libs caveat) -o first
 # and run with the installed library; then again with the static library. The installed header must also compile as C++ and include
 # nothing outside the prefix but the standard headers.
-# Usage: tests/examples/install.sh BUILD_DIR   (CC and CFLAGS: the compiler and any sanitizer flags
-# the library was built with)
+# Usage: tests/examples/install.sh BUILD_DIR   (CC, CFLAGS and LDLIBS: the compiler, and the
+# sanitizer flags and runtimes the library was built with)
 set -u
 build=$(realpath "${1:?usage: install.sh BUILD_DIR}")
 repo=$(pwd)
 cc=${CC:-cc}
 cflags=${CFLAGS:-}
+ldlibs=${LDLIBS:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -29,7 +30,7 @@ libdir=$(pkg-config --variable=libdir caveat) || fail "pkg-config cannot read $p
 
 mkdir "$tmp/user" && cp "$repo/examples/c/first.c" "$tmp/user/" && cd "$tmp/user" || exit 1
 # shellcheck disable=SC2046,SC2086 # word splitting of the flags is the point
-"$cc" $cflags first.c $(pkg-config --cflags --libs caveat) -o first ||
+"$cc" $cflags first.c $(pkg-config --cflags --libs caveat) $ldlibs -o first ||
   fail "cc first.c \$(pkg-config --cflags --libs caveat)"
 out=$(LD_LIBRARY_PATH=$libdir ./first) || fail "the program built against the install failed"
 echo "$out"
@@ -44,7 +45,7 @@ LD_LIBRARY_PATH=$libdir ldd ./first | grep -q "$libdir/libcaveat.so" ||
 # the static library, with its dependencies linked dynamically (docs/library.md)
 # shellcheck disable=SC2046,SC2086
 "$cc" $cflags first.c $(pkg-config --cflags caveat) "$libdir/libcaveat.a" \
-  $(pkg-config --libs geos proj jansson libcrypto) -lGeographicLib -lstdc++ -lpthread -lm \
+  $(pkg-config --libs geos proj jansson libcrypto) -lGeographicLib -lstdc++ -lpthread -lm $ldlibs \
   -o first-static || fail "linking first.c with libcaveat.a"
 [ "$(./first-static)" = "$out" ] || fail "the static build answers differently"
 ldd ./first-static | grep -q libcaveat && fail "first-static still needs libcaveat.so"
