@@ -54,8 +54,10 @@ enum {
 /* A static English message for a CAV_E* code. */
 CAV_API const char *cav_strerror(int code);
 
-/* The embedder's allocator: every allocation of the library goes through it (GEOS and PROJ keep
- * their own). Set it before any other call, never while the library is in use; NULL restores
+/* The embedder's allocator (GEOS and PROJ keep their own). In this version the memory of cav_buf
+ * and of the JSON reader goes through it, not yet a pack's own memory, diagnostics or audit
+ * bookkeeping (docs/library.md, "Limits of this version"); what it allocates always comes back
+ * to it. Set it before any other call, never while the library is in use; NULL restores
  * malloc/realloc/free. Returns 0 or CAV_EINVAL when a function pointer is NULL. */
 typedef struct cav_allocator {
     void *(*malloc)(void *ud, size_t n);
@@ -115,7 +117,8 @@ typedef struct cav_diag {
     const char *message;     /* one sentence, no trailing newline */
     const char *hint;        /* NULL or a suggestion ("did you mean ...") */
     const char *source_line; /* the offending line of the file, or NULL */
-    const char *code;        /* a stable identifier of the kind of problem ("unknown-name") */
+    const char *code;        /* a stable identifier of the kind of problem ("unknown-name"), or
+                                NULL (the JSON and SARIF writers then say "error"/"warning") */
 } cav_diag;
 
 CAV_API cav_diags *cav_diags_new(void);
