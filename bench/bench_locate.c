@@ -112,7 +112,7 @@ int main(int argc, char **argv) {
     for (int r = 0; r < runs; r++) {
         cav__locator_free(loc);
         t0 = now_ms();
-        loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, NZONES);
+        loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, NULL, NZONES);
         times[r] = now_ms() - t0;
         if (!loc) {
             fprintf(stderr, "bench_locate: locator build failed\n");

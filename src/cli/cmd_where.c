@@ -50,7 +50,7 @@ int cmd_where(int argc, char **argv) {
     for (int i = 0; geoms && i < nb; i++)
         if (!(geoms[i] = cav__borders_geom(p->geos, i)))
             goto cleanup;
-    loc = geoms ? cav__locator_new(p->geos, (const GEOSGeometry *const *)geoms, nb) : NULL;
+    loc = geoms ? cav__locator_new(p->geos, (const GEOSGeometry *const *)geoms, NULL, nb) : NULL;
     if (!loc)
         goto cleanup;
     uint64_t bits[CAV_MAX_ZONE_WORDS * 4] = {0};

@@ -187,7 +187,7 @@ static void build_zones(cav_build *b) {
         return;
     for (int z = 0; z < p->nzones; z++)
         geoms[z] = p->zones[z].geom;
-    p->locator = cav__locator_new(p->geos, geoms, p->nzones);
+    p->locator = cav__locator_new(p->geos, geoms, NULL, p->nzones);
     if (!p->locator) {
         cav__report(b, CAV_SEV_ERROR, -1, 0, 0, NULL, "could not compile the zones' locator");
         return;

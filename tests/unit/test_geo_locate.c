@@ -86,7 +86,7 @@ static void test_many_zones(GEOSContextHandle_t h) {
             return;
         prep[z] = GEOSPrepare_r(h, zones[z]);
     }
-    cav_locator *loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, MANY);
+    cav_locator *loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, NULL, MANY);
     CHECK(loc != NULL);
     if (!loc)
         return;
@@ -132,7 +132,7 @@ static void test_lattice(GEOSContextHandle_t h) {
             return;
         prep[z] = GEOSPrepare_r(h, zones[z]);
     }
-    cav_locator *loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, NL);
+    cav_locator *loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, NULL, NL);
     CHECK(loc != NULL);
     if (!loc)
         return;
@@ -180,7 +180,7 @@ int main(void) {
         prep[z] = GEOSPrepare_r(h, zones[z]);
         bounds[z] = GEOSBoundary_r(h, zones[z]);
     }
-    cav_locator *loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, NZONES);
+    cav_locator *loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, NULL, NZONES);
     CHECK(loc != NULL);
     if (!loc)
         return check_done();
@@ -316,7 +316,7 @@ int main(void) {
     CHECK_EQ_INT(bits[0], 0);
 
     /* an empty set of zones, and a zone without area */
-    cav_locator *none = cav__locator_new(h, NULL, 0);
+    cav_locator *none = cav__locator_new(h, NULL, NULL, 0);
     CHECK(none != NULL);
     if (none) {
         CHECK_EQ_INT(cav__locator_words(none), 0);
@@ -328,7 +328,7 @@ int main(void) {
     GEOSGeometry *line = build(h, &set.border);
     if (line) {
         const GEOSGeometry *one[1] = {line};
-        cav_locator *lz = cav__locator_new(h, one, 1);
+        cav_locator *lz = cav__locator_new(h, one, NULL, 1);
         CHECK(lz != NULL);
         if (lz) {
             cav__locator_find(lz, 50, 36, bits);
