@@ -678,55 +678,68 @@ static int on_meridian(const loc_edge *e, double side) {
     return e->lx == side && e->hx == side;
 }
 
-/* Marks the cuts among edges e[0..n) of one zone: an edge on one side of the antimeridian whose
- * latitudes overlap an edge of the same zone on the other side is where the data cut a zone that
- * spans it (Natural Earth's Russia; the two sides need not match to the vertex). Then moves the
- * cuts to the end, keeping the order of the rest; returns how many are not cuts, or -1. */
-static int64_t mark_cuts(loc_edge *e, size_t n, uint8_t *cut) {
-    span *sp[2] = {NULL, NULL};
-    size_t ns[2] = {0, 0};
+/* Sorted latitude spans of the edges e[0..n) on the antimeridian x = side, each span's hi raised
+ * to the running maximum so that one binary search answers "does any span overlap". NULL with
+ * *ns = 0 when there is none; NULL with *ns > 0 when out of memory. */
+static span *meridian_spans(const loc_edge *e, size_t n, double side, size_t *ns) {
+    *ns = 0;
     for (size_t i = 0; i < n; i++)
-        for (int side = 0; side < 2; side++)
-            ns[side] += (size_t)on_meridian(&e[i], side ? 180.0 : -180.0);
-    memset(cut, 0, n);
-    if (!ns[0] || !ns[1])
-        return (int64_t)n;
-    for (int side = 0; side < 2; side++) {
-        sp[side] = malloc(ns[side] * sizeof(span));
-        if (!sp[side]) {
-            free(sp[0]);
-            return -1;
-        }
-        ns[side] = 0;
-        for (size_t i = 0; i < n; i++)
-            if (on_meridian(&e[i], side ? 180.0 : -180.0))
-                sp[side][ns[side]++] = (span){e[i].ly, e[i].hy};
-        qsort(sp[side], ns[side], sizeof(span), cmp_span);
-        for (size_t i = 1; i < ns[side]; i++) /* hi becomes the running maximum */
-            sp[side][i].hi = fmax(sp[side][i].hi, sp[side][i - 1].hi);
+        *ns += (size_t)on_meridian(&e[i], side);
+    if (!*ns)
+        return NULL;
+    span *sp = malloc(*ns * sizeof *sp);
+    if (!sp)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (on_meridian(&e[i], side))
+            sp[k++] = (span){e[i].ly, e[i].hy};
+    qsort(sp, k, sizeof *sp, cmp_span);
+    for (size_t i = 1; i < k; i++)
+        sp[i].hi = fmax(sp[i].hi, sp[i - 1].hi);
+    return sp;
+}
+
+/* 1 when a span of sp[0..ns) overlaps [lo, hi]. */
+static int spans_overlap(const span *sp, size_t ns, double lo, double hi) {
+    size_t a = 0, b = ns; /* count the spans starting at or below hi */
+    while (a < b) {
+        size_t mid = (a + b) / 2;
+        if (sp[mid].lo <= hi)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    return a > 0 && sp[a - 1].hi >= lo;
+}
+
+/* Marks the cuts among edges e[0..n) of one zone, the lines the lon/lat representation forces on
+ * a zone and that are no border: an edge along a pole (one point of the earth), and an edge on one
+ * side of the antimeridian whose latitudes overlap an edge of the same zone on the other side,
+ * where the data cut a zone that spans it (Natural Earth's Russia; the two sides need not match
+ * to the vertex). Then moves the cuts to the end, keeping the order of the rest; returns how many
+ * are not cuts, or -1. */
+static int64_t mark_cuts(loc_edge *e, size_t n, uint8_t *cut) {
+    size_t nw, ne;
+    span *west = meridian_spans(e, n, -180, &nw), *east = meridian_spans(e, n, 180, &ne);
+    if ((nw && !west) || (ne && !east)) {
+        free(west);
+        free(east);
+        return -1;
     }
     for (size_t i = 0; i < n; i++) {
-        for (int side = 0; side < 2; side++) {
-            if (!on_meridian(&e[i], side ? 180.0 : -180.0))
-                continue;
-            const span *o = sp[!side];
-            size_t lo = 0, hi = ns[!side]; /* spans starting at or below the edge's top */
-            while (lo < hi) {
-                size_t mid = (lo + hi) / 2;
-                if (o[mid].lo <= e[i].hy)
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
-            cut[i] = lo > 0 && o[lo - 1].hi >= e[i].ly;
-        }
+        cut[i] = e[i].ly == e[i].hy && fabs(e[i].ly) == 90;
+        if (on_meridian(&e[i], 180))
+            cut[i] = nw && spans_overlap(west, nw, e[i].ly, e[i].hy);
+        else if (on_meridian(&e[i], -180))
+            cut[i] = ne && spans_overlap(east, ne, e[i].ly, e[i].hy);
     }
-    free(sp[0]);
-    free(sp[1]);
-    size_t k = 0; /* stable partition: the rest first, then the cuts */
+    free(west);
+    free(east);
     loc_edge *tmp = malloc(n * sizeof *tmp);
     if (!tmp)
         return -1;
+    size_t k = 0; /* stable partition: the rest first, then the cuts */
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < n; i++)
             if (cut[i] == pass)
