@@ -31,52 +31,114 @@
 #define CAV_GEODIST_H
 
 #include <geodesic.h>
+#include <math.h>
 
 #define CAV_WGS84_A 6378137.0             /* semi-major axis, metres */
 #define CAV_WGS84_F (1 / 298.257223563)   /* flattening */
 #define CAV_WGS84_M_MIN 6335439.327292820 /* smallest meridional radius a (1 - e2) */
 #define CAV_WGS84_M_MAX 6399593.625758493 /* largest meridional radius a / sqrt(1 - e2) */
 #define CAV_DEG 0.017453292519943295      /* radians per degree */
-#define CAV_M_MIN_PER_DEG (CAV_WGS84_M_MIN * CAV_DEG) /* metres per degree of latitude, at least   \
-                                                       */
+#define CAV_M_MIN_PER_DEG                                                                          \
+    (CAV_WGS84_M_MIN * CAV_DEG) /* metres per degree of latitude, at least                         \
+                                 */
 
 /* The tangent plane at a point: metres per degree east (kx) and north (ky). */
 typedef struct cav_geo_frame {
     double lat, lon; /* the point, degrees */
     double kx, ky;   /* metres per degree of longitude and of latitude at lat */
     double m, c;     /* meridional radius M0 and parallel radius c0 = N cos lat, metres */
+    double inv_m;    /* 1 / m */
+    double m_c;      /* m / c, infinite at a pole */
     double s;        /* |sin lat| */
 } cav_geo_frame;
 
-/* Sets up the frame at (lat, lon), lat in [-90, 90]. Pure arithmetic (no libm call): it is on
- * the locator's hot path. */
-void cav__geo_frame(cav_geo_frame *f, double lat, double lon);
+/* sin and cos of x in [0, pi/4]: Taylor series, error below 1e-11. Inline, like the frame and the
+ * bounds below: the locator computes them once per uncertain query, where libm's sin and cos and
+ * a call across files would cost more than the rest of the look-up. */
+static inline void cav__geo_sincos_small(double x, double *s, double *c) {
+    double x2 = x * x;
+    *s = x * (1 + x2 * (-1.0 / 6 +
+                        x2 * (1.0 / 120 +
+                              x2 * (-1.0 / 5040 + x2 * (1.0 / 362880 + x2 * (-1.0 / 39916800))))));
+    *c = 1 +
+         x2 * (-0.5 + x2 * (1.0 / 24 + x2 * (-1.0 / 720 +
+                                             x2 * (1.0 / 40320 + x2 * (-1.0 / 3628800 +
+                                                                       x2 * (1.0 / 479001600))))));
+}
+
+/* Meridional radius M and parallel radius c = N cos(lat) in metres per radian at lat (degrees,
+ * |lat| <= 90), and |sin lat|. Near the poles cos is taken as sin(90 - |lat|) so that c keeps its
+ * relative precision; (1 - e2 sin^2)^(-1/2) comes from its binomial series (u <= 0.0067: seven
+ * terms reach 1e-16). */
+static inline void cav__geo_radii3(double lat, double *m, double *c, double *s) {
+    double a = lat < 0 ? -lat : lat, sn, cs;
+    if (a <= 45)
+        cav__geo_sincos_small(a * CAV_DEG, &sn, &cs);
+    else
+        cav__geo_sincos_small((90 - a) * CAV_DEG, &cs, &sn);
+    const double e2 = CAV_WGS84_F * (2 - CAV_WGS84_F);
+    double u = e2 * sn * sn;
+    double q =
+        1 + u * (0.5 + u * (0.375 +
+                            u * (0.3125 + u * (0.2734375 + u * (0.24609375 + u * 0.2255859375)))));
+    *m = CAV_WGS84_A * (1 - e2) * q * q * q;
+    *c = CAV_WGS84_A * q * cs;
+    *s = sn;
+}
 
 /* Meridional radius M and parallel radius c = N cos lat, in metres per radian, at lat (degrees,
- * |lat| <= 90). Pure arithmetic. */
-void cav__geo_radii(double lat, double *m, double *c);
+ * |lat| <= 90). */
+static inline void cav__geo_radii(double lat, double *m, double *c) {
+    double s;
+    cav__geo_radii3(lat, m, c, &s);
+}
+
+/* Sets up the frame at (lat, lon), lat in [-90, 90]. */
+static inline void cav__geo_frame(cav_geo_frame *f, double lat, double lon) {
+    f->lat = lat;
+    f->lon = lon;
+    cav__geo_radii3(lat, &f->m, &f->c, &f->s);
+    f->kx = f->c * CAV_DEG;
+    f->ky = f->m * CAV_DEG;
+    f->inv_m = 1 / f->m;
+    f->m_c = f->c > 0 ? f->m / f->c : HUGE_VAL;
+}
 
 /* Factors bounding geodesic distance by plane distance for threshold r metres (see the header
- * comment): *lo in [0, 1], *hi >= 1 (infinite at a pole). */
-void cav__geo_bounds(const cav_geo_frame *f, double r, double *lo, double *hi);
+ * comment): *lo in [0, 1], *hi >= 1 (infinite at a pole). d bounds the latitude change, in
+ * radians, of any path shorter than r. M changes by at most 1.5 e2 / (1 - e2) = 1.011 % of itself
+ * per radian (1.04 % and 1.02 % leave room for the exponential) and stays within [M_MIN, M_MAX];
+ * c changes by at most M_MAX |sin lat| per radian, and its tangent bounds it from above because c
+ * is concave in |lat|. A relative 1e-9 covers rounding and the series. */
+static inline void cav__geo_bounds(const cav_geo_frame *f, double r, double *lo, double *hi) {
+    double d = r * (1 / CAV_WGS84_M_MIN);
+    double mhi = 1 + 0.0104 * d, mlo = 1 - 0.0102 * d;
+    double mcap = CAV_WGS84_M_MAX * f->inv_m, mfloor = CAV_WGS84_M_MIN * f->inv_m;
+    mhi = mhi < mcap ? mhi : mcap;
+    mlo = mlo > mfloor ? mlo : mfloor;
+    double chi = 1 + f->m_c * f->s * d;
+    double sd = f->s + d < 1 ? f->s + d : 1;
+    double clo = 1 - CAV_WGS84_M_MAX * f->inv_m * f->m_c * sd * d;
+    *hi = (mhi > chi ? mhi : chi) * (1 + 1e-9);
+    double l = mlo < clo ? mlo : clo;
+    *lo = l > 0 ? l * (1 - 1e-9) : 0;
+}
 
 /* Squared plane distance in square metres from the frame's point to the edge (ax, ay)-(bx, by)
- * (lon, lat degrees). Inline: the locator's measured inner loop. */
+ * (lon, lat degrees). Inline and free of branches (the clamps are written with fabs, which
+ * compilers do not turn into jumps): the locator's measured inner loop, where a mispredicted
+ * branch per edge, waiting on the division, costs more than the arithmetic. */
 static inline double cav__geo_plane_dist2(const cav_geo_frame *f, double ax, double ay, double bx,
                                           double by) {
     double px = (ax - f->lon) * f->kx, py = (ay - f->lat) * f->ky;
     double dx = (bx - ax) * f->kx, dy = (by - ay) * f->ky;
-    double dd = dx * dx + dy * dy, t = -(px * dx + py * dy);
-    if (t > 0 && dd > 0) {
-        if (t >= dd) {
-            px += dx;
-            py += dy;
-        } else {
-            t /= dd;
-            px += t * dx;
-            py += t * dy;
-        }
-    }
+    double dd = dx * dx + dy * dy;
+    double t = -(px * dx + py * dy) / (dd + 1e-300); /* an edge is longer than 1e-150 m */
+    t = 0.5 * (t + fabs(t));                           /* max(t, 0) */
+    double u = 1 - t;
+    t = 1 - 0.5 * (u + fabs(u)); /* min(t, 1) */
+    px += t * dx;
+    py += t * dy;
     return px * px + py * py;
 }
 

@@ -154,15 +154,14 @@ void cav__locator_find(const cav_locator *loc, double lat, double lon, uint64_t 
 static int edges_within(const cav_locator *loc, const cav_geo_frame *f, double lo, double hi,
                         const loc_edge *e, uint32_t n, double r) {
     double in = r / hi, out = lo > 0 ? r / lo : INFINITY;
-    double in2 = in * in, out2 = out * out;
-    int open = 0;
-    for (uint32_t i = 0; i < n; i++) {
+    double in2 = in * in, out2 = out * out, d2min = INFINITY;
+    for (uint32_t i = 0; i < n; i++) { /* no early exit: a branch per edge costs more */
         double d2 = cav__geo_plane_dist2(f, e[i].lx, e[i].ly, e[i].hx, e[i].hy);
-        if (d2 < in2)
-            return 1;
-        open |= d2 <= out2;
+        d2min = d2 < d2min ? d2 : d2min;
     }
-    if (!open)
+    if (d2min < in2)
+        return 1;
+    if (d2min > out2)
         return 0;
     double gap = r / CAV_M_MIN_PER_DEG; /* a latitude gap this large is at least r */
     for (uint32_t i = 0; i < n; i++) {
@@ -175,23 +174,28 @@ static int edges_within(const cav_locator *loc, const cav_geo_frame *f, double l
     return 0;
 }
 
-/* The radius-0 answer from a leaf's near records: every zone with a precision whose edges come
- * within it of (lat, lon). */
-static void near_unsure(const cav_locator *loc, const loc_leaf *leaf, double lat, double lon,
-                        uint64_t *unsure) {
+/* The radius-0 answer for a leaf with near edges: membership, then every zone with a precision
+ * whose edges come within it of (lat, lon). The frame is set up first: it depends on the point
+ * alone, so the processor computes it while the leaf's tests and edges are still on their way
+ * from memory. */
+static void near_find3(const cav_locator *loc, const loc_leaf *leaf, double lat, double lon,
+                       uint64_t *in, uint64_t *unsure) {
     cav_geo_frame f;
     cav__geo_frame(&f, lat, lon);
-    const loc_near *nr = loc->nears + leaf->near;
+    leaf_members(loc, leaf, lat, lon, in);
+    const loc_test *t = loc->tests + leaf->tests;
     uint32_t n = leaf->nnear & ~LOC_WIDE;
     double last = -1, lo = 1, hi = 1;
-    for (uint32_t i = 0; i < n; i++, nr++) {
-        double p = loc->prec[nr->zone];
+    for (uint32_t i = 0; i < n; i++, t++) {
+        if (!t->nnear)
+            continue;
+        double p = loc->prec[t->zone];
         if (p != last) {
             cav__geo_bounds(&f, p, &lo, &hi);
             last = p;
         }
-        if (edges_within(loc, &f, lo, hi, loc->edges + nr->edges, nr->nedges, p))
-            unsure[nr->zone >> 6] |= (uint64_t)1 << (nr->zone & 63);
+        if (edges_within(loc, &f, lo, hi, loc->edges + t->edges + t->ncut, t->nnear, p))
+            unsure[t->zone >> 6] |= (uint64_t)1 << (t->zone & 63);
     }
 }
 
@@ -365,36 +369,44 @@ static void disk_search(const cav_locator *loc, double lat, double lon, double r
     }
 }
 
+/* The part of cav__locator_find3 beyond the plain look-up, out of line so that the common case
+ * (radius 0, no edge within a precision of the leaf) compiles as short as cav__locator_find. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void
+find3_uncertain(const cav_locator *loc, const loc_leaf *leaf, double lat, double lon, double r,
+                uint64_t *in, uint64_t *unsure) {
+    if (r == 0 && !(leaf->nnear & LOC_WIDE)) {
+        near_find3(loc, leaf, lat, lon, in, unsure);
+        return;
+    }
+    if (leaf)
+        leaf_members(loc, leaf, lat, lon, in);
+    disk_search(loc, lat, lon, r < LOC_MAX_RADIUS ? r : LOC_MAX_RADIUS, in, unsure);
+}
+
 /* Membership and undecided zones of a disk (see geo.h). Allocation-free. */
 void cav__locator_find3(const cav_locator *loc, double lat, double lon, double radius_m,
                         uint64_t *in, uint64_t *unsure) {
     for (int i = 0; i < loc->words; i++)
         unsure[i] = 0;
-    if (!(lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180)) {
-        for (int i = 0; i < loc->words; i++)
-            in[i] = 0;
-        return;
-    }
-    double r = radius_m > 0 ? fmin(radius_m, LOC_MAX_RADIUS) : 0; /* NaN too: 0 */
     const loc_leaf *leaf = NULL;
     if (in_box(loc, lat, lon)) {
         leaf = descend(loc, lat, lon);
-        leaf_members(loc, leaf, lat, lon, in);
+        /* radius 0 (or NaN, or negative): the grid's box holds every point within a precision of
+         * an edge, and a leaf lists every edge within a precision of it */
+        if (!(radius_m > 0) && !leaf->nnear) {
+            leaf_members(loc, leaf, lat, lon, in);
+            return;
+        }
     } else {
         for (int i = 0; i < loc->words; i++)
             in[i] = 0;
-    }
-    if (r == 0) {
-        /* the grid's box holds every point within a precision of an edge, and a leaf lists every
-         * edge within a precision of it, unless it touches the antimeridian or a pole */
-        if (!leaf || leaf->nnear == 0)
+        if (!(radius_m > 0 && lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180))
             return;
-        if (!(leaf->nnear & LOC_WIDE)) {
-            near_unsure(loc, leaf, lat, lon, unsure);
-            return;
-        }
     }
-    disk_search(loc, lat, lon, r, in, unsure);
+    find3_uncertain(loc, leaf, lat, lon, radius_m > 0 ? radius_m : 0, in, unsure);
 }
 
 /* ---- distance to one zone ------------------------------------------------------------------ */
@@ -458,6 +470,8 @@ double cav__locator_distance(const cav_locator *loc, int zone, double lat, doubl
     double sh = wrap_shift(&e[nearest], lon);
     double best = cav__geo_segment(&loc->geod, &f, e[nearest].lx + sh, e[nearest].ly,
                                    e[nearest].hx + sh, e[nearest].hy);
+    if (best == 0)
+        return 0;
     double lo, hi, bounded = best;
     cav__geo_bounds(&f, best, &lo, &hi);
     for (uint32_t i = 0; i < n && best > 0; i++) {
@@ -497,6 +511,6 @@ size_t cav__locator_bytes(const cav_locator *loc) {
            2 * (size_t)loc->words * sizeof *loc->edged + loc->nzedges * sizeof *loc->zedges +
            loc->nnodes * sizeof *loc->nodes + loc->ncells * sizeof *loc->cells +
            loc->nleaves * sizeof *loc->leaves + loc->ntests * sizeof *loc->tests +
-           loc->nnears * sizeof *loc->nears + loc->nedges * sizeof *loc->edges +
-           loc->nflips * sizeof *loc->flips + loc->nbits * sizeof *loc->bits;
+           loc->nedges * sizeof *loc->edges + loc->nflips * sizeof *loc->flips +
+           loc->nbits * sizeof *loc->bits;
 }

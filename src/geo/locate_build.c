@@ -68,7 +68,7 @@ typedef struct builder {
     const double *wy;    /* per zone: precision in degrees of latitude (at least) */
     double wy_max;       /* largest of them */
     int nzones, words;
-    vec nodes, cells, leaves, tests, nears, edges, flips, bits;
+    vec nodes, cells, leaves, tests, edges, flips, bits;
 } builder;
 
 /* A cell's record for one zone, found while sweeping a row, before the leaf is assembled. */
@@ -198,6 +198,28 @@ static void column_span(double mnx, double mxx, double w, double X0, double cw, 
     *c1 = !(cb <= (double)(nx - 1)) ? nx - 1 : cb < 0 ? -1 : (int32_t)cb;
 }
 
+/* 1 when edge e meets the rectangle [x0, x1] x [y0, y1] (clipping its parameter range against
+ * each side in turn); the caller has checked that their boxes overlap. A diagonal edge whose box
+ * overlaps a widened cell may still pass it by: this keeps it off the cell's near list. */
+static int edge_meets(const loc_edge *e, double x0, double y0, double x1, double y1) {
+    double dx = e->hx - e->lx, dy = e->hy - e->ly, t0 = 0, t1 = 1;
+    const double p[4] = {-dx, dx, -dy, dy};
+    const double q[4] = {e->lx - x0, x1 - e->lx, e->ly - y0, y1 - e->ly};
+    for (int i = 0; i < 4; i++) {
+        if (p[i] == 0) {
+            if (q[i] < 0)
+                return 0;
+            continue;
+        }
+        double t = q[i] / p[i];
+        if (p[i] < 0)
+            t0 = t > t0 ? t : t0;
+        else
+            t1 = t < t1 ? t : t1;
+    }
+    return t0 <= t1;
+}
+
 /* Buckets into the row's columns the near edges of one zone: its candidates (crossing edges of
  * the node and near edges of the node) that come within (wx, wy) degrees of a cell without being
  * that cell's crossing edges. Cuts never count for distance. After it, near_count[c] ends column
@@ -226,6 +248,9 @@ static int near_bucket(builder *b, row_scratch *s, const zone_in *z, double X0, 
                         continue;
                     if (cross_y && mnx <= x1 + LOC_MARGIN && mxx >= x0 - LOC_MARGIN)
                         continue; /* a crossing edge of this cell: listed there already */
+                    if (isfinite(wx) && !edge_meets(e, x0 - wx - LOC_MARGIN, y0 - wy - LOC_MARGIN,
+                                                    x1 + wx + LOC_MARGIN, y1 + wy + LOC_MARGIN))
+                        continue;
                     if (pass == 0)
                         count[c + 1]++;
                     else
@@ -375,15 +400,25 @@ static int64_t uniform_leaf(builder *b, const uint64_t *in, uint32_t wide) {
     leaf->bits = boff;
     leaf->tests = (uint32_t)b->tests.n;
     leaf->ntests = 0;
-    leaf->near = (uint32_t)b->nears.n;
     leaf->nnear = wide;
     return (int64_t)b->leaves.n - 1;
 }
 
-/* Appends the edges idx[0..n) to the locator's edge pool, only cuts (want_cut) or only the rest;
- * returns how many, or -1. */
+static int cmp_edge(const void *a, const void *b) {
+    const loc_edge *x = a, *y = b;
+    if (x->lx != y->lx)
+        return (x->lx > y->lx) - (x->lx < y->lx);
+    if (x->ly != y->ly)
+        return (x->ly > y->ly) - (x->ly < y->ly);
+    if (x->hx != y->hx)
+        return (x->hx > y->hx) - (x->hx < y->hx);
+    return (x->hy > y->hy) - (x->hy < y->hy);
+}
+
+/* Appends the edges idx[0..n) to the locator's edge pool, only cuts (want_cut) or only the rest,
+ * sorted (so that two zones with the same edges store the same list); returns how many, or -1. */
 static int64_t copy_edges(builder *b, const uint32_t *idx, size_t n, int want_cut) {
-    int64_t k = 0;
+    size_t first = b->edges.n;
     for (size_t i = 0; i < n; i++) {
         if (!b->cut[idx[i]] != !want_cut)
             continue;
@@ -391,66 +426,91 @@ static int64_t copy_edges(builder *b, const uint32_t *idx, size_t n, int want_cu
         if (!e)
             return -1;
         *e = b->all[idx[i]];
-        k++;
     }
-    return k;
+    size_t k = b->edges.n - first;
+    if (k > 1)
+        qsort((loc_edge *)b->edges.data + first, k, sizeof(loc_edge), cmp_edge);
+    return (int64_t)k;
+}
+
+/* The number of edges entry t uses from t->edges: its crossing edges, and its near edges. */
+static size_t entry_span(const loc_test *t) {
+    size_t near = t->nnear ? t->ncut + t->nnear : 0;
+    return t->nedges > near ? t->nedges : near;
+}
+
+/* Points entry t (its edges just appended to the pool) at the edges of an earlier entry of the
+ * same leaf (from toff) that begin with the same list, and drops its own copy: Russia and a zone
+ * made from Russia share their coast in every cell away from where they differ. */
+static void share_edges(builder *b, uint32_t toff, loc_test *t) {
+    const loc_test *tests = b->tests.data;
+    const loc_edge *pool = b->edges.data;
+    size_t need = entry_span(t);
+    for (const loc_test *e = tests + toff; e < t && need; e++) {
+        if (e->ncut == t->ncut && entry_span(e) >= need &&
+            memcmp(pool + e->edges, pool + t->edges, need * sizeof *pool) == 0) {
+            b->edges.n = t->edges;
+            t->edges = e->edges;
+            return;
+        }
+    }
+}
+
+/* Stores one record of a leaf whose entries begin at toff: a test (with its edges [cuts, other
+ * crossing edges, other near edges] and flips), or, on the second pass, a near entry for a uniform
+ * zone with near edges. Returns 0 or -1. */
+static int leaf_entry(builder *b, const row_scratch *s, const row_test *rt, uint32_t toff) {
+    const uint32_t *ei = (const uint32_t *)s->pool_edges.data + rt->edges;
+    const uint32_t *xi = (const uint32_t *)s->pool_extra.data + rt->extra;
+    uint32_t first = (uint32_t)b->edges.n;
+    loc_test *t = vec_grow(&b->tests, 1);
+    double *f = vec_grow(&b->flips, rt->nflips);
+    int64_t ncut = copy_edges(b, ei, rt->nedges, 1);
+    int64_t nrest = copy_edges(b, ei, rt->nedges, 0);
+    int64_t nextra = copy_edges(b, xi, rt->nextra, 0);
+    if (!t || (!f && rt->nflips) || ncut < 0 || nrest < 0 || nextra < 0)
+        return -1;
+    t->zone = rt->zone;
+    t->base = rt->base;
+    t->nflips = (uint32_t)rt->nflips;
+    t->flips = (uint32_t)(b->flips.n - rt->nflips);
+    t->nedges = (uint32_t)rt->nedges;
+    t->edges = first;
+    t->ncut = (uint32_t)ncut;
+    t->nnear = b->prec[rt->zone] > 0 ? (uint32_t)(nrest + nextra) : 0;
+    if (rt->nflips)
+        memcpy(f, (const double *)s->pool_flips.data + rt->flips, rt->nflips * 8);
+    share_edges(b, toff, t);
+    return 0;
 }
 
 /* Stores a new leaf with inside bits `in` and the records rt[0..nt) from the row scratch s: a test
- * for every zone whose boundary reaches the cell, a near record for every zone with a precision
- * whose edges come within it. Edges and flips are copied into the locator's pools, a test's edges
- * as [cuts, other crossing edges, other near edges] so that its near record is one range. Returns
- * the leaf's index or -1. */
+ * for every zone whose boundary reaches the cell, then a near entry for every zone with a
+ * precision that is uniform over the cell but has edges within it. Edges and flips are copied
+ * into the locator's pools. Returns the leaf's index or -1. */
 static int64_t test_leaf(builder *b, const row_scratch *s, const row_test *rt, size_t nt,
                          const uint64_t *in, uint32_t wide) {
     uint32_t boff = (uint32_t)b->bits.n, toff = (uint32_t)b->tests.n;
-    uint32_t noff = (uint32_t)b->nears.n;
     uint64_t *bits = vec_grow(&b->bits, (size_t)b->words);
     if (!bits)
         return -1;
     memcpy(bits, in, (size_t)b->words * 8);
-    for (size_t i = 0; i < nt; i++) {
-        const uint32_t *ei = (const uint32_t *)s->pool_edges.data + rt[i].edges;
-        const uint32_t *xi = (const uint32_t *)s->pool_extra.data + rt[i].extra;
-        uint32_t first = (uint32_t)b->edges.n;
-        int64_t ncut = 0, nrest = 0;
-        if (!rt[i].near_only) {
-            loc_test *t = vec_grow(&b->tests, 1);
-            double *f = vec_grow(&b->flips, rt[i].nflips);
-            ncut = copy_edges(b, ei, rt[i].nedges, 1);
-            nrest = copy_edges(b, ei, rt[i].nedges, 0);
-            if (!t || (!f && rt[i].nflips) || ncut < 0 || nrest < 0)
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < nt; i++)
+            if (rt[i].near_only == pass && leaf_entry(b, s, &rt[i], toff) < 0)
                 return -1;
-            t->zone = rt[i].zone;
-            t->base = rt[i].base;
-            t->nflips = (uint32_t)rt[i].nflips;
-            t->flips = (uint32_t)(b->flips.n - rt[i].nflips);
-            t->nedges = (uint32_t)rt[i].nedges;
-            t->edges = first;
-            t->ncut = (uint32_t)ncut;
-            if (rt[i].nflips)
-                memcpy(f, (const double *)s->pool_flips.data + rt[i].flips, rt[i].nflips * 8);
-        }
-        int64_t nextra = copy_edges(b, xi, rt[i].nextra, 0);
-        if (nextra < 0)
-            return -1;
-        if (b->prec[rt[i].zone] > 0 && nrest + nextra > 0) {
-            loc_near *nr = vec_grow(&b->nears, 1);
-            if (!nr)
-                return -1;
-            nr->zone = rt[i].zone;
-            nr->edges = first + (uint32_t)ncut;
-            nr->nedges = (uint32_t)(nrest + nextra);
-        }
-    }
+    uint32_t ntests = 0, nnear = 0, ntotal = (uint32_t)(b->tests.n - toff);
+    for (size_t i = 0; i < nt; i++)
+        ntests += !rt[i].near_only;
+    for (uint32_t i = 0; i < ntotal; i++)
+        nnear += ((const loc_test *)b->tests.data)[toff + i].nnear > 0;
     loc_leaf *leaf = vec_grow(&b->leaves, 1);
     if (!leaf)
         return -1;
     leaf->bits = boff;
     leaf->tests = toff;
-    leaf->ntests = (uint32_t)(b->tests.n - toff);
-    leaf->near = noff;
-    leaf->nnear = (uint32_t)(b->nears.n - noff) | wide;
+    leaf->ntests = ntests;
+    leaf->nnear = (nnear ? ntotal : 0) | wide;
     return (int64_t)b->leaves.n - 1;
 }
 
@@ -767,7 +827,6 @@ void cav__locator_free(cav_locator *loc) {
     free(loc->cells);
     free(loc->leaves);
     free(loc->tests);
-    free(loc->nears);
     free(loc->edges);
     free(loc->flips);
     free(loc->bits);
@@ -908,7 +967,6 @@ cav_locator *cav__locator_new(GEOSContextHandle_t h, const GEOSGeometry *const *
     b.cells.size = sizeof(uint32_t);
     b.leaves.size = sizeof(loc_leaf);
     b.tests.size = sizeof(loc_test);
-    b.nears.size = sizeof(loc_near);
     b.edges.size = sizeof(loc_edge);
     b.flips.size = sizeof(double);
     b.bits.size = sizeof(uint64_t);
@@ -916,8 +974,7 @@ cav_locator *cav__locator_new(GEOSContextHandle_t h, const GEOSGeometry *const *
     if (build_node(&b, x0, y0, w / nx, hgt / ny, nx, ny, zin, 0, &root) < 0)
         goto fail;
     if (b.leaves.n >= LOC_CHILD || b.nodes.n >= LOC_CHILD || b.tests.n > 0xffffffffu ||
-        b.nears.n > 0xffffffffu || b.edges.n > 0xffffffffu || b.flips.n > 0xffffffffu ||
-        b.bits.n > 0xffffffffu)
+        b.edges.n > 0xffffffffu || b.flips.n > 0xffffffffu || b.bits.n > 0xffffffffu)
         goto fail;
     loc->nodes = b.nodes.data;
     loc->nnodes = b.nodes.n;
@@ -927,8 +984,6 @@ cav_locator *cav__locator_new(GEOSContextHandle_t h, const GEOSGeometry *const *
     loc->nleaves = b.leaves.n;
     loc->tests = b.tests.data;
     loc->ntests = b.tests.n;
-    loc->nears = b.nears.data;
-    loc->nnears = b.nears.n;
     loc->edges = b.edges.data;
     loc->nedges = b.edges.n;
     loc->flips = b.flips.data;
@@ -945,7 +1000,6 @@ fail:
     free(b.cells.data);
     free(b.leaves.data);
     free(b.tests.data);
-    free(b.nears.data);
     free(b.edges.data);
     free(b.flips.data);
     free(b.bits.data);

@@ -23,10 +23,15 @@ typedef struct loc_edge {
     double lx, ly, hx, hy;
 } loc_edge;
 
-/* A zone that is neither fully inside nor fully outside a leaf. Its nedges edges reach the cell;
- * the first ncut of them lie on the antimeridian where the data cut the zone (they count for
- * membership, never for distance). Directly after them in loc->edges may follow the zone's other
- * edges within its precision of the cell (see loc_near). */
+/* A zone that is neither fully inside nor fully outside a leaf (a test), or, after a leaf's tests,
+ * a zone that is uniform over it but has edges within its precision of it (a near entry: no
+ * edges, base = the zone's uniform membership).
+ *
+ * A test's nedges edges reach the cell; the first ncut of them lie on the antimeridian or a pole
+ * where the representation cut the zone (they count for membership, never for distance). For a
+ * zone with a stated precision, nnear edges starting after the cuts are every edge of the zone
+ * within its precision of the cell (the test's own, then the others): the leaf's answer for a
+ * point of radius 0. */
 typedef struct loc_test {
     uint32_t zone;
     uint32_t base;  /* parity of the crossings east of the cell below the flips */
@@ -35,23 +40,16 @@ typedef struct loc_test {
     uint32_t edges; /* first edge in loc->edges */
     uint32_t nedges;
     uint32_t ncut;
+    uint32_t nnear;
 } loc_test;
 
-/* A zone with a stated precision whose edges come within that precision of a leaf: every such
- * edge (cuts excluded), contiguous in loc->edges. */
-typedef struct loc_near {
-    uint32_t zone;
-    uint32_t edges;
-    uint32_t nedges;
-} loc_near;
-
-/* A leaf cell: the zones fully inside it, the tests, the near records. */
+/* A leaf cell: the zones fully inside it, then its tests and near entries. */
 typedef struct loc_leaf {
     uint32_t bits;  /* first of loc->words words in loc->bits */
     uint32_t tests; /* first test in loc->tests */
     uint32_t ntests;
-    uint32_t near;  /* first record in loc->nears */
-    uint32_t nnear; /* count, | LOC_WIDE */
+    uint32_t nnear; /* 0 when no edge is within a precision of the cell, else the number of
+                       entries (tests, then near entries) to scan; | LOC_WIDE */
 } loc_leaf;
 
 /* A grid: the top one or the subdivision of a cell. */
@@ -81,11 +79,10 @@ struct cav_locator {
     uint32_t *cells;
     loc_leaf *leaves;
     loc_test *tests;
-    loc_near *nears;
     loc_edge *edges;
     double *flips;
     uint64_t *bits;
-    size_t nnodes, ncells, nleaves, ntests, nnears, nedges, nflips, nbits, nzedges;
+    size_t nnodes, ncells, nleaves, ntests, nedges, nflips, nbits, nzedges;
 };
 
 #endif
