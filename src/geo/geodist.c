@@ -6,6 +6,36 @@
 
 #include <math.h>
 
+/* Chord bounds (see geodist.h). The edge's point Q(t) departs from the straight segment between
+ * its ends by at most max|Q''| / 8, and |Q''| <= M_MAX (|dlat| + |dlon|)^2 in radians: the second
+ * derivatives of position by latitude and longitude are at most M (times 1.0001), M |sin lat| and
+ * N cos lat. */
+void cav__geo_chord_bounds(const double p[3], double ax, double ay, double bx, double by,
+                           double *lo, double *hi) {
+    double a[3], b[3], d[3], w[3];
+    cav__geo_ecef(ay, ax, a);
+    cav__geo_ecef(by, bx, b);
+    double dd = 0, wd = 0;
+    for (int i = 0; i < 3; i++) {
+        d[i] = b[i] - a[i];
+        w[i] = p[i] - a[i];
+        dd += d[i] * d[i];
+        wd += w[i] * d[i];
+    }
+    double t = dd > 0 ? wd / dd : 0, c2 = 0;
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    for (int i = 0; i < 3; i++)
+        c2 += (w[i] - t * d[i]) * (w[i] - t * d[i]);
+    double span = (fabs(by - ay) + fabs(bx - ax)) * CAV_DEG;
+    double sag = 1.0001 * CAV_WGS84_M_MAX * span * span / 8;
+    double c = sqrt(c2);
+    *lo = fmax(0, (c - sag) * (1 - 1e-12) - 1e-3); /* 1 mm: the series in cav__geo_ecef */
+    double up = (c + sag) * (1 + 1e-12) + 1e-3;
+    *hi = up <= CAV_WGS84_M_MIN
+              ? 2 * CAV_WGS84_M_MIN * asin(up / (2 * CAV_WGS84_M_MIN)) * (1 + 1e-12)
+              : INFINITY;
+}
+
 /* Exact geodesic distance to the edge, minimised over the edge by Newton steps (see geodist.h).
  * Where the geodesic from the point arrives at Q(t) with azimuth az and the edge runs at azimuth
  * al with speed L (metres per unit t), the distance s(t) has s' = L cos(al - az) and, to first

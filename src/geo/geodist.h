@@ -17,9 +17,17 @@
  *   - if d * lo > r, the geodesic distance is above r (any path shorter than r stays within r / M
  *     of lat0 in latitude, where M >= M0 lo and c >= c0 lo, so its length is at least d * lo).
  *
- * Both are proofs, not estimates; between them the locator asks cav__geo_segment for the exact
- * answer. lo falls to 0 where the band of latitudes within r reaches a pole; then only the
- * latitude gap bounds a distance from below, and every other edge is measured exactly.
+ * Both are proofs, not estimates. Their gap grows with r (about tan(lat) r / 6,400 km each way),
+ * so an edge between them gets a second, tighter pair from chords, cav__geo_chord_bounds: the
+ * straight line through the earth between two points is no longer than any path over it, and no
+ * shorter than 2 rho sin(s / 2 rho) for the path along the ellipse cut by the plane through the
+ * points and the centre (Schur's comparison: that ellipse bends with radius at least rho = b^2 / a,
+ * the smallest meridional radius), so a chord c gives c <= s <= 2 rho asin(c / 2 rho), a gap of
+ * 0.1 % at 1000 km. An edge's chord is taken to the straight segment between its ends' points in
+ * space, less or plus how far the edge can sag from that segment (an eighth of its second
+ * derivative, bounded by the largest radius of curvature). Only an edge that the chords cannot
+ * place either is measured with cav__geo_segment. lo falls to 0 where the band of latitudes
+ * within r reaches a pole; the chords still hold there.
  *
  * Longitudes are taken as given: the caller shifts the point by 360 degrees where a disk crosses
  * the antimeridian, so that the longitude difference to the edges it measures is the short one.
@@ -134,7 +142,7 @@ static inline double cav__geo_plane_dist2(const cav_geo_frame *f, double ax, dou
     double dx = (bx - ax) * f->kx, dy = (by - ay) * f->ky;
     double dd = dx * dx + dy * dy;
     double t = -(px * dx + py * dy) / (dd + 1e-300); /* an edge is longer than 1e-150 m */
-    t = 0.5 * (t + fabs(t));                           /* max(t, 0) */
+    t = 0.5 * (t + fabs(t));                         /* max(t, 0) */
     double u = 1 - t;
     t = 1 - 0.5 * (u + fabs(u)); /* min(t, 1) */
     px += t * dx;
@@ -142,12 +150,44 @@ static inline double cav__geo_plane_dist2(const cav_geo_frame *f, double ax, dou
     return px * px + py * py;
 }
 
+/* Earth-centred, earth-fixed coordinates in metres of (lat, lon) on the ellipsoid (|lat| <= 90,
+ * any longitude), to about 1e-4 m: the series above, no libm call. */
+static inline void cav__geo_ecef(double lat, double lon, double xyz[3]) {
+    double a = lat < 0 ? -lat : lat, sa, ca, sr, cr;
+    if (a <= 45)
+        cav__geo_sincos_small(a * CAV_DEG, &sa, &ca);
+    else
+        cav__geo_sincos_small((90 - a) * CAV_DEG, &ca, &sa);
+    const double e2 = CAV_WGS84_F * (2 - CAV_WGS84_F);
+    double u = e2 * sa * sa;
+    double n =
+        CAV_WGS84_A *
+        (1 + u * (0.5 + u * (0.375 + u * (0.3125 +
+                                          u * (0.2734375 + u * (0.24609375 + u * 0.2255859375))))));
+    double q = floor(lon / 90 + 0.5), r = lon - 90 * q; /* r in [-45, 45], quadrant q */
+    cav__geo_sincos_small((r < 0 ? -r : r) * CAV_DEG, &sr, &cr);
+    sr = r < 0 ? -sr : sr;
+    int k = (int)(q - 4 * floor(q / 4));
+    double sl = k == 0 ? sr : k == 1 ? cr : k == 2 ? -sr : -cr;
+    double cl = k == 0 ? cr : k == 1 ? -sr : k == 2 ? -cr : sr;
+    xyz[0] = n * ca * cl;
+    xyz[1] = n * ca * sl;
+    xyz[2] = n * (1 - e2) * (lat < 0 ? -sa : sa);
+}
+
+/* Bounds *lo <= s <= *hi on the geodesic distance s from the point whose earth-centred coordinates
+ * are p to the edge (ax, ay)-(bx, by), from chords (see the header comment); *hi is infinite
+ * beyond about 6,000 km. Costs two sin/cos pairs. */
+void cav__geo_chord_bounds(const double p[3], double ax, double ay, double bx, double by,
+                           double *lo, double *hi);
+
 /* Geodesic distance in metres on WGS84 from the frame's point to the nearest point of the edge
  * (ax, ay)-(bx, by), straight in lon/lat: the exact geodesic length to a point of the edge found
  * by Newton steps on the edge parameter (the geodesic meets the edge at a right angle there), so
- * the result is never below the true distance and exceeds it by far less than 0.01 % (the
- * distance along an edge has one minimum for every edge a zone can have, short or along a
- * parallel). Costs a few geod_inverse calls. */
+ * the result is never below the true distance and, where the distance along the edge has a
+ * single minimum (as it has for the short edges of boundary data and for long edges along
+ * parallels and meridians), exceeds it by far less than 0.01 %; the ends are always measured too.
+ * Costs a few geod_inverse calls. */
 double cav__geo_segment(const struct geod_geodesic *g, const cav_geo_frame *f, double ax, double ay,
                         double bx, double by);
 

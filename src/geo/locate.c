@@ -163,12 +163,28 @@ static int edges_within(const cav_locator *loc, const cav_geo_frame *f, double l
         return 1;
     if (d2min > out2)
         return 0;
+    /* some edge lies between the plane's bounds: chords, then exact geodesics */
     double gap = r / CAV_M_MIN_PER_DEG; /* a latitude gap this large is at least r */
+    double p[3];
+    cav__geo_ecef(f->lat, f->lon, p);
+    int open = 0;
     for (uint32_t i = 0; i < n; i++) {
+        double clo, chi;
         if (cav__geo_plane_dist2(f, e[i].lx, e[i].ly, e[i].hx, e[i].hy) > out2 ||
             e[i].ly - f->lat >= gap || f->lat - e[i].hy >= gap)
             continue;
-        if (cav__geo_segment(&loc->geod, f, e[i].lx, e[i].ly, e[i].hx, e[i].hy) < r)
+        cav__geo_chord_bounds(p, e[i].lx, e[i].ly, e[i].hx, e[i].hy, &clo, &chi);
+        if (chi < r)
+            return 1;
+        open |= clo < r;
+    }
+    for (uint32_t i = 0; open && i < n; i++) {
+        double clo, chi;
+        if (cav__geo_plane_dist2(f, e[i].lx, e[i].ly, e[i].hx, e[i].hy) > out2 ||
+            e[i].ly - f->lat >= gap || f->lat - e[i].hy >= gap)
+            continue;
+        cav__geo_chord_bounds(p, e[i].lx, e[i].ly, e[i].hx, e[i].hy, &clo, &chi);
+        if (clo < r && cav__geo_segment(&loc->geod, f, e[i].lx, e[i].ly, e[i].hx, e[i].hy) < r)
             return 1;
     }
     return 0;
@@ -210,6 +226,7 @@ typedef struct disk {
     double r;             /* the query's radius */
     double R;             /* the largest r_z */
     double lo, hi;        /* bounds factors for R */
+    double p[3];          /* the centre, earth-centred */
     double lat0, lat1;    /* the pass's box, degrees */
     double lon0, lon1;    /*   (longitudes in the pass's frame) */
     const uint64_t *in;   /* the centre's membership */
@@ -277,6 +294,19 @@ static int node_open(const disk *d, const loc_node *node) {
 
 static void visit_node(disk *d, const loc_node *node);
 
+/* A lower bound in metres on the geodesic distance from the centre to the cell [x0, x1] x [y0,
+ * y1]: the chord to its middle, less the farthest a point of the cell can be from its middle (a
+ * lon/lat-straight path to a corner, with the largest radii over the cell). */
+static double cell_chord(const disk *d, double x0, double y0, double x1, double y1) {
+    double mid[3], m, c;
+    cav__geo_ecef((y0 + y1) / 2, (x0 + x1) / 2, mid);
+    double eq = y0 > 0 ? y0 : y1 < 0 ? -y1 : 0; /* the latitude nearest the equator */
+    cav__geo_radii(eq, &m, &c);
+    double hy = CAV_WGS84_M_MAX * (y1 - y0) / 2 * CAV_DEG, hx = c * (x1 - x0) / 2 * CAV_DEG;
+    double dx = d->p[0] - mid[0], dy = d->p[1] - mid[1], dz = d->p[2] - mid[2];
+    return sqrt(dx * dx + dy * dy + dz * dz) - sqrt(hx * hx + hy * hy) * (1 + 1e-9) - 1e-3;
+}
+
 /* Visits cell (col, row) of node unless it is out of reach. */
 static void visit_cell(disk *d, const loc_node *node, int32_t col, int32_t row) {
     double cx0 = node->x0 + col * node->cw, cx1 = node->x0 + (col + 1) * node->cw;
@@ -287,6 +317,11 @@ static void visit_cell(disk *d, const loc_node *node, int32_t col, int32_t row) 
     double lb = fmax(d->lo * d0, gy * CAV_M_MIN_PER_DEG);
     if (lb >= d->R)
         return;
+    if (d0 * d->hi >= d->R) { /* the plane cannot tell (wide disks): the chord to the cell */
+        lb = fmax(lb, cell_chord(d, cx0, cy0, cx1, cy1));
+        if (lb >= d->R)
+            return;
+    }
     uint32_t entry = d->loc->cells[node->cells + (uint32_t)(row * node->nx + col)];
     if (entry & LOC_CHILD) {
         const loc_node *child = d->loc->nodes + (entry & ~LOC_CHILD);
@@ -344,6 +379,7 @@ static void disk_search(const cav_locator *loc, double lat, double lon, double r
         return;
     cav__geo_frame(&d.f, lat, lon);
     cav__geo_bounds(&d.f, d.R, &d.lo, &d.hi);
+    cav__geo_ecef(lat, lon, d.p);
     double wlat = d.R / CAV_M_MIN_PER_DEG;
     double wlon = d.lo > 0 ? d.R / (d.lo * d.f.kx) : INFINITY;
     d.lat0 = lat - wlat;
@@ -411,44 +447,16 @@ void cav__locator_find3(const cav_locator *loc, double lat, double lon, double r
 
 /* ---- distance to one zone ------------------------------------------------------------------ */
 
-/* A lower bound, in metres, on the geodesic distance from the frame's point to any point of edge e
- * that is nearer than `best`, through the latitudes such a path can cross (geodist.h explains the
- * metric bound): it pays for the edge's latitude gap, so it cannot stray far poleward. lon_gap is
- * the short longitude gap in degrees. */
-static double edge_bound(const cav_geo_frame *f, const loc_edge *e, double lon_gap, double best) {
-    double gap = fmax(0, fmax(e->ly - f->lat, f->lat - e->hy));
-    double stray = fmax(0, best / CAV_M_MIN_PER_DEG - gap) / 2;
-    double pole = fmax(fabs(f->lat), fmax(fabs(e->ly), fabs(e->hy))) + stray;
-    double eq = (f->lat > 0) == (e->ly > 0) && (f->lat > 0) == (e->hy > 0)
-                    ? fmin(fabs(f->lat), fmin(fabs(e->ly), fabs(e->hy))) - stray
-                    : 0;
-    double m, c, m_eq, c_eq;
-    cav__geo_radii(fmin(90, pole), &m, &c);
-    cav__geo_radii(fmax(0, eq), &m_eq, &c_eq);
-    if (pole >= 90)
-        c = 0;
-    double y = m_eq * gap * CAV_DEG, x = c * lon_gap * CAV_DEG;
-    return sqrt(x * x + y * y) * (1 - 1e-9);
-}
-
 /* The multiple of 360 degrees to add to edge e's longitudes to bring it nearest lon. */
 static double wrap_shift(const loc_edge *e, double lon) {
     double mid = (e->lx + e->hx) / 2;
     return mid - lon > 180 ? -360 : mid - lon < -180 ? 360 : 0;
 }
 
-/* The short longitude gap in degrees from lon to the interval [a, b] (a <= b, b - a <= 360). */
-static double lon_gap(double lon, double a, double b) {
-    if (lon < a)
-        return fmin(a - lon, lon + 360 - b);
-    if (lon > b)
-        return fmin(lon - b, a + 360 - lon);
-    return 0;
-}
-
 /* Geodesic metres from (lat, lon) to zone's boundary, or -1 (see geo.h). Scans the zone's edges:
- * the plane finds the nearest one, whose exact distance then rules out nearly every other edge by
- * the bounds; the rest are measured exactly. */
+ * the plane finds the nearest one and its exact distance becomes the bound to beat; an edge is
+ * measured exactly only if neither the plane's bounds (where the edge is the short way round),
+ * nor its latitude gap, nor its chord rules it out. */
 double cav__locator_distance(const cav_locator *loc, int zone, double lat, double lon) {
     if (!loc || zone < 0 || zone >= loc->nzones || loc->empty || loc->zreal[zone] == 0 ||
         !(lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180))
@@ -457,7 +465,6 @@ double cav__locator_distance(const cav_locator *loc, int zone, double lat, doubl
     uint32_t n = loc->zreal[zone], nearest = 0;
     cav_geo_frame f;
     cav__geo_frame(&f, lat, lon);
-    /* each edge moved by 360 degrees where that brings it nearer in longitude */
     double dmin = INFINITY;
     for (uint32_t i = 0; i < n; i++) {
         double s = wrap_shift(&e[i], lon);
@@ -472,24 +479,26 @@ double cav__locator_distance(const cav_locator *loc, int zone, double lat, doubl
                                    e[nearest].hx + sh, e[nearest].hy);
     if (best == 0)
         return 0;
-    double lo, hi, bounded = best;
+    double lo, hi, bounded = best, p[3];
     cav__geo_bounds(&f, best, &lo, &hi);
+    cav__geo_ecef(lat, lon, p);
     for (uint32_t i = 0; i < n && best > 0; i++) {
-        if (i == nearest)
-            continue;
         double s = wrap_shift(&e[i], lon), ax = e[i].lx + s, bx = e[i].hx + s;
-        /* the plane bound holds where every point of the edge is the short way round */
-        if (fabs(ax - lon) <= 180 && fabs(bx - lon) <= 180) {
-            double d2 = cav__geo_plane_dist2(&f, ax, e[i].ly, bx, e[i].hy);
-            if (d2 * lo * lo >= best * best)
-                continue;
-        }
-        if (edge_bound(&f, &e[i], lon_gap(lon, fmin(ax, bx), fmax(ax, bx)), best) >= best)
+        if (i == nearest || e[i].ly - lat >= best / CAV_M_MIN_PER_DEG ||
+            lat - e[i].hy >= best / CAV_M_MIN_PER_DEG)
+            continue;
+        /* the plane's bound holds where every point of the edge is the short way round */
+        if (fabs(ax - lon) <= 180 && fabs(bx - lon) <= 180 &&
+            cav__geo_plane_dist2(&f, ax, e[i].ly, bx, e[i].hy) * lo * lo >= best * best)
+            continue;
+        double clo, chi;
+        cav__geo_chord_bounds(p, ax, e[i].ly, bx, e[i].hy, &clo, &chi);
+        if (clo >= best)
             continue;
         double d = cav__geo_segment(&loc->geod, &f, ax, e[i].ly, bx, e[i].hy);
         if (d < best) {
             best = d;
-            if (best < 0.9 * bounded) { /* tighter bounds for the rest */
+            if (best < 0.9 * bounded) { /* tighter plane bounds for the rest */
                 cav__geo_bounds(&f, best, &lo, &hi);
                 bounded = best;
             }

@@ -739,8 +739,8 @@ static int on_meridian(const loc_edge *e, double side) {
 }
 
 /* Sorted latitude spans of the edges e[0..n) on the antimeridian x = side, each span's hi raised
- * to the running maximum so that one binary search answers "does any span overlap". NULL with
- * *ns = 0 when there is none; NULL with *ns > 0 when out of memory. */
+ * to the running maximum, so that one binary search answers "is y covered". NULL with *ns = 0 when
+ * there is none; NULL with *ns > 0 when out of memory. */
 static span *meridian_spans(const loc_edge *e, size_t n, double side, size_t *ns) {
     *ns = 0;
     for (size_t i = 0; i < n; i++)
@@ -760,25 +760,85 @@ static span *meridian_spans(const loc_edge *e, size_t n, double side, size_t *ns
     return sp;
 }
 
-/* 1 when a span of sp[0..ns) overlaps [lo, hi]. */
-static int spans_overlap(const span *sp, size_t ns, double lo, double hi) {
-    size_t a = 0, b = ns; /* count the spans starting at or below hi */
+/* The number of spans of sp[0..ns) that start at or below y. */
+static size_t spans_below(const span *sp, size_t ns, double y) {
+    size_t a = 0, b = ns;
     while (a < b) {
         size_t mid = (a + b) / 2;
-        if (sp[mid].lo <= hi)
+        if (sp[mid].lo <= y)
             a = mid + 1;
         else
             b = mid;
     }
-    return a > 0 && sp[a - 1].hi >= lo;
+    return a;
+}
+
+/* 1 when latitude y is covered by a span of sp[0..ns). */
+static int spans_cover(const span *sp, size_t ns, double y) {
+    size_t k = spans_below(sp, ns, y);
+    return k > 0 && sp[k - 1].hi >= y;
+}
+
+/* Splits the edges of one zone that lie on the antimeridian, v's edges from `from` on, at the ends
+ * of the zone's edges on the other side, so that each piece is either wholly matched by the other
+ * side or not at all (collinear pieces answer membership exactly as the whole edge). 0 or -1. */
+static int split_meridian(vec *v, size_t from) {
+    for (int side = 0; side < 2; side++) {
+        double x = side ? 180.0 : -180.0;
+        size_t n = v->n - from, k = 0;
+        for (size_t i = 0; i < n; i++)
+            k += 2 * (size_t)on_meridian((const loc_edge *)v->data + from + i, -x);
+        if (!k)
+            continue;
+        double *ends = malloc(k * sizeof *ends); /* every end of the other side's edges, sorted */
+        if (!ends)
+            return -1;
+        k = 0;
+        for (size_t i = 0; i < n; i++) {
+            const loc_edge *e = (const loc_edge *)v->data + from + i;
+            if (on_meridian(e, -x)) {
+                ends[k++] = e->ly;
+                ends[k++] = e->hy;
+            }
+        }
+        qsort(ends, k, sizeof *ends, cmp_double);
+        for (size_t i = 0; i < n; i++) {
+            loc_edge e = ((const loc_edge *)v->data)[from + i];
+            if (!on_meridian(&e, x))
+                continue;
+            size_t a = 0, b = k; /* the first end above the edge's lower end */
+            while (a < b) {
+                size_t mid = (a + b) / 2;
+                if (ends[mid] <= e.ly)
+                    a = mid + 1;
+                else
+                    b = mid;
+            }
+            double y = e.ly;
+            for (; a < k && ends[a] < e.hy; a++) {
+                if (ends[a] == y)
+                    continue;
+                loc_edge *piece = vec_grow(v, 1);
+                if (!piece) {
+                    free(ends);
+                    return -1;
+                }
+                *piece = (loc_edge){x, y, x, ends[a]};
+                y = ends[a];
+            }
+            ((loc_edge *)v->data)[from + i].ly = y; /* the top piece stays in place */
+        }
+        free(ends);
+    }
+    return 0;
 }
 
 /* Marks the cuts among edges e[0..n) of one zone, the lines the lon/lat representation forces on
- * a zone and that are no border: an edge along a pole (one point of the earth), and an edge on one
- * side of the antimeridian whose latitudes overlap an edge of the same zone on the other side,
- * where the data cut a zone that spans it (Natural Earth's Russia; the two sides need not match
- * to the vertex). Then moves the cuts to the end, keeping the order of the rest; returns how many
- * are not cuts, or -1. */
+ * a zone and that are no border: an edge along a pole (one point of the earth), and a piece of
+ * an edge on one side of the antimeridian that edges of the same zone on the other side cover
+ * too, where the data cut a zone that spans it (Natural Earth's Russia; the two sides need not
+ * match to the vertex, and what only one side has is a border). Then moves the cuts to the end,
+ * keeping the order of the rest; returns how many are not cuts, or -1. */
 static int64_t mark_cuts(loc_edge *e, size_t n, uint8_t *cut) {
     size_t nw, ne;
     span *west = meridian_spans(e, n, -180, &nw), *east = meridian_spans(e, n, 180, &ne);
@@ -788,11 +848,12 @@ static int64_t mark_cuts(loc_edge *e, size_t n, uint8_t *cut) {
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
+        double mid = (e[i].ly + e[i].hy) / 2; /* split_meridian made pieces all or nothing */
         cut[i] = e[i].ly == e[i].hy && fabs(e[i].ly) == 90;
         if (on_meridian(&e[i], 180))
-            cut[i] = nw && spans_overlap(west, nw, e[i].ly, e[i].hy);
+            cut[i] = nw && spans_cover(west, nw, mid);
         else if (on_meridian(&e[i], -180))
-            cut[i] = ne && spans_overlap(east, ne, e[i].ly, e[i].hy);
+            cut[i] = ne && spans_cover(east, ne, mid);
     }
     free(west);
     free(east);
@@ -843,7 +904,7 @@ static int gather(cav_locator *loc, GEOSContextHandle_t h, const GEOSGeometry *c
     if (!first)
         goto fail;
     for (int z = 0; z < loc->nzones; z++) {
-        if (!zones[z] || collect_edges(h, zones[z], &all) < 0)
+        if (!zones[z] || collect_edges(h, zones[z], &all) < 0 || split_meridian(&all, first[z]) < 0)
             goto fail;
         first[z + 1] = all.n;
     }
