@@ -171,6 +171,12 @@ static void row_scratch_free(row_scratch *s) {
     free(s->summary.data);
 }
 
+/* Element k of the row pool v of uint32_t, or NULL for an empty range (never offset a NULL
+ * pool, even by zero). */
+static const uint32_t *pool_u32(const vec *v, size_t k, size_t n) {
+    return n ? (const uint32_t *)v->data + k : NULL;
+}
+
 static double min2(double a, double b) {
     return a < b ? a : b;
 }
@@ -460,8 +466,8 @@ static void share_edges(builder *b, uint32_t toff, loc_test *t) {
  * crossing edges, other near edges] and flips), or, on the second pass, a near entry for a uniform
  * zone with near edges. Returns 0 or -1. */
 static int leaf_entry(builder *b, const row_scratch *s, const row_test *rt, uint32_t toff) {
-    const uint32_t *ei = (const uint32_t *)s->pool_edges.data + rt->edges;
-    const uint32_t *xi = (const uint32_t *)s->pool_extra.data + rt->extra;
+    const uint32_t *ei = pool_u32(&s->pool_edges, rt->edges, rt->nedges);
+    const uint32_t *xi = pool_u32(&s->pool_extra, rt->extra, rt->nextra);
     uint32_t first = (uint32_t)b->edges.n;
     loc_test *t = vec_grow(&b->tests, 1);
     double *f = vec_grow(&b->flips, rt->nflips);
@@ -526,14 +532,14 @@ static int64_t child_node(builder *b, const row_scratch *s, const row_test *rt, 
         zin[z].base = (unsigned)((in[z >> 6] >> (z & 63)) & 1u);
     for (size_t i = 0; i < nt; i++) {
         zone_in *zi = &zin[rt[i].zone];
-        zi->near = (const uint32_t *)s->pool_extra.data + rt[i].extra;
+        zi->near = pool_u32(&s->pool_extra, rt[i].extra, rt[i].nextra);
         zi->nnear = rt[i].nextra;
         if (rt[i].near_only)
             continue;
         zi->base = rt[i].base;
-        zi->edges = (const uint32_t *)s->pool_edges.data + rt[i].edges;
+        zi->edges = pool_u32(&s->pool_edges, rt[i].edges, rt[i].nedges);
         zi->nedges = rt[i].nedges;
-        zi->flips = (const double *)s->pool_flips.data + rt[i].flips;
+        zi->flips = rt[i].nflips ? (const double *)s->pool_flips.data + rt[i].flips : NULL;
         zi->nflips = rt[i].nflips;
     }
     uint32_t node;
@@ -547,7 +553,7 @@ static int64_t child_node(builder *b, const row_scratch *s, const row_test *rt, 
 static void summarise(const builder *b, const row_scratch *s, const row_test *rt, size_t nt,
                       uint64_t *summary) {
     for (size_t i = 0; i < nt; i++) {
-        const uint32_t *ei = (const uint32_t *)s->pool_edges.data + rt[i].edges;
+        const uint32_t *ei = pool_u32(&s->pool_edges, rt[i].edges, rt[i].nedges);
         for (size_t j = 0; !rt[i].near_only && j < rt[i].nedges; j++) {
             if (!b->cut[ei[j]]) {
                 summary[rt[i].zone >> 6] |= (uint64_t)1 << (rt[i].zone & 63);
@@ -593,7 +599,8 @@ static int build_row(builder *b, row_scratch *s, double X0, double cw, double ch
             (nedges > LOC_SPLIT_EDGES ||
              (nnear > LOC_SPLIT_NEAR && cw >= LOC_NEAR_SPLIT * wxm && ch >= LOC_NEAR_SPLIT * wym));
         int64_t entry;
-        summarise(b, s, rt + i, j - i, summary);
+        if (j > i)
+            summarise(b, s, rt + i, j - i, summary);
         if (j == i) {
             entry = uniform_leaf(b, in, wide);
         } else if (split) {
