@@ -6,13 +6,14 @@
  *
  * Then the three-valued look-up (cav__locator_find3) on a second locator of the same zones with
  * Natural Earth's stated precision (1000 m) on the five zones made from boundary data (the box and
- * the circle are exact):
- *  - radius 0 on the uniform points (mostly far from every edge), as ns/point over the batch;
- *  - the "hard mix": points 0-3 km (uniform in distance, random direction) from random points of
- *    the UA-RU border, where UA and RU are decided by their edges; radius 0, and the subset within
- *    1 km of the border (all of them unsure);
- *  - radii 100 m, 1 km, 10 km, 100 km and 1000 km on the uniform points and on the hard mix: the
- *    median of per-call times (the timer's own cost, calibrated, subtracted) and the batch mean.
+ * the circle are exact), radius 0, as ns/point over a batch, next to cav__locator_find on the
+ * exact locator and on this one, for: the uniform points; those of them farther than 2 km from
+ * every edge; the "hard mix", points 0-3 km (uniform in distance, random direction) from random
+ * points of the UA-RU border, where UA and RU are decided by their edges, all along the border (a
+ * working set beyond the caches) and the subset within 1 km (all of them unsure), and the same
+ * near Kharkiv only (in cache: the cost of the arithmetic). Then radii 100 m, 1 km, 10 km, 100 km
+ * and 1000 km on the uniform points and on the hard mix: the median of per-call times (the
+ * timer's own cost, calibrated, subtracted) and the batch mean.
  *
  * Usage: bench_locate [--points N] [--runs R] [--disk-points M] [--export DIR]
  *   --disk-points M: points for the disk cases (default 100,000; 0 skips the find3 part).
@@ -63,10 +64,11 @@ static double now_ns(void) {
     return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
 }
 
-/* Points uniform in 0-3 km of random points of the border line (lon, lat pairs into pts) and their
- * distances (into dist). */
-static int hard_mix(GEOSContextHandle_t h, const cav_zone_expr *border, double *pts, double *dist,
-                    long n) {
+/* Points 0-3 km (uniform in distance, random direction) from random points of the border line
+ * (lon, lat pairs into pts) and their distances (into dist); when local, only from the line's
+ * edges whose first end lies in 49.9-50.6N 35.5-37.5E, about 150 km near Kharkiv. */
+static int hard_mix(GEOSContextHandle_t h, const cav_zone_expr *border, int local, double *pts,
+                    double *dist, long n) {
     GEOSGeometry *line = NULL;
     char err[256];
     if (cav__zone_build(h, border, NULL, NULL, &line, err, sizeof err, NULL) != 0)
@@ -74,42 +76,43 @@ static int hard_mix(GEOSContextHandle_t h, const cav_zone_expr *border, double *
     int nl = GEOSGetNumGeometries_r(h, line);
     struct geod_geodesic g;
     geod_init(&g, 6378137, 1 / 298.257223563);
-    for (long i = 0; i < n; i++) {
+    for (long i = 0; i < n;) {
         const GEOSGeometry *part = GEOSGetGeometryN_r(h, line, (int)uniform(0, nl));
         const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(h, part);
         unsigned np = 0;
         GEOSCoordSeq_getSize_r(h, seq, &np);
         if (np < 2)
-            return -1;
+            continue;
         unsigned k = (unsigned)uniform(0, np - 1);
         double x0, y0, x1, y1, t = uniform(0, 1);
         GEOSCoordSeq_getXY_r(h, seq, k, &x0, &y0);
         GEOSCoordSeq_getXY_r(h, seq, k + 1, &x1, &y1);
+        if (local && !(y0 > 49.9 && y0 < 50.6 && x0 > 35.5 && x0 < 37.5))
+            continue;
         dist[i] = uniform(0, 3000);
         geod_direct(&g, y0 + t * (y1 - y0), x0 + t * (x1 - x0), uniform(-180, 180), dist[i],
                     &pts[2 * i + 1], &pts[2 * i], 0);
+        i++;
     }
     GEOSGeom_destroy_r(h, line);
     return 0;
 }
 
-/* ns per point of find3 over the batch (median of runs); only points with dist < dmax when dist is
- * given. */
-static double batch3(const cav_locator *loc, const double *pts, const double *dist, double dmax,
-                     long n, double radius, int runs, uint64_t *acc) {
+/* ns per point over the batch (median of runs) of find (radius < 0) or find3 with radius. */
+static double batch(const cav_locator *loc, const double *pts, long n, double radius, int runs,
+                    uint64_t *acc) {
     double times[100];
     for (int r = 0; r < runs; r++) {
-        long m = 0;
         double t0 = now_ns();
         for (long i = 0; i < n; i++) {
-            if (dist && !(dist[i] < dmax))
-                continue;
-            uint64_t in[1], unsure[1];
-            cav__locator_find3(loc, pts[2 * i + 1], pts[2 * i], radius, in, unsure);
+            uint64_t in[1], unsure[1] = {0};
+            if (radius < 0)
+                cav__locator_find(loc, pts[2 * i + 1], pts[2 * i], in);
+            else
+                cav__locator_find3(loc, pts[2 * i + 1], pts[2 * i], radius, in, unsure);
             *acc += in[0] + 3 * unsure[0];
-            m++;
         }
-        times[r] = (now_ns() - t0) / (double)(m ? m : 1);
+        times[r] = (now_ns() - t0) / (double)(n ? n : 1);
     }
     return median(times, runs);
 }
@@ -133,63 +136,87 @@ static double median3(const cav_locator *loc, const double *pts, long n, double 
     return median(scratch, (int)n);
 }
 
+/* One row of the radius-0 table: find on the exact locator, find and find3 on the one with
+ * precisions. */
+static void row0(const char *name, const cav_locator *exact, const cav_locator *loc,
+                 const double *pts, long n, int runs, uint64_t *acc) {
+    double fe = batch(exact, pts, n, -1, runs, acc), fp = batch(loc, pts, n, -1, runs, acc);
+    printf("radius 0, %s (%ld points): find %.2f ns/point, find with precisions %.2f, "
+           "find3 %.2f\n",
+           name, n, fe, fp, batch(loc, pts, n, 0, runs, acc));
+}
+
 /* The find3 part (see the header comment). */
 static int bench_find3(GEOSContextHandle_t h, GEOSGeometry **zones, const cav_zone_expr *border,
                        const double *upts, long n, int runs) {
     double prec[NZONES] = {1000, 1000, 1000, 1000, 0, 0, 1000};
-    double t0 = now_ms();
-    cav_locator *loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, prec, NZONES);
-    double build_ms = now_ms() - t0;
-    double *hpts = malloc(sizeof(double) * 2 * (size_t)n),
-           *hdist = malloc(sizeof(double) * (size_t)n);
+    double times[100];
+    cav_locator *loc = NULL;
+    for (int r = 0; r < runs; r++) {
+        cav__locator_free(loc);
+        double t0 = now_ms();
+        loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, prec, NZONES);
+        times[r] = now_ms() - t0;
+        if (!loc)
+            return 1;
+    }
+    double build_ms = median(times, runs);
+    cav_locator *exact = cav__locator_new(h, (const GEOSGeometry *const *)zones, NULL, NZONES);
+    double *hpts = malloc(sizeof(double) * 2 * (size_t)n);
+    double *lpts = malloc(sizeof(double) * 2 * (size_t)n);
+    double *fpts = malloc(sizeof(double) * 2 * (size_t)n);
+    double *npts = malloc(sizeof(double) * 2 * (size_t)n);
+    double *hdist = malloc(sizeof(double) * (size_t)n);
     double *scratch = malloc(sizeof(double) * (size_t)n);
-    if (!loc || !hpts || !hdist || !scratch || hard_mix(h, border, hpts, hdist, n) < 0) {
+    if (!exact || !hpts || !lpts || !fpts || !npts || !hdist || !scratch ||
+        hard_mix(h, border, 1, lpts, scratch, n) < 0 ||
+        hard_mix(h, border, 0, hpts, hdist, n) < 0) {
         fprintf(stderr, "bench_locate: find3 set-up failed\n");
         return 1;
     }
+    /* the uniform points farther than 2 km from every edge (nothing unsure at radius 2 km), and
+     * the hard-mix points within 1 km of the border */
+    long nf = 0, nn = 0;
+    for (long i = 0; i < n; i++) {
+        uint64_t in[1], unsure[1];
+        cav__locator_find3(loc, upts[2 * i + 1], upts[2 * i], 2000, in, unsure);
+        if (!unsure[0]) {
+            fpts[2 * nf] = upts[2 * i];
+            fpts[2 * nf++ + 1] = upts[2 * i + 1];
+        }
+        if (hdist[i] < 1000) {
+            npts[2 * nn] = hpts[2 * i];
+            npts[2 * nn++ + 1] = hpts[2 * i + 1];
+        }
+    }
     uint64_t acc = 0;
-    printf(
-        "find3: precisions 1000 m on UA RU BY within30km RU-minus-strip, box and circle exact\n");
-    printf("find3 locator build: %.2f ms, bytes: %zu (%.2f MB)\n", build_ms,
+    printf("find3: precision 1000 m on UA RU BY within30km RU-minus-strip; box and circle exact\n");
+    printf("find3 locator build: %.2f ms (median of %d), bytes: %zu (%.2f MB)\n", build_ms, runs,
            cav__locator_bytes(loc), (double)cav__locator_bytes(loc) / 1048576.0);
-    double times[100];
-    for (int r = 0; r < runs; r++) {
-        double t1 = now_ns();
-        for (long i = 0; i < n; i++) {
-            uint64_t bits[1];
-            cav__locator_find(loc, upts[2 * i + 1], upts[2 * i], bits);
-            acc += bits[0];
-        }
-        times[r] = (now_ns() - t1) / (double)n;
-    }
-    printf("find3 radius 0, uniform points: %.2f ns/point (find on this locator: %.2f)\n",
-           batch3(loc, upts, NULL, 0, n, 0, runs, &acc), median(times, runs));
-    for (int r = 0; r < runs; r++) {
-        double t1 = now_ns();
-        for (long i = 0; i < n; i++) {
-            uint64_t bits[1];
-            cav__locator_find(loc, hpts[2 * i + 1], hpts[2 * i], bits);
-            acc += bits[0];
-        }
-        times[r] = (now_ns() - t1) / (double)n;
-    }
-    printf("find3 radius 0, hard mix (0-3 km from the UA-RU border): %.2f ns/point (find: %.2f)\n",
-           batch3(loc, hpts, NULL, 0, n, 0, runs, &acc), median(times, runs));
-    printf("find3 radius 0, hard mix within 1 km: %.2f ns/point\n",
-           batch3(loc, hpts, hdist, 1000, n, 0, runs, &acc));
+    row0("uniform points", exact, loc, upts, n, runs, &acc);
+    row0("uniform points farther than 2 km from every edge", exact, loc, fpts, nf, runs, &acc);
+    row0("hard mix, 0-3 km from the UA-RU border, all along it", exact, loc, hpts, n, runs, &acc);
+    row0("hard mix, within 1 km of the border", exact, loc, npts, nn, runs, &acc);
+    row0("hard mix, 0-3 km from the border near Kharkiv (in cache)", exact, loc, lpts, n, runs,
+         &acc);
     static const double radii[] = {100, 1000, 10000, 100000, 1000000};
-    printf("find3 by radius: median ns (mean ns), uniform points | hard mix\n");
+    printf("find3 by radius: median ns (mean ns) on uniform points | hard mix, all along\n");
     for (int k = 0; k < 5; k++) {
         long m = radii[k] >= 1e5 ? n / 10 : n; /* the wide disks take longer */
         double mu = median3(loc, upts, m, radii[k], scratch, &acc);
-        double au = batch3(loc, upts, NULL, 0, m, radii[k], 1, &acc);
+        double au = batch(loc, upts, m, radii[k], 1, &acc);
         double mh = median3(loc, hpts, m, radii[k], scratch, &acc);
-        double ah = batch3(loc, hpts, NULL, 0, m, radii[k], 1, &acc);
-        printf("find3 radius %g m: %.0f (%.0f) | %.0f (%.0f)\n", radii[k], mu, au, mh, ah);
+        double ah = batch(loc, hpts, m, radii[k], 1, &acc);
+        printf("find3 radius %g m (%ld points): %.0f (%.0f) | %.0f (%.0f)\n", radii[k], m, mu, au,
+               mh, ah);
     }
     printf("find3 checksum %llu\n", (unsigned long long)acc);
     cav__locator_free(loc);
+    cav__locator_free(exact);
     free(hpts);
+    free(lpts);
+    free(fpts);
+    free(npts);
     free(hdist);
     free(scratch);
     return 0;

@@ -75,6 +75,24 @@
 
 #define LOC_MAX_RADIUS 2.1e7 /* metres: beyond any geodesic distance on the earth */
 
+/* The look-up's steps are inlined into cav__locator_find and cav__locator_find3 whatever the
+ * compiler's size heuristics say: a call and return are a measurable share of 15 ns. */
+#if defined(__GNUC__)
+#define LOC_INLINE static inline __attribute__((always_inline))
+#else
+#define LOC_INLINE static inline
+#endif
+
+/* Clears a set of `words` words; a pack rarely has more than 64 zones, and a call to memset (which
+ * compilers make of the loop) costs more than the store. */
+LOC_INLINE void clear_set(uint64_t *set, int words) {
+    if (words == 1)
+        set[0] = 0;
+    else
+        for (int i = 0; i < words; i++)
+            set[i] = 0;
+}
+
 /* ---- membership ---------------------------------------------------------------------------- */
 
 /* The crossing-number answer of one test for (px, py): 1 inside or on the boundary, 0 outside. */
@@ -102,7 +120,7 @@ static inline int test_point(const cav_locator *loc, const loc_test *t, double p
 }
 
 /* The leaf holding (lat, lon), which must lie in the grid's box. */
-static inline const loc_leaf *descend(const cav_locator *loc, double lat, double lon) {
+LOC_INLINE const loc_leaf *descend(const cav_locator *loc, double lat, double lon) {
     const loc_node *node = loc->nodes;
     uint32_t entry;
     for (;;) {
@@ -118,9 +136,35 @@ static inline const loc_leaf *descend(const cav_locator *loc, double lat, double
     return loc->leaves + entry;
 }
 
+/* The leaf holding (lat, lon), which must lie in the grid's box, and the point's sub-cell of it
+ * (8 * row + col of the leaf's cell cut 8 x 8; see loc_leaf.near_mask). */
+LOC_INLINE const loc_leaf *descend_sub(const cav_locator *loc, double lat, double lon, int *sub) {
+    const loc_node *node = loc->nodes;
+    uint32_t entry;
+    double u, v;
+    int32_t col, row;
+    for (;;) {
+        u = (lon - node->x0) * node->inv_cw;
+        v = (lat - node->y0) * node->inv_ch;
+        col = (int32_t)u;
+        row = (int32_t)v;
+        col = col < 0 ? 0 : col >= node->nx ? node->nx - 1 : col;
+        row = row < 0 ? 0 : row >= node->ny ? node->ny - 1 : row;
+        entry = loc->cells[node->cells + (uint32_t)(row * node->nx + col)];
+        if (!(entry & LOC_CHILD))
+            break;
+        node = loc->nodes + (entry & ~LOC_CHILD);
+    }
+    int sx = (int)((u - col) * 8), sy = (int)((v - row) * 8);
+    sx = sx < 0 ? 0 : sx > 7 ? 7 : sx;
+    sy = sy < 0 ? 0 : sy > 7 ? 7 : sy;
+    *sub = 8 * sy + sx;
+    return loc->leaves + entry;
+}
+
 /* Writes the membership of (lat, lon) in leaf into bits. */
-static inline void leaf_members(const cav_locator *loc, const loc_leaf *leaf, double lat,
-                                double lon, uint64_t *bits) {
+LOC_INLINE void leaf_members(const cav_locator *loc, const loc_leaf *leaf, double lat, double lon,
+                             uint64_t *bits) {
     const uint64_t *b = loc->bits + leaf->bits;
     for (int i = 0; i < loc->words; i++)
         bits[i] = b[i];
@@ -138,8 +182,7 @@ static inline int in_box(const cav_locator *loc, double lat, double lon) {
 /* Writes the zones containing (lat, lon) into bits (see geo.h). Allocation-free. */
 void cav__locator_find(const cav_locator *loc, double lat, double lon, uint64_t *bits) {
     if (!in_box(loc, lat, lon)) {
-        for (int i = 0; i < loc->words; i++)
-            bits[i] = 0;
+        clear_set(bits, loc->words);
         return;
     }
     leaf_members(loc, descend(loc, lat, lon), lat, lon, bits);
@@ -425,20 +468,21 @@ find3_uncertain(const cav_locator *loc, const loc_leaf *leaf, double lat, double
 /* Membership and undecided zones of a disk (see geo.h). Allocation-free. */
 void cav__locator_find3(const cav_locator *loc, double lat, double lon, double radius_m,
                         uint64_t *in, uint64_t *unsure) {
-    for (int i = 0; i < loc->words; i++)
-        unsure[i] = 0;
+    clear_set(unsure, loc->words);
     const loc_leaf *leaf = NULL;
     if (in_box(loc, lat, lon)) {
-        leaf = descend(loc, lat, lon);
+        int sub;
+        leaf = descend_sub(loc, lat, lon, &sub);
         /* radius 0 (or NaN, or negative): the grid's box holds every point within a precision of
-         * an edge, and a leaf lists every edge within a precision of it */
-        if (!(radius_m > 0) && !leaf->nnear) {
+         * an edge, a leaf lists every edge within a precision of it, and its near mask says in
+         * which eighth by eighth of it there are any (unless its widening wraps the map) */
+        if (!(radius_m > 0) &&
+            (!leaf->nnear || (leaf->nnear < LOC_WIDE && !((leaf->near_mask >> sub) & 1u)))) {
             leaf_members(loc, leaf, lat, lon, in);
             return;
         }
     } else {
-        for (int i = 0; i < loc->words; i++)
-            in[i] = 0;
+        clear_set(in, loc->words);
         if (!(radius_m > 0 && lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180))
             return;
     }

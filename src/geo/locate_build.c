@@ -407,6 +407,7 @@ static int64_t uniform_leaf(builder *b, const uint64_t *in, uint32_t wide) {
     leaf->tests = (uint32_t)b->tests.n;
     leaf->ntests = 0;
     leaf->nnear = wide;
+    leaf->near_mask = 0;
     return (int64_t)b->leaves.n - 1;
 }
 
@@ -490,12 +491,47 @@ static int leaf_entry(builder *b, const row_scratch *s, const row_test *rt, uint
     return 0;
 }
 
+/* The sub-cell range [*a, *b] (of 8) of a cell from lo of size w that [v0 - pad, v1 + pad] may
+ * overlap. */
+static void sub_span(double v0, double v1, double pad, double lo, double w, int *a, int *b) {
+    double fa = floor((v0 - pad - lo) / w) - 1, fb = floor((v1 + pad - lo) / w) + 1;
+    *a = !(fa >= 0) ? 0 : fa > 7 ? 8 : (int)fa; /* NaN from pad = inf: all */
+    *b = !(fb <= 7) ? 7 : fb < 0 ? -1 : (int)fb;
+}
+
+/* The near mask of a leaf at (x0, y0) of size cw x ch whose entries are tests[toff .. toff + n)
+ * (see loc_leaf), with each zone's precision wx (this row) and b->wy in degrees. */
+static uint64_t near_mask(const builder *b, uint32_t toff, uint32_t n, const double *wx, double x0,
+                          double y0, double cw, double ch) {
+    uint64_t mask = 0;
+    double sw = cw / 8, sh = ch / 8;
+    for (uint32_t i = 0; i < n; i++) {
+        const loc_test *t = (const loc_test *)b->tests.data + toff + i;
+        double px = wx[t->zone] + LOC_MARGIN, py = b->wy[t->zone] + LOC_MARGIN;
+        const loc_edge *e = (const loc_edge *)b->edges.data + t->edges + t->ncut;
+        for (uint32_t k = 0; k < t->nnear; k++, e++) {
+            int c0, c1, r0, r1;
+            sub_span(min2(e->lx, e->hx), max2(e->lx, e->hx), px, x0, sw, &c0, &c1);
+            sub_span(e->ly, e->hy, py, y0, sh, &r0, &r1);
+            for (int r = r0; r <= r1; r++)
+                for (int c = c0; c <= c1; c++)
+                    if (!((mask >> (8 * r + c)) & 1u) &&
+                        (!isfinite(px) ||
+                         edge_meets(e, x0 + c * sw - px, y0 + r * sh - py, x0 + (c + 1) * sw + px,
+                                    y0 + (r + 1) * sh + py)))
+                        mask |= (uint64_t)1 << (8 * r + c);
+        }
+    }
+    return mask;
+}
+
 /* Stores a new leaf with inside bits `in` and the records rt[0..nt) from the row scratch s: a test
  * for every zone whose boundary reaches the cell, then a near entry for every zone with a
  * precision that is uniform over the cell but has edges within it. Edges and flips are copied
  * into the locator's pools. Returns the leaf's index or -1. */
 static int64_t test_leaf(builder *b, const row_scratch *s, const row_test *rt, size_t nt,
-                         const uint64_t *in, uint32_t wide) {
+                         const uint64_t *in, uint32_t wide, double x0, double y0, double cw,
+                         double ch) {
     uint32_t boff = (uint32_t)b->bits.n, toff = (uint32_t)b->tests.n;
     uint64_t *bits = vec_grow(&b->bits, (size_t)b->words);
     if (!bits)
@@ -517,6 +553,7 @@ static int64_t test_leaf(builder *b, const row_scratch *s, const row_test *rt, s
     leaf->tests = toff;
     leaf->ntests = ntests;
     leaf->nnear = (nnear ? ntotal : 0) | wide;
+    leaf->near_mask = nnear ? near_mask(b, toff, ntotal, s->wx.data, x0, y0, cw, ch) : 0;
     return (int64_t)b->leaves.n - 1;
 }
 
@@ -613,7 +650,7 @@ static int build_row(builder *b, row_scratch *s, double X0, double cw, double ch
                 entry |= (int64_t)LOC_CHILD;
             }
         } else {
-            entry = test_leaf(b, s, rt + i, j - i, in, wide);
+            entry = test_leaf(b, s, rt + i, j - i, in, wide, x0, y0, cw, ch);
         }
         if (entry < 0)
             return -1;

@@ -45,8 +45,10 @@ typedef struct loc_test {
 
 /* A leaf cell: the zones fully inside it, then its tests and near entries. */
 typedef struct loc_leaf {
-    uint32_t bits;  /* first of loc->words words in loc->bits */
-    uint32_t tests; /* first test in loc->tests */
+    uint64_t near_mask; /* the cell cut 8 x 8: bit 8 row + col set when some near edge comes within
+                           its zone's precision of that sub-cell (0 without near entries) */
+    uint32_t bits;      /* first of loc->words words in loc->bits */
+    uint32_t tests;     /* first test in loc->tests */
     uint32_t ntests;
     uint32_t nnear; /* 0 when no edge is within a precision of the cell, else the number of
                        entries (tests, then near entries) to scan; | LOC_WIDE */
