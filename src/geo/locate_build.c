@@ -491,12 +491,36 @@ static int leaf_entry(builder *b, const row_scratch *s, const row_test *rt, uint
     return 0;
 }
 
-/* The sub-cell range [*a, *b] (of 8) of a cell from lo of size w that [v0 - pad, v1 + pad] may
- * overlap. */
+/* The sub-cell range [*a, *b] (of 8) of a cell from lo of size w that [v0 - pad, v1 + pad]
+ * overlaps. No cell of slack is needed for rounding: pad carries LOC_MARGIN beyond the precision,
+ * far more than the rounding of the division. */
 static void sub_span(double v0, double v1, double pad, double lo, double w, int *a, int *b) {
-    double fa = floor((v0 - pad - lo) / w) - 1, fb = floor((v1 + pad - lo) / w) + 1;
-    *a = !(fa >= 0) ? 0 : fa > 7 ? 8 : (int)fa; /* NaN from pad = inf: all */
+    double fa = floor((v0 - pad - lo) / w), fb = floor((v1 + pad - lo) / w);
+    *a = !(fa >= 0) ? 0 : fa > 7 ? 8 : (int)fa; /* -inf from pad = inf: all */
     *b = !(fb <= 7) ? 7 : fb < 0 ? -1 : (int)fb;
+}
+
+/* Sets in *mask the sub-cells (of the cell at (x0, y0), sub-cells sw x sh) that edge e comes within
+ * (px, py) degrees of: row by row, the part of the edge inside the row widened by py, then the
+ * columns its longitudes reach widened by px. */
+static void mask_edge(const loc_edge *e, double px, double py, double x0, double y0, double sw,
+                      double sh, uint64_t *mask) {
+    int r0, r1;
+    sub_span(e->ly, e->hy, py, y0, sh, &r0, &r1);
+    for (int r = r0; r <= r1; r++) {
+        double ya = y0 + r * sh - py, yb = y0 + (r + 1) * sh + py, xa = e->lx, xb = e->hx;
+        if (e->hy > e->ly) { /* clip to the row; the edge's y rises from ly to hy */
+            double k = (e->hx - e->lx) / (e->hy - e->ly);
+            if (e->ly < ya)
+                xa = e->lx + (ya - e->ly) * k;
+            if (e->hy > yb)
+                xb = e->lx + (yb - e->ly) * k;
+        }
+        int c0, c1;
+        sub_span(min2(xa, xb), max2(xa, xb), px, x0, sw, &c0, &c1);
+        if (c0 <= c1)
+            *mask |= ((((uint64_t)2 << (c1 - c0)) - 1) << c0) << (8 * r);
+    }
 }
 
 /* The near mask of a leaf at (x0, y0) of size cw x ch whose entries are tests[toff .. toff + n)
@@ -504,23 +528,12 @@ static void sub_span(double v0, double v1, double pad, double lo, double w, int 
 static uint64_t near_mask(const builder *b, uint32_t toff, uint32_t n, const double *wx, double x0,
                           double y0, double cw, double ch) {
     uint64_t mask = 0;
-    double sw = cw / 8, sh = ch / 8;
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = 0; i < n && mask != ~(uint64_t)0; i++) {
         const loc_test *t = (const loc_test *)b->tests.data + toff + i;
         double px = wx[t->zone] + LOC_MARGIN, py = b->wy[t->zone] + LOC_MARGIN;
         const loc_edge *e = (const loc_edge *)b->edges.data + t->edges + t->ncut;
-        for (uint32_t k = 0; k < t->nnear; k++, e++) {
-            int c0, c1, r0, r1;
-            sub_span(min2(e->lx, e->hx), max2(e->lx, e->hx), px, x0, sw, &c0, &c1);
-            sub_span(e->ly, e->hy, py, y0, sh, &r0, &r1);
-            for (int r = r0; r <= r1; r++)
-                for (int c = c0; c <= c1; c++)
-                    if (!((mask >> (8 * r + c)) & 1u) &&
-                        (!isfinite(px) ||
-                         edge_meets(e, x0 + c * sw - px, y0 + r * sh - py, x0 + (c + 1) * sw + px,
-                                    y0 + (r + 1) * sh + py)))
-                        mask |= (uint64_t)1 << (8 * r + c);
-        }
+        for (uint32_t k = 0; k < t->nnear && mask != ~(uint64_t)0; k++, e++)
+            mask_edge(e, px, py, x0, y0, cw / 8, ch / 8, &mask);
     }
     return mask;
 }
