@@ -181,6 +181,23 @@ static inline void cav__geo_ecef(double lat, double lon, double xyz[3]) {
 void cav__geo_chord_bounds(const double p[3], double ax, double ay, double bx, double by,
                            double *lo, double *hi);
 
+/* The squared plane distance to the edge (ax, ay)-(bx, by) scaled by the squared length of the
+ * edge, *dd (both in the frame's metres), without a division: with p the vector from the point to
+ * the edge's start, d the edge and c = -p.d clamped to [0, d.d], the nearest point is p + (c / d.d)
+ * d, and d.d times its squared length is p.p d.d - 2 c (-p.d) + c^2. A comparison d^2 < r^2 becomes
+ * *num < r^2 *dd. The locator's hot loop (radius 0 near an edge). */
+static inline double cav__geo_plane_num(const cav_geo_frame *f, double ax, double ay, double bx,
+                                        double by, double *dd) {
+    double px = (ax - f->lon) * f->kx, py = (ay - f->lat) * f->ky;
+    double dx = (bx - ax) * f->kx, dy = (by - ay) * f->ky;
+    double d2 = dx * dx + dy * dy, pd = -(px * dx + py * dy);
+    double c = 0.5 * (pd + fabs(pd)); /* max(pd, 0) */
+    double u = d2 - c;
+    c = d2 - 0.5 * (u + fabs(u)); /* min(c, d2) */
+    *dd = d2;
+    return (px * px + py * py) * d2 - 2 * c * pd + c * c;
+}
+
 /* Geodesic distance in metres on WGS84 from the frame's point to the nearest point of the edge
  * (ax, ay)-(bx, by), straight in lon/lat: the exact geodesic length to a point of the edge found
  * by Newton steps on the edge parameter (the geodesic meets the edge at a right angle there), so

@@ -197,14 +197,16 @@ void cav__locator_find(const cav_locator *loc, double lat, double lon, uint64_t 
 static int edges_within(const cav_locator *loc, const cav_geo_frame *f, double lo, double hi,
                         const loc_edge *e, uint32_t n, double r) {
     double in = r / hi, out = lo > 0 ? r / lo : INFINITY;
-    double in2 = in * in, out2 = out * out, d2min = INFINITY;
+    double in2 = in * in, out2 = out * out;
+    int hit = 0, near = 0;
     for (uint32_t i = 0; i < n; i++) { /* no early exit: a branch per edge costs more */
-        double d2 = cav__geo_plane_dist2(f, e[i].lx, e[i].ly, e[i].hx, e[i].hy);
-        d2min = d2 < d2min ? d2 : d2min;
+        double dd, num = cav__geo_plane_num(f, e[i].lx, e[i].ly, e[i].hx, e[i].hy, &dd);
+        hit |= num < in2 * dd;
+        near |= num <= out2 * dd;
     }
-    if (d2min < in2)
+    if (hit)
         return 1;
-    if (d2min > out2)
+    if (!near)
         return 0;
     /* some edge lies between the plane's bounds: chords, then exact geodesics */
     double gap = r / CAV_M_MIN_PER_DEG; /* a latitude gap this large is at least r */
@@ -243,17 +245,27 @@ static void near_find3(const cav_locator *loc, const loc_leaf *leaf, double lat,
     cav__geo_frame(&f, lat, lon);
     leaf_members(loc, leaf, lat, lon, in);
     const loc_test *t = loc->tests + leaf->tests;
-    uint32_t n = leaf->nnear & ~LOC_WIDE;
+    uint32_t n = leaf->nnear & ~LOC_WIDE, first = UINT32_MAX, count = 0;
     double last = -1, lo = 1, hi = 1;
+    int within = 0;
     for (uint32_t i = 0; i < n; i++, t++) {
         if (!t->nnear)
             continue;
         double p = loc->prec[t->zone];
+        uint32_t e = t->edges + t->ncut;
         if (p != last) {
             cav__geo_bounds(&f, p, &lo, &hi);
             last = p;
+            first = UINT32_MAX;
         }
-        if (edges_within(loc, &f, lo, hi, loc->edges + t->edges + t->ncut, t->nnear, p))
+        /* two zones on either side of one border often share the cell's near list (the builder
+         * stores equal lists once): the answer is the same */
+        if (e != first || t->nnear != count) {
+            within = edges_within(loc, &f, lo, hi, loc->edges + e, t->nnear, p);
+            first = e;
+            count = t->nnear;
+        }
+        if (within)
             unsure[t->zone >> 6] |= (uint64_t)1 << (t->zone & 63);
     }
 }
