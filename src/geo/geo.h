@@ -115,17 +115,21 @@ void cav__locator_find(const cav_locator *loc, double lat, double lon, uint64_t 
  * (false); unsure -> undetermined. The decision "distance < r_z" is right whenever the true
  * distance differs from r_z by more than 0.5 %. radius_m from 0 to 1,000,000 is the designed
  * range (larger works, slower); NaN or negative counts as 0. A point outside the valid range (or
- * NaN) is in no zone and sure of all. Edges on the antimeridian where the data cut a zone spanning
- * it are not boundary. Never allocates; thread-safe. Costs about as much as cav__locator_find when
- * radius_m is 0 and the point is farther than the precisions from every edge. */
+ * NaN) is in no zone and sure of all. Lines that the lon/lat representation forces on a zone are
+ * not boundary: edges along a pole, and the parts of a zone's edges on one side of the
+ * antimeridian that its edges on the other side match (the data cut the zone there). Never
+ * allocates; thread-safe. With radius_m 0 and the point farther than the precisions from every
+ * edge it costs a few nanoseconds more than cav__locator_find; near an imprecise edge, or with a
+ * radius, more (bench/RESULTS-geo.md). */
 void cav__locator_find3(const cav_locator *loc, double lat, double lon, double radius_m,
                         uint64_t *in, uint64_t *unsure);
 
 /* Geodesic metres on WGS84 from (lat, lon) to the nearest point of zone's boundary (within
  * 0.5 %; 0 on the boundary), whether the point is inside the zone or not; for explanations ("23
- * km outside kharkiv-border"). -1 when the zone has no area, the zone index is out of range or the
- * point is invalid. Scans the zone's edges (not the hot path: tens of microseconds for a country
- * nearby, more far away), allocation-free and thread-safe. */
+ * km outside kharkiv-border"). Cuts (see cav__locator_find3) are not boundary. -1 when the zone
+ * has no area, the zone index is out of range or the point is invalid. Scans the zone's edges
+ * (not the hot path: microseconds for a small zone, about half a millisecond for all of Russia's
+ * 36,000 edges), allocation-free and thread-safe. */
 double cav__locator_distance(const cav_locator *loc, int zone, double lat, double lon);
 
 /* Bytes held by the locator (for the memory budget in bench/). */

@@ -1,5 +1,5 @@
 /* locate.c — the point locator: which of a pack's zones contain a point, which of them the point's
- * uncertainty disk (or the zones' own imprecision) leaves undecided, and how far a point is from a
+ * uncertainty (or the zones' own imprecision) leaves undecided, and how far a point is from a
  * zone's edge. locate_build.c compiles the tables (laid out in locate_impl.h); this file queries
  * them.
  *
@@ -7,21 +7,22 @@
  * figures), so it is hand-written rather than a call into GEOS per zone and point, which costs
  * microseconds where this costs tens of nanoseconds.
  *
- * Design. The zones' polygon rings are cut into edges. A regular lon/lat grid covers the bounding
- * box of all zones; a cell whose edges are too many is itself divided into an 8 x 8 grid, up to
- * four levels. For every leaf cell and zone, the zone is either uniform over the cell (fully inside
- * or fully outside: one bit in the leaf's membership set) or a "test": the edges of the zone that
- * reach the cell plus a summary of everything east of the cell. A point's membership is the parity
- * of the crossings of the ray from it towards +x (east) with the zone's edges (crossing-number
- * rule, half-open in y: an edge with lower end ly and upper end hy is crossed at py when ly <= py <
- * hy). Edges lying wholly east of the cell are crossed exactly when ly <= py < hy, which depends on
- * py alone, so they are summarised at build time as a base parity and a short sorted list of y
- * values
- * ("flips": the ends of chains of such edges; shared vertices cancel): parity = base ^ #{flips <=
- * py}. Only the edges that reach the cell are tested with the x-intersection. Both parts use the
- * same half-open rule, so the answer is the exact crossing-number answer for the edges as stored,
- * whatever cell the point falls in. Cells are widened by 1e-9 degrees on every side when edges are
- * assigned, so a point that rounding puts in a neighbouring cell is still answered exactly.
+ * Membership. The zones' polygon rings are cut into edges. A regular lon/lat grid covers the
+ * bounding box of all zones; a cell whose edges are too many is itself divided into an 8 x 8 grid,
+ * up to four levels. For every leaf cell and zone, the zone is either uniform over the cell (fully
+ * inside or fully outside: one bit in the leaf's membership set) or a "test": the edges of the zone
+ * that reach the cell plus a summary of everything east of the cell. A point's membership is the
+ * parity of the crossings of the ray from it towards +x (east) with the zone's edges
+ * (crossing-number rule, half-open in y: an edge with lower end ly and upper end hy is crossed at
+ * py when ly <= py < hy). Edges lying wholly east of the cell are crossed exactly when ly <= py <
+ * hy, which depends on py alone, so they are summarised at build time as a base parity and a short
+ * sorted list of y values ("flips": the ends of chains of such edges; shared vertices cancel):
+ * parity = base ^ #{flips <= py}. Only the edges that reach the cell are tested with the
+ * x-intersection. Both parts use the same half-open rule, so the answer is the exact
+ * crossing-number answer for the edges as stored, whatever cell the point falls in. Cells are
+ * widened by 1e-9 degrees on every side when edges are assigned, so a point that rounding puts in a
+ * neighbouring cell is still answered exactly. Two zones with the same edges in a cell (Russia and
+ * a zone made from Russia, along the coast) share one stored list.
  *
  * Boundary rule. Zones are closed sets: a point on an edge is inside. A point that equals a
  * vertex, lies on a horizontal or vertical edge, or whose x equals the computed intersection
@@ -30,40 +31,49 @@
  * uses exact predicates, agrees with this locator for every point farther than that from a
  * boundary (tests/unit/test_geo_locate.c checks 1,000,000 random points and points on and next to
  * vertices and edges). Only areas count: lines and points in a zone geometry contain no point.
+ * Membership never depends on the precisions below.
  *
  * Uncertainty (cav__locator_find3). A zone is undecided ("unsure") for a point when its boundary
  * comes within r_z = max(radius, precision of the zone) of the point, in geodesic metres on WGS84:
  * the disk of that radius is then neither wholly inside nor wholly outside the zone. Edges are
  * straight in lon/lat, as GEOS and the membership test take them. Distances are measured in the
- * tangent plane at the point and bounded both ways (geodist.h proves the bounds); only an edge the
- * bounds cannot place on one side of r_z is measured with exact geodesics. So the answer is exact
- * up to the geodesic solver, well inside the 0.5 % the contract allows.
+ * tangent plane at the point and bounded both ways, then by chords through the earth (geodist.h
+ * proves both pairs of bounds); only an edge neither pair can place on one side of r_z is measured
+ * with exact geodesics. So the answer is exact up to the geodesic solver, well inside the 0.5 %
+ * the contract allows (tests/unit/test_geo_locate_disk.c checks it against a brute-force
+ * reference).
  *
  * Precision. Boundary data has a stated precision (Natural Earth 1:10m: about 1 km); user-drawn
- * zones are exact (precision 0). For a zone with a precision p, every leaf also holds a "near
- * record": all of the zone's edges within p of the cell (the cell widened by p in degrees, taken at
- * the cell's poleward latitude), cuts excluded. A point with radius 0 then needs no search: its
- * leaf lists every edge that could make it unsure, and a leaf without near records (most of the
- * map) answers exactly as fast as the membership lookup. Splitting a cell shrinks its near lists
- * only while the cell is several precisions wide, so such cells stop splitting there.
+ * zones are exact (precision 0). For a zone with a precision p, a leaf whose cell lies within p of
+ * the zone's edges lists all of them ("near edges": the cell widened by p in degrees at its
+ * poleward latitude, cuts excluded): after the zone's own crossing edges when it has a test, or in
+ * a "near entry" after the tests when the zone is uniform over the cell. The leaf also keeps an 8 x
+ * 8 mask of the parts of its cell that any near edge comes within its precision of. A point with
+ * radius 0 thus needs no search: a leaf without near entries, or a point in a part of the leaf the
+ * mask leaves clear (most of the map), answers as fast as the membership look-up, and otherwise
+ * the leaf's near lists hold every edge that could make it unsure (zones whose lists are one
+ * stored list, as on either side of a border, are measured once). Splitting a cell shrinks its
+ * near lists only while the cell is several precisions wide, so cells stop splitting there for
+ * their near lists' sake.
  *
  * Disks (radius > 0, or a radius-0 point whose widened leaf crosses the antimeridian or reaches a
  * pole). The search visits the grid's cells that the disk can reach, nearest first (rings around
- * the point's cell), skipping any cell whose proven lower bound on distance exceeds the largest
- * r_z, and any child grid that holds no edge of an undecided zone (every grid keeps the set of
- * zones with edges in it). In a leaf it measures the edges of the undecided zones' tests, and a
- * uniform cell partly inside the disk whose membership differs from the centre's settles that
- * zone at once. It stops as soon as every zone is settled.
+ * the point's cell), skipping any cell whose proven lower bound on distance (plane, then chord for
+ * wide disks) exceeds the largest r_z, and any child grid that holds no edge of an undecided zone
+ * (every grid keeps the set of zones with edges in it). In a leaf it measures the edges of the
+ * undecided zones' tests, and a uniform cell partly inside the disk whose membership differs from
+ * the centre's settles that zone at once. It stops as soon as every zone is settled.
  *
  * Poles and the antimeridian. The grid is lon/lat, -180..180. A disk that crosses the antimeridian
  * is searched twice: as it lies, clipped at the grid's edge, and with its centre's longitude
  * shifted by 360 degrees, which brings the part beyond the antimeridian onto the grid with the
  * short longitude difference. A disk that reaches a pole (or wraps around the earth) is searched
- * over all longitudes with latitude alone bounding distance, and every edge in reach is measured
- * exactly: correct, slower, and met only within a radius of the poles. Where the data cut a zone at
- * the antimeridian (Natural Earth cuts Russia there), the edges on the meridian are the cut, not a
- * border: they count for membership, never for distance. Such a cut is an edge on +180 or -180
- * whose latitudes overlap an edge of the same zone on the other side.
+ * over all longitudes with latitude and chords bounding distance: correct, slower, and met only
+ * within a radius of the poles. Lines the lon/lat representation forces on a zone are no border
+ * ("cuts": they count for membership, never for distance): an edge along a pole, and where the data
+ * cut a zone at the antimeridian (Natural Earth cuts Russia there), the parts of its edges on one
+ * side of the antimeridian that its edges on the other side match; what only one side has is a
+ * border.
  *
  * Ownership and threads: the locator copies what it needs from the geometries and keeps no
  * reference to them. After cav__locator_new returns it is never modified, so any number of
@@ -192,8 +202,9 @@ void cav__locator_find(const cav_locator *loc, double lat, double lon, uint64_t 
 
 /* 1 when one of the edges e[0..n) comes within r metres of the frame's point, else 0. lo and hi
  * are the frame's bounds factors for r or any larger threshold. Measured inner loop: the plane
- * settles nearly every edge, and the exact geodesic runs only for edges the bounds leave open and
- * only when no edge settled the question first. */
+ * settles nearly every edge; the chords (a few tens of nanoseconds an edge) and then the exact
+ * geodesic (microseconds) run only for the edges the plane leaves open, and only when no edge
+ * settled the question first. */
 static int edges_within(const cav_locator *loc, const cav_geo_frame *f, double lo, double hi,
                         const loc_edge *e, uint32_t n, double r) {
     double in = r / hi, out = lo > 0 ? r / lo : INFINITY;
@@ -440,8 +451,9 @@ static void disk_search(const cav_locator *loc, double lat, double lon, double r
     d.lat0 = lat - wlat;
     d.lat1 = lat + wlat;
     if (d.lat0 <= -90 || d.lat1 >= 90 || !(wlon < 180)) {
-        /* a pole is in reach or the disk wraps the earth: every longitude, and latitude alone
-         * bounds distance from below (the plane's longitudes are no longer the short ones) */
+        /* a pole is in reach or the disk wraps the earth: every longitude, and only latitude
+         * gaps and chords bound distance from below (the plane's longitudes are no longer the
+         * short ones) */
         d.lo = 0;
         d.lon0 = -180;
         d.lon1 = 180;
