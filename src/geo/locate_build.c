@@ -1,11 +1,15 @@
 /* locate_build.c — compiles zone geometries into the point locator's tables (locate_impl.h); the
  * design, the boundary rule and the precision rule are explained at the top of locate.c.
  *
- * Construction runs once per pack, so it favours simplicity over speed: rows of a grid are swept
- * zone by zone from east to west, collecting for every cell the edges that reach it (for the
- * crossing test), the summary of the edges east of it (base parity and flips), and, for a zone with
- * a stated precision, the other edges within that precision of the cell (for the distance test).
- * A cell with too many edges becomes a finer grid, built the same way from the parent's lists.
+ * Construction runs once per pack, so it favours simplicity over speed. First every zone's rings
+ * are cut into edges; edges on the antimeridian are split where the zone's edges on the other side
+ * end, and the cuts (locate.c) are marked and kept last in each zone's list. Then rows of a grid
+ * are swept zone by zone from east to west, collecting for every cell the edges that reach it (for
+ * the crossing test), the summary of the edges east of it (base parity and flips), and, for a zone
+ * with a stated precision, its other edges within that precision of the cell (for the distance
+ * test). A cell with too many edges becomes a finer grid, built the same way from the parent's
+ * lists. A leaf stores each list sorted, shares a list equal to one stored before it in the same
+ * leaf, and gets its near mask (locate_impl.h).
  *
  * Ownership: everything is allocated with malloc and either handed to the locator or freed before
  * cav__locator_new returns; the geometries are only read.
@@ -63,7 +67,7 @@ typedef struct zone_in {
 /* Per build: all edges plus the locator's tables under construction. */
 typedef struct builder {
     const loc_edge *all; /* every edge of every zone */
-    const uint8_t *cut;  /* per edge of all: an antimeridian cut */
+    const uint8_t *cut;  /* per edge of all: a cut (antimeridian or pole), no border */
     const double *prec;  /* per zone: stated precision, metres */
     const double *wy;    /* per zone: precision in degrees of latitude (at least) */
     double wy_max;       /* largest of them */
