@@ -147,7 +147,7 @@ LOC_INLINE const loc_leaf *descend(const cav_locator *loc, double lat, double lo
 }
 
 /* The leaf holding (lat, lon), which must lie in the grid's box, and the point's sub-cell of it
- * (8 * row + col of the leaf's cell cut 8 x 8; see loc_leaf.near_mask). */
+ * (8 * row + col of the leaf's cell cut 8 x 8; see loc_leaf). */
 LOC_INLINE const loc_leaf *descend_sub(const cav_locator *loc, double lat, double lon, int *sub) {
     const loc_node *node = loc->nodes;
     uint32_t entry;
@@ -501,7 +501,8 @@ void cav__locator_find3(const cav_locator *loc, double lat, double lon, double r
          * an edge, a leaf lists every edge within a precision of it, and its near mask says in
          * which eighth by eighth of it there are any (unless its widening wraps the map) */
         if (!(radius_m > 0) &&
-            (!leaf->nnear || (leaf->nnear < LOC_WIDE && !((leaf->near_mask >> sub) & 1u)))) {
+            (!leaf->nnear ||
+             (leaf->nnear < LOC_WIDE && !((loc->masks[leaf - loc->leaves] >> sub) & 1u)))) {
             leaf_members(loc, leaf, lat, lon, in);
             return;
         }
@@ -587,7 +588,7 @@ size_t cav__locator_bytes(const cav_locator *loc) {
     return sizeof *loc + (size_t)loc->nzones * (sizeof *loc->prec + 2 * sizeof *loc->zfirst) +
            2 * (size_t)loc->words * sizeof *loc->edged + loc->nzedges * sizeof *loc->zedges +
            loc->nnodes * sizeof *loc->nodes + loc->ncells * sizeof *loc->cells +
-           loc->nleaves * sizeof *loc->leaves + loc->ntests * sizeof *loc->tests +
-           loc->nedges * sizeof *loc->edges + loc->nflips * sizeof *loc->flips +
-           loc->nbits * sizeof *loc->bits;
+           loc->nleaves * (sizeof *loc->leaves + sizeof *loc->masks) +
+           loc->ntests * sizeof *loc->tests + loc->nedges * sizeof *loc->edges +
+           loc->nflips * sizeof *loc->flips + loc->nbits * sizeof *loc->bits;
 }

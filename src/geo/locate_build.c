@@ -72,7 +72,7 @@ typedef struct builder {
     const double *wy;    /* per zone: precision in degrees of latitude (at least) */
     double wy_max;       /* largest of them */
     int nzones, words;
-    vec nodes, cells, leaves, tests, edges, flips, bits;
+    vec nodes, cells, leaves, masks, tests, edges, flips, bits;
 } builder;
 
 /* A cell's record for one zone, found while sweeping a row, before the leaf is assembled. */
@@ -411,7 +411,10 @@ static int64_t uniform_leaf(builder *b, const uint64_t *in, uint32_t wide) {
     leaf->tests = (uint32_t)b->tests.n;
     leaf->ntests = 0;
     leaf->nnear = wide;
-    leaf->near_mask = 0;
+    uint64_t *mask = vec_grow(&b->masks, 1);
+    if (!mask)
+        return -1;
+    *mask = 0;
     return (int64_t)b->leaves.n - 1;
 }
 
@@ -570,7 +573,10 @@ static int64_t test_leaf(builder *b, const row_scratch *s, const row_test *rt, s
     leaf->tests = toff;
     leaf->ntests = ntests;
     leaf->nnear = (nnear ? ntotal : 0) | wide;
-    leaf->near_mask = nnear ? near_mask(b, toff, ntotal, s->wx.data, x0, y0, cw, ch) : 0;
+    uint64_t *mask = vec_grow(&b->masks, 1);
+    if (!mask)
+        return -1;
+    *mask = nnear ? near_mask(b, toff, ntotal, s->wx.data, x0, y0, cw, ch) : 0;
     return (int64_t)b->leaves.n - 1;
 }
 
@@ -948,6 +954,7 @@ void cav__locator_free(cav_locator *loc) {
     free(loc->nodes);
     free(loc->cells);
     free(loc->leaves);
+    free(loc->masks);
     free(loc->tests);
     free(loc->edges);
     free(loc->flips);
@@ -1088,6 +1095,7 @@ cav_locator *cav__locator_new(GEOSContextHandle_t h, const GEOSGeometry *const *
     b.nodes.size = sizeof(loc_node);
     b.cells.size = sizeof(uint32_t);
     b.leaves.size = sizeof(loc_leaf);
+    b.masks.size = sizeof(uint64_t);
     b.tests.size = sizeof(loc_test);
     b.edges.size = sizeof(loc_edge);
     b.flips.size = sizeof(double);
@@ -1103,6 +1111,7 @@ cav_locator *cav__locator_new(GEOSContextHandle_t h, const GEOSGeometry *const *
     loc->cells = b.cells.data;
     loc->ncells = b.cells.n;
     loc->leaves = b.leaves.data;
+    loc->masks = b.masks.data;
     loc->nleaves = b.leaves.n;
     loc->tests = b.tests.data;
     loc->ntests = b.tests.n;
@@ -1121,6 +1130,7 @@ fail:
     free(b.nodes.data);
     free(b.cells.data);
     free(b.leaves.data);
+    free(b.masks.data);
     free(b.tests.data);
     free(b.edges.data);
     free(b.flips.data);

@@ -43,12 +43,14 @@ typedef struct loc_test {
     uint32_t nnear;
 } loc_test;
 
-/* A leaf cell: the zones fully inside it, then its tests and near entries. */
+/* A leaf cell: the zones fully inside it, then its tests and near entries. Its near mask, in
+ * loc->masks at the leaf's index, cuts the cell 8 x 8: bit 8 row + col is set when some near edge
+ * comes within its zone's precision of that sub-cell (0 without near entries). The masks live
+ * apart because only a point in a leaf with near entries reads one, and small leaves keep the
+ * membership look-up fast. */
 typedef struct loc_leaf {
-    uint64_t near_mask; /* the cell cut 8 x 8: bit 8 row + col set when some near edge comes within
-                           its zone's precision of that sub-cell (0 without near entries) */
-    uint32_t bits;      /* first of loc->words words in loc->bits */
-    uint32_t tests;     /* first test in loc->tests */
+    uint32_t bits;  /* first of loc->words words in loc->bits */
+    uint32_t tests; /* first test in loc->tests */
     uint32_t ntests;
     uint32_t nnear; /* 0 when no edge is within a precision of the cell, else the number of
                        entries (tests, then near entries) to scan; | LOC_WIDE */
@@ -80,6 +82,7 @@ struct cav_locator {
     loc_node *nodes;
     uint32_t *cells;
     loc_leaf *leaves;
+    uint64_t *masks; /* one near mask per leaf */
     loc_test *tests;
     loc_edge *edges;
     double *flips;
