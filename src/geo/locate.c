@@ -93,6 +93,12 @@
 #define LOC_INLINE static inline
 #endif
 
+/* max without libm's fmax, which compilers call rather than inline (it must honour
+ * NaN); none of the values it gets is NaN. */
+LOC_INLINE double max2(double a, double b) {
+    return a > b ? a : b;
+}
+
 /* Clears a set of `words` words; a pack rarely has more than 64 zones, and a call to memset (which
  * compilers make of the loop) costs more than the store. */
 LOC_INLINE void clear_set(uint64_t *set, int words) {
@@ -311,7 +317,7 @@ static inline void settle(disk *d, uint32_t z) {
 }
 
 static inline double zone_radius(const disk *d, uint32_t z) {
-    return fmax(d->r, d->loc->prec[z]);
+    return max2(d->r, d->loc->prec[z]);
 }
 
 /* Visits one leaf whose cell is at plane distance d0 and at least lb metres from the centre. */
@@ -377,14 +383,14 @@ static double cell_chord(const disk *d, double x0, double y0, double x1, double 
 static void visit_cell(disk *d, const loc_node *node, int32_t col, int32_t row) {
     double cx0 = node->x0 + col * node->cw, cx1 = node->x0 + (col + 1) * node->cw;
     double cy0 = node->y0 + row * node->ch, cy1 = node->y0 + (row + 1) * node->ch;
-    double gx = fmax(0, fmax(cx0 - d->f.lon, d->f.lon - cx1)) * d->f.kx;
-    double gy = fmax(0, fmax(cy0 - d->f.lat, d->f.lat - cy1));
+    double gx = max2(0, max2(cx0 - d->f.lon, d->f.lon - cx1)) * d->f.kx;
+    double gy = max2(0, max2(cy0 - d->f.lat, d->f.lat - cy1));
     double d0 = sqrt(gx * gx + gy * d->f.ky * gy * d->f.ky);
-    double lb = fmax(d->lo * d0, gy * CAV_M_MIN_PER_DEG);
+    double lb = max2(d->lo * d0, gy * CAV_M_MIN_PER_DEG);
     if (lb >= d->R)
         return;
     if (d0 * d->hi >= d->R) { /* the plane cannot tell (wide disks): the chord to the cell */
-        lb = fmax(lb, cell_chord(d, cx0, cy0, cx1, cy1));
+        lb = max2(lb, cell_chord(d, cx0, cy0, cx1, cy1));
         if (lb >= d->R)
             return;
     }
