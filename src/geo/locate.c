@@ -594,7 +594,8 @@ size_t cav__locator_bytes(const cav_locator *loc) {
     return sizeof *loc + (size_t)loc->nzones * (sizeof *loc->prec + 2 * sizeof *loc->zfirst) +
            2 * (size_t)loc->words * sizeof *loc->edged + loc->nzedges * sizeof *loc->zedges +
            loc->nnodes * sizeof *loc->nodes + loc->ncells * sizeof *loc->cells +
-           loc->nleaves * (sizeof *loc->leaves + sizeof *loc->masks) +
-           loc->ntests * sizeof *loc->tests + loc->nedges * sizeof *loc->edges +
-           loc->nflips * sizeof *loc->flips + loc->nbits * sizeof *loc->bits;
+           loc->nleaves * sizeof *loc->leaves +
+           (loc->masks ? loc->nleaves * sizeof *loc->masks : 0) + loc->ntests * sizeof *loc->tests +
+           loc->nedges * sizeof *loc->edges + loc->nflips * sizeof *loc->flips +
+           loc->nbits * sizeof *loc->bits;
 }

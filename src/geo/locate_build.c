@@ -411,10 +411,12 @@ static int64_t uniform_leaf(builder *b, const uint64_t *in, uint32_t wide) {
     leaf->tests = (uint32_t)b->tests.n;
     leaf->ntests = 0;
     leaf->nnear = wide;
-    uint64_t *mask = vec_grow(&b->masks, 1);
-    if (!mask)
-        return -1;
-    *mask = 0;
+    if (b->wy_max > 0) { /* no masks without precisions: nothing reads them */
+        uint64_t *mask = vec_grow(&b->masks, 1);
+        if (!mask)
+            return -1;
+        *mask = 0;
+    }
     return (int64_t)b->leaves.n - 1;
 }
 
@@ -573,10 +575,12 @@ static int64_t test_leaf(builder *b, const row_scratch *s, const row_test *rt, s
     leaf->tests = toff;
     leaf->ntests = ntests;
     leaf->nnear = (nnear ? ntotal : 0) | wide;
-    uint64_t *mask = vec_grow(&b->masks, 1);
-    if (!mask)
-        return -1;
-    *mask = nnear ? near_mask(b, toff, ntotal, s->wx.data, x0, y0, cw, ch) : 0;
+    if (b->wy_max > 0) {
+        uint64_t *mask = vec_grow(&b->masks, 1);
+        if (!mask)
+            return -1;
+        *mask = nnear ? near_mask(b, toff, ntotal, s->wx.data, x0, y0, cw, ch) : 0;
+    }
     return (int64_t)b->leaves.n - 1;
 }
 

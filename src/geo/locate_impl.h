@@ -82,7 +82,7 @@ struct cav_locator {
     loc_node *nodes;
     uint32_t *cells;
     loc_leaf *leaves;
-    uint64_t *masks; /* one near mask per leaf */
+    uint64_t *masks; /* one near mask per leaf; NULL when every zone is exact */
     loc_test *tests;
     loc_edge *edges;
     double *flips;
