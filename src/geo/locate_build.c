@@ -432,20 +432,25 @@ static int cmp_edge(const void *a, const void *b) {
 }
 
 /* Appends the edges idx[0..n) to the locator's edge pool, only cuts (want_cut) or only the rest,
- * sorted (so that two zones with the same edges store the same list); returns how many, or -1. */
+ * sorted (so that two zones with the same edges store the same list; a short list by insertion,
+ * a long one, as at the deepest level of a dense zone, by qsort); returns how many, or -1. */
 static int64_t copy_edges(builder *b, const uint32_t *idx, size_t n, int want_cut) {
-    size_t first = b->edges.n;
+    size_t first = b->edges.n, k = 0;
+    loc_edge *e = n ? vec_grow(&b->edges, n) : NULL;
+    if (n && !e)
+        return -1;
     for (size_t i = 0; i < n; i++) {
         if (!b->cut[idx[i]] != !want_cut)
             continue;
-        loc_edge *e = vec_grow(&b->edges, 1);
-        if (!e)
-            return -1;
-        *e = b->all[idx[i]];
+        loc_edge v = b->all[idx[i]];
+        size_t j = k++;
+        for (; n <= 32 && j > 0 && cmp_edge(&e[j - 1], &v) > 0; j--)
+            e[j] = e[j - 1];
+        e[j] = v;
     }
-    size_t k = b->edges.n - first;
-    if (k > 1)
-        qsort((loc_edge *)b->edges.data + first, k, sizeof(loc_edge), cmp_edge);
+    if (n > 32)
+        qsort(e, k, sizeof *e, cmp_edge);
+    b->edges.n = first + k;
     return (int64_t)k;
 }
 
@@ -500,11 +505,11 @@ static int leaf_entry(builder *b, const row_scratch *s, const row_test *rt, uint
     return 0;
 }
 
-/* The sub-cell range [*a, *b] (of 8) of a cell from lo of size w that [v0 - pad, v1 + pad]
- * overlaps. No cell of slack is needed for rounding: pad carries LOC_MARGIN beyond the precision,
- * far more than the rounding of the division. */
-static void sub_span(double v0, double v1, double pad, double lo, double w, int *a, int *b) {
-    double fa = floor((v0 - pad - lo) / w), fb = floor((v1 + pad - lo) / w);
+/* The sub-cell range [*a, *b] (of 8) of a cell from lo of sub-cell size 1 / inv_w that [v0 - pad,
+ * v1 + pad] overlaps. No cell of slack is needed for rounding: pad carries LOC_MARGIN beyond the
+ * precision, far more than the rounding of the product. */
+static void sub_span(double v0, double v1, double pad, double lo, double inv_w, int *a, int *b) {
+    double fa = floor((v0 - pad - lo) * inv_w), fb = floor((v1 + pad - lo) * inv_w);
     *a = !(fa >= 0) ? 0 : fa > 7 ? 8 : (int)fa; /* -inf from pad = inf: all */
     *b = !(fb <= 7) ? 7 : fb < 0 ? -1 : (int)fb;
 }
@@ -515,7 +520,8 @@ static void sub_span(double v0, double v1, double pad, double lo, double w, int 
 static void mask_edge(const loc_edge *e, double px, double py, double x0, double y0, double sw,
                       double sh, uint64_t *mask) {
     int r0, r1;
-    sub_span(e->ly, e->hy, py, y0, sh, &r0, &r1);
+    double inv_sw = 1 / sw, inv_sh = 1 / sh;
+    sub_span(e->ly, e->hy, py, y0, inv_sh, &r0, &r1);
     for (int r = r0; r <= r1; r++) {
         double ya = y0 + r * sh - py, yb = y0 + (r + 1) * sh + py, xa = e->lx, xb = e->hx;
         if (e->hy > e->ly) { /* clip to the row; the edge's y rises from ly to hy */
@@ -526,7 +532,7 @@ static void mask_edge(const loc_edge *e, double px, double py, double x0, double
                 xb = e->lx + (yb - e->ly) * k;
         }
         int c0, c1;
-        sub_span(min2(xa, xb), max2(xa, xb), px, x0, sw, &c0, &c1);
+        sub_span(min2(xa, xb), max2(xa, xb), px, x0, inv_sw, &c0, &c1);
         if (c0 <= c1)
             *mask |= ((((uint64_t)2 << (c1 - c0)) - 1) << c0) << (8 * r);
     }
