@@ -177,16 +177,29 @@ static void declare_zones(cav_build *b) {
             continue;
         int other = cav__find_zone(p, s->name.s);
         if (other >= 0) {
-            cav__report(b, CAV_SEV_ERROR, s->file, s->name.line, s->name.col,
-                        "names are compared without case, and spaces, hyphens and underscores "
-                        "are the same",
-                        "zone '%s' is declared twice (as '%s')", s->name.s, p->zones[other].id);
+            const cav_zone *o = &p->zones[other];
+            char hint[512];
+            int spelled = strcmp(o->id, s->name.s) != 0;
+            snprintf(hint, sizeof hint, "first declared at %s:%d%s",
+                     o->file >= 0 ? b->ps->files[o->file].name : "?", o->line,
+                     spelled ? "; names are compared without case, and spaces, hyphens and "
+                               "underscores are the same"
+                             : "");
+            if (spelled)
+                cav__report(b, CAV_SEV_ERROR, s->file, s->name.line, s->name.col, hint,
+                            "zone '%s' is declared twice, first as '%s'", s->name.s, o->id);
+            else
+                cav__report(b, CAV_SEV_ERROR, s->file, s->name.line, s->name.col, hint,
+                            "zone '%s' is declared twice", s->name.s);
             continue;
         }
         int border = cav__borders_find(s->name.s);
         if (border >= 0) {
-            cav__report(b, CAV_SEV_ERROR, s->file, s->name.line, s->name.col,
-                        "choose another name; rules name the country itself as it is",
+            char hint[160];
+            snprintf(hint, sizeof hint,
+                     "choose another name; a rule names %s itself directly (target in %s)",
+                     cav__borders_code(border), cav__borders_code(border));
+            cav__report(b, CAV_SEV_ERROR, s->file, s->name.line, s->name.col, hint,
                         "zone '%s' has the name of %s %s (%s), which has boundary data", s->name.s,
                         cav__borders_is_country(border) ? "country" : "region",
                         cav__borders_code(border), cav__borders_name(border));
