@@ -733,6 +733,20 @@ static void parse_clauses(parser *P, cav_stmt *s) {
             } else {
                 cav__buf_printf(&hintb, "a %s statement has no clauses", stmt_keywords[s->kind]);
             }
+            /* a clause of other statements here: often the line that opened this statement
+             * was meant as a continuation of the one above */
+            int owners = 0, rule_like = s->kind == CAV_S_PERMIT || s->kind == CAV_S_FORBID ||
+                                        s->kind == CAV_S_NOTE;
+            for (int k = 0; k < CAV_NSTMT_KINDS && !keyword && !rule_like && t->kind == CAV_TK_NAME;
+                 k++)
+                for (int c = 0; c < NCLAUSES; c++)
+                    if ((clauses_of((cav_stmt_kind)k) & (1u << c)) &&
+                        strcmp(t->str, clause_names[c]) == 0)
+                        cav__buf_printf(&hintb, "%s%s", owners++ ? ", " : "; it is a clause of ",
+                                        stmt_keywords[k]);
+            if (owners)
+                cav__buf_printf(&hintb, ": if line %d belongs to the statement above it, indent it",
+                                s->line);
             char hint[512];
             snprintf(hint, sizeof hint, "%s", hintb.data ? hintb.data : "");
             cav_buf_free(&hintb);
