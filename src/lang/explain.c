@@ -688,12 +688,16 @@ static void settle_text(const ctx *c, cav_buf *o) {
         unsure_zones_of(c, &u);
         for (int i = 0; i < u.n; i++) {
             double km = zone_edge_km(c, u.zone[i], u.field[i]);
-            cav__buf_printf(o, " The %s is ", u.field[i] == CAV_F_TARGET ? "target" : "launch point");
-            if (km >= 0)
+            const char *side = zone_has_centre(c, u.zone[i], u.field[i]) ? "inside" : "outside";
+            cav__buf_printf(o, " The %s is ",
+                            u.field[i] == CAV_F_TARGET ? "target" : "launch point");
+            if (km >= 0) {
                 put_km(o, km);
-            cav__buf_printf(o, "%s %s the edge of %s, closer than its position is known",
-                            km >= 0 ? "" : "near", zone_has_centre(c, u.zone[i], u.field[i]) ? "inside" : "outside",
-                            p->zones[u.zone[i]].id);
+                cav__buf_printf(o, " %s the edge of %s", side, p->zones[u.zone[i]].id);
+            } else {
+                cav__buf_printf(o, "%s %s, near its edge", side, p->zones[u.zone[i]].id);
+            }
+            cav__buf_puts(o, ", closer than its position is known");
             if (p->zones[u.zone[i]].precision_m > 0)
                 cav__buf_printf(o, " (the boundary data are precise to about %.0f m)",
                                 p->zones[u.zone[i]].precision_m);
