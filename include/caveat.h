@@ -54,10 +54,8 @@ enum {
 /* A static English message for a CAV_E* code. */
 CAV_API const char *cav_strerror(int code);
 
-/* The embedder's allocator (GEOS and PROJ keep their own). In this version the memory of cav_buf
- * and of the JSON reader goes through it, not yet a pack's own memory, diagnostics or audit
- * bookkeeping (docs/library.md, "Limits of this version"); what it allocates always comes back
- * to it. Set it before any other call, never while the library is in use; NULL restores
+/* The embedder's allocator: every allocation of the library goes through it (GEOS and PROJ keep
+ * their own). Set it before any other call, never while the library is in use; NULL restores
  * malloc/realloc/free. Returns 0 or CAV_EINVAL when a function pointer is NULL. */
 typedef struct cav_allocator {
     void *(*malloc)(void *ud, size_t n);
@@ -66,6 +64,12 @@ typedef struct cav_allocator {
     void *ud;
 } cav_allocator;
 CAV_API int cav_set_allocator(const cav_allocator *a);
+/* Frees what the library keeps for the whole process: the locator of the embedded boundary data,
+ * which cav_where and cav_pack_lint build on first use (tens of megabytes). After it, everything
+ * the allocator gave has come back (packs, buffers and diagnostics released). Call it only when
+ * no other thread is in the library, as cav_set_allocator; a later call builds what it needs
+ * again. */
+CAV_API void cav_cleanup(void);
 
 /* A growable text buffer. Zero-initialise it (cav_buf b = {0}); functions of this header append
  * to it; cav_buf_free releases it. data is NUL-terminated once anything was appended. When an
@@ -412,7 +416,7 @@ CAV_API int cav_query_finish_use(cav_query *q, const cav_pack *p, uint32_t open,
  * errors. Unknown members, duplicate members and values of the wrong type are errors; every
  * problem of the document is reported. `defaults` (may be NULL) supplies fields the document
  * does not give. id receives the query's "id" member as JSON text ("null" when absent), so a
- * caller can echo it even for a bad query. Returns 0 or CAV_EQUERY. */
+ * caller can echo it even for a bad query. Returns 0, CAV_EQUERY, or CAV_ENOMEM. */
 CAV_API int cav_query_parse_json(const cav_pack *p, const char *json, size_t len,
                                  const cav_query *defaults, cav_query *q, cav_buf *id,
                                  cav_qerrors *e);

@@ -25,6 +25,7 @@
  * Invariants: the tables are immutable; nothing here holds state. Every geometry returned is new
  * and owned by the caller.
  */
+#include "core/alloc.h"
 #include "core/num.h"
 #include "geo/borders_data.h"
 #include "geo/geo.h"
@@ -145,7 +146,7 @@ static GEOSGeometry *polygon_geom(GEOSContextHandle_t h, const border_tables *t,
     if (!shell)
         return NULL;
     if (nholes > 0) {
-        holes = calloc(nholes, sizeof *holes);
+        holes = cav__calloc(nholes, sizeof *holes);
         if (!holes)
             goto fail;
         for (unsigned i = 0; i < nholes; i++) {
@@ -158,10 +159,10 @@ static GEOSGeometry *polygon_geom(GEOSContextHandle_t h, const border_tables *t,
         }
     }
     GEOSGeometry *poly = GEOSGeom_createPolygon_r(h, shell, holes, nholes);
-    free(holes);
+    cav__free(holes);
     return poly;
 fail:
-    free(holes);
+    cav__free(holes);
     GEOSGeom_destroy_r(h, shell);
     return NULL;
 }
@@ -174,7 +175,7 @@ static int append_parts(GEOSContextHandle_t h, GEOSGeometry *g, GEOSGeometry ***
         goto fail;
     if (*n + (unsigned)ng > *cap) {
         unsigned ncap = (*cap + (unsigned)ng) * 2;
-        GEOSGeometry **np = realloc(*parts, ncap * sizeof *np);
+        GEOSGeometry **np = cav__realloc(*parts, ncap * sizeof *np);
         if (!np)
             goto fail;
         *parts = np;
@@ -222,7 +223,7 @@ static GEOSGeometry *valid_polygon(GEOSContextHandle_t h, const border_tables *t
 static GEOSGeometry *multipolygon(GEOSContextHandle_t h, const border_tables *t, int first_poly,
                                   int npolys) {
     unsigned n = 0, cap = (unsigned)npolys + 4;
-    GEOSGeometry **parts = calloc(cap, sizeof *parts);
+    GEOSGeometry **parts = cav__calloc(cap, sizeof *parts);
     if (!parts)
         return NULL;
     for (int i = 0; i < npolys; i++) {
@@ -231,12 +232,12 @@ static GEOSGeometry *multipolygon(GEOSContextHandle_t h, const border_tables *t,
             goto fail;
     }
     GEOSGeometry *multi = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts, n);
-    free(parts);
+    cav__free(parts);
     return multi;
 fail:
     for (unsigned j = 0; j < n; j++)
         GEOSGeom_destroy_r(h, parts[j]);
-    free(parts);
+    cav__free(parts);
     return NULL;
 }
 

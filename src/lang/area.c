@@ -23,6 +23,7 @@
  * geometry return NULL, so empty operands short-cut later operations. Zone geometries are borrowed
  * from the pack (`owned` 0) and never freed here; every other geometry is owned by its region.
  */
+#include "core/alloc.h"
 #include "lang/area.h"
 
 #include <stdlib.h>
@@ -281,7 +282,7 @@ int cav__permitted_area(const cav_pack *p, const cav_query *tmpl, GEOSContextHan
     memset(scratch, 0, sizeof scratch);
     cav_facts facts;
     cav__facts_of(p, tmpl, scratch, &facts); /* target zones are never read here */
-    GEOSGeometry **zones = calloc((size_t)p->nzones + 1, sizeof *zones);
+    GEOSGeometry **zones = cav__calloc((size_t)p->nzones + 1, sizeof *zones);
     if (!zones)
         return CAV_ENOMEM;
     area_ctx c = {p, h, &facts, tmpl->date, zones, 0};
@@ -312,7 +313,7 @@ int cav__permitted_area(const cav_pack *p, const cav_query *tmpl, GEOSContextHan
     for (int z = 0; z < p->nzones; z++)
         if (zones[z])
             GEOSGeom_destroy_r(h, zones[z]);
-    free(zones);
+    cav__free(zones);
     if (!g)
         return CAV_EGEO;
     *out = g;

@@ -18,6 +18,7 @@
  *     force. The index is built by one sweep over the sorted cuts, so it is linear in the size
  *     of its output.
  */
+#include "core/alloc.h"
 #include "core/util.h"
 #include "geo/borders_data.h"
 #include "lang/check.h"
@@ -118,6 +119,30 @@ static double expr_precision(const cav_zone_expr *e) {
     }
 }
 
+/* "RU-UA" is one name, since '-' joins names: when an unknown zone name splits at a '-' into
+ * two known zones, the author meant their difference. Returns the hint, or NULL. */
+static const char *difference_hint(cav_build *b, const cav_zone_expr *bad, char *hint,
+                                   size_t size) {
+    if (!bad || bad->kind != CAV_ZONE_REF)
+        return NULL;
+    const char *name = bad->name;
+    for (const char *dash = strchr(name, '-'); dash; dash = strchr(dash + 1, '-')) {
+        char left[sizeof bad->name];
+        snprintf(left, sizeof left, "%.*s", (int)(dash - name), name);
+        const char *right = dash + 1;
+        int known_left = cav__find_zone(b->pack, left) >= 0 || cav__borders_find(left) >= 0;
+        int known_right = cav__find_zone(b->pack, right) >= 0 || cav__borders_find(right) >= 0;
+        if (known_left && known_right && size >= 4 * sizeof bad->name + 80) {
+            snprintf(hint, size,
+                     "'-' inside a name joins it: for the difference of %s and %s, write "
+                     "%s - %s with spaces",
+                     left, right, left, right);
+            return hint;
+        }
+    }
+    return NULL;
+}
+
 static int build_zone(cav_build *b, int z) {
     cav_pack *p = b->pack;
     cav_zone_build *zb = &b->zb[z];
@@ -133,7 +158,7 @@ static int build_zone(cav_build *b, int z) {
     if (p->zones[z].implicit) {
         int idx = cav__borders_find(p->zones[z].id);
         geom = idx >= 0 ? cav__borders_geom(b->geos, idx) : NULL;
-        rc = geom ? 0 : CAV_ENOMEM;
+        rc = geom ? 0 : idx < 0 ? CAV_EGEO : CAV_ENOMEM;
         if (rc)
             snprintf(err, sizeof err, "no boundary data for '%s'", p->zones[z].id);
         p->zones[z].precision_m = CAV_BORDERS_PRECISION_M;
@@ -145,11 +170,17 @@ static int build_zone(cav_build *b, int z) {
     /* the resolver may have grown the zone arrays: re-fetch */
     zb = &b->zb[z];
     cav_zone *zone = &p->zones[z];
+    if (rc == CAV_ENOMEM) {
+        b->oom = 1; /* not the policy's fault: the load answers CAV_ENOMEM */
+        zb->state = 3;
+        return -1;
+    }
     if (rc != 0) {
         if (zb->state != 3 && err[0]) {
             int line = bad ? bad->line : zone->line, col = bad ? bad->col : zone->col;
-            cav__report(b, CAV_SEV_ERROR, zone->file, line, col, NULL, "zone '%s': %s", zone->id,
-                        err);
+            char hint[512];
+            cav__report(b, CAV_SEV_ERROR, zone->file, line, col,
+                        difference_hint(b, bad, hint, sizeof hint), "zone '%s': %s", zone->id, err);
         }
         zb->state = 3;
         return -1;
@@ -166,7 +197,7 @@ static void declare_zones(cav_build *b) {
     for (int i = 0; i < ps->nstmts; i++)
         cap += ps->stmts[i]->kind == CAV_S_ZONE;
     p->zones = alloc(b, (size_t)cap * sizeof *p->zones);
-    b->zb = calloc((size_t)cap, sizeof *b->zb);
+    b->zb = cav__calloc((size_t)cap, sizeof *b->zb);
     if (!p->zones || !b->zb) {
         b->oom = 1;
         return;
@@ -177,16 +208,29 @@ static void declare_zones(cav_build *b) {
             continue;
         int other = cav__find_zone(p, s->name.s);
         if (other >= 0) {
-            cav__report(b, CAV_SEV_ERROR, s->file, s->name.line, s->name.col,
-                        "names are compared without case, and spaces, hyphens and underscores "
-                        "are the same",
-                        "zone '%s' is declared twice (as '%s')", s->name.s, p->zones[other].id);
+            const cav_zone *o = &p->zones[other];
+            char hint[512];
+            int spelled = strcmp(o->id, s->name.s) != 0;
+            snprintf(hint, sizeof hint, "first declared at %s:%d%s",
+                     o->file >= 0 ? b->ps->files[o->file].name : "?", o->line,
+                     spelled ? "; names are compared without case, and spaces, hyphens and "
+                               "underscores are the same"
+                             : "");
+            if (spelled)
+                cav__report(b, CAV_SEV_ERROR, s->file, s->name.line, s->name.col, hint,
+                            "zone '%s' is declared twice, first as '%s'", s->name.s, o->id);
+            else
+                cav__report(b, CAV_SEV_ERROR, s->file, s->name.line, s->name.col, hint,
+                            "zone '%s' is declared twice", s->name.s);
             continue;
         }
         int border = cav__borders_find(s->name.s);
         if (border >= 0) {
-            cav__report(b, CAV_SEV_ERROR, s->file, s->name.line, s->name.col,
-                        "choose another name; rules name the country itself as it is",
+            char hint[160];
+            snprintf(hint, sizeof hint,
+                     "choose another name; a rule names %s itself directly (target in %s)",
+                     cav__borders_code(border), cav__borders_code(border));
+            cav__report(b, CAV_SEV_ERROR, s->file, s->name.line, s->name.col, hint,
                         "zone '%s' has the name of %s %s (%s), which has boundary data", s->name.s,
                         cav__borders_is_country(border) ? "country" : "region",
                         cav__borders_code(border), cav__borders_name(border));
@@ -270,8 +314,8 @@ static void build_zones(cav_build *b) {
         build_zone(b, z);
     if (b->errors || b->oom)
         return;
-    const GEOSGeometry **geoms = calloc((size_t)p->nzones + 1, sizeof *geoms);
-    double *precision = calloc((size_t)p->nzones + 1, sizeof *precision);
+    const GEOSGeometry **geoms = cav__calloc((size_t)p->nzones + 1, sizeof *geoms);
+    double *precision = cav__calloc((size_t)p->nzones + 1, sizeof *precision);
     if (!geoms || !precision) {
         b->oom = 1;
         goto cleanup;
@@ -297,8 +341,8 @@ static void build_zones(cav_build *b) {
             p->assumed[z >> 6] |= 1ull << (z & 63);
     keep_geometries(b);
 cleanup:
-    free(geoms);
-    free(precision);
+    cav__free(geoms);
+    cav__free(precision);
 }
 
 GEOSGeometry *cav__zone_geom(const cav_pack *p, int z, GEOSContextHandle_t h) {
@@ -408,7 +452,7 @@ typedef struct node_buf {
 static int push_node(cav_build *b, node_buf *nb) {
     if (nb->n == nb->cap) {
         int cap = nb->cap ? nb->cap * 2 : 64;
-        cav_node *v = realloc(nb->v, (size_t)cap * sizeof *v);
+        cav_node *v = cav__realloc(nb->v, (size_t)cap * sizeof *v);
         if (!v) {
             b->oom = 1;
             return -1;
@@ -423,7 +467,7 @@ static int push_node(cav_build *b, node_buf *nb) {
 static int push_words(cav_build *b, node_buf *nb, int k) {
     while (nb->nwords + k > nb->capwords) {
         int cap = nb->capwords ? nb->capwords * 2 : 256;
-        uint64_t *w = realloc(nb->words, (size_t)cap * sizeof *w);
+        uint64_t *w = cav__realloc(nb->words, (size_t)cap * sizeof *w);
         if (!w) {
             b->oom = 1;
             return -1;
@@ -591,7 +635,7 @@ static void compile_conditions(cav_build *b) {
     }
     /* the postfix programs: a node's operands, then the node */
     size_t nprog = 0;
-    uint32_t *prog = nb.n ? malloc(2 * (size_t)nb.n * sizeof *prog) : NULL;
+    uint32_t *prog = nb.n ? cav__malloc(2 * (size_t)nb.n * sizeof *prog) : NULL;
     if (nb.n && !prog)
         b->oom = 1;
     for (int r = 0; r < p->nrules && !b->oom; r++) {
@@ -613,7 +657,7 @@ static void compile_conditions(cav_build *b) {
     p->prog = alloc(b, (nprog ? nprog : 1) * sizeof *p->prog);
     if (p->prog && nprog)
         memcpy(p->prog, prog, nprog * sizeof *prog);
-    free(prog);
+    cav__free(prog);
     p->nodes = alloc(b, (size_t)nb.n * sizeof *p->nodes);
     p->words = alloc(b, (size_t)nb.nwords * sizeof *p->words);
     if (p->nodes && nb.n)
@@ -622,8 +666,8 @@ static void compile_conditions(cav_build *b) {
         memcpy(p->words, nb.words, (size_t)nb.nwords * sizeof *p->words);
     p->nnodes = nb.n;
     p->nwords = nb.nwords;
-    free(nb.v);
-    free(nb.words);
+    cav__free(nb.v);
+    cav__free(nb.words);
 }
 
 /* ---- the per-party date index ---- */
@@ -660,9 +704,9 @@ static int cmp_int(const void *a, const void *b) {
  * (in pack order) as it goes. */
 static void index_party(cav_build *b, int party, size_t *entries) {
     cav_pack *p = b->pack;
-    cut *cuts = malloc((size_t)(2 * p->nrules + 1) * sizeof *cuts);
-    int *active = malloc((size_t)(p->nrules + 1) * sizeof *active);
-    int32_t *starts = malloc((size_t)(2 * p->nrules + 2) * sizeof *starts);
+    cut *cuts = cav__malloc((size_t)(2 * p->nrules + 1) * sizeof *cuts);
+    int *active = cav__malloc((size_t)(p->nrules + 1) * sizeof *active);
+    int32_t *starts = cav__malloc((size_t)(2 * p->nrules + 2) * sizeof *starts);
     if (!cuts || !active || !starts) {
         b->oom = 1;
         goto cleanup;
@@ -724,9 +768,9 @@ static void index_party(cav_build *b, int party, size_t *entries) {
         ix->epochs[e] = (cav_epoch){starts[e], na, rules, own};
     }
 cleanup:
-    free(cuts);
-    free(active);
-    free(starts);
+    cav__free(cuts);
+    cav__free(active);
+    cav__free(starts);
 }
 
 /* The per-weapon index: for each party and weapon, the party's epochs with only the rules that
@@ -742,9 +786,9 @@ static void index_weapons(cav_build *b) {
     if (total > CAV_MAX_INDEX_ENTRIES || count == 0)
         return;
     cav_party_index *wx = alloc(b, count * sizeof *wx);
-    int *tmp = malloc(((size_t)p->nrules + 1) * sizeof *tmp);
+    int *tmp = cav__malloc(((size_t)p->nrules + 1) * sizeof *tmp);
     if (!wx || !tmp) {
-        free(tmp);
+        cav__free(tmp);
         b->oom = 1;
         return;
     }
@@ -776,7 +820,7 @@ static void index_weapons(cav_build *b) {
             }
         }
     }
-    free(tmp);
+    cav__free(tmp);
     if (!b->oom)
         p->windex = wx;
 }

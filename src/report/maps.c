@@ -9,6 +9,7 @@
  * provenance: the zone's assumption, or for an area the rules in force it rests on, their
  * sources, whether one is disputed, and the assumed zones.
  */
+#include "core/alloc.h"
 #include "geo/map.h"
 #include "lang/area.h"
 #include "report/report.h"
@@ -148,11 +149,11 @@ int cav_map(const cav_pack *p, const cav_query *use_in, const cav_map_opts *o, c
         use = &usebuf;
     }
     GEOSContextHandle_t h = GEOS_init_r();
-    int *zones = malloc(((size_t)p->nzones + 1) * sizeof *zones);
-    GEOSGeometry **geoms = calloc((size_t)p->nzones + 1, sizeof *geoms);
-    cav_map_feature *feats = calloc((size_t)p->nzones + 2, sizeof *feats);
-    cav_map_layer *layers = calloc((size_t)p->nzones + 2, sizeof *layers);
-    cav_buf *labels = calloc((size_t)p->nzones + 2, sizeof *labels);
+    int *zones = cav__malloc(((size_t)p->nzones + 1) * sizeof *zones);
+    GEOSGeometry **geoms = cav__calloc((size_t)p->nzones + 1, sizeof *geoms);
+    cav_map_feature *feats = cav__calloc((size_t)p->nzones + 2, sizeof *feats);
+    cav_map_layer *layers = cav__calloc((size_t)p->nzones + 2, sizeof *layers);
+    cav_buf *labels = cav__calloc((size_t)p->nzones + 2, sizeof *labels);
     GEOSGeometry *area = NULL;
     area_props ap;
     memset(&ap, 0, sizeof ap);
@@ -264,11 +265,11 @@ cleanup:
         cav_buf_free(&labels[i]);
     if (area)
         GEOSGeom_destroy_r(h, area);
-    free(zones);
-    free(geoms);
-    free(feats);
-    free(layers);
-    free(labels);
+    cav__free(zones);
+    cav__free(geoms);
+    cav__free(feats);
+    cav__free(layers);
+    cav__free(labels);
     if (h)
         GEOS_finish_r(h);
     return rc ? rc : cav__buf_status(out);

@@ -441,6 +441,15 @@ static void test_uses_and_rows(void) {
     CHECK_EQ_INT(cav_split_next(&s, "\n", 1, 1, &doc), 1);
     CHECK_EQ_INT(doc.kind, CAV_DOC_EMPTY);
     CHECK_EQ_STR(doc.message, "empty line: expected a JSON query");
+    /* the process-wide boundary locator is freed by cav_cleanup and built again on use */
+    cav_buf where = {0}, again = {0};
+    CHECK_EQ_INT(cav_where(p, 44.95, 34.10, 0, CAV_FMT_TEXT, &where), 0);
+    cav_cleanup();
+    cav_cleanup(); /* twice is nothing */
+    CHECK_EQ_INT(cav_where(p, 44.95, 34.10, 0, CAV_FMT_TEXT, &again), 0);
+    CHECK(where.data && again.data && strcmp(where.data, again.data) == 0);
+    cav_buf_free(&where);
+    cav_buf_free(&again);
     cav_pack_release(p);
 }
 
