@@ -57,6 +57,9 @@ typedef struct request {
     char id[72];
     int head;      /* a HEAD request: headers only */
     int replied;   /* a response is queued */
+    unsigned pending;    /* an error found in the first call, answered in the last */
+    const char *message; /* its message */
+    int accepts_body;    /* a POST of decisions: its body is kept */
     char *body;    /* POST body (not NUL-terminated) */
     size_t len, cap, reserved;
     srv_stream st; /* the decisions of a POST, decided as the response is read */
@@ -384,11 +387,13 @@ static int is_v1(const char *url) {
     return strncmp(url, "/v1/", 4) == 0 || strcmp(url, "/v1") == 0;
 }
 
-/* The first call of a request: route it, check its token and its declared body. Sets *now when
- * the request is to be answered in this same call. */
+/* The first call of a request: route it, check its token and its declared body. An error is
+ * kept in r->pending and answered at the request's last call, after any body was read and
+ * dropped: libmicrohttpd closes a connection answered in the first call (it cannot know the
+ * request ended), and keep-alive is what makes single decisions fast. Only a body declared too
+ * large is refused at once (and its connection closed), so it is never read. */
 static enum MHD_Result begin(srv_server *s, struct MHD_Connection *c, const char *url,
-                             const char *method, void **con_cls, int *now) {
-    *now = 0;
+                             const char *method, void **con_cls) {
     request *r = calloc(1, sizeof *r);
     if (!r)
         return MHD_NO;
@@ -406,11 +411,12 @@ static enum MHD_Result begin(srv_server *s, struct MHD_Connection *c, const char
         !srv_tokens_check(s->tokens,
                           MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"))) {
         /* before anything else, so an unknown path says nothing to a client without a token */
-        return reply_error(r, c, 401, "a valid `Authorization: Bearer TOKEN` header is needed");
-    }
-    if (r->ep == EP_OTHER)
-        return reply_error(r, c, 404, "no such endpoint (GET /v1/openapi.json describes them)");
-    if (r->ep == EP_DECISIONS_GET && post) {
+        r->pending = 401;
+        r->message = "a valid `Authorization: Bearer TOKEN` header is needed";
+    } else if (r->ep == EP_OTHER) {
+        r->pending = 404;
+        r->message = "no such endpoint (GET /v1/openapi.json describes them)";
+    } else if (r->ep == EP_DECISIONS_GET && post) {
         r->ep = EP_DECISIONS_POST;
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
@@ -422,11 +428,11 @@ static enum MHD_Result begin(srv_server *s, struct MHD_Connection *c, const char
         r->reserved = want;
         if (was + want > s->cfg.max_buffered)
             return reply_error(r, c, 503, "too many request bodies held at once; try again");
-        return MHD_YES;
+        r->accepts_body = 1;
+    } else if (!get && !head) {
+        r->pending = 405;
+        r->message = "this endpoint answers GET (and HEAD) only";
     }
-    if (!get && !head)
-        return reply_error(r, c, 405, "this endpoint answers GET (and HEAD) only");
-    *now = 1;
     return MHD_YES;
 }
 
@@ -489,20 +495,21 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     (void)version;
     srv_server *s = cls;
     request *r = *con_cls;
-    if (!r) {
-        int now;
-        enum MHD_Result rc = begin(s, c, url, method, con_cls, &now);
-        return now ? answer(*con_cls, c, url) : rc;
-    }
+    if (!r)
+        return begin(s, c, url, method, con_cls);
     if (r->replied) {
         *upload_size = 0; /* a body after an early answer is not read */
         return MHD_YES;
     }
     if (*upload_size) {
-        enum MHD_Result rc = body(r, upload, *upload_size);
-        *upload_size = 0;
+        enum MHD_Result rc = MHD_YES;
+        if (r->accepts_body && !r->pending)
+            rc = body(r, upload, *upload_size);
+        *upload_size = 0; /* a body nobody asked for is dropped */
         return rc;
     }
+    if (r->pending)
+        return reply_error(r, c, r->pending, r->message);
     return answer(r, c, url);
 }
 
@@ -718,12 +725,13 @@ int srv_run(const srv_config *cfg) {
     if (threads < 1)
         threads = 1;
     s->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        flags, 0, NULL, NULL, handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT,
         cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE,
         1024u, MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_NOTIFY_CONNECTION,
-        connection, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_END);
+        connection, s, MHD_OPTION_END);
     if (!s->daemon) {
         fprintf(s->err, "caveat serve: cannot listen on %s: %s\n", cfg->listen, strerror(errno));
         goto done;
