@@ -333,27 +333,38 @@ static size_t value_end(const char *s, size_t n, size_t i) {
     return n;
 }
 
-/* Splits a record's top-level members (up to max). Returns how many, or -1. */
+static size_t skip_blanks(const char *s, size_t n, size_t i) {
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+        i++;
+    return i;
+}
+
+/* Splits the top-level members (up to max) of a record or a decision line. Returns how many, or
+ * -1. */
 static int members(const char *s, size_t n, member *m, int max) {
     if (n < 2 || s[0] != '{')
         return -1;
-    size_t i = 1;
+    size_t i = skip_blanks(s, n, 1);
     int k = 0;
     while (i < n && s[i] != '}' && k < max) {
         if (s[i] != '"')
             return -1;
         size_t ke = value_end(s, n, i);
-        if (ke >= n || s[ke] != ':')
+        size_t colon = skip_blanks(s, n, ke);
+        if (colon >= n || s[colon] != ':')
             return -1;
         m[k].key = s + i + 1;
         m[k].klen = ke - i - 2;
-        size_t ve = value_end(s, n, ke + 1);
-        m[k].val = s + ke + 1;
-        m[k].vlen = ve - ke - 1;
+        size_t vs = skip_blanks(s, n, colon + 1);
+        size_t ve = value_end(s, n, vs);
+        m[k].val = s + vs;
+        m[k].vlen = ve - vs;
+        while (m[k].vlen && (m[k].val[m[k].vlen - 1] == ' ' || m[k].val[m[k].vlen - 1] == '\t'))
+            m[k].vlen--;
         k++;
         i = ve;
         if (i < n && s[i] == ',')
-            i++;
+            i = skip_blanks(s, n, i + 1);
     }
     return k;
 }
