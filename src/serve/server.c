@@ -407,6 +407,8 @@ static enum MHD_Result begin(srv_server *s, struct MHD_Connection *c, const char
     int get = strcmp(method, "GET") == 0, head = strcmp(method, "HEAD") == 0;
     int post = strcmp(method, "POST") == 0;
     r->head = head;
+    if (r->ep == EP_DECISIONS_GET && post)
+        r->ep = EP_DECISIONS_POST;
     if (is_v1(url) && s->tokens &&
         !srv_tokens_check(s->tokens,
                           MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"))) {
@@ -416,8 +418,7 @@ static enum MHD_Result begin(srv_server *s, struct MHD_Connection *c, const char
     } else if (r->ep == EP_OTHER) {
         r->pending = 404;
         r->message = "no such endpoint (GET /v1/openapi.json describes them)";
-    } else if (r->ep == EP_DECISIONS_GET && post) {
-        r->ep = EP_DECISIONS_POST;
+    } else if (r->ep == EP_DECISIONS_POST) {
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
         if (declared > s->cfg.max_body)
