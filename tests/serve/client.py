@@ -9,11 +9,14 @@ decision it received in a complete 200 response to OUT: the acknowledged decisio
 response's lines must come from one pack; a mixed response is written to OUT.mixed. Status codes
 are counted in OUT.codes. Bounded in time; sends only to 127.0.0.1.
 """
-import http.client, json, sys, threading, time
+import http.client, json, signal, sys, threading, time
 
 port, seconds, nthreads, out = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 token = sys.argv[5] if len(sys.argv) > 5 else None
 lock = threading.Lock()
+stop = threading.Event()
+signal.signal(signal.SIGINT, lambda *a: stop.set())
+signal.signal(signal.SIGTERM, lambda *a: stop.set())
 codes = {}
 acked = open(out, "a")
 mixed = open(out + ".mixed", "a")
@@ -31,7 +34,7 @@ def run(t):
     end = time.time() + seconds
     n = 0
     conn = None
-    while time.time() < end:
+    while time.time() < end and not stop.is_set():
         try:
             if conn is None:
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -62,7 +65,8 @@ def run(t):
 
 threads = [threading.Thread(target=run, args=(t,)) for t in range(nthreads)]
 for th in threads: th.start()
-for th in threads: th.join()
+while any(th.is_alive() for th in threads):
+    for th in threads: th.join(0.1)
 with open(out + ".codes", "w") as f:
     for k, v in sorted(codes.items(), key=lambda kv: str(kv[0])):
         f.write("%s %d\n" % (k, v))
