@@ -30,6 +30,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -60,6 +61,7 @@ typedef struct request {
     unsigned pending;    /* an error found in the first call, answered in the last */
     const char *message; /* its message */
     int accepts_body;    /* a POST of decisions: its body is kept */
+    int close;           /* close the connection after the response */
     char *body;    /* POST body (not NUL-terminated) */
     size_t len, cap, reserved;
     srv_stream st; /* the decisions of a POST, decided as the response is read */
@@ -110,7 +112,7 @@ static enum MHD_Result reply(request *r, struct MHD_Connection *c, unsigned stat
     if (status == 405)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
                                 r->ep == EP_DECISIONS_GET ? "GET, HEAD, POST" : "GET, HEAD");
-    if (atomic_load(&r->s->draining))
+    if (r->close || atomic_load(&r->s->draining))
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     r->status = status;
     r->replied = 1;
@@ -383,6 +385,18 @@ static void request_id(srv_server *s, struct MHD_Connection *c, char *id, size_t
     snprintf(id, cap, "%s-%llx", s->boot, k);
 }
 
+/* Counts the Content-Length and Transfer-Encoding headers of a request. */
+static enum MHD_Result framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value) {
+    (void)kind, (void)value;
+    int *n = cls;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+        n[0]++;
+    else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+        n[1]++;
+    return MHD_YES;
+}
+
 static int is_v1(const char *url) {
     return strncmp(url, "/v1/", 4) == 0 || strcmp(url, "/v1") == 0;
 }
@@ -409,7 +423,16 @@ static enum MHD_Result begin(srv_server *s, struct MHD_Connection *c, const char
     r->head = head;
     if (r->ep == EP_DECISIONS_GET && post)
         r->ep = EP_DECISIONS_POST;
-    if (is_v1(url) && s->tokens &&
+    int lengths[2] = {0, 0};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, framing, lengths);
+    if (lengths[0] > 1 || (lengths[0] && lengths[1])) {
+        /* two framings of one body: where it ends is ambiguous (request smuggling), so the
+           request is refused and the connection closed */
+        r->pending = 400;
+        r->close = 1;
+        r->message = "a request with two Content-Length headers, or with both Content-Length "
+                     "and Transfer-Encoding, is refused";
+    } else if (is_v1(url) && s->tokens &&
         !srv_tokens_check(s->tokens,
                           MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"))) {
         /* before anything else, so an unknown path says nothing to a client without a token */
