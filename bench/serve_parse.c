@@ -72,8 +72,10 @@ int main(int argc, char **argv) {
     cav_query *qs = malloc(n * sizeof *qs);
     cav_decision *ds = malloc(n * sizeof *ds);
     char **ids = malloc(n * sizeof *ids);
-    double *t_split = calloc((size_t)runs, sizeof(double)), *t_parse = calloc((size_t)runs, sizeof(double));
-    double *t_eval = calloc((size_t)runs, sizeof(double)), *t_write = calloc((size_t)runs, sizeof(double));
+    double *t_split = calloc((size_t)runs, sizeof(double)),
+           *t_parse = calloc((size_t)runs, sizeof(double));
+    double *t_eval = calloc((size_t)runs, sizeof(double)),
+           *t_write = calloc((size_t)runs, sizeof(double));
     cav_buf id = {0}, out = {0};
     size_t ok = 0, bytes = 0;
     for (int r = 0; r < runs; r++) {

@@ -16,8 +16,7 @@ static const char *const formats[] = {"text", "json", NULL};
 
 static const cli_opt opts[] = {
     CLI_POLICY_OPT(policies),
-    {"format", 'f', OPT_STRING, &format, "F", "replay: the differences as text or NDJSON",
-     formats},
+    {"format", 'f', OPT_STRING, &format, "F", "replay: the differences as text or NDJSON", formats},
     {"anchor", 0, OPT_STRING, &anchor, "SEQ:HASH",
      "verify: a head of the chain recorded elsewhere (GET /healthz gives it) that the log must "
      "still contain; it catches a log rewritten from some record to its end",

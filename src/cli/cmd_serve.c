@@ -25,8 +25,7 @@ static const cli_opt opts[] = {
      "port 0 picks a free port (printed on stderr)",
      NULL},
     {"token-file", 't', OPT_STRING, &token_file, "FILE",
-     "bearer tokens, one per line: every /v1 request must carry one (Authorization: Bearer)",
-     NULL},
+     "bearer tokens, one per line: every /v1 request must carry one (Authorization: Bearer)", NULL},
     {"watch", 'w', OPT_FLAG, &watch, NULL, "reload the pack when a --policy file changes", NULL},
     {"log", 0, OPT_STRING, &log_path, "FILE",
      "the decision log: one record per decision, chained by SHA-256 (`caveat log verify`)", NULL},
@@ -65,8 +64,8 @@ static int size_of(const char *text, const char *opt, uint64_t *out) {
     else if (*end == 'G')
         mul = 1024ULL * 1024 * 1024, end++;
     if (end == text || *end || errno || text[0] == '-' || v > UINT64_MAX / mul) {
-        fprintf(stderr, "caveat serve: --%s: '%s' is not a size (a number, with k, M or G)\n",
-                opt, text);
+        fprintf(stderr, "caveat serve: --%s: '%s' is not a size (a number, with k, M or G)\n", opt,
+                text);
         return -1;
     }
     *out = v * mul;
@@ -99,8 +98,8 @@ static int run_serve(const cli_cmd *cmd, int argc, char **argv) {
     c.watch = watch;
     c.log_path = log_path;
     c.log_sync = !log_sync || strcmp(log_sync, "batch") == 0 ? SRV_SYNC_BATCH
-                 : strcmp(log_sync, "always") == 0          ? SRV_SYNC_ALWAYS
-                                                            : SRV_SYNC_NONE;
+                 : strcmp(log_sync, "always") == 0           ? SRV_SYNC_ALWAYS
+                                                             : SRV_SYNC_NONE;
     c.max_connections = 1000;
     c.timeout_s = 15;
     c.drain_s = 30;

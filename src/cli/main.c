@@ -10,8 +10,8 @@ extern const cli_cmd cmd_check, cmd_can, cmd_where, cmd_timeline, cmd_diff, cmd_
     cmd_catalog, cmd_lint, cmd_test, cmd_serve, cmd_log;
 
 const cli_cmd *const cli_commands[] = {
-    &cmd_check, &cmd_can,  &cmd_where, &cmd_timeline, &cmd_diff,
-    &cmd_sources, &cmd_catalog, &cmd_lint, &cmd_test, &cmd_serve, &cmd_log,
+    &cmd_check,   &cmd_can,  &cmd_where, &cmd_timeline, &cmd_diff, &cmd_sources,
+    &cmd_catalog, &cmd_lint, &cmd_test,  &cmd_serve,    &cmd_log,
 };
 const int cli_ncommands = (int)(sizeof cli_commands / sizeof cli_commands[0]);
 

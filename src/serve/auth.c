@@ -34,8 +34,9 @@ srv_tokens *srv_tokens_load(const char *path, FILE *err) {
     }
     struct stat st;
     if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077))
-        fprintf(err, "caveat serve: warning: --token-file %s is readable by other users "
-                     "(chmod 600 it)\n",
+        fprintf(err,
+                "caveat serve: warning: --token-file %s is readable by other users "
+                "(chmod 600 it)\n",
                 path);
     srv_tokens *t = calloc(1, sizeof *t);
     char *line = NULL;
@@ -59,8 +60,9 @@ srv_tokens *srv_tokens_load(const char *path, FILE *err) {
                 bad = 1;
         if (bad) {
             /* the message names the line, never its text */
-            fprintf(err, "caveat serve: --token-file %s line %ld: a token is printable ASCII "
-                         "without blanks\n",
+            fprintf(err,
+                    "caveat serve: --token-file %s line %ld: a token is printable ASCII "
+                    "without blanks\n",
                     path, lineno);
             break;
         }

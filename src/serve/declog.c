@@ -48,9 +48,9 @@ struct srv_log {
     srv_metrics *m;
     FILE *err;
     /* the chain as written */
-    uint64_t size; /* the good end of the file: everything before it is whole records */
-    uint64_t seq;  /* the last record's number (0: none yet) */
-    char hash[65]; /* the last record's hash */
+    uint64_t size;      /* the good end of the file: everything before it is whole records */
+    uint64_t seq;       /* the last record's number (0: none yet) */
+    char hash[65];      /* the last record's hash */
     uint64_t first_seq; /* the current file's first record (0: the file is empty) */
     /* the chain as known durable (batch and always) */
     uint64_t durable_size, durable_seq, durable_first;
@@ -59,7 +59,7 @@ struct srv_log {
     uint64_t failures; /* generation: bumped whenever unsynced records are cut back */
     int dirty;         /* the file may hold bytes past size: cut them before writing */
     int healthy;
-    cav_buf line;      /* scratch for the lines of one append */
+    cav_buf line; /* scratch for the lines of one append */
     EVP_MD_CTX *md;
     EVP_MD *sha256;
 };
@@ -147,7 +147,7 @@ static int is_hex64(const char *s) {
 
 int srv_record_parse(const char *line, size_t len, srv_record *r) {
     static const char head[] = "{\"seq\":", prev[] = ",\"prev\":\"", hash[] = ",\"hash\":\"";
-    const size_t tail = sizeof hash - 1 + 64 + 2; /* ,"hash":"<64>"} */
+    const size_t tail = sizeof hash - 1 + 64 + 2;  /* ,"hash":"<64>"} */
     const size_t ptail = sizeof prev - 1 + 64 + 1; /* ,"prev":"<64>" */
     if (len < sizeof head - 1 + 1 + ptail + tail || memcmp(line, head, sizeof head - 1) != 0)
         return -1;
@@ -284,8 +284,9 @@ static int read_record(srv_log *l, int fd, const char *name, uint64_t off, uint6
     char *b = read_at(fd, off, (size_t)(end - off));
     srv_record r;
     if (!b || srv_record_parse(b, (size_t)(end - off), &r) != 0) {
-        fprintf(l->err, "caveat serve: %s: the record at byte %llu is not a decision log record "
-                        "(check it with `caveat log verify`)\n",
+        fprintf(l->err,
+                "caveat serve: %s: the record at byte %llu is not a decision log record "
+                "(check it with `caveat log verify`)\n",
                 name, (unsigned long long)off);
         free(b);
         return -1;
@@ -293,8 +294,9 @@ static int read_record(srv_log *l, int fd, const char *name, uint64_t off, uint6
     char h[65];
     srv_sha256_hex(b, r.hashed, h);
     if (memcmp(h, r.hash, 64) != 0) {
-        fprintf(l->err, "caveat serve: %s: record %llu does not match its hash (check the log "
-                        "with `caveat log verify`)\n",
+        fprintf(l->err,
+                "caveat serve: %s: record %llu does not match its hash (check the log "
+                "with `caveat log verify`)\n",
                 name, (unsigned long long)r.seq);
         free(b);
         return -1;
@@ -463,9 +465,9 @@ static int recover(srv_log *l) {
                 int fd = open(old, O_RDONLY | O_CLOEXEC);
                 if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0) {
                     int64_t start = last_line_start(fd, (uint64_t)st.st_size);
-                    if (start < 0 || read_record(l, fd, old, (uint64_t)start,
-                                                 (uint64_t)st.st_size - 1, &keep_seq,
-                                                 l->hash) != 0) {
+                    if (start < 0 ||
+                        read_record(l, fd, old, (uint64_t)start, (uint64_t)st.st_size - 1,
+                                    &keep_seq, l->hash) != 0) {
                         close(fd);
                         free(old);
                         return -1;
@@ -484,8 +486,7 @@ static int recover(srv_log *l) {
     return 0;
 }
 
-srv_log *srv_log_open(const char *path, int sync, uint64_t max_bytes, srv_metrics *m,
-                      FILE *err) {
+srv_log *srv_log_open(const char *path, int sync, uint64_t max_bytes, srv_metrics *m, FILE *err) {
     srv_log *l = calloc(1, sizeof *l);
     if (!l)
         return NULL;

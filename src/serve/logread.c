@@ -23,8 +23,8 @@
 #include "serve/serve.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -203,11 +203,13 @@ int srv_log_verify(const char *const *files, int nfiles, const char *anchor_text
             }
             if (!have_prev) {
                 firstseq = r.seq;
-                if (r.seq == 1 && memcmp(r.prev, "0000000000000000000000000000000000000000000000"
-                                                 "000000000000000000",
+                if (r.seq == 1 && memcmp(r.prev,
+                                         "0000000000000000000000000000000000000000000000"
+                                         "000000000000000000",
                                          64) != 0) {
-                    say(out, "broken: record 1 (%s line %ld) does not start a chain: its prev is "
-                             "not zero\n",
+                    say(out,
+                        "broken: record 1 (%s line %ld) does not start a chain: its prev is "
+                        "not zero\n",
                         lf->name, line);
                     status = 1;
                     break;
@@ -266,8 +268,9 @@ int srv_log_verify(const char *const *files, int nfiles, const char *anchor_text
         }
     }
     if (status == 0 && an.set && !an.seen) {
-        say(out, "broken: the log ends at record %llu, before the anchored record %llu: records "
-                 "were removed from its end\n",
+        say(out,
+            "broken: the log ends at record %llu, before the anchored record %llu: records "
+            "were removed from its end\n",
             (unsigned long long)last, (unsigned long long)an.seq);
         status = 1;
     }
@@ -279,8 +282,9 @@ int srv_log_verify(const char *const *files, int nfiles, const char *anchor_text
         else
             say(out, "ok: no records\n");
         if (count && firstseq > 1)
-            say(out, "note: the chain starts at record %llu; give the files before it to check "
-                     "its link to record %llu\n",
+            say(out,
+                "note: the chain starts at record %llu; give the files before it to check "
+                "its link to record %llu\n",
                 (unsigned long long)firstseq, (unsigned long long)(firstseq - 1));
         if (status == 3)
             status = 1;
@@ -391,8 +395,8 @@ static void verdict_of(const char *line, size_t n, char *out, size_t cap) {
 }
 
 /* Decides one logged query again into out (its line as the service would answer it now). */
-static int redecide(const cav_pack *p, const member *query, const member *params,
-                    unsigned flags, cav_buf *out, cav_buf *scratch) {
+static int redecide(const cav_pack *p, const member *query, const member *params, unsigned flags,
+                    cav_buf *out, cav_buf *scratch) {
     if (query) {
         cav_doc doc = {CAV_DOC_QUERY, query->val, query->vlen, 0, NULL};
         int verdict;
@@ -457,8 +461,8 @@ static int repack(const member *dec, const member *pack, const cav_pack *p, cav_
     return rc;
 }
 
-int srv_log_replay(const cav_pack *p, const char *const *files, int nfiles, int json,
-                   cav_buf *out, long *nrecords, long *ndiff) {
+int srv_log_replay(const cav_pack *p, const char *const *files, int nfiles, int json, cav_buf *out,
+                   long *nrecords, long *ndiff) {
     *nrecords = *ndiff = 0;
     logfile *fs = open_files(files, nfiles, out);
     if (!fs)
@@ -489,9 +493,8 @@ int srv_log_replay(const cav_pack *p, const char *const *files, int nfiles, int 
                 status = 2;
                 break;
             }
-            unsigned flags = ex && ex->vlen == 4 && memcmp(ex->val, "true", 4) == 0
-                                 ? CAV_EXPLAIN
-                                 : 0;
+            unsigned flags =
+                ex && ex->vlen == 4 && memcmp(ex->val, "true", 4) == 0 ? CAV_EXPLAIN : 0;
             cav_buf_clear(&now);
             cav_buf_clear(&then);
             if (redecide(p, query, params, flags, &now, &scratch) != 0 ||

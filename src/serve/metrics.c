@@ -20,9 +20,8 @@ static const unsigned codes[SRV_NCODES] = {200, 304, 400, 401, 404, 405,
                                            413, 414, 431, 500, 503, 0};
 
 /* Upper bounds of the latency buckets, in seconds. */
-static const double bounds[SRV_NBUCKETS] = {0.00005, 0.0001, 0.00025, 0.0005, 0.001,
-                                            0.0025,  0.005,  0.01,    0.025,  0.05,
-                                            0.1,     0.25,   1,       5};
+static const double bounds[SRV_NBUCKETS] = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                            0.01,    0.025,  0.05,    0.1,    0.25,  1,      5};
 
 const char *srv_endpoint_name(srv_endpoint e) {
     return (unsigned)e < EP_COUNT ? endpoint_names[e] : "other";
@@ -87,12 +86,14 @@ int srv_metrics_write(srv_metrics *m, const char *pack_id, double pack_loaded, c
         for (int b = 0; b <= SRV_NBUCKETS; b++) {
             cum += get(&m->latency[e][b]);
             if (b < SRV_NBUCKETS)
-                put(o, "caveat_http_request_duration_seconds_bucket{endpoint=\"%s\",le=\"%g\"} "
-                       "%llu\n",
+                put(o,
+                    "caveat_http_request_duration_seconds_bucket{endpoint=\"%s\",le=\"%g\"} "
+                    "%llu\n",
                     endpoint_names[e], bounds[b], cum);
             else
-                put(o, "caveat_http_request_duration_seconds_bucket{endpoint=\"%s\",le=\"+Inf\"} "
-                       "%llu\n",
+                put(o,
+                    "caveat_http_request_duration_seconds_bucket{endpoint=\"%s\",le=\"+Inf\"} "
+                    "%llu\n",
                     endpoint_names[e], cum);
         }
         put(o, "caveat_http_request_duration_seconds_sum{endpoint=\"%s\"} %.6f\n",
@@ -106,10 +107,11 @@ int srv_metrics_write(srv_metrics *m, const char *pack_id, double pack_loaded, c
         put(o, "caveat_decisions_total{verdict=\"%s\"} %llu\n", cav_verdict_name((cav_verdict)v),
             get(&m->verdicts[v]));
     put(o, "caveat_decisions_total{verdict=\"error\"} %llu\n", get(&m->query_errors));
-    put(o, "# HELP caveat_pack_reloads_total Pack reloads, by result (a failed one keeps the "
-           "current pack).\n# TYPE caveat_pack_reloads_total counter\n"
-           "caveat_pack_reloads_total{result=\"ok\"} %llu\n"
-           "caveat_pack_reloads_total{result=\"failed\"} %llu\n",
+    put(o,
+        "# HELP caveat_pack_reloads_total Pack reloads, by result (a failed one keeps the "
+        "current pack).\n# TYPE caveat_pack_reloads_total counter\n"
+        "caveat_pack_reloads_total{result=\"ok\"} %llu\n"
+        "caveat_pack_reloads_total{result=\"failed\"} %llu\n",
         get(&m->reloads_ok), get(&m->reloads_failed));
     counter(o, "caveat_log_records_total", "Decision log records written.", &m->log_records);
     counter(o, "caveat_log_bytes_total", "Decision log bytes written.", &m->log_bytes);
@@ -121,11 +123,13 @@ int srv_metrics_write(srv_metrics *m, const char *pack_id, double pack_loaded, c
     counter(o, "caveat_refused_unlogged_total",
             "Requests refused with 503 because their decisions could not be logged.",
             &m->refused_unlogged);
-    put(o, "# HELP caveat_http_connections Open HTTP connections.\n"
-           "# TYPE caveat_http_connections gauge\ncaveat_http_connections %lld\n",
+    put(o,
+        "# HELP caveat_http_connections Open HTTP connections.\n"
+        "# TYPE caveat_http_connections gauge\ncaveat_http_connections %lld\n",
         (long long)atomic_load(&m->connections));
-    put(o, "# HELP caveat_http_inflight_requests Requests being answered.\n"
-           "# TYPE caveat_http_inflight_requests gauge\ncaveat_http_inflight_requests %lld\n",
+    put(o,
+        "# HELP caveat_http_inflight_requests Requests being answered.\n"
+        "# TYPE caveat_http_inflight_requests gauge\ncaveat_http_inflight_requests %lld\n",
         (long long)atomic_load(&m->inflight));
     put(o, "# HELP caveat_pack_info The pack in use (its id as a label).\n"
            "# TYPE caveat_pack_info gauge\ncaveat_pack_info{id=\"");
@@ -138,9 +142,10 @@ int srv_metrics_write(srv_metrics *m, const char *pack_id, double pack_loaded, c
         else
             cav_buf_append(o, c, 1);
     }
-    put(o, "\"} 1\n# HELP caveat_pack_loaded_timestamp_seconds When the pack in use was loaded.\n"
-           "# TYPE caveat_pack_loaded_timestamp_seconds gauge\n"
-           "caveat_pack_loaded_timestamp_seconds %.3f\n",
+    put(o,
+        "\"} 1\n# HELP caveat_pack_loaded_timestamp_seconds When the pack in use was loaded.\n"
+        "# TYPE caveat_pack_loaded_timestamp_seconds gauge\n"
+        "caveat_pack_loaded_timestamp_seconds %.3f\n",
         pack_loaded);
     return o->failed ? CAV_ENOMEM : 0;
 }

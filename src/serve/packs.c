@@ -24,8 +24,8 @@
 #include <unistd.h>
 
 struct srv_packs {
-    pthread_mutex_t mu;    /* guards cur, loaded and the reload record below */
-    pthread_mutex_t load;  /* one reload at a time */
+    pthread_mutex_t mu;   /* guards cur, loaded and the reload record below */
+    pthread_mutex_t load; /* one reload at a time */
     cav_pack *cur;
     double loaded;
     char **paths;
@@ -125,8 +125,8 @@ int srv_packs_reload(srv_packs *s, FILE *err) {
         s->cur = p;
         s->loaded = srv_now();
         pthread_mutex_unlock(&s->mu);
-        fprintf(err, "caveat serve: reloaded the pack: %s (%s before) in %.0f ms\n",
-                cav_pack_id(p), cav_pack_id(old), (srv_monotonic() - t0) * 1e3);
+        fprintf(err, "caveat serve: reloaded the pack: %s (%s before) in %.0f ms\n", cav_pack_id(p),
+                cav_pack_id(old), (srv_monotonic() - t0) * 1e3);
         /* requests still holding the old pack keep it alive until they end */
         cav_pack_release(old);
         atomic_fetch_add(&s->m->reloads_ok, 1);

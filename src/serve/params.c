@@ -75,8 +75,8 @@ static int flag_value(const char *v, int *out) {
     return 0;
 }
 
-int srv_params_bind(const cav_pack *p, const srv_params *ps, const char *const *other,
-                    int no_point, cav_query *q, cav_qerrors *e, cav_buf *id, unsigned *flags) {
+int srv_params_bind(const cav_pack *p, const srv_params *ps, const char *const *other, int no_point,
+                    cav_query *q, cav_qerrors *e, cav_buf *id, unsigned *flags) {
     cav_query_init(q, e);
     cav_buf_clear(id);
     cav_buf_append(id, "null", 4);
@@ -127,8 +127,8 @@ int srv_params_bind(const cav_pack *p, const srv_params *ps, const char *const *
 }
 
 static int unreserved(unsigned char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || c == '~';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
 }
 
 static int put_encoded(cav_buf *out, const char *s) {

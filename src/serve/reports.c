@@ -146,8 +146,8 @@ static int date_of(const cav_pack *p, const srv_params *ps, const char *name, in
 
 /* The names of a use's parameters (a decision's, less the target point which maps ignore). */
 #define USE_PARAMS                                                                                 \
-    "date", "weapon", "supplier", "kind", "target.kind", "state", "target.state", "role",        \
-        "target.role", "purpose", "launch_lat", "launch.lat", "launch_lon", "launch.lon",        \
+    "date", "weapon", "supplier", "kind", "target.kind", "state", "target.state", "role",          \
+        "target.role", "purpose", "launch_lat", "launch.lat", "launch_lon", "launch.lon",          \
         "launch_uncertainty_m", "launch.uncertainty_m"
 
 /* 1 when any parameter of ps describes a use. */
@@ -181,8 +181,8 @@ static int zones_of(const cav_pack *p, const char *list, int *zones, int max, sr
 }
 
 /* The map options from zones, bbox, zoom, width, height and title. 0 or -1 with the error. */
-static int map_opts(const cav_pack *p, const srv_params *ps, cav_map_opts *o, int *zones,
-                    int max, srv_reply *r) {
+static int map_opts(const cav_pack *p, const srv_params *ps, cav_map_opts *o, int *zones, int max,
+                    srv_reply *r) {
     memset(o, 0, sizeof *o);
     o->zoom_zone = -1;
     o->title = srv_params_get(ps, "title");
@@ -230,14 +230,14 @@ static int map_opts(const cav_pack *p, const srv_params *ps, cav_map_opts *o, in
     return 0;
 }
 
-static const char *const map_params[] = {"format", "zones", "zoom", "bbox", "width",
-                                         "height", "title", NULL};
+static const char *const map_params[] = {"format", "zones",  "zoom",  "bbox",
+                                         "width",  "height", "title", NULL};
 
 /* GET /v1/zones: the pack's zones, or with a use the area where it is permitted. */
 static void zones(const cav_pack *p, const srv_params *ps, srv_reply *r) {
     static const int fmts[] = {CAV_FMT_GEOJSON, CAV_FMT_SVG, CAV_FMT_PNG, CAV_FMT_PDF, -1};
-    static const char *const names[] = {"format", "zones", "zoom", "bbox", "width", "height",
-                                        "title",  USE_PARAMS, NULL};
+    static const char *const names[] = {"format", "zones", "zoom",     "bbox", "width",
+                                        "height", "title", USE_PARAMS, NULL};
     int fmt = format_of(ps, fmts, CAV_FMT_GEOJSON, r);
     if (fmt < 0 || only(ps, names, r) != 0)
         return;
@@ -262,10 +262,10 @@ static void zones(const cav_pack *p, const srv_params *ps, srv_reply *r) {
 
 /* GET /v1/diff: what changed between two dates; as a map with a use. */
 static void diff(const cav_pack *p, const srv_params *ps, srv_reply *r) {
-    static const int fmts[] = {CAV_FMT_JSON,    CAV_FMT_TEXT, CAV_FMT_MD, CAV_FMT_GEOJSON,
-                               CAV_FMT_SVG,     CAV_FMT_PNG,  CAV_FMT_PDF, -1};
-    static const char *const names[] = {"from",  "to",     "party", "format", "zones", "zoom",
-                                        "bbox",  "width",  "height", "title", USE_PARAMS, NULL};
+    static const int fmts[] = {CAV_FMT_JSON, CAV_FMT_TEXT, CAV_FMT_MD,  CAV_FMT_GEOJSON,
+                               CAV_FMT_SVG,  CAV_FMT_PNG,  CAV_FMT_PDF, -1};
+    static const char *const names[] = {"from", "to",    "party",  "format", "zones",    "zoom",
+                                        "bbox", "width", "height", "title",  USE_PARAMS, NULL};
     int fmt = format_of(ps, fmts, CAV_FMT_JSON, r);
     int32_t from, to;
     if (fmt < 0 || only(ps, names, r) != 0 || date_of(p, ps, "from", &from, r) != 0 ||
@@ -279,8 +279,8 @@ static void diff(const cav_pack *p, const srv_params *ps, srv_reply *r) {
         return;
     }
     /* a map of the change for a use: the use's date is irrelevant (from and to are the dates) */
-    static const char *const skip[] = {"from", "to",     "party",  "format", "zones",
-                                       "zoom", "bbox",   "width",  "height", "title", NULL};
+    static const char *const skip[] = {"from", "to",    "party",  "format", "zones", "zoom",
+                                       "bbox", "width", "height", "title",  NULL};
     srv_params with = *ps;
     char day[16];
     if (!srv_params_get(ps, "date") && with.n < SRV_MAX_PARAMS) {

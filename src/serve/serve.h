@@ -36,21 +36,21 @@
 enum { SRV_SYNC_NONE = 0, SRV_SYNC_BATCH = 1, SRV_SYNC_ALWAYS = 2 };
 
 typedef struct srv_config {
-    const char *listen;                /* "HOST:PORT" or "[V6]:PORT"; port 0 picks a free one */
-    const char *const *policies;       /* --policy paths, or none for the embedded pack */
+    const char *listen;          /* "HOST:PORT" or "[V6]:PORT"; port 0 picks a free one */
+    const char *const *policies; /* --policy paths, or none for the embedded pack */
     int npolicies;
-    const char *token_file;            /* NULL: no tokens, loopback only */
-    int watch;                         /* reload when a policy file changes (inotify) */
-    const char *log_path;              /* the decision log, or NULL */
-    int log_sync;                      /* SRV_SYNC_* */
-    uint64_t log_max_bytes;            /* rotate past this size (0: never) */
-    int threads;                       /* HTTP threads (0: one per core) */
-    unsigned max_connections;          /* open connections at once */
-    unsigned timeout_s;                /* an idle or stalled connection is closed after this */
-    size_t max_body;                   /* largest request body */
-    size_t max_buffered;               /* request bodies held at once, all requests together */
-    unsigned drain_s;                  /* how long SIGTERM waits for requests in flight */
-    int access_log;                    /* one line per request on stderr */
+    const char *token_file;   /* NULL: no tokens, loopback only */
+    int watch;                /* reload when a policy file changes (inotify) */
+    const char *log_path;     /* the decision log, or NULL */
+    int log_sync;             /* SRV_SYNC_* */
+    uint64_t log_max_bytes;   /* rotate past this size (0: never) */
+    int threads;              /* HTTP threads (0: one per core) */
+    unsigned max_connections; /* open connections at once */
+    unsigned timeout_s;       /* an idle or stalled connection is closed after this */
+    size_t max_body;          /* largest request body */
+    size_t max_buffered;      /* request bodies held at once, all requests together */
+    unsigned drain_s;         /* how long SIGTERM waits for requests in flight */
+    int access_log;           /* one line per request on stderr */
 } srv_config;
 
 /* Runs the service until SIGTERM or SIGINT: starts the daemon, answers, reloads on SIGHUP (and
@@ -158,8 +158,8 @@ const char *srv_params_get(const srv_params *ps, const char *key);
  * named in `other` (NULL-terminated; e.g. "format") are skipped; "id" and "explain" are read into
  * *id (JSON text) and *flags. Any other parameter is an error. When no_point is set the target
  * point is not required (maps ignore it). Returns 0 or CAV_EQUERY with every problem in e. */
-int srv_params_bind(const cav_pack *p, const srv_params *ps, const char *const *other,
-                    int no_point, cav_query *q, cav_qerrors *e, cav_buf *id, unsigned *flags);
+int srv_params_bind(const cav_pack *p, const srv_params *ps, const char *const *other, int no_point,
+                    cav_query *q, cav_qerrors *e, cav_buf *id, unsigned *flags);
 /* Appends ps as a URL query string ("weapon=gmlrs&lat=50.6"), every byte that is not
  * unreserved percent-encoded: the form in which the log records a GET query. */
 int srv_params_encode(const srv_params *ps, cav_buf *out);
@@ -230,8 +230,8 @@ int srv_log_verify(const char *const *files, int nfiles, const char *anchor, cav
 /* Decides every logged query again with p and appends every decision that differs from the one
  * logged (the pack id aside), as text lines or NDJSON. *ndiff receives their number, *nrecords
  * the records read. Returns 0, or 2 when a file could not be read or holds no valid record. */
-int srv_log_replay(const cav_pack *p, const char *const *files, int nfiles, int json,
-                   cav_buf *out, long *nrecords, long *ndiff);
+int srv_log_replay(const cav_pack *p, const char *const *files, int nfiles, int json, cav_buf *out,
+                   long *nrecords, long *ndiff);
 
 /* ---- decisions ---- */
 
@@ -249,16 +249,16 @@ int srv_json_minify(const char *s, size_t n, cav_buf *out);
 #define SRV_CHUNK_DOCS 4096
 #define SRV_CHUNK_BYTES (256 * 1024)
 typedef struct srv_stream {
-    cav_pack *p;            /* one reference, held to the end (released by srv_stream_free) */
-    unsigned flags;         /* CAV_EXPLAIN */
-    const char *body;       /* the whole body (owned by the request) */
-    size_t len, pos;        /* its length and what the splitter has consumed */
+    cav_pack *p;      /* one reference, held to the end (released by srv_stream_free) */
+    unsigned flags;   /* CAV_EXPLAIN */
+    const char *body; /* the whole body (owned by the request) */
+    size_t len, pos;  /* its length and what the splitter has consumed */
     cav_split split;
-    cav_buf out;            /* the current chunk's lines */
-    size_t out_pos;         /* how much of out was handed to the connection */
-    cav_buf id, logq;       /* scratch: a query's id, its logged form */
-    srv_logbatch lb;        /* the chunk's log records */
-    srv_log *log;           /* NULL: no log */
+    cav_buf out;      /* the current chunk's lines */
+    size_t out_pos;   /* how much of out was handed to the connection */
+    cav_buf id, logq; /* scratch: a query's id, its logged form */
+    srv_logbatch lb;  /* the chunk's log records */
+    srv_log *log;     /* NULL: no log */
     srv_metrics *m;
     const char *request_id; /* NUL-terminated, owned by the request */
     int done;               /* the body is exhausted */

@@ -42,10 +42,10 @@ typedef struct srv_server {
     srv_log *log;
     srv_metrics m;
     atomic_ullong next_request;
-    char boot[12];           /* a per-start prefix of generated request ids */
-    atomic_size_t buffered;  /* body bytes held by all requests */
-    atomic_int draining;     /* SIGTERM received: healthz says so, connections close */
-    atomic_llong log_lines;  /* libmicrohttpd messages printed this second (rate limit) */
+    char boot[12];          /* a per-start prefix of generated request ids */
+    atomic_size_t buffered; /* body bytes held by all requests */
+    atomic_int draining;    /* SIGTERM received: healthz says so, connections close */
+    atomic_llong log_lines; /* libmicrohttpd messages printed this second (rate limit) */
     atomic_llong log_second;
     FILE *err;
 } srv_server;
@@ -56,13 +56,13 @@ typedef struct request {
     double t0;
     unsigned status;
     char id[72];
-    int head;      /* a HEAD request: headers only */
-    int replied;   /* a response is queued */
+    int head;            /* a HEAD request: headers only */
+    int replied;         /* a response is queued */
     unsigned pending;    /* an error found in the first call, answered in the last */
     const char *message; /* its message */
     int accepts_body;    /* a POST of decisions: its body is kept */
     int close;           /* close the connection after the response */
-    char *body;    /* POST body (not NUL-terminated) */
+    char *body;          /* POST body (not NUL-terminated) */
     size_t len, cap, reserved;
     srv_stream st; /* the decisions of a POST, decided as the response is read */
 } request;
@@ -85,8 +85,8 @@ static enum MHD_Result reply(request *r, struct MHD_Connection *c, unsigned stat
         type = "text/plain; charset=utf-8";
     }
     if (len <= 4096) {
-        resp = MHD_create_response_from_buffer(len, len ? b->data : (void *)"",
-                                               MHD_RESPMEM_MUST_COPY);
+        resp =
+            MHD_create_response_from_buffer(len, len ? b->data : (void *)"", MHD_RESPMEM_MUST_COPY);
         cav_buf_free(b);
     } else {
         cav_buf *own = malloc(sizeof *own);
@@ -96,8 +96,8 @@ static enum MHD_Result reply(request *r, struct MHD_Connection *c, unsigned stat
         }
         *own = *b;
         memset(b, 0, sizeof *b);
-        resp = MHD_create_response_from_buffer_with_free_callback_cls(len, own->data, free_buf,
-                                                                      own);
+        resp =
+            MHD_create_response_from_buffer_with_free_callback_cls(len, own->data, free_buf, own);
         if (!resp)
             free_buf(own);
     }
@@ -107,8 +107,7 @@ static enum MHD_Result reply(request *r, struct MHD_Connection *c, unsigned stat
     MHD_add_response_header(resp, "X-Request-Id", r->id);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     if (status == 401)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-                                "Bearer realm=\"caveat\"");
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"caveat\"");
     if (status == 405)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
                                 r->ep == EP_DECISIONS_GET ? "GET, HEAD, POST" : "GET, HEAD");
@@ -130,8 +129,8 @@ static enum MHD_Result reply_error(request *r, struct MHD_Connection *c, unsigne
 
 /* ---- parameters ---- */
 
-static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *key,
-                               size_t key_size, const char *value, size_t value_size) {
+static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+                               const char *value, size_t value_size) {
     (void)kind;
     srv_params *ps = cls;
     if (ps->n == SRV_MAX_PARAMS) {
@@ -333,8 +332,7 @@ static enum MHD_Result report(request *r, struct MHD_Connection *c) {
     return reply(r, c, rep.status, rep.type, &rep.body);
 }
 
-static enum MHD_Result static_file(request *r, struct MHD_Connection *c,
-                                   const srv_static_file *f) {
+static enum MHD_Result static_file(request *r, struct MHD_Connection *c, const srv_static_file *f) {
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(f->len, (void *)f->data, MHD_RESPMEM_PERSISTENT);
     if (!resp)
@@ -355,11 +353,9 @@ static const struct {
     const char *path;
     srv_endpoint ep;
 } routes[] = {
-    {"/v1/decisions", EP_DECISIONS_GET}, {"/v1/zones", EP_ZONES},
-    {"/v1/diff", EP_DIFF},               {"/v1/timeline", EP_TIMELINE},
-    {"/v1/sources", EP_SOURCES},         {"/v1/pack", EP_PACK},
-    {"/v1/openapi.json", EP_OPENAPI},    {"/healthz", EP_HEALTHZ},
-    {"/metrics", EP_METRICS},
+    {"/v1/decisions", EP_DECISIONS_GET}, {"/v1/zones", EP_ZONES},     {"/v1/diff", EP_DIFF},
+    {"/v1/timeline", EP_TIMELINE},       {"/v1/sources", EP_SOURCES}, {"/v1/pack", EP_PACK},
+    {"/v1/openapi.json", EP_OPENAPI},    {"/healthz", EP_HEALTHZ},    {"/metrics", EP_METRICS},
 };
 
 static srv_endpoint route(const char *url) {
@@ -433,8 +429,8 @@ static enum MHD_Result begin(srv_server *s, struct MHD_Connection *c, const char
         r->message = "a request with two Content-Length headers, or with both Content-Length "
                      "and Transfer-Encoding, is refused";
     } else if (is_v1(url) && s->tokens &&
-        !srv_tokens_check(s->tokens,
-                          MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"))) {
+               !srv_tokens_check(
+                   s->tokens, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"))) {
         /* before anything else, so an unknown path says nothing to a client without a token */
         r->pending = 401;
         r->message = "a valid `Authorization: Bearer TOKEN` header is needed";
@@ -618,8 +614,9 @@ static int parse_listen(const char *text, struct sockaddr_storage *ss, socklen_t
     freeaddrinfo(ai);
     return 0;
 bad:
-    fprintf(err, "caveat serve: --listen %s: expected HOST:PORT with a numeric address "
-                 "(127.0.0.1:8080, [::1]:8080)\n",
+    fprintf(err,
+            "caveat serve: --listen %s: expected HOST:PORT with a numeric address "
+            "(127.0.0.1:8080, [::1]:8080)\n",
             text);
     return -1;
 }
@@ -715,8 +712,9 @@ int srv_run(const srv_config *cfg) {
         if (!(s->tokens = srv_tokens_load(cfg->token_file, s->err)))
             goto done;
     } else if (!is_loopback(&addr)) {
-        fprintf(s->err, "caveat serve: --listen %s is not a loopback address: without "
-                        "--token-file the service answers this machine only\n",
+        fprintf(s->err,
+                "caveat serve: --listen %s is not a loopback address: without "
+                "--token-file the service answers this machine only\n",
                 cfg->listen);
         goto done;
     }
@@ -741,8 +739,8 @@ int srv_run(const srv_config *cfg) {
         fprintf(s->err, "caveat serve: signalfd: %s\n", strerror(errno));
         goto done;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                     MHD_USE_TURBO | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO |
+                     MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     long threads = cfg->threads > 0 ? cfg->threads : sysconf(_SC_NPROCESSORS_ONLN);
@@ -750,12 +748,11 @@ int srv_run(const srv_config *cfg) {
         threads = 1;
     s->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT,
-        cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE,
-        1024u, MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_NOTIFY_CONNECTION,
-        connection, s, MHD_OPTION_END);
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)(32 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_NOTIFY_COMPLETED,
+        completed, s, MHD_OPTION_NOTIFY_CONNECTION, connection, s, MHD_OPTION_END);
     if (!s->daemon) {
         fprintf(s->err, "caveat serve: cannot listen on %s: %s\n", cfg->listen, strerror(errno));
         goto done;
