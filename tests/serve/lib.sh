@@ -21,6 +21,10 @@ expect_eq() { [ "$1" = "$2" ] && ok || bad "$3: got '$1', expected '$2'"; }
 expect_match() { printf '%s' "$1" | grep -qE -- "$2" && ok || bad "$3: '$(printf '%s' "$1" | head -c 400)' does not match /$2/"; }
 expect_no_match() { printf '%s' "$1" | grep -qE -- "$2" && bad "$3: matches /$2/" || ok; }
 finish() {
+  # a sanitizer report in any server's stderr fails the test (ASan/UBSan build)
+  if grep -l 'Sanitizer\|runtime error:' "$tmp"/*.err > /dev/null 2>&1; then
+    bad "sanitizer report: $(grep -h -A5 'Sanitizer\|runtime error:' "$tmp"/*.err | head -20)"
+  fi
   echo "$(basename "$0"): $pass passed, $fail failed"
   [ "$fail" -eq 0 ]
   exit $?
