@@ -68,6 +68,7 @@ mkdir -p "$tmp/ngx/www" "$tmp/ngx/logs"
 head -c "$size" /dev/zero | tr '\0' 'x' > "$tmp/ngx/www/d.json"
 cat > "$tmp/ngx/nginx.conf" <<NGX
 worker_processes 2;
+user root root;
 daemon off;
 pid $tmp/ngx/nginx.pid;
 error_log $tmp/ngx/logs/error.log;

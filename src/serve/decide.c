@@ -167,6 +167,12 @@ int srv_stream_fill(srv_stream *s) {
             return -2;
         ndocs++;
     }
+    if (s->log && s->lb.n && s->defer) {
+        /* the caller logs this chunk itself (srv_log_append_async) and holds its lines till then */
+        s->defer = 0;
+        s->deferred = 1;
+        return 0;
+    }
     if (s->log && s->lb.n && srv_log_append(s->log, &s->lb) != 0) {
         /* nothing of this chunk may reach the client */
         cav_buf_clear(&s->out);

@@ -18,9 +18,10 @@
  *    good end, the chain's state is restored, and the request is refused (503) rather than
  *    answered unlogged. If even the cut fails, the log is `dirty` and the next append cuts first.
  *  - `always`: each append is written and fdatasync'd before it returns. `batch`: group commit,
- *    the first waiter syncs for everyone written so far while the others wait, so concurrent
- *    requests share one fdatasync; each still returns only when its records are durable. `none`:
- *    written (safe from a crash of the process, not of the machine).
+ *    a syncer thread fdatasyncs for every append written since its last sync, so concurrent
+ *    requests share one fdatasync; each is answered only when its records are durable (a
+ *    request waits suspended, not holding an HTTP thread: srv_log_append_async). `none`: written
+ *    (safe from a crash of the process, not of the machine).
  *  - Rotation (max_bytes): the file is synced and renamed PATH.<first seq, 12 digits>, and a new
  *    PATH continues the chain from the last hash of the old one; names sort in chain order.
  *
@@ -37,6 +38,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* An append waiting for the group commit: a callback, or a result a blocked caller waits for. */
+typedef struct waiter {
+    srv_log_done cb;
+    void *cls;
+    int *result;
+} waiter;
 
 struct srv_log {
     pthread_mutex_t mu;
@@ -55,7 +63,12 @@ struct srv_log {
     /* the chain as known durable (batch and always) */
     uint64_t durable_size, durable_seq, durable_first;
     char durable_hash[65];
-    int syncing;       /* a group commit's fdatasync is running (mutex released) */
+    int syncing;         /* a group commit's fdatasync is running (mutex released) */
+    pthread_cond_t work; /* appends are waiting for the syncer */
+    waiter *waiting;     /* ... these, in order */
+    size_t nwaiting, capwaiting;
+    pthread_t syncer;
+    int running;       /* the syncer thread runs (batch) */
     uint64_t failures; /* generation: bumped whenever unsynced records are cut back */
     int dirty;         /* the file may hold bytes past size: cut them before writing */
     int healthy;
@@ -63,6 +76,8 @@ struct srv_log {
     EVP_MD_CTX *md;
     EVP_MD *sha256;
 };
+
+static void *syncer(void *arg);
 
 static const char zero_hash[65] =
     "0000000000000000000000000000000000000000000000000000000000000000";
@@ -498,6 +513,7 @@ srv_log *srv_log_open(const char *path, int sync, uint64_t max_bytes, srv_metric
     l->healthy = 1;
     pthread_mutex_init(&l->mu, NULL);
     pthread_cond_init(&l->synced, NULL);
+    pthread_cond_init(&l->work, NULL);
     l->md = EVP_MD_CTX_new();
     l->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
     l->fd = l->path ? open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640) : -1;
@@ -515,6 +531,15 @@ srv_log *srv_log_open(const char *path, int sync, uint64_t max_bytes, srv_metric
     l->durable_seq = l->seq;
     l->durable_first = l->first_seq;
     memcpy(l->durable_hash, l->hash, 65);
+    if (sync == SRV_SYNC_BATCH) {
+        l->running = 1;
+        if (pthread_create(&l->syncer, NULL, syncer, l) != 0) {
+            l->running = 0;
+            fprintf(err, "caveat serve: --log %s: cannot start the sync thread\n", path);
+            srv_log_close(l);
+            return NULL;
+        }
+    }
     return l;
 }
 
@@ -535,15 +560,15 @@ static void cut_back(srv_log *l, uint64_t size, uint64_t seq, uint64_t first, co
     pthread_cond_broadcast(&l->synced);
 }
 
-static int do_sync(srv_log *l) {
+static int do_sync(srv_log *l, int fd) {
     atomic_fetch_add_explicit(&l->m->log_fsyncs, 1, memory_order_relaxed);
-    return fdatasync(l->fd);
+    return fdatasync(fd);
 }
 
 /* Renames the full file to PATH.<first seq> and starts a new one. Mutex held; nothing is being
  * synced. Returns 0 or -1 (the old file stays in use). */
 static int rotate(srv_log *l) {
-    if (do_sync(l) != 0)
+    if (do_sync(l, l->fd) != 0)
         return -1;
     size_t n = strlen(l->path) + 16;
     char *name = malloc(n);
@@ -574,14 +599,15 @@ static int rotate(srv_log *l) {
     return 0;
 }
 
-int srv_log_append(srv_log *l, const srv_logbatch *b) {
-    if (b->n == 0)
-        return 0;
-    pthread_mutex_lock(&l->mu);
-    int rc = -1;
+/* Writes b's records, numbered and chained. Then: none, durable as far as the server goes (0);
+ * always, synced here (0 or -1); batch, queued for the syncer thread (1), which calls cb(cls, ok)
+ * or sets *result (1 ok, -1 failed) once a sync covers them. -1: refused, nothing kept. Mutex
+ * held. */
+static int append_locked(srv_log *l, const srv_logbatch *b, srv_log_done cb, void *cls,
+                         int *result) {
     if (l->dirty) {
         if (ftruncate(l->fd, (off_t)l->size) != 0)
-            goto out;
+            return -1;
         l->dirty = 0;
     }
     if (l->max_bytes && l->size > 0 && l->size + b->text.len > l->max_bytes) {
@@ -601,7 +627,7 @@ int srv_log_append(srv_log *l, const srv_logbatch *b) {
     for (size_t i = 0; i < b->n; i++) {
         char next[65];
         if (put_record(l, b->text.data + from, b->ends[i] - from, ++seq, hash, next) != 0)
-            goto out;
+            return -1;
         memcpy(hash, next, 65);
         from = b->ends[i];
     }
@@ -613,7 +639,7 @@ int srv_log_append(srv_log *l, const srv_logbatch *b) {
         cut_back(l, before, seq0, first0, hash0, 0);
         fprintf(l->err, "caveat serve: %s: writing %zu decision records: %s (refused with 503)\n",
                 l->path, b->n, strerror(e));
-        goto out;
+        return -1;
     }
     if (l->first_seq == 0)
         l->first_seq = l->seq + 1;
@@ -622,61 +648,113 @@ int srv_log_append(srv_log *l, const srv_logbatch *b) {
     memcpy(l->hash, hash, 65);
     atomic_fetch_add_explicit(&l->m->log_records, b->n, memory_order_relaxed);
     atomic_fetch_add_explicit(&l->m->log_bytes, l->line.len, memory_order_relaxed);
-    if (l->sync == SRV_SYNC_NONE) {
-        l->durable_size = l->size;
-        l->durable_seq = l->seq;
-        l->durable_first = l->first_seq;
-        memcpy(l->durable_hash, l->hash, 65);
-        rc = 0;
-    } else if (l->sync == SRV_SYNC_ALWAYS) {
-        if (do_sync(l) != 0) {
-            int e = errno;
-            cut_back(l, before, seq0, first0, hash0, 1);
+    if (l->sync == SRV_SYNC_BATCH) {
+        if (l->nwaiting == l->capwaiting) {
+            size_t cap = l->capwaiting ? l->capwaiting * 2 : 64;
+            waiter *w = realloc(l->waiting, cap * sizeof *w);
+            if (!w) {
+                cut_back(l, before, seq0, first0, hash0, 0);
+                return -1;
+            }
+            l->waiting = w;
+            l->capwaiting = cap;
+        }
+        l->waiting[l->nwaiting++] = (waiter){cb, cls, result};
+        pthread_cond_signal(&l->work);
+        return 1;
+    }
+    if (l->sync == SRV_SYNC_ALWAYS && do_sync(l, l->fd) != 0) {
+        int e = errno;
+        cut_back(l, before, seq0, first0, hash0, 1);
+        fprintf(l->err, "caveat serve: %s: syncing: %s (refused with 503)\n", l->path, strerror(e));
+        return -1;
+    }
+    l->durable_size = l->size;
+    l->durable_seq = l->seq;
+    l->durable_first = l->first_seq;
+    memcpy(l->durable_hash, l->hash, 65);
+    l->healthy = 1;
+    return 0;
+}
+
+/* The group commit of --log-sync batch: one thread syncs for every append waiting. While it
+ * syncs, new appends are written and queue for the next sync, so under load each fdatasync
+ * covers every request that arrived during the one before. */
+static void *syncer(void *arg) {
+    srv_log *l = arg;
+    pthread_mutex_lock(&l->mu);
+    for (;;) {
+        while (l->nwaiting == 0 && l->running)
+            pthread_cond_wait(&l->work, &l->mu);
+        if (l->nwaiting == 0)
+            break;
+        waiter *batch = l->waiting;
+        size_t n = l->nwaiting;
+        l->waiting = NULL;
+        l->nwaiting = l->capwaiting = 0;
+        uint64_t tsize = l->size, tseq = l->seq, tfirst = l->first_seq;
+        char thash[65];
+        memcpy(thash, l->hash, 65);
+        int fd = l->fd;
+        l->syncing = 1;
+        pthread_mutex_unlock(&l->mu);
+        int rc = do_sync(l, fd);
+        int e = errno;
+        pthread_mutex_lock(&l->mu);
+        l->syncing = 0;
+        if (rc == 0) {
+            l->durable_size = tsize;
+            l->durable_seq = tseq;
+            l->durable_first = tfirst;
+            memcpy(l->durable_hash, thash, 65);
+            l->healthy = 1;
+        } else {
+            /* nothing unsynced can be trusted: cut it all, refuse every waiter */
+            cut_back(l, l->durable_size, l->durable_seq, l->durable_first, l->durable_hash, 1);
             fprintf(l->err, "caveat serve: %s: syncing: %s (refused with 503)\n", l->path,
                     strerror(e));
-            goto out;
         }
-        l->durable_size = l->size;
-        l->durable_seq = l->seq;
-        l->durable_first = l->first_seq;
-        memcpy(l->durable_hash, l->hash, 65);
-        rc = 0;
-    } else {
-        /* group commit: wait until a sync covers our end */
-        uint64_t mine = l->seq, gen = l->failures; /* numbers, not offsets: files rotate */
-        while (l->durable_seq < mine && l->failures == gen) {
-            if (l->syncing) {
-                pthread_cond_wait(&l->synced, &l->mu);
-                continue;
-            }
-            l->syncing = 1;
-            uint64_t tsize = l->size, tseq = l->seq, tfirst = l->first_seq;
-            char thash[65];
-            memcpy(thash, l->hash, 65);
-            pthread_mutex_unlock(&l->mu);
-            int s = do_sync(l);
-            int e = errno;
-            pthread_mutex_lock(&l->mu);
-            l->syncing = 0;
-            if (s == 0) {
-                l->durable_size = tsize;
-                l->durable_seq = tseq;
-                l->durable_first = tfirst;
-                memcpy(l->durable_hash, thash, 65);
-                pthread_cond_broadcast(&l->synced);
-            } else {
-                cut_back(l, l->durable_size, l->durable_seq, l->durable_first, l->durable_hash, 1);
-                fprintf(l->err, "caveat serve: %s: syncing: %s (refused with 503)\n", l->path,
-                        strerror(e));
-            }
-        }
-        rc = l->durable_seq >= mine && l->failures == gen ? 0 : -1;
+        for (size_t i = 0; i < n; i++)
+            if (batch[i].result)
+                *batch[i].result = rc == 0 ? 1 : -1;
+        pthread_cond_broadcast(&l->synced);
+        pthread_mutex_unlock(&l->mu);
+        for (size_t i = 0; i < n; i++)
+            if (batch[i].cb)
+                batch[i].cb(batch[i].cls, rc == 0);
+        free(batch);
+        pthread_mutex_lock(&l->mu);
     }
-    if (rc == 0)
-        l->healthy = 1;
-out:
+    pthread_mutex_unlock(&l->mu);
+    return NULL;
+}
+
+int srv_log_append(srv_log *l, const srv_logbatch *b) {
+    if (b->n == 0)
+        return 0;
+    int result = 0;
+    pthread_mutex_lock(&l->mu);
+    int rc = append_locked(l, b, NULL, NULL, &result);
+    if (rc == 1) {
+        while (result == 0)
+            pthread_cond_wait(&l->synced, &l->mu);
+        rc = result > 0 ? 0 : -1;
+    }
     pthread_mutex_unlock(&l->mu);
     return rc;
+}
+
+int srv_log_append_async(srv_log *l, const srv_logbatch *b, srv_log_done cb, void *cls) {
+    if (b->n == 0)
+        return 0;
+    pthread_mutex_lock(&l->mu);
+    int rc = append_locked(l, b, cb, cls, NULL);
+    pthread_mutex_unlock(&l->mu);
+    return rc;
+}
+
+int srv_log_batched(const srv_log *l) {
+    return l->sync == SRV_SYNC_BATCH;
 }
 
 int srv_log_healthy(srv_log *l) {
@@ -696,6 +774,15 @@ void srv_log_head(srv_log *l, uint64_t *seq, char hash[65]) {
 void srv_log_close(srv_log *l) {
     if (!l)
         return;
+    if (l->running) {
+        /* the syncer syncs what is still waiting, then ends */
+        pthread_mutex_lock(&l->mu);
+        l->running = 0;
+        pthread_cond_signal(&l->work);
+        pthread_mutex_unlock(&l->mu);
+        pthread_join(l->syncer, NULL);
+    }
+    free(l->waiting);
     if (l->fd >= 0) {
         if (l->dirty && ftruncate(l->fd, (off_t)l->size) != 0)
             fprintf(l->err, "caveat serve: %s: could not cut an unwritten tail\n", l->path);
@@ -708,6 +795,7 @@ void srv_log_close(srv_log *l) {
     cav_buf_free(&l->line);
     pthread_mutex_destroy(&l->mu);
     pthread_cond_destroy(&l->synced);
+    pthread_cond_destroy(&l->work);
     free(l->path);
     free(l);
 }

@@ -194,6 +194,15 @@ srv_log *srv_log_open(const char *path, int sync, uint64_t max_bytes, srv_metric
  * then nothing of them remains in the file (it is cut back) and the caller must not answer
  * with the decisions. Thread-safe. */
 int srv_log_append(srv_log *l, const srv_logbatch *b);
+/* Called once an append queued by srv_log_append_async is durable (ok 1) or refused (ok 0),
+ * from the log's sync thread. */
+typedef void (*srv_log_done)(void *cls, int ok);
+/* As srv_log_append, without waiting for the sync of --log-sync batch: returns 0 (durable: no
+ * callback), 1 (written; done(cls, ok) follows from the sync thread), or -1 (refused: no
+ * callback, nothing kept). */
+int srv_log_append_async(srv_log *l, const srv_logbatch *b, srv_log_done done, void *cls);
+/* 1 when appends wait for a group commit (--log-sync batch). */
+int srv_log_batched(const srv_log *l);
 /* 1 while the last append succeeded (for /healthz). */
 int srv_log_healthy(srv_log *l);
 /* The sequence number and hash of the last record (for /healthz). */
@@ -262,6 +271,8 @@ typedef struct srv_stream {
     srv_metrics *m;
     const char *request_id; /* NUL-terminated, owned by the request */
     int done;               /* the body is exhausted */
+    int defer;              /* the next chunk's records are left in lb for the caller to log */
+    int deferred;           /* ... and were */
 } srv_stream;
 /* Decides the next chunk into s->out. Returns 0 (s->out holds lines), 1 at the end (nothing
  * more), -1 when the log refused the chunk (s->out is empty; answer 503 or end the response with

@@ -62,7 +62,12 @@ typedef struct request {
     const char *message; /* its message */
     int accepts_body;    /* a POST of decisions: its body is kept */
     int close;           /* close the connection after the response */
-    char *body;          /* POST body (not NUL-terminated) */
+    /* a request suspended while its decisions wait for the log's group commit */
+    atomic_int log_wait;         /* 0 none, 1 waiting, 2 logged, 3 refused */
+    struct MHD_Connection *conn; /* to resume */
+    cav_buf ready;               /* a GET's line, sent once logged */
+    int verdict;                 /* a GET's verdict, counted once sent */
+    char *body;                  /* POST body (not NUL-terminated) */
     size_t len, cap, reserved;
     srv_stream st; /* the decisions of a POST, decided as the response is read */
 } request;
@@ -152,6 +157,8 @@ static void params_of(struct MHD_Connection *c, srv_params *ps) {
 
 /* ---- endpoints ---- */
 
+static enum MHD_Result wait_for_log(request *r, struct MHD_Connection *c);
+
 /* GET /v1/decisions: one query from parameters, one line. */
 static enum MHD_Result decision_get(request *r, struct MHD_Connection *c) {
     srv_server *s = r->s;
@@ -186,6 +193,13 @@ static enum MHD_Result decision_get(request *r, struct MHD_Connection *c) {
         cav_buf_clear(&st->logq);
         srv_params_encode(&ps, &st->logq);
         srv_logbatch_clear(&st->lb);
+        if (srv_log_batched(s->log) &&
+            srv_stream_record(st, srv_now(), &st->logq, 1, out.data, out.len) == 0) {
+            cav_buf_append(&out, "\n", 1);
+            r->ready = out;
+            r->verdict = (int)d.verdict;
+            return wait_for_log(r, c);
+        }
         if (srv_stream_record(st, srv_now(), &st->logq, 1, out.data, out.len) != 0 ||
             srv_log_append(s->log, &st->lb) != 0) {
             cav_buf_free(&out);
@@ -198,6 +212,48 @@ static enum MHD_Result decision_get(request *r, struct MHD_Connection *c) {
     atomic_fetch_add_explicit(&s->m.verdicts[d.verdict], 1, memory_order_relaxed);
     cav_buf_append(&out, "\n", 1);
     return reply(r, c, 200, "application/json", &out);
+}
+
+/* The group commit is done with a suspended request: resume it (the handler answers). */
+static void log_done(void *cls, int ok) {
+    request *r = cls;
+    atomic_store(&r->log_wait, ok ? 2 : 3);
+    MHD_resume_connection(r->conn);
+}
+
+/* Suspends the request until its records (in r->st.lb) are durable: the HTTP thread goes on
+ * with other connections meanwhile, so one fdatasync serves every request waiting (group
+ * commit). The handler is called again once it is resumed (after_log). */
+static enum MHD_Result wait_for_log(request *r, struct MHD_Connection *c) {
+    r->conn = c;
+    atomic_store(&r->log_wait, 1);
+    MHD_suspend_connection(c);
+    int rc = srv_log_append_async(r->s->log, &r->st.lb, log_done, r);
+    if (rc != 1) {
+        atomic_store(&r->log_wait, rc == 0 ? 2 : 3);
+        MHD_resume_connection(c);
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result stream_response(request *r, struct MHD_Connection *c);
+
+/* A suspended request resumed: answer with what was logged, or 503. */
+static enum MHD_Result after_log(request *r, struct MHD_Connection *c, int ok) {
+    srv_server *s = r->s;
+    if (!ok) {
+        atomic_fetch_add_explicit(&s->m.refused_unlogged, 1, memory_order_relaxed);
+        return reply_error(r, c, 503,
+                           "the decisions could not be written to the decision log, so they are "
+                           "not answered; try again later");
+    }
+    if (r->ep == EP_DECISIONS_GET) {
+        atomic_fetch_add_explicit(&s->m.verdicts[r->verdict], 1, memory_order_relaxed);
+        cav_buf out = r->ready;
+        memset(&r->ready, 0, sizeof r->ready);
+        return reply(r, c, 200, "application/json", &out);
+    }
+    return stream_response(r, c);
 }
 
 /* The reader of a POST's response: hands out the current chunk, deciding the next when it is
@@ -250,8 +306,11 @@ static enum MHD_Result decisions_post(request *r, struct MHD_Connection *c) {
     st->log = s->log;
     st->m = &s->m;
     st->request_id = r->id;
+    st->defer = s->log && srv_log_batched(s->log);
     cav_split_init(&st->split);
     int rc = srv_stream_fill(st);
+    if (rc == 0 && st->deferred)
+        return wait_for_log(r, c);
     if (rc == -1) {
         atomic_fetch_add_explicit(&s->m.refused_unlogged, 1, memory_order_relaxed);
         return reply_error(r, c, 503,
@@ -260,6 +319,14 @@ static enum MHD_Result decisions_post(request *r, struct MHD_Connection *c) {
     }
     if (rc == -2)
         return reply_error(r, c, 500, "out of memory");
+    return stream_response(r, c);
+}
+
+/* Sends a POST's first chunk (decided and logged): whole when it is the only one, else as the
+ * start of a stream read by read_decisions. */
+static enum MHD_Result stream_response(request *r, struct MHD_Connection *c) {
+    srv_server *s = r->s;
+    srv_stream *st = &r->st;
     if (st->done) {
         /* the whole answer is in one chunk: send it with its length */
         cav_buf out = st->out;
@@ -517,6 +584,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     request *r = *con_cls;
     if (!r)
         return begin(s, c, url, method, con_cls);
+    int w = atomic_load(&r->log_wait);
+    if (w == 1)
+        return MHD_YES; /* still waiting for the log */
+    if (w > 1) {
+        atomic_store(&r->log_wait, 0);
+        return after_log(r, c, w == 2);
+    }
     if (r->replied) {
         *upload_size = 0; /* a body after an early answer is not read */
         return MHD_YES;
@@ -548,6 +622,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (s->cfg.access_log)
         fprintf(s->err, "%s %s %u %.3fms\n", r->id, srv_endpoint_name(r->ep), status, dt * 1e3);
     srv_stream_free(&r->st);
+    cav_buf_free(&r->ready);
     free(r->body);
     atomic_fetch_sub(&s->buffered, r->reserved);
     atomic_fetch_sub_explicit(&s->m.inflight, 1, memory_order_relaxed);
@@ -704,6 +779,16 @@ int srv_run(const srv_config *cfg) {
     setvbuf(stderr, NULL, _IOLBF, 0);
     random_prefix(s->boot, sizeof s->boot);
     int status = 2, sfd = -1, wfd = -1;
+    /* the signals are read from a signalfd by this thread; every thread started from here on
+       (the log's syncer, libmicrohttpd's) inherits the mask, so none of them is interrupted or
+       killed by them */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
     struct sockaddr_storage addr;
     socklen_t alen;
     if (parse_listen(cfg->listen, &addr, &alen, s->err) != 0)
@@ -725,22 +810,13 @@ int srv_run(const srv_config *cfg) {
         goto done;
     if (cfg->watch && (wfd = srv_packs_watch(s->packs, s->err)) < 0)
         goto done;
-    /* the signals are read from a signalfd by this thread; every thread started from here on
-       inherits the mask, so none of them is interrupted by them */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
     sfd = signalfd(-1, &set, SFD_CLOEXEC);
     if (sfd < 0) {
         fprintf(s->err, "caveat serve: signalfd: %s\n", strerror(errno));
         goto done;
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO |
-                     MHD_USE_ERROR_LOG;
+                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     long threads = cfg->threads > 0 ? cfg->threads : sysconf(_SC_NPROCESSORS_ONLN);

@@ -24,45 +24,48 @@ def q(i): return json.dumps({"id": "q%d" % i, "date": "2024-06-10", "weapon": "g
 open(t + "/small.ndjson", "w").write("".join(q(i) + "\n" for i in range(20)))
 open(t + "/big.ndjson", "w").write("".join(q(i) + "\n" for i in range(20000)))
 PY
-start_server full --log "$log" --log-sync always
-post() { curl -s -o "$tmp/resp" -w '%{http_code}' -X POST --data-binary @"$1" "$URL/v1/decisions"; }
-expect_eq "$(post "$tmp/small.ndjson")" 200 "space: answered"
-# fill the disk, leaving a few records' room
-free=$(df -B1 --output=avail "$tmp/disk" | tail -1)
-dd if=/dev/zero of="$tmp/disk/filler" bs=4096 count=$(( (free - 40000) / 4096 )) status=none 2>/dev/null
-codes=""
-for i in $(seq 1 40); do codes="$codes $(post "$tmp/small.ndjson")"; done
-expect_match "$codes" ' 200' "some answered while space lasted"
-expect_match "$codes" ' 503' "refused with 503 when the log cannot be written"
-expect_no_match "$(echo "$codes" | sed 's/.* 503//')" '200' "once full, nothing more answered"
-code=$(post "$tmp/small.ndjson")
-expect_eq "$code" 503 "full: refused"
-expect_match "$(cat "$tmp/resp")" '"message":"the decisions could not be written to the decision log' "the 503's reason"
-expect_eq "$(grep -c '"decision"' "$tmp/resp")" 0 "no decision in a refusal"
-expect_eq "$(curl -s "$URL/healthz" | jq -r .status)" log-failing "healthz tells"
-expect_eq "$(status "$URL/healthz")" 503 "healthz status"
-expect_match "$(curl -s "$URL/metrics")" 'caveat_refused_unlogged_total [1-9]' "refusals counted"
-# nothing half-written: the log ends with a whole record and its chain verifies
-expect_eq "$(tail -c 1 "$log" | od -An -c | tr -d ' ')" '\n' "the log ends with a newline"
-expect_match "$("$caveat" log verify "$log")" '^ok: [0-9]+ records intact' "the chain is whole while full"
-# a long body streamed into the full disk: its response breaks off, carrying only logged decisions
-rm -f "$tmp/disk/filler"
-free=$(df -B1 --output=avail "$tmp/disk" | tail -1)
-dd if=/dev/zero of="$tmp/disk/filler" bs=4096 count=$(( (free - 1200000) / 4096 )) status=none 2>/dev/null
-curl -s -X POST --data-binary @"$tmp/big.ndjson" "$URL/v1/decisions" > "$tmp/big.out"; rc=$?
-[ "$rc" -ne 0 ] && ok || bad "a stream that hits the full disk must not end cleanly (curl $rc)"
-got=$(grep -c '"decision"' "$tmp/big.out")
-[ "$got" -gt 0 ] && [ "$got" -lt 20000 ] && ok || bad "part of the stream was answered ($got)"
-jq -r .decision.id "$log" | sort > "$tmp/logged"
-grep '"decision"' "$tmp/big.out" | jq -r .id | sort > "$tmp/answered"
-expect_eq "$(comm -23 "$tmp/answered" "$tmp/logged" | wc -l)" 0 "every streamed decision was logged first"
-expect_match "$("$caveat" log verify "$log")" '^ok: ' "still whole"
-# space returns: the next requests are answered and the chain goes on
-rm -f "$tmp/disk/filler"
-expect_eq "$(post "$tmp/small.ndjson")" 200 "recovered when space returned"
-expect_eq "$(curl -s "$URL/healthz" | jq -r .status)" ok "healthz recovers"
-stop_server "$PID"
-expect_eq "$STOPPED" 0 "clean exit"
-n=$(wc -l < "$log")
-expect_match "$("$caveat" log verify "$log")" "^ok: $n records intact, 1 to $n" "one chain through the full disk"
+for mode in always batch; do
+  rm -f "$log" "$tmp/disk/filler"
+  start_server full-$mode --log "$log" --log-sync $mode
+  post() { curl -s -o "$tmp/resp" -w '%{http_code}' -X POST --data-binary @"$1" "$URL/v1/decisions"; }
+  expect_eq "$(post "$tmp/small.ndjson")" 200 "$mode: space: answered"
+  # fill the disk, leaving a few records' room
+  free=$(df -B1 --output=avail "$tmp/disk" | tail -1)
+  dd if=/dev/zero of="$tmp/disk/filler" bs=4096 count=$(( (free - 40000) / 4096 )) status=none 2>/dev/null
+  codes=""
+  for i in $(seq 1 40); do codes="$codes $(post "$tmp/small.ndjson")"; done
+  expect_match "$codes" ' 200' "$mode: some answered while space lasted"
+  expect_match "$codes" ' 503' "$mode: refused with 503 when the log cannot be written"
+  expect_no_match "$(echo "$codes" | sed 's/.* 503//')" '200' "$mode: once full, nothing more answered"
+  code=$(post "$tmp/small.ndjson")
+  expect_eq "$code" 503 "$mode: full: refused"
+  expect_match "$(cat "$tmp/resp")" '"message":"the decisions could not be written to the decision log' "$mode: the 503's reason"
+  expect_eq "$(grep -c '"decision"' "$tmp/resp")" 0 "$mode: no decision in a refusal"
+  expect_eq "$(curl -s "$URL/healthz" | jq -r .status)" log-failing "$mode: healthz tells"
+  expect_eq "$(status "$URL/healthz")" 503 "$mode: healthz status"
+  expect_match "$(curl -s "$URL/metrics")" 'caveat_refused_unlogged_total [1-9]' "$mode: refusals counted"
+  # nothing half-written: the log ends with a whole record and its chain verifies
+  expect_eq "$(tail -c 1 "$log" | od -An -c | tr -d ' ')" '\n' "$mode: the log ends with a newline"
+  expect_match "$("$caveat" log verify "$log")" '^ok: [0-9]+ records intact' "$mode: the chain is whole while full"
+  # a long body streamed into the full disk: its response breaks off, carrying only logged decisions
+  rm -f "$tmp/disk/filler"
+  free=$(df -B1 --output=avail "$tmp/disk" | tail -1)
+  dd if=/dev/zero of="$tmp/disk/filler" bs=4096 count=$(( (free - 1200000) / 4096 )) status=none 2>/dev/null
+  curl -s -X POST --data-binary @"$tmp/big.ndjson" "$URL/v1/decisions" > "$tmp/big.out"; rc=$?
+  [ "$rc" -ne 0 ] && ok || bad "a stream that hits the full disk must not end cleanly (curl $rc)"
+  got=$(grep -c '"decision"' "$tmp/big.out")
+  [ "$got" -gt 0 ] && [ "$got" -lt 20000 ] && ok || bad "part of the stream was answered ($got)"
+  jq -r .decision.id "$log" | sort > "$tmp/logged"
+  grep '"decision"' "$tmp/big.out" | jq -r .id | sort > "$tmp/answered"
+  expect_eq "$(comm -23 "$tmp/answered" "$tmp/logged" | wc -l)" 0 "$mode: every streamed decision was logged first"
+  expect_match "$("$caveat" log verify "$log")" '^ok: ' "$mode: still whole"
+  # space returns: the next requests are answered and the chain goes on
+  rm -f "$tmp/disk/filler"
+  expect_eq "$(post "$tmp/small.ndjson")" 200 "$mode: recovered when space returned"
+  expect_eq "$(curl -s "$URL/healthz" | jq -r .status)" ok "$mode: healthz recovers"
+  stop_server "$PID"
+  expect_eq "$STOPPED" 0 "$mode: clean exit"
+  n=$(wc -l < "$log")
+  expect_match "$("$caveat" log verify "$log")" "^ok: $n records intact, 1 to $n" "$mode: one chain through the full disk"
+done
 finish
