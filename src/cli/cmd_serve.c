@@ -30,8 +30,9 @@ static const cli_opt opts[] = {
     {"log", 0, OPT_STRING, &log_path, "FILE",
      "the decision log: one record per decision, chained by SHA-256 (`caveat log verify`)", NULL},
     {"log-sync", 0, OPT_STRING, &log_sync, "WHEN",
-     "when the log reaches the disk before the answer: always (fdatasync per request), batch "
-     "(one fdatasync for every request waiting: group commit; the default) or none",
+     "always: a decision is answered once on disk (one fdatasync for every request waiting); "
+     "batch (the default): answered once written, synced in groups within 5 ms; none: never "
+     "synced by the server",
      sync_values},
     {"log-max-size", 0, OPT_STRING, &log_max, "SIZE",
      "rotate the log when it would grow past SIZE (e.g. 256M); the new file continues the chain",

@@ -17,15 +17,17 @@
  *  - Nothing half-written stays: a write or sync that fails is cut back (ftruncate) to the last
  *    good end, the chain's state is restored, and the request is refused (503) rather than
  *    answered unlogged. If even the cut fails, the log is `dirty` and the next append cuts first.
- *  - `always`: each append is written and fdatasync'd before it returns. `batch`: group commit,
- *    a syncer thread fdatasyncs for every append written since its last sync, so concurrent
- *    requests share one fdatasync; each is answered only when its records are durable (a
- *    request waits suspended, not holding an HTTP thread: srv_log_append_async). `none`: written
- *    (safe from a crash of the process, not of the machine).
+ *  - `always`: a request is answered only once its records are fdatasync'd, by a group commit:
+ *    the sync thread syncs for every request waiting (suspended, not holding an HTTP thread:
+ *    srv_log_append_async), so concurrent requests share one fdatasync. `batch`: answered once
+ *    written, synced in groups by the sync thread at most SRV_BATCH_WINDOW_MS later (a crash of
+ *    the machine may lose that window, a crash of the process nothing). `none`: written, never
+ *    synced by the server.
  *  - Rotation (max_bytes): the file is synced and renamed PATH.<first seq, 12 digits>, and a new
  *    PATH continues the chain from the last hash of the old one; names sort in chain order.
  *
- * Ownership: the srv_log owns its file descriptor and path copy; srv_log_close syncs and frees.
+ * Ownership: the srv_log owns its file descriptor and path copy; srv_log_close syncs, reports
+ * the head on stderr, and frees.
  */
 #include "serve/serve.h"
 
@@ -69,6 +71,8 @@ struct srv_log {
     size_t nwaiting, capwaiting;
     pthread_t syncer;
     int running;       /* the syncer thread runs (batch) */
+    int unsynced;      /* batch: records written since the last sync */
+    int sync_failed;   /* batch: the last sync failed */
     uint64_t failures; /* generation: bumped whenever unsynced records are cut back */
     int dirty;         /* the file may hold bytes past size: cut them before writing */
     int healthy;
@@ -531,7 +535,7 @@ srv_log *srv_log_open(const char *path, int sync, uint64_t max_bytes, srv_metric
     l->durable_seq = l->seq;
     l->durable_first = l->first_seq;
     memcpy(l->durable_hash, l->hash, 65);
-    if (sync == SRV_SYNC_BATCH) {
+    if (sync != SRV_SYNC_NONE) {
         l->running = 1;
         if (pthread_create(&l->syncer, NULL, syncer, l) != 0) {
             l->running = 0;
@@ -605,6 +609,8 @@ static int rotate(srv_log *l) {
  * held. */
 static int append_locked(srv_log *l, const srv_logbatch *b, srv_log_done cb, void *cls,
                          int *result) {
+    if (l->sync_failed)
+        return -1; /* batch: what was answered is not yet on disk; answer nothing more */
     if (l->dirty) {
         if (ftruncate(l->fd, (off_t)l->size) != 0)
             return -1;
@@ -649,6 +655,12 @@ static int append_locked(srv_log *l, const srv_logbatch *b, srv_log_done cb, voi
     atomic_fetch_add_explicit(&l->m->log_records, b->n, memory_order_relaxed);
     atomic_fetch_add_explicit(&l->m->log_bytes, l->line.len, memory_order_relaxed);
     if (l->sync == SRV_SYNC_BATCH) {
+        /* answered now; the syncer makes it durable within SRV_BATCH_WINDOW */
+        l->unsynced = 1;
+        pthread_cond_signal(&l->work);
+        return 0;
+    }
+    if (l->sync == SRV_SYNC_ALWAYS) {
         if (l->nwaiting == l->capwaiting) {
             size_t cap = l->capwaiting ? l->capwaiting * 2 : 64;
             waiter *w = realloc(l->waiting, cap * sizeof *w);
@@ -663,12 +675,6 @@ static int append_locked(srv_log *l, const srv_logbatch *b, srv_log_done cb, voi
         pthread_cond_signal(&l->work);
         return 1;
     }
-    if (l->sync == SRV_SYNC_ALWAYS && do_sync(l, l->fd) != 0) {
-        int e = errno;
-        cut_back(l, before, seq0, first0, hash0, 1);
-        fprintf(l->err, "caveat serve: %s: syncing: %s (refused with 503)\n", l->path, strerror(e));
-        return -1;
-    }
     l->durable_size = l->size;
     l->durable_seq = l->seq;
     l->durable_first = l->first_seq;
@@ -677,21 +683,31 @@ static int append_locked(srv_log *l, const srv_logbatch *b, srv_log_done cb, voi
     return 0;
 }
 
-/* The group commit of --log-sync batch: one thread syncs for every append waiting. While it
- * syncs, new appends are written and queue for the next sync, so under load each fdatasync
- * covers every request that arrived during the one before. */
+/* The log's sync thread. With --log-sync always it is a group commit: it fdatasyncs for every
+ * append waiting (their requests suspended), and appends written during one sync wait for the
+ * next, so one fdatasync serves every request in flight. With batch it syncs what was written
+ * (and already answered) at most SRV_BATCH_WINDOW after it was written; while such a sync fails,
+ * appends are refused, since what was answered may not be on disk. */
 static void *syncer(void *arg) {
     srv_log *l = arg;
     pthread_mutex_lock(&l->mu);
     for (;;) {
-        while (l->nwaiting == 0 && l->running)
+        while (l->nwaiting == 0 && !l->unsynced && l->running)
             pthread_cond_wait(&l->work, &l->mu);
-        if (l->nwaiting == 0)
+        if (l->nwaiting == 0 && !l->unsynced)
             break;
+        if (l->sync == SRV_SYNC_BATCH && l->running) {
+            /* let the window fill: one sync for everything written in it */
+            pthread_mutex_unlock(&l->mu);
+            struct timespec ts = {0, SRV_BATCH_WINDOW_MS * 1000000L};
+            nanosleep(&ts, NULL);
+            pthread_mutex_lock(&l->mu);
+        }
         waiter *batch = l->waiting;
         size_t n = l->nwaiting;
         l->waiting = NULL;
         l->nwaiting = l->capwaiting = 0;
+        l->unsynced = 0;
         uint64_t tsize = l->size, tseq = l->seq, tfirst = l->first_seq;
         char thash[65];
         memcpy(thash, l->hash, 65);
@@ -708,11 +724,22 @@ static void *syncer(void *arg) {
             l->durable_first = tfirst;
             memcpy(l->durable_hash, thash, 65);
             l->healthy = 1;
-        } else {
+            l->sync_failed = 0;
+        } else if (l->sync == SRV_SYNC_ALWAYS) {
             /* nothing unsynced can be trusted: cut it all, refuse every waiter */
             cut_back(l, l->durable_size, l->durable_seq, l->durable_first, l->durable_hash, 1);
             fprintf(l->err, "caveat serve: %s: syncing: %s (refused with 503)\n", l->path,
                     strerror(e));
+        } else {
+            /* batch: the records were answered; keep them, retry, refuse new ones meanwhile */
+            l->sync_failed = 1;
+            l->healthy = 0;
+            l->unsynced = 1;
+            atomic_fetch_add_explicit(&l->m->log_failures, 1, memory_order_relaxed);
+            fprintf(l->err,
+                    "caveat serve: %s: syncing: %s (new decisions refused with 503 until "
+                    "a sync succeeds)\n",
+                    l->path, strerror(e));
         }
         for (size_t i = 0; i < n; i++)
             if (batch[i].result)
@@ -724,6 +751,8 @@ static void *syncer(void *arg) {
                 batch[i].cb(batch[i].cls, rc == 0);
         free(batch);
         pthread_mutex_lock(&l->mu);
+        if (rc != 0 && !l->running)
+            break; /* closing: do not retry forever */
     }
     pthread_mutex_unlock(&l->mu);
     return NULL;
@@ -753,8 +782,8 @@ int srv_log_append_async(srv_log *l, const srv_logbatch *b, srv_log_done cb, voi
     return rc;
 }
 
-int srv_log_batched(const srv_log *l) {
-    return l->sync == SRV_SYNC_BATCH;
+int srv_log_waits(const srv_log *l) {
+    return l->sync == SRV_SYNC_ALWAYS;
 }
 
 int srv_log_healthy(srv_log *l) {
@@ -788,6 +817,9 @@ void srv_log_close(srv_log *l) {
             fprintf(l->err, "caveat serve: %s: could not cut an unwritten tail\n", l->path);
         if (fdatasync(l->fd) != 0)
             fprintf(l->err, "caveat serve: %s: final sync: %s\n", l->path, strerror(errno));
+        else if (l->path && l->healthy)
+            fprintf(l->err, "caveat serve: decision log closed at record %llu, head %s\n",
+                    (unsigned long long)l->seq, l->hash);
         close(l->fd);
     }
     EVP_MD_CTX_free(l->md);

@@ -189,25 +189,28 @@ void srv_logbatch_free(srv_logbatch *b);
  * from the last complete record. Returns NULL after printing why. */
 srv_log *srv_log_open(const char *path, int sync, uint64_t max_bytes, srv_metrics *m, FILE *err);
 /* Appends b's records, numbered and chained, and makes them as durable as the sync policy says
- * before returning: always (fdatasync per call), batch (one fdatasync shared by every call
- * waiting: group commit) or none. Returns 0, or -1 when they could not be written or synced:
- * then nothing of them remains in the file (it is cut back) and the caller must not answer
- * with the decisions. Thread-safe. */
+ * before returning: always (synced: one fdatasync shared by every append waiting, a group
+ * commit), batch (written; synced within SRV_BATCH_WINDOW_MS) or none (written). Returns 0, or -1
+ * when they could not be written or synced: then nothing of them remains in the file (it is cut
+ * back) and the caller must not answer with the decisions. Thread-safe. */
 int srv_log_append(srv_log *l, const srv_logbatch *b);
 /* Called once an append queued by srv_log_append_async is durable (ok 1) or refused (ok 0),
  * from the log's sync thread. */
 typedef void (*srv_log_done)(void *cls, int ok);
-/* As srv_log_append, without waiting for the sync of --log-sync batch: returns 0 (durable: no
+/* As srv_log_append, without waiting for the sync of --log-sync always: returns 0 (durable: no
  * callback), 1 (written; done(cls, ok) follows from the sync thread), or -1 (refused: no
  * callback, nothing kept). */
 int srv_log_append_async(srv_log *l, const srv_logbatch *b, srv_log_done done, void *cls);
-/* 1 when appends wait for a group commit (--log-sync batch). */
-int srv_log_batched(const srv_log *l);
+/* 1 when appends wait for their sync (--log-sync always): use srv_log_append_async. */
+int srv_log_waits(const srv_log *l);
+/* --log-sync batch: how long records written (and answered) may wait for their sync. */
+#define SRV_BATCH_WINDOW_MS 5
 /* 1 while the last append succeeded (for /healthz). */
 int srv_log_healthy(srv_log *l);
 /* The sequence number and hash of the last record (for /healthz). */
 void srv_log_head(srv_log *l, uint64_t *seq, char hash[65]);
-/* Syncs and closes the log. */
+/* Syncs and closes the log, and prints its head (last record's number and hash) to the error
+ * stream given to srv_log_open. NULL is ignored. */
 void srv_log_close(srv_log *l);
 
 /* One line of the log, as srv_record_parse finds it (the fixed head and tail of a record). */

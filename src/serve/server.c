@@ -193,7 +193,7 @@ static enum MHD_Result decision_get(request *r, struct MHD_Connection *c) {
         cav_buf_clear(&st->logq);
         srv_params_encode(&ps, &st->logq);
         srv_logbatch_clear(&st->lb);
-        if (srv_log_batched(s->log) &&
+        if (srv_log_waits(s->log) &&
             srv_stream_record(st, srv_now(), &st->logq, 1, out.data, out.len) == 0) {
             cav_buf_append(&out, "\n", 1);
             r->ready = out;
@@ -306,7 +306,7 @@ static enum MHD_Result decisions_post(request *r, struct MHD_Connection *c) {
     st->log = s->log;
     st->m = &s->m;
     st->request_id = r->id;
-    st->defer = s->log && srv_log_batched(s->log);
+    st->defer = s->log && srv_log_waits(s->log);
     cav_split_init(&st->split);
     int rc = srv_stream_fill(st);
     if (rc == 0 && st->deferred)
@@ -852,14 +852,7 @@ int srv_run(const srv_config *cfg) {
 done:
     if (s->daemon)
         MHD_stop_daemon(s->daemon);
-    if (s->log) {
-        uint64_t seq;
-        char hash[65];
-        srv_log_head(s->log, &seq, hash);
-        srv_log_close(s->log);
-        fprintf(s->err, "caveat serve: decision log closed at record %llu, head %s\n",
-                (unsigned long long)seq, hash);
-    }
+    srv_log_close(s->log);
     srv_packs_free(s->packs);
     srv_tokens_free(s->tokens);
     if (sfd >= 0)
