@@ -447,7 +447,7 @@ static int recover(srv_log *l) {
         return rc;
     }
     /* the good end: after the last newline */
-    uint64_t good = size;
+    uint64_t good;
     {
         size_t window = 64 * 1024;
         for (;;) {

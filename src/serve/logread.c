@@ -187,7 +187,7 @@ int srv_log_verify(const char *const *files, int nfiles, const char *anchor_text
                 say(out,
                     "broken: %s line %ld: not a decision log record (where record %llu should "
                     "be): altered\n",
-                    lf->name, line, (unsigned long long)(last + 1));
+                    lf->name, line, (unsigned long long)last + 1);
                 status = 1;
                 break;
             }
@@ -221,13 +221,13 @@ int srv_log_verify(const char *const *files, int nfiles, const char *anchor_text
                     say(out,
                         "broken: records reordered: record %llu (%s line %ld) comes before "
                         "record %llu (%s line %ld)\n",
-                        (unsigned long long)r.seq, lf->name, line, (unsigned long long)(last + 1),
+                        (unsigned long long)r.seq, lf->name, line, (unsigned long long)last + 1,
                         where, at);
                 else if (r.seq > last + 1)
                     say(out,
                         "broken: record%s %llu%s%.0llu missing: removed before record %llu (%s "
                         "line %ld)\n",
-                        r.seq - last > 2 ? "s" : "", (unsigned long long)(last + 1),
+                        r.seq - last > 2 ? "s" : "", (unsigned long long)last + 1,
                         r.seq - last > 2 ? " to " : "",
                         r.seq - last > 2 ? (unsigned long long)(r.seq - 1) : 0ULL,
                         (unsigned long long)r.seq, lf->name, line);

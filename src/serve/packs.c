@@ -88,7 +88,7 @@ void srv_packs_free(srv_packs *s) {
         return;
     if (s->cur)
         cav_pack_release(s->cur);
-    for (int i = 0; i < s->npaths; i++)
+    for (int i = 0; s->paths && i < s->npaths; i++)
         free(s->paths[i]);
     free(s->paths);
     cav_buf_free(&s->failed_json);
