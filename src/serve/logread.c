@@ -276,9 +276,10 @@ int srv_log_verify(const char *const *files, int nfiles, const char *anchor_text
     }
     if (status == 0 || status == 3) {
         if (count)
-            say(out, "%s: %llu records intact, %llu to %llu; head %s\n",
+            say(out, "%s: %llu record%s intact, %llu to %llu; head %s\n",
                 status ? "intact up to the torn record" : "ok", (unsigned long long)count,
-                (unsigned long long)firstseq, (unsigned long long)last, prev);
+                count == 1 ? "" : "s", (unsigned long long)firstseq, (unsigned long long)last,
+                prev);
         else
             say(out, "ok: no records\n");
         if (count && firstseq > 1)
