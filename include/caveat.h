@@ -183,6 +183,8 @@ CAV_API const char *cav_pack_id(const cav_pack *p);
 CAV_API const char *cav_pack_hash(const cav_pack *p);
 /* The pack's name (its `pack` statement, else "default" for the embedded pack, else "pack"). */
 CAV_API const char *cav_pack_name(const cav_pack *p);
+/* The title its `pack` statement gives, or "" when none does. */
+CAV_API const char *cav_pack_title(const cav_pack *p);
 /* The IANA time zone in which timestamps are turned into dates ("Europe/Kyiv"), or "UTC". */
 CAV_API const char *cav_pack_timezone(const cav_pack *p);
 
@@ -446,7 +448,7 @@ typedef struct cav_split {
     long line;           /* the line of the next byte; starts at 1 (cav_split_init) */
     int in_array;        /* inside a top-level array */
     int after_element;   /* in an array, after an element: ',' or ']' comes next */
-    int line_has_text;   /* the current line has had a document or text */
+    int line_has_text;   /* the current line has had a document or text (1), blanks only (2) */
     int skipping;        /* discarding the rest of an over-long document */
     long skip_line;
 } cav_split;

@@ -115,8 +115,8 @@ int main(void) {
         return 1;
     expect(cav_diags_count(diags) == 0, "the default pack loads cleanly");
     cav_diags_free(diags);
-    printf("%s: %s, time zone %s, hash %.16s...\n", cav_pack_name(def), cav_pack_id(def),
-           cav_pack_timezone(def), cav_pack_hash(def));
+    printf("%s: %s, time zone %s, hash %.16s...\n  \"%s\"\n", cav_pack_name(def), cav_pack_id(def),
+           cav_pack_timezone(def), cav_pack_hash(def), cav_pack_title(def));
     expect(strlen(cav_pack_hash(def)) == 64 &&
                strncmp(cav_pack_id(def) + strlen("default@"), cav_pack_hash(def), 12) == 0,
            "the id is the name and the first 12 digits of the hash");

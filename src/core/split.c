@@ -7,10 +7,11 @@
  * costs that line alone.
  *
  * Where a value ends: at the bracket that closes it; a bare scalar (never a query, but it must
- * be answered) ends at the newline, or inside an array at the first blank, ',' or ']'. A newline inside a string ends the value (JSON strings hold no raw newline:
- * the line is broken). A newline inside an open object or array continues it (pretty-printed
- * JSON) unless the next line starts with '{' or '[' in column 1, which is how NDJSON's next query
- * starts: then the open value ends at the newline, broken, and the next line is read on its own.
+ * be answered) ends at the newline, or inside an array at the first blank, ',' or ']'. A newline
+ * inside a string ends the value (JSON strings hold no raw newline: the line is broken). A newline
+ * inside an open object or array continues it (pretty-printed JSON) unless the next line starts
+ * with '{' or '[' in column 1, which is how NDJSON's next query starts: then the open value ends at
+ * the newline, broken, and the next line is read on its own.
  */
 #include "caveat.h"
 
@@ -107,10 +108,11 @@ size_t cav_split_next(cav_split *s, const char *buf, size_t len, int eof, cav_do
             continue;
         }
         if (c == '\n') {
-            if (!s->in_array && !s->line_has_text) {
+            if (!s->in_array && s->line_has_text != 1) {
                 doc->kind = CAV_DOC_EMPTY;
                 doc->line = s->line++;
                 doc->message = "empty line: expected a JSON query"; /* one wording everywhere */
+                s->line_has_text = 0;
                 return i + 1;
             }
             s->line++;
@@ -119,6 +121,8 @@ size_t cav_split_next(cav_split *s, const char *buf, size_t len, int eof, cav_do
             continue;
         }
         if (blank(c)) {
+            if (!s->line_has_text)
+                s->line_has_text = 2; /* blanks only, so far */
             i++;
             continue;
         }
@@ -178,6 +182,13 @@ size_t cav_split_next(cav_split *s, const char *buf, size_t len, int eof, cav_do
         if (s->in_array)
             s->after_element = 1;
         return end;
+    }
+    if (eof && !s->in_array && s->line_has_text == 2) {
+        /* a last line of blanks without its newline is answered as an empty line, as with one */
+        doc->kind = CAV_DOC_EMPTY;
+        doc->line = s->line;
+        s->line_has_text = 1;
+        return i;
     }
     if (eof && s->in_array) {
         doc->kind = CAV_DOC_ERROR;

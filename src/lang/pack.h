@@ -147,7 +147,7 @@ struct cav_pack {
     cav_arena arena;
     const char **file_names;
     int nfiles;
-    const char *name, *timezone;
+    const char *name, *title, *timezone; /* title: of the `pack` statement, or NULL */
     cav_tz tz;
     char hash[65]; /* SHA-256 of the canonical content, hex */
     char id[96];   /* name@ + 12 hex digits */
