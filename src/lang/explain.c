@@ -721,7 +721,10 @@ static void settle_text(const ctx *c, cav_buf *o) {
             cav__buf_puts(o, ", closer than its position is known");
             if (precision > 0) {
                 cav__buf_puts(o, " (the boundary data are precise to about ");
-                put_km(o, precision / 1000.0);
+                if (precision >= 1000 && fmod(precision, 1000) == 0)
+                    cav__buf_printf(o, "%.0f km", precision / 1000);
+                else
+                    put_km(o, precision / 1000.0);
                 cav__buf_puts(o, ")");
             }
             cav__buf_puts(o, ".");
