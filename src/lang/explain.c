@@ -812,8 +812,14 @@ static void end_sentence(cav_buf *o) {
 
 /* A says text on one line (newlines in a policy string would break line-based outputs). */
 static void put_says(cav_buf *o, const char *s) {
-    for (; s && *s; s++)
-        cav__buf_putc(o, *s == '\n' || *s == '\r' ? ' ' : *s);
+    while (s && *s) {
+        size_t n = strcspn(s, "\n\r");
+        cav__buf_put(o, s, n);
+        if (!s[n])
+            break;
+        cav__buf_putc(o, ' ');
+        s += n + 1;
+    }
 }
 
 static void explain_rules(const ctx *c, const cav_party_decision *pd, const char *verb,
