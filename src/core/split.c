@@ -15,6 +15,7 @@
  */
 #include "caveat.h"
 
+#include <stdint.h>
 #include <string.h>
 
 void cav_split_init(cav_split *s) {
@@ -33,9 +34,28 @@ static int value_end(const char *buf, size_t start, size_t len, int eof, int in_
     int depth = 0, instr = 0, esc = 0, found = 0;
     long lines = 0;
     size_t j = start;
+    /* a document of exactly CAV_MAX_DOC bytes is read with its end */
+    size_t lim = len - start > CAV_MAX_DOC + 1 ? start + CAV_MAX_DOC + 1 : len;
     for (; j < len; j++) {
         if (j - start > CAV_MAX_DOC)
-            return -1; /* (a document of exactly CAV_MAX_DOC bytes is read with its end) */
+            return -1;
+        if (instr && !esc) {
+            /* inside a string, eight bytes at a time to the next quote, backslash or newline:
+               strings are most of a query's bytes (a measured hot path: bench/serve_parse.c) */
+            while (j + 8 <= lim) {
+                uint64_t w;
+                memcpy(&w, buf + j, 8);
+                const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+                uint64_t q = w ^ (0x22 * ones), b = w ^ (0x5c * ones), n = w ^ (0x0a * ones);
+                if ((((q - ones) & ~q) | ((b - ones) & ~b) | ((n - ones) & ~n)) & high)
+                    break;
+                j += 8;
+            }
+            if (j >= len)
+                break;
+            if (j - start > CAV_MAX_DOC)
+                return -1;
+        }
         char c = buf[j];
         if (instr) {
             if (esc)
