@@ -99,7 +99,7 @@ test: setup
 	  format-check hardening
 
 bench: build
-	$(BUILD)/bench_eval
+	bench/run.sh --no-build --build $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan build-fuzz
