@@ -11,20 +11,22 @@
 //    caveat's is too (caveat never answers `indeterminate` on them; the set is checked for it).
 // 3. Each query is asked of Cedar once per party whose consent the use needs (the weapon's
 //    consent parties, plus the supplier): principal Party::"XX", action Action::"use", resource
-//    the weapon (with its class), context the date as a day number, the supplier, purpose, the
-//    target's kind (a Kind entity, with its ancestors in the entities), state, role and zones,
-//    the launch point's zones. A party's verdict is then: prohibited when Cedar denies by a
-//    forbid (step 1); else unknown when no rule of the party's own in force speaks of the weapon
-//    (step 2, from translate.mjs's table: Cedar has no third answer); else permitted when Cedar
-//    allows, prohibited (default deny) when it does not. The use combines the parties as caveat
-//    does (prohibited if any prohibits, permitted if all permit, else unknown).
+//    the weapon, and the facts (the date as a day number, the weapon's class, the supplier,
+//    purpose, the target's kind, state, role and zones, the launch point's zones) in the
+//    translation's encoding. A party's verdict is then: prohibited when Cedar denies by a forbid
+//    (step 1); else unknown when no rule of the party's own in force speaks of the weapon (step
+//    2, from translate.mjs's table: Cedar has no third answer); else permitted when Cedar allows,
+//    prohibited (default deny) when it does not. The use combines the parties as caveat does
+//    (prohibited if any prohibits, permitted if all permit, else unknown).
 // 4. Agreement: the verdict, each party's verdict and basis, and the deciding rules (the forbids
 //    or permits Cedar reports as satisfied against caveat's deciding rules) must all be equal.
 // Times: the Cedar side is timed per chunk of queries around the Cedar calls and the combination
-// (the requests are built beforehand, as caveat's queries are), as process CPU time and wall
-// time, with statefulIsAuthorized (policies parsed once, as a service would) over every query,
-// and with isAuthorized (the policies passed and parsed on every call) over the first --plain
-// queries.
+// (the requests are built beforehand, as caveat's queries are), as the process's CPU time and
+// wall time, three ways (WAYS below): the flat encoding with the policies parsed once
+// (statefulIsAuthorized, as a service would) over every query; the entity encoding, parsed once,
+// over the first --entities queries; the flat encoding with the policies passed and parsed on
+// every call (isAuthorized) over the first --plain queries. The ratio is Cedar's time a decision
+// over caveat's on the same queries.
 //
 // Usage: node compare.mjs [--queries N=1000000] [--runs R=5] [--entities M=min(N,100000)]
 //          [--plain M=min(N,2000)] [--policy FILE.cav] [--caveat build/caveat]
@@ -70,8 +72,16 @@ function fail(msg) {
     process.exit(2);
 }
 
+function runTool(file, args, stdout) {
+    try {
+        execFileSync(file, args, { stdio: ["ignore", stdout, "inherit"] });
+    } catch (e) {
+        fail(`${file} ${args.join(" ")}: ${e.status === null ? e.message : `exit status ${e.status}`}`);
+    }
+}
+
 // ---- the translation
-execFileSync(opt.caveat, ["pack", "export", join(tmp, "pack")], { stdio: ["ignore", "ignore", "inherit"] });
+runTool(opt.caveat, ["pack", "export", join(tmp, "pack")], "ignore");
 const tr = {};
 for (const encoding of ["flat", "entities"]) {
     const t = translate([join(tmp, "pack"), ...(opt.policy ? [opt.policy] : [])], encoding);
@@ -92,8 +102,8 @@ console.log(`Cedar ${cedar.getCedarVersion()} (@cedar-policy/cedar-wasm ${cedar.
 // ---- the queries and caveat's decisions
 const setFile = opt.set ?? join(tmp, "set.ndjson");
 if (!opt.set)
-    execFileSync(opt.bench, ["--cedar-set", String(opt.queries), setFile, String(opt.runs),
-        ...(opt.policy ? ["@default", opt.policy] : [])], { stdio: ["ignore", "inherit", "inherit"] });
+    runTool(opt.bench, ["--cedar-set", String(opt.queries), setFile, String(opt.runs),
+        ...(opt.policy ? ["@default", opt.policy] : [])], "inherit");
 const lines = readFileSync(setFile, "utf8").split("\n").filter(Boolean);
 const header = JSON.parse(lines[0]);
 const cases = lines.length - 1;

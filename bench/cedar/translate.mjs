@@ -8,25 +8,29 @@
 //     `when { context.day >= FROM && context.day < UNTIL }` (days since 1970-01-01); its
 //     condition as a second `when`; a forbid's `unless` exceptions as Cedar's `unless`, each
 //     exception taken back only while it is in force (its own dates) and true;
-//   - the tests: `weapon` as the resource (Weapon::"id", aliases resolved), `weapon.class` as the
-//     resource's `class` attribute, `target.kind` as a Kind entity whose parents are the kind
-//     hierarchy (`in` is Cedar's `in`, `=` is `==`), `target.state`, `target.role` and `purpose`
-//     as strings, `supplier` as a Party entity, `target in Z` and `launch in Z` as membership in
-//     context.target.zones / context.launch.zones (sets of zone names computed by caveat's
-//     locator: the comparison passes zone membership as attributes); `not in`, `!=`, `not`,
-//     `and`, `or` as `!`, `!=`, `!`, `&&`, `||`;
+//   - the tests, in one of two encodings of the facts (ENCODINGS below: Cedar's entity model, or
+//     the leanest request, a flat context): `weapon` as the resource (Weapon::"id", aliases
+//     resolved), `weapon.class` as an attribute, `target.kind in K` as K's subtree (the kind
+//     hierarchy: Cedar's `in` over Kind entities, or membership in the kind's ancestors) and
+//     `target.kind = K` as the kind alone, `target.state`, `target.role`, `purpose` and
+//     `supplier` as attributes, `target in Z` and `launch in Z` as membership in the sets of
+//     zones that contain the target and the launch point (computed by caveat's locator: the
+//     comparison passes zone membership as attributes); `not in`, `!=`, `not`, `and`, `or` as
+//     `!(...)`, `!=`, `!`, `&&`, `||`;
 //   - what Cedar cannot say, as data for the harness: the parties whose consent a use needs (the
 //     weapon's `consent`, plus the supplier), and which rules speak of which weapon (step 2 of
 //     docs/semantics.md: a rule speaks of a weapon unless its condition is false for that weapon
 //     whatever the other facts, Kleene's logic with every test but `weapon` and `weapon.class`
 //     undetermined), so that a party whose own rules in force are silent is `unknown`;
-//   - a Cedar schema, against which the policies are validated (strict mode).
+//   - a Cedar schema for each encoding, against which the policies are validated (strict mode),
+//     and the Cedar requests of a query.
 // Notes, sources, titles and quotes change no decision and are not translated. Zone expressions
 // are not translated either: membership comes precomputed.
 //
 // Names are compared as the language compares them: case-insensitive, with spaces, hyphens and
-// underscores one separator. Usage as a module: translate(paths) with paths the .cav files or
-// directories; as a program: node translate.mjs DIR... prints the Cedar policies.
+// underscores one separator. Usage as a module: translate(paths, encoding) with paths the .cav
+// files or directories; as a program: node translate.mjs [--entities] DIR... prints the Cedar
+// policies (flat encoding unless --entities).
 
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -177,9 +181,8 @@ function readPack(paths) {
             for (const f of readdirSync(p).filter((f) => f.endsWith(".cav")).sort()) files.push(join(p, f));
         else files.push(p);
     }
-    const pack = { parties: new Map(), partyNames: new Map(), classes: new Map(), kinds: new Map(),
-        purposes: new Map(), weapons: new Map(), weaponNames: new Map(), zones: new Map(),
-        rules: [] };
+    const pack = { partyNames: new Map(), classes: new Map(), kinds: new Map(), purposes: new Map(),
+        weapons: new Map(), weaponNames: new Map(), rules: [] };
     for (const file of files) {
         for (const st of statements(readFileSync(file, "utf8"), file)) {
             const s = clausesOf(st);
@@ -187,14 +190,12 @@ function readPack(paths) {
             const c = s.clauses;
             switch (s.keyword) {
             case "party":
-                pack.parties.set(key, s.name);
                 pack.partyNames.set(key, s.name);
                 for (const a of c.alias ? names(c.alias, s.where) : []) pack.partyNames.set(normalize(a), s.name);
                 break;
             case "class": pack.classes.set(key, s.name); break;
             case "purpose": pack.purposes.set(key, s.name); break;
             case "kind": pack.kinds.set(key, { id: s.name, parent: c.in ? names(c.in, s.where)[0] : null }); break;
-            case "zone": pack.zones.set(key, s.name); break;
             case "weapon": {
                 const w = { id: s.name, class: names(c.class, s.where)[0],
                     consent: c.consent ? names(c.consent, s.where) : [],
@@ -213,7 +214,7 @@ function readPack(paths) {
                     unless: c.unless ? names(c.unless, s.where) : [],
                     when: c.when ? parseCondition(c.when, s.where) : null });
                 break;
-            default: break; // pack, source, note: no effect on a decision
+            default: break; // pack, source, zone (membership comes precomputed), note
             }
         }
     }
