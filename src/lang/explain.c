@@ -721,7 +721,10 @@ static void settle_text(const ctx *c, cav_buf *o) {
             cav__buf_puts(o, ", closer than its position is known");
             if (precision > 0) {
                 cav__buf_puts(o, " (the boundary data are precise to about ");
-                put_km(o, precision / 1000.0);
+                if (precision >= 1000 && fmod(precision, 1000) == 0)
+                    cav__buf_printf(o, "%.0f km", precision / 1000);
+                else
+                    put_km(o, precision / 1000.0);
                 cav__buf_puts(o, ")");
             }
             cav__buf_puts(o, ".");
@@ -809,8 +812,14 @@ static void end_sentence(cav_buf *o) {
 
 /* A says text on one line (newlines in a policy string would break line-based outputs). */
 static void put_says(cav_buf *o, const char *s) {
-    for (; s && *s; s++)
-        cav__buf_putc(o, *s == '\n' || *s == '\r' ? ' ' : *s);
+    while (s && *s) {
+        size_t n = strcspn(s, "\n\r");
+        cav__buf_put(o, s, n);
+        if (!s[n])
+            break;
+        cav__buf_putc(o, ' ');
+        s += n + 1;
+    }
 }
 
 static void explain_rules(const ctx *c, const cav_party_decision *pd, const char *verb,
