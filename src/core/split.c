@@ -30,8 +30,8 @@ static int blank(char c) {
 /* Byte classes of the scan outside strings. */
 enum { K_PLAIN = 0, K_QUOTE, K_OPEN, K_CLOSE, K_NEWLINE, K_SEPARATOR };
 static const unsigned char byte_class[256] = {
-    ['"'] = K_QUOTE,     ['{'] = K_OPEN,       ['['] = K_OPEN,       ['}'] = K_CLOSE,
-    [']'] = K_CLOSE,     ['\n'] = K_NEWLINE,   [' '] = K_SEPARATOR,  ['\t'] = K_SEPARATOR,
+    ['"'] = K_QUOTE,      ['{'] = K_OPEN,      ['['] = K_OPEN,      ['}'] = K_CLOSE,
+    [']'] = K_CLOSE,      ['\n'] = K_NEWLINE,  [' '] = K_SEPARATOR, ['\t'] = K_SEPARATOR,
     ['\r'] = K_SEPARATOR, [','] = K_SEPARATOR,
 };
 

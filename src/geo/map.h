@@ -31,8 +31,7 @@ typedef struct cav_map_feature {
  * as a MultiPolygon of them alone (lines and points left by overlays have no area); otherwise as
  * a MultiLineString, else a MultiPoint. An empty geometry is an empty MultiPolygon. Returns 0,
  * CAV_ENOMEM when the buffer could not grow, or CAV_EGEO when GEOS fails on a geometry. */
-int cav__geojson_write(GEOSContextHandle_t h, const cav_map_feature *features, int n,
-                       cav_buf *out);
+int cav__geojson_write(GEOSContextHandle_t h, const cav_map_feature *features, int n, cav_buf *out);
 
 /* ---- SVG maps ----------------------------------------------------------------------------- */
 

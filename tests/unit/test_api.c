@@ -138,8 +138,8 @@ static void test_setters(void) {
     cav_query_finish(&q, p, &e);
     int missing = 0;
     for (int i = 0; i < e.n; i++)
-        missing += strstr(e.v[i].message, "missing") != NULL &&
-                   strcmp(e.v[i].name, "target.kind") == 0;
+        missing +=
+            strstr(e.v[i].message, "missing") != NULL && strcmp(e.v[i].name, "target.kind") == 0;
     CHECK_EQ_INT(missing, 1); /* the fields given wrongly are not reported missing too */
     /* the JSON form binds through the same setters */
     cav_buf id = {0};
@@ -320,8 +320,8 @@ static void test_threads(void) {
         purpose[i] = i % 3 == 0 ? CAV_MISSING : 0;
     }
     lat[5] = NAN; /* a bad row is an error, not a stop */
-    cav_columns in = {N, date, weapon, NULL, kind, NULL, NULL, purpose, lat, lon, NULL,
-                      NULL, NULL, NULL};
+    cav_columns in = {N,       date, weapon, NULL, kind, NULL, NULL,
+                      purpose, lat,  lon,    NULL, NULL, NULL, NULL};
     cav_results r1 = {v1, NULL, rule, from, until, NULL}, r2 = {v2, NULL, NULL, NULL, NULL, NULL};
     CHECK_EQ_INT(cav_eval_batch(p, &in, &r1, 1), 0);
     CHECK_EQ_INT(cav_eval_batch(p, &in, &r2, 4), 0);
