@@ -29,7 +29,7 @@ expect_eq "$?" 0 "sample exit"
 "$caveat" sample --rows 1000 --seed 5 --bad-rate 0.05 | cmp -s - "$tmp/in.csv" && ok || bad "sample is deterministic"
 "$caveat" sample --rows 1000 --seed 6 --bad-rate 0.05 | cmp -s - "$tmp/in.csv" && bad "seeds differ" || ok
 expect_eq "$(head -1 "$tmp/in.csv")" \
-  "id,date,weapon,supplier,target.lat,target.lon,target.kind,target.state,purpose,launch.lat,launch.lon,unit,source,note" \
+  "id,date,weapon,supplier,target.lat,target.lon,target.kind,target.state,target.role,purpose,launch.lat,launch.lon,unit,source,note" \
   "sample header"
 expect_eq "$(rows "$tmp/in.csv")" 1000 "sample rows"
 "$caveat" sample --rows 10 --bad-rate 2 > /dev/null 2>&1; expect_eq "$?" 2 "sample: bad rate out of range"
