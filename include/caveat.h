@@ -559,6 +559,24 @@ CAV_API int cav_qerrors_text(const cav_qerrors *e, long line, cav_buf *out);
  * CAV_QERR_MAX problems it is counted in `more`. Returns 0, or CAV_EINVAL for a bad argument. */
 CAV_API int cav_qerrors_add(cav_qerrors *e, int field, const char *message);
 
+/* One answer line for one document of a query stream (cav_split_next), exactly as `caveat check`
+ * writes it and the service returns it: the decision (cav_decision_json, or in text "ID " and
+ * cav_decision_text), or the error line naming every problem (cav_qerrors_json/_text) for a
+ * query that is refused or cannot be evaluated, an empty line, or a stretch the splitter
+ * refused. No newline is added. defaults (may be NULL) fills fields the document does not give
+ * (cav_query_parse_json); flags are the writers' (CAV_EXPLAIN); fmt is CAV_FMT_JSON or
+ * CAV_FMT_TEXT; id (may be NULL) receives the document's id as JSON text. Returns the verdict
+ * (>= 0) of a decision, CAV_EQUERY for an error line, CAV_EINVAL or CAV_ENOMEM (then out holds
+ * no usable line). */
+CAV_API int cav_answer(const cav_pack *p, const cav_doc *doc, const cav_query *defaults,
+                       unsigned flags, cav_format fmt, cav_buf *out, cav_buf *id);
+/* cav_answer for n documents on nthreads threads (0: two; fewer for small batches), appending
+ * their lines to out in input order, each ending with a newline; results (may be NULL) receives
+ * each document's return value. Returns 0, CAV_EINVAL or CAV_ENOMEM (then out is unchanged). */
+CAV_API int cav_answer_batch(const cav_pack *p, const cav_doc *docs, size_t n,
+                             const cav_query *defaults, unsigned flags, cav_format fmt,
+                             int nthreads, int *results, cav_buf *out);
+
 /* The assumed zones (cav_zone_info.assumption) whose tests decided d, as zone ids into out (at
  * most max); returns their number (which may exceed max). */
 CAV_API int cav_decision_assumptions(const cav_pack *p, const cav_query *q, const cav_decision *d,

@@ -8,8 +8,11 @@
  */
 #include "cli.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static cli_list policies;
 static const char *date, *format, *fail_on, *id;
@@ -81,125 +84,104 @@ typedef struct run {
     int errors, failed_on, oom;
 } run;
 
-/* Writes the decision or error line of one query document. */
-static void emit(run *r, const char *text, size_t len, long line) {
-    cav_query q;
-    cav_qerrors e;
-    cav_decision d;
-    cav_buf *o = &r->out;
-    int rc = cav_query_parse_json(r->p, text, len, &r->defaults, &q, &r->id, &e);
-    if (rc == CAV_ENOMEM) {
-        r->oom = 1;
-        return;
-    }
-    if (rc == 0 && cav_eval(r->p, &q, &d) != 0) {
-        cav_query_init(&q, &e);
-        cav_qerrors_add(&e, -1, "the query could not be evaluated against this pack");
-        rc = CAV_EINVAL;
-    }
-    int has_id = strcmp(r->id.data, "null") != 0;
-    if (r->text && has_id) {
-        cav_buf_append(o, r->id.data, r->id.len);
-        cav_buf_append(o, " ", 1);
-    }
-    if (rc != 0) {
-        r->errors++;
-        if (r->text)
-            cav_qerrors_text(&e, line, o);
-        else
-            cav_qerrors_json(&e, r->id.data, line, o);
-        return;
-    }
-    if (fail_on && (d.verdict == CAV_PROHIBITED ||
-                    (strcmp(fail_on, "not-permitted") == 0 && d.verdict != CAV_PERMITTED)))
-        r->failed_on = 1;
-    if (r->text)
-        cav_decision_text(r->p, &q, &d, r->flags, o);
-    else
-        cav_decision_json(r->p, &q, &d, r->id.data, r->flags, o);
-}
-
-/* Prints the line in r->out (and clears it). Out of memory, no line could be made whole: the run
+/* Prints the lines in r->out (and clears it). Out of memory, no line could be made whole: the run
  * stops there rather than print a cut or false one. */
-static void flush_line(run *r) {
+static void flush_out(run *r) {
     if (r->oom || r->out.failed) {
         fflush(stdout);
         fputs("caveat check: out of memory; stopped\n", stderr);
         exit(CLI_USAGE);
     }
-    if (r->out.len) {
-        fwrite(r->out.data, 1, r->out.len, stdout);
-        fputc('\n', stdout);
-    }
+    fwrite(r->out.data ? r->out.data : "", 1, r->out.len, stdout);
+    fflush(stdout); /* a line typed (or piped) in is answered before the next is read */
     cav_buf_clear(&r->out);
 }
 
-static void doc_error(run *r, long line, const char *message) {
-    cav_qerrors e = {0};
-    cav_qerrors_add(&e, -1, message);
-    r->errors++;
-    if (r->text)
-        cav_qerrors_text(&e, line, &r->out);
-    else
-        cav_qerrors_json(&e, "null", line, &r->out);
-    flush_line(r);
+static void count(run *r, int result) {
+    if (result == CAV_EQUERY)
+        r->errors++;
+    else if (fail_on && (result == CAV_PROHIBITED ||
+                         (strcmp(fail_on, "not-permitted") == 0 && result != CAV_PERMITTED)))
+        r->failed_on = 1;
 }
 
-static int stream(run *r, FILE *in) {
-    size_t cap = 1 << 20, len = 0;
+/* Reads the input as it comes, cuts it into documents (cav_split_next) and answers every complete
+ * document of what was read at once, on all cores, in input order (cav_answer_batch). */
+static int stream(run *r, int fd) {
+    size_t cap = 1 << 20, len = 0, dcap = 1024;
     char *buf = malloc(cap + 1);
-    if (!buf) {
-        fputs("caveat check: out of memory\n", stderr);
-        return CLI_USAGE;
-    }
+    cav_doc *docs = malloc(dcap * sizeof *docs);
+    int *results = malloc(dcap * sizeof *results);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int threads = cores < 1 ? 1 : cores > 64 ? 64 : (int)cores, rc = 0;
+    if (!buf || !docs || !results)
+        r->oom = 1;
     cav_split s;
     cav_split_init(&s);
-    int eof = 0;
-    for (;;) {
+    for (int eof = 0; !r->oom;) {
         if (!eof && len < cap) {
-            size_t k = fread(buf + len, 1, cap - len, in);
-            len += k;
-            if (k == 0)
-                eof = 1;
+            ssize_t k = read(fd, buf + len, cap - len);
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k < 0) {
+                perror("caveat check: read");
+                rc = CLI_USAGE;
+                break;
+            }
+            eof = k == 0;
+            len += (size_t)k;
         }
-        size_t start = 0;
+        size_t start = 0, n = 0;
         for (;;) {
             cav_doc doc;
             size_t used = cav_split_next(&s, buf + start, len - start, eof, &doc);
             start += used;
-            if (doc.kind == CAV_DOC_QUERY) {
-                emit(r, doc.text, doc.len, doc.line);
-                flush_line(r);
-            } else if (doc.kind == CAV_DOC_EMPTY || doc.kind == CAV_DOC_ERROR) {
-                doc_error(r, doc.line, doc.message);
-            } else if (used == 0) {
-                break;
+            if (doc.kind == CAV_DOC_END) {
+                if (used == 0)
+                    break;
+                continue;
             }
+            if (n == dcap) {
+                cav_doc *dg = realloc(docs, 2 * dcap * sizeof *docs);
+                int *rg = realloc(results, 2 * dcap * sizeof *results);
+                docs = dg ? dg : docs;
+                results = rg ? rg : results;
+                if (!dg || !rg) {
+                    r->oom = 1;
+                    break;
+                }
+                dcap *= 2;
+            }
+            docs[n++] = doc;
+        }
+        if (n && !r->oom) {
+            if (cav_answer_batch(r->p, docs, n, &r->defaults, r->flags,
+                                 r->text ? CAV_FMT_TEXT : CAV_FMT_JSON, threads, results,
+                                 &r->out) != 0)
+                r->oom = 1;
+            for (size_t i = 0; i < n && !r->oom; i++)
+                count(r, results[i]);
+            flush_out(r);
         }
         memmove(buf, buf + start, len - start);
         len -= start;
-        if (eof && len == 0)
-            break;
-        if (eof && start == 0)
-            break; /* nothing more can be read from what is left */
+        if (eof && (len == 0 || start == 0))
+            break; /* all read, or nothing more can be made of what is left */
         if (len == cap) {
             /* one document fills the buffer: the splitter reports it as too long */
             char *g = realloc(buf, cap * 2 + 1);
-            if (!g) {
-                free(buf);
-                fputs("caveat check: out of memory\n", stderr);
-                return CLI_USAGE;
-            }
-            buf = g;
-            cap *= 2;
+            if (!g)
+                r->oom = 1;
+            else
+                buf = g, cap *= 2;
         }
     }
     free(buf);
-    if (ferror(in)) {
-        perror("caveat check: read");
-        return CLI_USAGE;
-    }
-    return 0;
+    free(docs);
+    free(results);
+    if (r->oom)
+        flush_out(r); /* reports and exits */
+    return rc;
 }
 
 /* One question from the flags. */
@@ -244,10 +226,9 @@ static int question(run *r) {
     } else {
         cav_decision_json(r->p, &q, &d, r->id.data, r->flags, &r->out);
     }
-    if (fail_on && (d.verdict == CAV_PROHIBITED ||
-                    (strcmp(fail_on, "not-permitted") == 0 && d.verdict != CAV_PERMITTED)))
-        r->failed_on = 1;
-    flush_line(r);
+    count(r, (int)d.verdict);
+    cav_buf_append(&r->out, "\n", 1);
+    flush_out(r);
     return 0;
 }
 
@@ -268,15 +249,15 @@ static int run_check(const cli_cmd *cmd, int argc, char **argv) {
         fputs("caveat check: --id goes with a question asked with flags\n", stderr);
         return CLI_USAGE;
     }
-    FILE *in = stdin;
-    if (nargs && strcmp(args[0], "-") != 0 && !(in = fopen(args[0], "rb"))) {
+    int in = STDIN_FILENO;
+    if (nargs && strcmp(args[0], "-") != 0 && (in = open(args[0], O_RDONLY | O_CLOEXEC)) < 0) {
         perror(args[0]);
         return CLI_USAGE;
     }
     cav_pack *p = cli_load_pack(&policies);
     if (!p) {
-        if (in != stdin)
-            fclose(in);
+        if (in != STDIN_FILENO)
+            close(in);
         return CLI_USAGE;
     }
     run r = {
@@ -295,8 +276,8 @@ static int run_check(const cli_cmd *cmd, int argc, char **argv) {
     if (rc == 0)
         rc = r.errors ? CLI_INPUT_ERRORS : r.failed_on ? CLI_FAIL_ON : CLI_OK;
 done:
-    if (in != stdin)
-        fclose(in);
+    if (in != STDIN_FILENO)
+        close(in);
     cav_buf_free(&r.out);
     cav_buf_free(&r.id);
     cav_pack_release(p);
