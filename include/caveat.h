@@ -159,13 +159,17 @@ CAV_API void cav_pack_release(cav_pack *p);
 CAV_API int cav_fmt(const char *name, const char *text, cav_diags *diags, cav_buf *out);
 
 /* Analyses a loaded pack (docs/language.md, "Warnings"): rules that can never match, permits
- * that can never permit because a forbid overrides them, redundant rules; with
- * CAV_LINT_OVERLAPS, every permit/forbid pair that can match the same use instead. Warnings are
- * added to diags. The analysis enumerates the catalogs, so it is bounded: a pair whose space is
- * too large is skipped, and the whole analysis stops after CAV_LINT_BUDGET pair checks with a
- * warning that says so. Returns 0 or CAV_ENOMEM. */
+ * that can never permit because a forbid overrides them, redundant rules (each rule reported once
+ * as shadowed or redundant); with CAV_LINT_OVERLAPS, every permit/forbid pair that can match the
+ * same use instead. Warnings are added to diags. Only rules that share a party and whose dates
+ * overlap are compared. The analysis enumerates the catalogs, so it is bounded: a pair whose
+ * space is too large is skipped, and the whole analysis stops after CAV_LINT_BUDGET steps (a
+ * pair of rules considered, or a use examined) or CAV_LINT_MAX_WARNINGS warnings, with a last
+ * warning (code "analysis-incomplete") that says so. Loading never runs it. Returns 0, or
+ * CAV_ENOMEM / CAV_EINVAL. */
 enum { CAV_LINT_OVERLAPS = 1u << 0 };
-#define CAV_LINT_BUDGET 2000000
+#define CAV_LINT_BUDGET 20000000L
+#define CAV_LINT_MAX_WARNINGS 10000
 CAV_API int cav_pack_lint(const cav_pack *p, unsigned flags, cav_diags *diags);
 
 /* The pack's identity: "NAME@" and the first 12 hex digits of the SHA-256 of its compiled

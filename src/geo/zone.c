@@ -17,6 +17,7 @@
 #include "geo/geo.h"
 
 #include "caveat.h"
+#include "core/buf.h"
 #include "core/num.h"
 
 #include <errno.h>
@@ -64,6 +65,7 @@ fail(zone_ctx *c, const cav_zone_expr *e, int code, const char *fmt, ...) {
         va_start(ap, fmt);
         cav__vsnprintf_c(c->err, c->errlen, fmt, ap); /* "%g" with '.' in any locale */
         va_end(ap);
+        c->err[cav__utf8_complete(c->err, strlen(c->err))] = '\0'; /* a long path cut */
     }
     if (c->err_node)
         *c->err_node = e;
@@ -332,6 +334,67 @@ cleanup:
     return rc;
 }
 
+/* ---- the antimeridian ------------------------------------------------------------------- */
+
+static int shift_x(double *x, double *y, void *ud) {
+    (void)y;
+    *x += *(const double *)ud;
+    return 1;
+}
+
+/* The part of g between longitudes lo and hi, moved by `shift` degrees of longitude; NULL when
+ * empty or on failure (*failed set). */
+static GEOSGeometry *shifted_part(GEOSContextHandle_t h, const GEOSGeometry *g, double lo,
+                                  double hi, double shift, int *failed) {
+    GEOSGeometry *part = GEOSClipByRect_r(h, g, lo, -90.0, hi, 90.0);
+    if (!part) {
+        *failed = 1;
+        return NULL;
+    }
+    if (GEOSisEmpty_r(h, part) == 1 || shift == 0.0) {
+        if (GEOSisEmpty_r(h, part) == 1) {
+            GEOSGeom_destroy_r(h, part);
+            return NULL;
+        }
+        return part;
+    }
+    GEOSGeometry *moved = GEOSGeom_transformXY_r(h, part, shift_x, &shift);
+    GEOSGeom_destroy_r(h, part);
+    *failed |= moved == NULL;
+    return moved;
+}
+
+/* g, whose longitudes may run past 180 or -180 (a polygon or buffer drawn across the
+ * antimeridian in continuous longitudes), brought back into [-180, 180]: the parts beyond are
+ * cut at the antimeridian and moved by 360 degrees to the other side, so a zone that crosses
+ * the date line covers both sides of it instead of being clipped or turned inside out. Returns
+ * a new geometry, or NULL on failure. g is borrowed. */
+static GEOSGeometry *wrap_antimeridian(GEOSContextHandle_t h, const GEOSGeometry *g) {
+    double x0, y0, x1, y1;
+    if (!GEOSGeom_getExtent_r(h, g, &x0, &y0, &x1, &y1))
+        return NULL;
+    if (x0 >= -180.0 && x1 <= 180.0)
+        return GEOSGeom_clone_r(h, g);
+    int failed = 0;
+    GEOSGeometry *parts[3] = {shifted_part(h, g, -180.0, 180.0, 0.0, &failed),
+                              shifted_part(h, g, 180.0, 540.0, -360.0, &failed),
+                              shifted_part(h, g, -540.0, -180.0, 360.0, &failed)};
+    GEOSGeometry *some[3];
+    unsigned n = 0;
+    for (int i = 0; i < 3; i++)
+        if (parts[i])
+            some[n++] = parts[i];
+    if (failed || n == 0) {
+        for (unsigned i = 0; i < n; i++)
+            GEOSGeom_destroy_r(h, some[i]);
+        return NULL;
+    }
+    GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, some, n);
+    GEOSGeometry *u = coll ? GEOSUnaryUnion_r(h, coll) : NULL;
+    destroy(h, coll);
+    return u;
+}
+
 /* ---- geodesic buffers ------------------------------------------------------------------ */
 
 /* One local projection: PROJ's ellipsoidal azimuthal equidistant centred on (lat0, lon0). */
@@ -410,8 +473,8 @@ static GEOSGeometry *buffer_piece(GEOSContextHandle_t h, PJ_CONTEXT *pctx,
  * direction (0.5% at 10 degrees). So g is cut into 6-degree tiles and each piece is buffered in
  * a projection centred on its own tile: every buffered point lies within about 4.3 degrees plus
  * the distance of its centre. Buffer distributes over union, so the union of the pieces' buffers
- * is the buffer of g. Limits: metres <= 2,000 km; results must stay between 85S and 85N; parts
- * that would cross the antimeridian are cut at it. */
+ * is the buffer of g. Limits: metres <= 2,000 km; results must stay between 85S and 85N; a
+ * buffer that reaches across the antimeridian is continued on the other side of it. */
 static int geodesic_buffer(zone_ctx *c, const cav_zone_expr *e, const GEOSGeometry *g,
                            double metres, GEOSGeometry **out) {
     GEOSContextHandle_t h = c->h;
@@ -482,16 +545,10 @@ static int geodesic_buffer(zone_ctx *c, const cav_zone_expr *e, const GEOSGeomet
         rc = fail(c, e, CAV_EGEO, "within(): GEOS could not union the buffered tiles");
         goto cleanup;
     }
-    double mx0, my0, mx1, my1;
-    GEOSGeom_getExtent_r(h, merged, &mx0, &my0, &mx1, &my1);
-    if (mx0 < -180.0 || mx1 > 180.0) {
-        *out = GEOSClipByRect_r(h, merged, -180.0, -90.0, 180.0, 90.0);
-        if (!*out)
-            rc = fail(c, e, CAV_EGEO, "within(): GEOS could not cut at the antimeridian");
-    } else {
-        *out = merged;
-        merged = NULL;
-    }
+    /* a buffer that reaches across the antimeridian continues on the other side */
+    *out = wrap_antimeridian(h, merged);
+    if (!*out)
+        rc = fail(c, e, CAV_EGEO, "within(): GEOS could not cut the zone at the antimeridian");
 cleanup:
     for (size_t i = 0; i < n; i++)
         GEOSGeom_destroy_r(h, parts[i]);
@@ -602,24 +659,51 @@ static int build_polygon(zone_ctx *c, const cav_zone_expr *e, GEOSGeometry **out
     double *xy = malloc(sizeof(double) * 2 * (size_t)npts);
     if (!xy)
         return fail(c, e, CAV_ENOMEM, "out of memory");
+    /* Each edge goes the shorter way round, less than 180 degrees of longitude (as in every
+     * GIS): longitudes are unwrapped along the ring, so an edge from 170 to -170 crosses the
+     * antimeridian (170 to 190) instead of running 340 degrees the other way. */
     for (int i = 0; i < n; i++) {
-        xy[2 * i] = e->coords[2 * i + 1];
+        double lon = e->coords[2 * i + 1];
+        if (i > 0) {
+            double step = lon - e->coords[2 * i - 1];
+            if (fabs(step) == 180.0) {
+                free(xy);
+                return fail(c, e, CAV_EGEO,
+                            "polygon(): points %d and %d are 180 degrees of longitude apart, so "
+                            "the edge between them could go either way round; add a point "
+                            "between them",
+                            i, i + 1);
+            }
+            lon = xy[2 * (i - 1)] + remainder(step, 360.0);
+        }
+        xy[2 * i] = lon;
         xy[2 * i + 1] = e->coords[2 * i];
     }
     if (!closed) {
         xy[2 * n] = xy[0];
         xy[2 * n + 1] = xy[1];
     }
+    /* back where it started, or once round the globe: a ring round a pole, which has no inside
+     * in these coordinates */
+    double closing = xy[2 * (npts - 2)] + remainder(xy[0] - xy[2 * (npts - 2)], 360.0) - xy[0];
+    if (fabs(closing) > 1.0) {
+        free(xy);
+        return fail(c, e, CAV_EGEO,
+                    "polygon(): the points go once round the globe (round a pole); a zone "
+                    "around a pole is not supported");
+    }
     GEOSGeometry *g = polygon_from_xy(c->h, xy, (unsigned)npts);
     free(xy);
     if (!g)
         return fail(c, e, CAV_EGEO, "polygon(): GEOS could not make a ring of the points");
     int rc = check_polygonal(c, e, "polygon()", g);
-    if (rc < 0) {
-        GEOSGeom_destroy_r(c->h, g);
+    GEOSGeometry *wrapped = rc < 0 ? NULL : wrap_antimeridian(c->h, g);
+    GEOSGeom_destroy_r(c->h, g);
+    if (rc < 0)
         return rc;
-    }
-    *out = g;
+    if (!wrapped)
+        return fail(c, e, CAV_EGEO, "polygon(): GEOS could not cut the zone at the antimeridian");
+    *out = wrapped;
     return 0;
 }
 

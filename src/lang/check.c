@@ -23,8 +23,9 @@ void cav__report(cav_build *b, cav_severity sev, int file, int line, int col, co
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    msg[cav__utf8_complete(msg, strlen(msg))] = '\0'; /* a long name cut in a character */
     const cav_file_src *f = file >= 0 && file < b->ps->nfiles ? &b->ps->files[file] : NULL;
-    cav__diag_add(b->diags, sev, f ? f->name : NULL, f ? f->text : NULL, line, col, hint, "%s",
+    cav__diag_add(b->diags, sev, f ? f->name : NULL, cav__file_line(f, line), line, col, hint, "%s",
                   msg);
     if (sev == CAV_SEV_ERROR)
         b->errors++;

@@ -39,8 +39,8 @@ static int col_of(const lexer *L, const char *at) {
 }
 
 static void lex_error(lexer *L, const char *at, const char *msg, const char *hint) {
-    cav__diag_add(L->diags, CAV_SEV_ERROR, L->file, L->text, L->line, col_of(L, at), hint, "%s",
-                  msg);
+    cav__diag_add(L->diags, CAV_SEV_ERROR, L->file, L->line_start, L->line, col_of(L, at), hint,
+                  "%s", msg);
 }
 
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 when it is not valid. */

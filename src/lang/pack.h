@@ -227,8 +227,9 @@ const cav_epoch *cav__epoch_in(const cav_party_index *ix, int32_t date);
 int cav__pack_build(const cav_parse *ps, cav_diags *diags, int check_only, cav_pack **out);
 
 /* Static analysis for `caveat lint`: never-matching, shadowed and redundant rules, reported as
- * warnings. With `overlaps`, reports instead every permit/forbid pair that can both match. */
-void cav__pack_analyze(const cav_pack *p, cav_diags *diags, int overlaps);
+ * warnings. With `overlaps`, reports instead every permit/forbid pair that can both match.
+ * Bounded as cav_pack_lint says. Returns 0 or CAV_ENOMEM. */
+int cav__pack_analyze(const cav_pack *p, cav_diags *diags, int overlaps);
 
 /* 1 when rule can match some use of weapon: it applies to one of the weapon's consent parties
  * or suppliers (or to every party) and its condition is satisfiable with that weapon. */
