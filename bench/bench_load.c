@@ -7,7 +7,10 @@
  *                over weapons, purposes, target kinds, roles and zones, so every pair of rules
  *                can meet (the case that made loading quadratic: issue 15, finding 1);
  *   disjoint:    rules one day long, eight parties each with its own chain of consecutive days,
- *                so no two rules of a party are ever in force together.
+ *                so no two rules of a party are ever in force together;
+ *   with an error each: overlapping rules dated 2101 (out of range): one diagnostic per rule,
+ *                each showing its source line (finding 1: finding the line scanned the file
+ *                from its start every time, quadratic in the number of errors).
  * Each measurement runs in a child process of its own (fork): the child generates the text,
  * loads it (and lints it when asked) and reports the CPU time and wall time of the load; the
  * parent reads the child's peak resident memory from wait4(). Every figure is the best of
@@ -16,8 +19,9 @@
  * Usage: bench_load [RUNS=3]        the table for 1k, 10k, 100k rules (bench/RESULTS-load.md)
  *        bench_load --test          the regression test run by ctest (bench/load-scaling): fails
  *                                   when 10,000 overlapping rules take more than 10x the time or
- *                                   peak memory of 1,000 (to load, and to lint), or when lint is
- *                                   not bounded (no "analysis-incomplete" warning on 10,000).
+ *                                   peak memory of 1,000 (to load, and to lint; and to load with
+ *                                   an error each), or when lint is not bounded (no
+ *                                   "analysis-incomplete" warning on 10,000).
  */
 #define _DEFAULT_SOURCE /* wait4 */
 #include "caveat.h"
@@ -31,8 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { OVERLAPPING, DISJOINT };
-static const char *const shape_names[] = {"overlapping", "disjoint"};
+enum { OVERLAPPING, DISJOINT, ERRORS };
+static const char *const shape_names[] = {"overlapping", "disjoint", "with an error each"};
 
 typedef struct measure {
     double cpu_s, wall_s; /* of the load (or of the lint), in the child */
@@ -85,9 +89,9 @@ static char *make_pack(int n, int shape) {
     };
     for (int i = 0; i < n; i++) {
         const char *effect = i % 3 == 1 ? "forbid" : "permit";
-        if (shape == OVERLAPPING) {
-            snprintf(line, sizeof line, "%s r%d party US from 2024-01-01 source s1 when %s\n",
-                     effect, i, conds[i % 8]);
+        if (shape != DISJOINT) {
+            snprintf(line, sizeof line, "%s r%d party US from %s source s1 when %s\n", effect, i,
+                     shape == ERRORS ? "2101-01-01" : "2024-01-01", conds[i % 8]);
         } else {
             /* party i % 8, its (i / 8)-th day from 1900-01-01: [day, day + 1) */
             int day = i / 8;
@@ -143,8 +147,8 @@ static void child(int n, int shape, int lint, int fd) {
     }
     m.cpu_s = cpu_now() - c0;
     m.wall_s = wall_now() - w0;
-    m.ok = rc == 0;
-    if (rc != 0) {
+    m.ok = shape == ERRORS ? rc == CAV_EPOLICY && cav_diags_errors(d) == (size_t)n : rc == 0;
+    if (!m.ok) {
         cav_buf b = {0};
         for (size_t i = 0; i < cav_diags_count(d) && i < 5; i++)
             cav_diag_format(d, i, &b);
@@ -242,6 +246,16 @@ static int run_test(void) {
                  lsmall.cpu_s > floor_s ? lsmall.cpu_s : floor_s, lbig.cpu_s, 10);
     expect_ratio("lint peak memory, 1k -> 10k overlapping rules (KB)", (double)lsmall.peak_kb,
                  (double)lbig.peak_kb, 10);
+    measure esmall = measure_best(1000, ERRORS, 0, 3);
+    measure ebig = measure_best(10000, ERRORS, 0, 3);
+    if (!esmall.ok || !ebig.ok) {
+        printf("FAIL: the packs with errors did not give one error per rule\n");
+        return 1;
+    }
+    expect_ratio("load time, 1k -> 10k rules with an error each (s, CPU)",
+                 esmall.cpu_s > floor_s ? esmall.cpu_s : floor_s, ebig.cpu_s, 10);
+    expect_ratio("load peak memory, 1k -> 10k rules with an error each (KB)",
+                 (double)esmall.peak_kb, (double)ebig.peak_kb, 10);
     int bounded = lbig.incomplete && lbig.warnings <= CAV_LINT_MAX_WARNINGS + 1;
     printf("lint of 10k overlapping rules: %ld warnings, %s\n", lbig.warnings,
            lbig.incomplete ? "stopped at its budget and said so" : "did not say it stopped");

@@ -132,7 +132,8 @@ CAV_API int cav_diags_write(const cav_diags *d, int warnings, cav_format fmt, ca
 /* ---- packs ------------------------------------------------------------------------------------ */
 typedef struct cav_pack cav_pack;
 
-/* Loads a pack from npaths files or directories (every *.cav file inside, in name order). The
+/* Loads a pack from npaths files or directories (every *.cav file inside, in name order: regular
+ * files only, so a FIFO named x.cav never blocks the load). The
  * path "@default" stands for the files of the embedded default pack, so a user's files can add
  * rules and catalog entries on top of it. Returns 0 and a new pack in *out, or CAV_EPOLICY with
  * every error in diags (may be NULL) and *out set to NULL: a policy with an error is rejected
@@ -140,9 +141,28 @@ typedef struct cav_pack cav_pack;
 CAV_API int cav_pack_load(const char *const *paths, size_t npaths, cav_diags *diags,
                           cav_pack **out);
 /* Loads a pack from nfiles in-memory texts; names are used in diagnostics and to resolve
- * relative geojson() paths. */
+ * relative geojson() paths (see cav_load_opts for where those may lie). */
 CAV_API int cav_pack_load_mem(const char *const *names, const char *const *texts, size_t nfiles,
                               cav_diags *diags, cav_pack **out);
+/* Options of loading a pack (cav_pack_load_opts, cav_pack_load_mem_opts). Zero-initialise.
+ *
+ * Files a pack names (geojson() zones) are read only from inside the directory of the policy
+ * file that names them, and its subdirectories, symbolic links resolved (for an in-memory policy,
+ * the directory its name gives, "." for a bare name): a pack from elsewhere cannot make the
+ * loader read "../../etc/shadow" or "/home/x/secret.geojson". allow_paths names further directory
+ * trees it may read from (the command line's --allow-path DIR). Whatever their place, such files
+ * must be regular files (never a FIFO or a device), and a file that is no valid GeoJSON is
+ * reported by line and column without quoting its content (docs/robustness.md). */
+typedef struct cav_load_opts {
+    const char *const *allow_paths; /* directories geojson() may also read from; may be NULL */
+    size_t nallow_paths;
+} cav_load_opts;
+/* cav_pack_load and cav_pack_load_mem with options (o may be NULL: the defaults above). */
+CAV_API int cav_pack_load_opts(const char *const *paths, size_t npaths, const cav_load_opts *o,
+                               cav_diags *diags, cav_pack **out);
+CAV_API int cav_pack_load_mem_opts(const char *const *names, const char *const *texts,
+                                   size_t nfiles, const cav_load_opts *o, cav_diags *diags,
+                                   cav_pack **out);
 /* Loads the default pack embedded in the library. */
 CAV_API int cav_pack_load_default(cav_diags *diags, cav_pack **out);
 /* The files of the embedded default pack, for `caveat pack export`: file i's path relative to the

@@ -33,12 +33,21 @@ void cli_print_diags(const cav_diags *d, FILE *f, int show_warnings) {
     cav_buf_free(&b);
 }
 
+cli_list cli_allow_paths;
+
+cav_load_opts cli_load_opts(void) {
+    cav_load_opts o = {cli_allow_paths.v, (size_t)cli_allow_paths.n};
+    return o;
+}
+
 cav_pack *cli_load_pack(const cli_list *policies) {
     cav_diags *d = cav_diags_new();
     cav_pack *p = NULL;
-    int rc = !d                             ? CAV_ENOMEM
-             : policies && policies->n > 0 ? cav_pack_load(policies->v, (size_t)policies->n, d, &p)
-                                            : cav_pack_load_default(d, &p);
+    cav_load_opts o = cli_load_opts();
+    int rc = !d ? CAV_ENOMEM
+             : policies && policies->n > 0
+                 ? cav_pack_load_opts(policies->v, (size_t)policies->n, &o, d, &p)
+                 : cav_pack_load_default(d, &p);
     if (d)
         cli_print_diags(d, stderr, 0);
     if (rc != 0) {

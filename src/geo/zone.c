@@ -18,6 +18,7 @@
 
 #include "caveat.h"
 #include "core/buf.h"
+#include "core/file.h"
 #include "core/num.h"
 
 #include <errno.h>
@@ -29,7 +30,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define ZONE_MAX_DEPTH 64       /* nesting of zone expressions */
 #define ZONE_MAX_DISTANCE 2.0e6 /* metres: within() and circle() */
@@ -39,7 +39,6 @@
 #define ZONE_MAX_LAT 85.0       /* geodesic buffers must stay south of this (and north of -) */
 #define ZONE_TILE_ORIGIN 0.0137 /* tiles start off whole degrees, away from typical edges */
 #define ZONE_PI 3.14159265358979323846
-#define ZONE_MAX_GEOJSON_BYTES (64L * 1024 * 1024) /* a geojson() file; bounds memory */
 #define ZONE_MAX_VERTICES 1000000                  /* of one geojson() or polygon() zone */
 
 /* The state of one cav__zone_build call. */
@@ -773,6 +772,20 @@ static GEOSGeometry *json_polygon(GEOSContextHandle_t h, json_t *rings, char *wh
     return p;
 }
 
+/* A GeoJSON type for a message, with its article: one of the types RFC 7946 defines, else "an
+ * object of another type" (a file's own strings are not quoted back). */
+static const char *geojson_type_name(const char *type) {
+    static const char *const known[][2] = {{"Point", "a Point"},
+                                           {"MultiPoint", "a MultiPoint"},
+                                           {"LineString", "a LineString"},
+                                           {"MultiLineString", "a MultiLineString"},
+                                           {"GeometryCollection", "a GeometryCollection"}};
+    for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+        if (strcmp(type, known[i][0]) == 0)
+            return known[i][1];
+    return "an object of another type";
+}
+
 /* Appends the polygons of a GeoJSON geometry, Feature or FeatureCollection to parts (a growing
  * array of capacity *cap); `where` names the object in messages. */
 static int json_collect(zone_ctx *c, const cav_zone_expr *e, json_t *obj, const char *where,
@@ -808,8 +821,8 @@ static int json_collect(zone_ctx *c, const cav_zone_expr *e, json_t *obj, const 
         npolys = json_is_array(coords) ? json_array_size(coords) : 0;
     else if (strcmp(type, "Polygon") != 0)
         return fail(c, e, CAV_EGEO,
-                    "geojson \"%s\": %s is a %s; a zone needs Polygon or MultiPolygon geometries",
-                    e->path, where, type);
+                    "geojson \"%s\": %s is %s; a zone needs Polygon or MultiPolygon geometries",
+                    e->path, where, geojson_type_name(type));
     for (size_t i = 0; i < npolys; i++) {
         GEOSGeometry *p =
             json_polygon(c->h, multi ? json_array_get(coords, i) : coords, why, sizeof why);
@@ -834,25 +847,49 @@ static int json_collect(zone_ctx *c, const cav_zone_expr *e, json_t *obj, const 
     return 0;
 }
 
+/* What went wrong in a GeoJSON text that jansson could not read, in words of our own: jansson's
+ * message quotes the text near the error ("near 'root'"), and a geojson() path may name a file
+ * that is not GeoJSON at all, whose content must never be echoed. */
+static const char *json_problem(const json_error_t *jerr) {
+    switch (json_error_code(jerr)) {
+    case json_error_out_of_memory: return "out of memory";
+    case json_error_stack_overflow: return "nested too deeply";
+    case json_error_invalid_utf8: return "not valid UTF-8";
+    case json_error_premature_end_of_input: return "the text ends before the JSON value does";
+    case json_error_end_of_input_expected: return "more text follows the JSON value";
+    case json_error_null_character: return "a NUL character (\\u0000)";
+    case json_error_duplicate_key: return "a member given twice in one object";
+    case json_error_numeric_overflow: return "a number too large";
+    default: return "not valid JSON";
+    }
+}
+
 static int build_geojson(zone_ctx *c, const cav_zone_expr *e, GEOSGeometry **out) {
     if (!e->path || !*e->path)
         return fail(c, e, CAV_EINVAL, "geojson() has no file name");
-    struct stat st;
-    if (stat(e->path, &st) == 0 && S_ISDIR(st.st_mode))
-        return fail(c, e, CAV_EIO, "cannot read geojson file \"%s\": it is a directory", e->path);
-    if (stat(e->path, &st) == 0 && st.st_size > ZONE_MAX_GEOJSON_BYTES)
-        return fail(c, e, CAV_ELIMIT, "geojson file \"%s\" is larger than the limit of %ld MiB",
-                    e->path, ZONE_MAX_GEOJSON_BYTES / (1024 * 1024));
+    char *own = NULL;
+    const char *text = e->data;
+    size_t len = e->data_len;
+    if (!text) {
+        cav_buf why = {0};
+        cav_file_rules rules = {
+            .max = CAV_MAX_GEOJSON_BYTES, .regular_only = 1, .what = "geojson file"};
+        int rc = cav__file_read(e->path, &rules, &own, &len, &why);
+        if (rc != 0) {
+            rc = fail(c, e, rc, "%s", why.data ? why.data : "out of memory");
+            cav_buf_free(&why);
+            return rc;
+        }
+        text = own;
+    }
     json_error_t jerr;
     locale_t prev = cav__locale_use_c(); /* jansson reads reals by the locale (core/num.h) */
-    json_t *root = json_load_file(e->path, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     cav__locale_restore(prev);
-    if (!root) {
-        if (json_error_code(&jerr) == json_error_cannot_open_file)
-            return fail(c, e, CAV_EIO, "cannot read geojson file \"%s\": %s", e->path, jerr.text);
+    free(own);
+    if (!root)
         return fail(c, e, CAV_EGEO, "geojson \"%s\" line %d column %d: %s", e->path, jerr.line,
-                    jerr.column, jerr.text);
-    }
+                    jerr.column, json_problem(&jerr));
     size_t n = 0, cap = 8;
     GEOSGeometry **parts = calloc(cap, sizeof *parts);
     GEOSGeometry *coll = NULL;

@@ -27,6 +27,9 @@ typedef struct cav_build {
     const cav_stmt **note_stmt; /* statement of each note, by note id */
     GEOSContextHandle_t geos;   /* the build's own context, finished with the build */
     cav_zone_build *zb;         /* per zone */
+    const cav_load_opts *opts;  /* may be NULL */
+    char **data;                /* the files read for geojson() zones, freed with the build */
+    int ndata, capdata;
     int errors;
     int oom;
 } cav_build;

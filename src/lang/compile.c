@@ -18,6 +18,7 @@
  *     force. The index is built by one sweep over the sorted cuts, so it is linear in the size
  *     of its output.
  */
+#include "core/file.h"
 #include "core/util.h"
 #include "geo/borders_data.h"
 #include "lang/check.h"
@@ -159,6 +160,86 @@ static int build_zone(cav_build *b, int z) {
     return 0;
 }
 
+/* Reads the files of the geojson() zones of e (core/file.h): regular files only, at most
+ * CAV_MAX_GEOJSON_BYTES, and only inside the directory of the policy file that names them or a
+ * directory the loader allows (cav_load_opts). Their bytes go into the expression, so the zone
+ * builder and the pack's hash read the same bytes and open nothing themselves. Returns 0, or -1
+ * after reporting the problem at the expression. */
+static int read_zone_files(cav_build *b, cav_zone_expr *e, const cav_stmt *s) {
+    if (!e)
+        return 0;
+    if (e->kind != CAV_ZONE_GEOJSON) {
+        int ra = read_zone_files(b, e->a, s), rb = read_zone_files(b, e->b, s);
+        return ra || rb ? -1 : 0;
+    }
+    if (!e->path || e->data)
+        return 0;
+    /* the policy file's own directory, then the allowed ones */
+    const char *name = b->ps->files[s->file].name;
+    const char *slash = strrchr(name, '/');
+    size_t nallow = b->opts ? b->opts->nallow_paths : 0;
+    const char **roots = calloc(nallow + 1, sizeof *roots);
+    char *dir = NULL;
+    if (!roots) {
+        b->oom = 1;
+        return -1;
+    }
+    size_t nroots = 0;
+    if (strncmp(name, "<default>", 9) != 0) {
+        dir = slash ? strndup(name, slash == name ? 1 : (size_t)(slash - name)) : strdup(".");
+        if (!dir) {
+            free(roots);
+            b->oom = 1;
+            return -1;
+        }
+        roots[nroots++] = dir;
+    }
+    for (size_t i = 0; i < nallow; i++)
+        roots[nroots++] = b->opts->allow_paths[i];
+    cav_file_rules rules = {.max = CAV_MAX_GEOJSON_BYTES,
+                            .regular_only = 1,
+                            .roots = roots,
+                            .nroots = nroots ? nroots : 1,
+                            .what = "geojson file"};
+    if (!nroots)
+        roots[0] = NULL; /* no directory at all: nothing may be read */
+    cav_buf why = {0};
+    char *data = NULL;
+    size_t len = 0;
+    int rc = cav__file_read(e->path, &rules, &data, &len, &why);
+    free(dir);
+    free(roots);
+    if (rc == 0 && b->ndata == b->capdata) {
+        int cap = b->capdata ? 2 * b->capdata : 8;
+        char **g = realloc(b->data, (size_t)cap * sizeof *g);
+        if (!g) {
+            free(data);
+            b->oom = 1;
+            cav_buf_free(&why);
+            return -1;
+        }
+        b->data = g;
+        b->capdata = cap;
+    }
+    if (rc == 0) {
+        b->data[b->ndata++] = data;
+        e->data = data;
+        e->data_len = len;
+        return 0;
+    }
+    if (rc == CAV_ENOMEM)
+        b->oom = 1;
+    else
+        cav__report(b, CAV_SEV_ERROR, s->file, e->line, e->col,
+                    rc == CAV_EINVAL
+                        ? "geojson() reads files under the policy file's directory; allow "
+                          "another directory with --allow-path DIR (cav_load_opts.allow_paths)"
+                        : NULL,
+                    "zone '%s': %s", s->name.s, why.data ? why.data : "cannot read the file");
+    cav_buf_free(&why);
+    return -1;
+}
+
 static void declare_zones(cav_build *b) {
     cav_pack *p = b->pack;
     const cav_parse *ps = b->ps;
@@ -200,6 +281,8 @@ static void declare_zones(cav_build *b) {
         zone->note = s->note ? cav__arena_strdup(&p->arena, s->note) : NULL;
         zone->assumption = s->assumption ? cav__arena_strdup(&p->arena, s->assumption) : NULL;
         b->zb[z].expr = s->zone;
+        if (read_zone_files(b, s->zone, s) != 0)
+            b->zb[z].state = 3; /* reported: never built, never read by another way */
         zone->nsources = s->sources.n;
         zone->sources = alloc(b, (size_t)s->sources.n * sizeof *zone->sources);
         for (int k = 0; zone->sources && k < s->sources.n; k++) {
