@@ -265,11 +265,17 @@ void cav__buf_xml(cav_buf *b, const char *s, size_t n) {
         const char *esc = NULL;
         if (c >= 0x80) {
             size_t k = utf8_char(u + i, n - i);
-            if (k) {
+            /* U+FFFE and U+FFFF are no characters in XML 1.0 either */
+            int nonchar = k == 3 && c == 0xef && u[i + 1] == 0xbf && u[i + 2] >= 0xbe;
+            if (k && !nonchar) {
                 i += k;
                 continue;
             }
-            esc = replacement;
+            cav__buf_put(b, s + run, i - run);
+            cav__buf_puts(b, replacement);
+            i += k ? k : 1;
+            run = i;
+            continue;
         } else if (c == '<') {
             esc = "&lt;";
         } else if (c == '>') {

@@ -49,12 +49,18 @@ static char *dup_or_null(const char *s) {
 }
 
 /* A copy of the line that starts at line_text (up to its end, at most 300 bytes, cut on a
- * character boundary), or NULL. */
+ * character boundary, control characters as '?'), or NULL. */
 static char *copy_line(const char *line_text) {
     if (!line_text)
         return NULL;
     size_t n = strcspn(line_text, "\r\n");
-    return strndup(line_text, cav__utf8_cut(line_text, n, 300));
+    char *s = strndup(line_text, cav__utf8_cut(line_text, n, 300));
+    /* shown on a terminal: a control character of the file (an escape sequence) becomes '?', one
+     * byte for one so that the caret still points at its column */
+    for (char *c = s; c && *c; c++)
+        if (((unsigned char)*c < 0x20 && *c != '\t') || *c == 0x7f)
+            *c = '?';
+    return s;
 }
 
 void cav__diag_add(cav_diags *d, cav_severity sev, const char *file, const char *line_text,
