@@ -434,8 +434,10 @@ CAV_API int cav_query_parse_json(const cav_pack *p, const char *json, size_t len
  * is a document of its own (kind CAV_DOC_EMPTY), so a line-based caller can answer every input
  * line. A multi-line value ends where its braces close; a line that leaves a value open and is
  * followed by a line starting with '{' or '[' in column 1 is cut there (a broken NDJSON line does
- * not swallow the next). */
-#define CAV_MAX_DOC (1024 * 1024) /* the longest document, in bytes */
+ * not swallow the next). A document longer than CAV_MAX_DOC is one error, and the rest of it is
+ * skipped by its structure (strings and brackets), so an over-long element of a pretty-printed
+ * array costs one error and the array goes on. */
+#define CAV_MAX_DOC (1024 * 1024) /* the longest document, in bytes (exactly this many is read) */
 typedef enum cav_doc_kind {
     CAV_DOC_END = 0,   /* no more documents (eof) */
     CAV_DOC_QUERY = 1, /* text/len hold one JSON value */
@@ -454,8 +456,10 @@ typedef struct cav_split {
     int in_array;        /* inside a top-level array */
     int after_element;   /* in an array, after an element: ',' or ']' comes next */
     int line_has_text;   /* the current line has had a document or text */
-    int skipping;        /* discarding the rest of an over-long document */
-    long skip_line;
+    int skipping;        /* discarding: 1 the rest of a line, 2 the rest of an over-long value */
+    int skip_depth;      /* while skipping a value: its open brackets, whether inside a string */
+    int skip_instr, skip_esc;
+    int skip_in_array; /* the skipped value is an element of an array: the array goes on */
 } cav_split;
 CAV_API void cav_split_init(cav_split *s);
 /* Finds the next document in buf[0, len) (the unconsumed input, beginning where the last call

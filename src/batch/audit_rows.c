@@ -274,7 +274,18 @@ static void decide_json(worker *w, row_result *r, cav_buf *query, cav_buf *input
             cav_buf *to = is_query ? query : input;
             if (is_query ? qn++ > 0 : others++ > 0)
                 cav__buf_puts(to, ", ");
-            cav__buf_put(to, r->doc + kstart, end - kstart);
+            /* one output line per row: a pretty-printed member's line breaks become spaces
+             * (outside strings, as in valid JSON a string holds no raw line break) */
+            size_t run = kstart;
+            for (size_t k = kstart; k < end; k++) {
+                char ch = r->doc[k];
+                if (ch == '\n' || ch == '\r' || ch == '\t') {
+                    cav__buf_put(to, r->doc + run, k - run);
+                    cav__buf_putc(to, ' ');
+                    run = k + 1;
+                }
+            }
+            cav__buf_put(to, r->doc + run, end - run);
         }
         cav__buf_putc(query, '}');
         cav__buf_putc(input, '}');
