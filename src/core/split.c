@@ -180,6 +180,16 @@ size_t cav_split_next(cav_split *s, const char *buf, size_t len, int eof, cav_do
             i++;
             continue;
         }
+        if ((unsigned char)c == 0xef) {
+            /* a byte-order mark between documents is blank: editors write one at the start of a
+             * file, and files joined with cat carry theirs into the middle */
+            if (len - i < 3 && !eof && memcmp(buf + i, "\xef\xbb\xbf", len - i) == 0)
+                return i; /* maybe a mark: wait for its other bytes */
+            if (len - i >= 3 && memcmp(buf + i, "\xef\xbb\xbf", 3) == 0) {
+                i += 3;
+                continue;
+            }
+        }
         if (s->in_array && s->after_element) {
             s->line_has_text = 1;
             if (c == ',') {

@@ -74,6 +74,8 @@ static int build_zone(cav_build *b, int z);
 typedef struct resolver_ctx {
     cav_build *b;
     int from_zone;
+    int reported; /* a reference failed for a reason already reported (a cycle, or a zone that
+                     failed to build): the builder's own "unknown zone" is not repeated */
 } resolver_ctx;
 
 static const GEOSGeometry *resolve_ref(void *ud, const char *name) {
@@ -87,10 +89,13 @@ static const GEOSGeometry *resolve_ref(void *ud, const char *name) {
         cav__report(rc->b, CAV_SEV_ERROR, from->file, from->line, from->col, NULL,
                     "zone '%s' is defined in terms of itself (through '%s')", from->id, name);
         zb->state = 3;
+        rc->reported = 1;
         return NULL;
     }
-    if (build_zone(rc->b, z) != 0)
+    if (build_zone(rc->b, z) != 0) {
+        rc->reported = 1;
         return NULL;
+    }
     cav_zone *from = &rc->b->pack->zones[rc->from_zone], *to = &rc->b->pack->zones[z];
     if (to->precision_m > from->precision_m)
         from->precision_m = to->precision_m;
@@ -131,6 +136,7 @@ static int build_zone(cav_build *b, int z) {
     char err[256] = "";
     const cav_zone_expr *bad = NULL;
     GEOSGeometry *geom = NULL;
+    resolver_ctx ctx = {b, z, 0};
     if (p->zones[z].implicit) {
         int idx = cav__borders_find(p->zones[z].id);
         geom = idx >= 0 ? cav__borders_geom(b->geos, idx) : NULL;
@@ -140,14 +146,13 @@ static int build_zone(cav_build *b, int z) {
         p->zones[z].precision_m = CAV_BORDERS_PRECISION_M;
     } else {
         p->zones[z].precision_m = expr_precision(zb->expr);
-        resolver_ctx ctx = {b, z};
         rc = cav__zone_build(b->geos, zb->expr, resolve_ref, &ctx, &geom, err, sizeof err, &bad);
     }
     /* the resolver may have grown the zone arrays: re-fetch */
     zb = &b->zb[z];
     cav_zone *zone = &p->zones[z];
     if (rc != 0) {
-        if (zb->state != 3 && err[0]) {
+        if (zb->state != 3 && err[0] && !ctx.reported) {
             int line = bad ? bad->line : zone->line, col = bad ? bad->col : zone->col;
             cav__report(b, CAV_SEV_ERROR, zone->file, line, col, NULL, "zone '%s': %s", zone->id,
                         err);

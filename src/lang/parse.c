@@ -196,8 +196,11 @@ static int parse_date(parser *P, int32_t *days, cav_name *at) {
         return 0;
     }
     next(P);
-    if (cav_date_parse(t->str, days) != 0) {
-        error_at(P, t, "dates are written YYYY-MM-DD, years 1900 to 2100", "this is no date");
+    cav_buf why = {0};
+    if (cav__date_read(t->str, strlen(t->str), days, &why) != 0) {
+        error_at(P, t, "dates are written YYYY-MM-DD, years 1900 to 2100",
+                 why.data ? why.data : "this is no date");
+        cav_buf_free(&why);
         return 0;
     }
     if (at) {

@@ -468,6 +468,10 @@ static void bind_place(cav_json *j, const cav_pack *p, cav_query *q, const char 
 /* Copies the id member's value into id as JSON text. */
 static void bind_id(cav_json *j, cav_buf *id, cav_qerrors *e) {
     cav_jkind k = cav__json_peek(j);
+    if (k == CAV_J_NULL) {
+        cav__json_literal(j); /* null is no id, as for every optional member */
+        return;
+    }
     if (k == CAV_J_STRING) {
         const char *s;
         size_t n;

@@ -38,6 +38,10 @@ static const split_case cases[] = {
     /* a stray closing bracket is a document of its own, reported by the reader */
     {"}\n", "1:Q:}"},
     {"\r\n{\"a\":1}\r\n", "1:E:|2:Q:{\"a\":1}"},
+    /* issue 15, finding 26: a byte-order mark between documents is blank (at the start of the
+     * input, and of a file joined on with cat) */
+    {"\xef\xbb\xbf{\"a\":1}\n\xef\xbb\xbf{\"b\":2}\n", "1:Q:{\"a\":1}|2:Q:{\"b\":2}"},
+    {"\xef\xbb\xbf[{\"a\":1}]", "1:Q:{\"a\":1}"},
 };
 
 /* Splits input feeding it `chunk` bytes more each time (0: all at once); writes the documents as
