@@ -79,6 +79,7 @@ typedef struct cav_zone_expr {
                                     builder reads path itself */
     size_t data_len;
     struct cav_zone_expr *a, *b; /* operands of WITHIN (a), UNION, INTERSECT, DIFF */
+    int parens;                  /* written inside parentheses (kept by fmt) */
 } cav_zone_expr;
 
 /* The largest geojson() file read, in bytes (bounds memory; checked before reading). */

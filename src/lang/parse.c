@@ -548,6 +548,8 @@ static cav_zone_expr *parse_zatom(parser *P) {
         cav_zone_expr *z = parse_zexpr(P);
         if (z && !expect(P, CAV_TK_RPAREN, "')'"))
             return NULL;
+        if (z)
+            z->parens = 1;
         return z;
     }
     if (at_stmt_end(P) || t->kind != CAV_TK_NAME) {
