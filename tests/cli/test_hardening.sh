@@ -227,6 +227,12 @@ for n, name in ((1048576, "exact"), (1048577, "over")):
 EOF
 "$caveat" check exact.ndjson | grep -q '"decision"' && ok || bad "finding 26: a line of exactly 1 MiB is read"
 "$caveat" check over.ndjson | grep -q 'longer than 1 MiB' && ok || bad "finding 26: one byte more is too long"
+printf 'id,date,weapon,target.lat,target.lon,target.kind\na,2024-06-10,gmlrs, 50.6,36.59 ,forces\nb,2024-06-10,gmlrs,50.6 , 36.59,forces\nc,2024-06-10,gmlrs,0x32,36.59,forces\n' > blanks.csv
+expect_eq "$("$caveat" audit -q -c id,decision blanks.csv | tail -3 | tr '\n' ' ')" "a,indeterminate b,indeterminate c, " "finding 26: blanks around a CSV number alike on both sides; hex refused"
+for v in " 50.6" "50.6 "; do
+  "$caveat" check --weapon gmlrs --lat "$v" --lon 36.59 --kind forces --date 2024-06-10 > /dev/null
+  expect_eq "$?" 0 "finding 26: --lat '$v'"
+done
 printf '\xef\xbb\xbf%s\n' "$good" > bom.ndjson
 "$caveat" check bom.ndjson | grep -q '"decision"' && ok || bad "finding 26: a byte-order mark on NDJSON"
 printf '%s\n' '{"id": null, "date": "2024-06-10", "weapon": "gmlrs", "target": {"lat": 50.6, "lon": 36.59, "kind": "forces", "role": null}, "purpose": null, "supplier": null, "launch": null}' > nulls.ndjson
@@ -240,8 +246,7 @@ pid=$!
 exec 3> slow.csv
 head -3 in.csv >&3
 sleep 1
-kill -9 "$pid" 2> /dev/null
-wait "$pid" 2> /dev/null
+{ kill -9 "$pid"; wait "$pid"; } 2> /dev/null
 exec 3>&-
 expect_eq "$(ls -A killed | wc -l)" 0 "finding 26: nothing left after kill -9"
 
