@@ -38,6 +38,7 @@ run "$build/caveat" diff 2024-05-29 2024-11-20 --format md
 run "$build/caveat" sources
 run "$build/caveat" where 50.6 36.59
 run "$build/caveat" lint tests/fuzz/corpus/policy
+run "$build/caveat" lint docs/examples/sub
 run "$build/caveat" zones --format svg -o /tmp/cav-vg.svg
 run "$build/caveat" zones --weapon gmlrs --kind forces --role attacking --purpose counterfire \
   --date 2024-06-10 --format geojson -o /tmp/cav-vg.geojson

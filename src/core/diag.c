@@ -44,8 +44,10 @@ const cav_diag *cav_diags_get(const cav_diags *d, size_t i) {
     return d && i < d->n ? &d->items[i] : NULL;
 }
 
+/* A copy of s, or NULL. A text cut to fit a fixed buffer upstream (snprintf cuts at the end) may
+ * end inside a character: the copy leaves that incomplete character out. */
 static char *dup_or_null(const char *s) {
-    return s ? strdup(s) : NULL;
+    return s ? strndup(s, cav__utf8_complete(s, strlen(s))) : NULL;
 }
 
 /* A copy of the line that starts at line_text (up to its end, at most 300 bytes, cut on a
@@ -88,7 +90,7 @@ void cav__diag_add(cav_diags *d, cav_severity sev, const char *file, const char 
     g->line = line;
     g->col = col;
     g->code = NULL;
-    g->message = msg.failed || !msg.data ? NULL : strdup(msg.data);
+    g->message = msg.failed || !msg.data ? NULL : dup_or_null(msg.data);
     cav_buf_free(&msg);
     g->hint = dup_or_null(hint);
     g->source_line = line > 0 ? copy_line(line_text) : NULL;
