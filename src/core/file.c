@@ -156,16 +156,19 @@ int cav__file_read(const char *path, const cav_file_rules *r, char **data, size_
     /* read up to max + 1 bytes: a file that grew past the limit since fstat is caught too */
     size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536;
     buf = malloc(cap + 1);
-    while (buf) {
+    if (!buf) {
+        rc = CAV_ENOMEM;
+        goto done;
+    }
+    for (;;) {
         if (n == cap) {
             if (cap > r->max)
                 break;
             size_t more = cap * 2 > r->max + 1 ? r->max + 1 : cap * 2;
             char *g = realloc(buf, more + 1);
             if (!g) {
-                free(buf);
-                buf = NULL;
-                break;
+                rc = CAV_ENOMEM;
+                goto done;
             }
             buf = g;
             cap = more;
@@ -182,10 +185,6 @@ int cav__file_read(const char *path, const cav_file_rules *r, char **data, size_
         if (k == 0)
             break;
         n += (size_t)k;
-    }
-    if (!buf) {
-        rc = CAV_ENOMEM;
-        goto done;
     }
     if (n > r->max) {
         if (why)
