@@ -104,7 +104,8 @@ extern const int cli_ncommands;
 
 /* Loads the pack from the --policy paths ("@default" names the embedded pack), or the embedded
  * default when there are none, with the --allow-path directories. Prints every error to stderr;
- * NULL on failure. */
+ * NULL on failure. The list is remembered for the rest of the run (it must outlive it): no output
+ * file may replace one of its policy files (cli_out_open). */
 cav_pack *cli_load_pack(const cli_list *policies);
 /* The load options of the command line (--allow-path). */
 cav_load_opts cli_load_opts(void);

@@ -374,6 +374,8 @@ static GEOSGeometry *wrap_antimeridian(GEOSContextHandle_t h, const GEOSGeometry
         return NULL;
     if (x0 >= -180.0 && x1 <= 180.0)
         return GEOSGeom_clone_r(h, g);
+    if (x0 < -540.0 || x1 > 540.0)
+        return NULL; /* more than once round: not a zone on the globe */
     int failed = 0;
     GEOSGeometry *parts[3] = {shifted_part(h, g, -180.0, 180.0, 0.0, &failed),
                               shifted_part(h, g, 180.0, 540.0, -360.0, &failed),
