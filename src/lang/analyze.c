@@ -15,8 +15,8 @@
  * The analysis is bounded, so that linting a pack of any size ends (docs/robustness.md): only
  * pairs of rules that share a party and whose dates overlap are compared (found by a sweep over
  * the rules sorted by start date, not by trying every pair); each rule is reported at most once
- * as shadowed or redundant (naming the first rule that covers it); the whole analysis examines at
- * most CAV_LINT_BUDGET uses (every pair compared costs at least one) and adds at most
+ * as shadowed or redundant (naming the first rule that covers it); the whole analysis takes at
+ * most CAV_LINT_BUDGET steps (a pair of rules considered, or a use examined) and adds at most
  * CAV_LINT_MAX_WARNINGS warnings, and when it stops early it says so in a last warning.
  *
  * A permit is shadowed when no use makes it true while a forbid of its parties is false: it can
