@@ -250,5 +250,11 @@ sleep 1
 exec 3>&-
 expect_eq "$(ls -A killed | wc -l)" 0 "finding 26: nothing left after kill -9"
 
+# ---- noticed on the way: a negative number is an argument, not options (`where LAT LON` west
+# of Greenwich or south of the equator was refused as an unknown option)
+expect_eq "$("$caveat" where 67 -179.99 | head -1)" "country RU Russia" "where with a negative longitude"
+expect_eq "$("$caveat" where -33.87 151.21)" "(no country, region or zone of the pack)" "where with a negative latitude"
+expect_eq "$("$caveat" where -p "$src/packs/default" 67 -179.99 | head -1)" "country RU Russia" "an option's value and a negative argument"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
