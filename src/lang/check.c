@@ -442,9 +442,11 @@ static void build_weapons(cav_build *b) {
         /* one place is kept for a supplier that is not a consent party */
         w->nconsent = s->consent.n > CAV_MAX_PARTIES - 1 ? CAV_MAX_PARTIES - 1 : s->consent.n;
         if (s->consent.n > CAV_MAX_PARTIES - 1)
-            cav__report(b, CAV_SEV_ERROR, s->file, s->line, s->col, NULL,
-                        "weapon '%s' names %d consent parties; at most %d", s->name.s,
-                        s->consent.n, CAV_MAX_PARTIES - 1);
+            cav__report(b, CAV_SEV_ERROR, s->file, s->line, s->col,
+                        "a decision holds 16 parties: the consent parties and a supplier that "
+                        "is none of them",
+                        "weapon '%s' names %d consent parties; at most %d", s->name.s, s->consent.n,
+                        CAV_MAX_PARTIES - 1);
         w->consent = resolve_parties(b, s->file, &s->consent);
     }
     for (int i = 0, w = 0; p->weapons && i < ps->nstmts && !b->oom; i++) {
