@@ -48,7 +48,7 @@ run "$build/caveat" catalog rule --format json
 run "$build/caveat" can --date 2024-06-10 --lat 50.6 --lon 36.59 --kind forces --role attacking
 run "$build/caveat" test --coverage
 rm -rf /tmp/cav-vg-pack; run "$build/caveat" pack export /tmp/cav-vg-pack
-"$build/caveat" sample --rows 2000 --seed 7 --bad-rate 0.05 -o /tmp/cav-vg.csv
+"$build/caveat" sample --rows 2000 --seed 7 --bad-rate 0.05 > /tmp/cav-vg.csv
 run "$build/caveat" audit --quiet --threads 2 --summary /tmp/cav-vg-summary.json \
   -o /tmp/cav-vg-out.csv /tmp/cav-vg.csv
 run "$build/caveat" audit --quiet --threads 2 -f ndjson -o /tmp/cav-vg-out.ndjson /tmp/cav-vg.csv
