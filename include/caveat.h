@@ -142,7 +142,8 @@ CAV_API int cav_diags_write(const cav_diags *d, int warnings, cav_format fmt, ca
  */
 typedef struct cav_pack cav_pack;
 
-/* Loads a pack from npaths files or directories (every *.cav file inside, in name order). The
+/* Loads a pack from npaths files or directories (every *.cav file inside, in name order: regular
+ * files only, so a FIFO named x.cav never blocks the load). The
  * path "@default" stands for the files of the embedded default pack, so a user's files can add
  * rules and catalog entries on top of it. Returns 0 and a new pack in *out, or CAV_EPOLICY with
  * every error in diags (may be NULL) and *out set to NULL: a policy with an error is rejected
@@ -150,9 +151,28 @@ typedef struct cav_pack cav_pack;
 CAV_API int cav_pack_load(const char *const *paths, size_t npaths, cav_diags *diags,
                           cav_pack **out);
 /* Loads a pack from nfiles in-memory texts; names are used in diagnostics and to resolve
- * relative geojson() paths. */
+ * relative geojson() paths (see cav_load_opts for where those may lie). */
 CAV_API int cav_pack_load_mem(const char *const *names, const char *const *texts, size_t nfiles,
                               cav_diags *diags, cav_pack **out);
+/* Options of loading a pack (cav_pack_load_opts, cav_pack_load_mem_opts). Zero-initialise.
+ *
+ * Files a pack names (geojson() zones) are read only from inside the directory of the policy
+ * file that names them, and its subdirectories, symbolic links resolved (for an in-memory policy,
+ * the directory its name gives, "." for a bare name): a pack from elsewhere cannot make the
+ * loader read "../../etc/shadow" or "/home/x/secret.geojson". allow_paths names further directory
+ * trees it may read from (the command line's --allow-path DIR). Whatever their place, such files
+ * must be regular files (never a FIFO or a device), and a file that is no valid GeoJSON is
+ * reported by line and column without quoting its content (docs/robustness.md). */
+typedef struct cav_load_opts {
+    const char *const *allow_paths; /* directories geojson() may also read from; may be NULL */
+    size_t nallow_paths;
+} cav_load_opts;
+/* cav_pack_load and cav_pack_load_mem with options (o may be NULL: the defaults above). */
+CAV_API int cav_pack_load_opts(const char *const *paths, size_t npaths, const cav_load_opts *o,
+                               cav_diags *diags, cav_pack **out);
+CAV_API int cav_pack_load_mem_opts(const char *const *names, const char *const *texts,
+                                   size_t nfiles, const cav_load_opts *o, cav_diags *diags,
+                                   cav_pack **out);
 /* Loads the default pack embedded in the library. */
 CAV_API int cav_pack_load_default(cav_diags *diags, cav_pack **out);
 /* The files of the embedded default pack, for `caveat pack export`: file i's path relative to the
@@ -169,13 +189,17 @@ CAV_API void cav_pack_release(cav_pack *p);
 CAV_API int cav_fmt(const char *name, const char *text, cav_diags *diags, cav_buf *out);
 
 /* Analyses a loaded pack (docs/language.md, "Warnings"): rules that can never match, permits
- * that can never permit because a forbid overrides them, redundant rules; with
- * CAV_LINT_OVERLAPS, every permit/forbid pair that can match the same use instead. Warnings are
- * added to diags. The analysis enumerates the catalogs, so it is bounded: a pair whose space is
- * too large is skipped, and the whole analysis stops after CAV_LINT_BUDGET pair checks with a
- * warning that says so. Returns 0 or CAV_ENOMEM. */
+ * that can never permit because a forbid overrides them, redundant rules (each rule reported once
+ * as shadowed or redundant); with CAV_LINT_OVERLAPS, every permit/forbid pair that can match the
+ * same use instead. Warnings are added to diags. Only rules that share a party and whose dates
+ * overlap are compared. The analysis enumerates the catalogs, so it is bounded: a pair whose
+ * space is too large is skipped, and the whole analysis stops after CAV_LINT_BUDGET steps (a
+ * pair of rules considered, or a use examined) or CAV_LINT_MAX_WARNINGS warnings, with a last
+ * warning (code "analysis-incomplete") that says so. Loading never runs it. Returns 0, or
+ * CAV_ENOMEM / CAV_EINVAL. */
 enum { CAV_LINT_OVERLAPS = 1u << 0 };
-#define CAV_LINT_BUDGET 2000000
+#define CAV_LINT_BUDGET 20000000L
+#define CAV_LINT_MAX_WARNINGS 10000
 CAV_API int cav_pack_lint(const cav_pack *p, unsigned flags, cav_diags *diags);
 
 /* The pack's identity: "NAME@" and the first 12 hex digits of the SHA-256 of its compiled
@@ -438,8 +462,10 @@ CAV_API int cav_query_parse_json(const cav_pack *p, const char *json, size_t len
  * is a document of its own (kind CAV_DOC_EMPTY), so a line-based caller can answer every input
  * line. A multi-line value ends where its braces close; a line that leaves a value open and is
  * followed by a line starting with '{' or '[' in column 1 is cut there (a broken NDJSON line does
- * not swallow the next). */
-#define CAV_MAX_DOC (1024 * 1024) /* the longest document, in bytes */
+ * not swallow the next). A document longer than CAV_MAX_DOC is one error, and the rest of it is
+ * skipped by its structure (strings and brackets), so an over-long element of a pretty-printed
+ * array costs one error and the array goes on. */
+#define CAV_MAX_DOC (1024 * 1024) /* the longest document, in bytes (exactly this many is read) */
 typedef enum cav_doc_kind {
     CAV_DOC_END = 0,   /* no more documents (eof) */
     CAV_DOC_QUERY = 1, /* text/len hold one JSON value */
@@ -457,9 +483,11 @@ typedef struct cav_split {
     long line;         /* the line of the next byte; starts at 1 (cav_split_init) */
     int in_array;      /* inside a top-level array */
     int after_element; /* in an array, after an element: ',' or ']' comes next */
-    int line_has_text; /* the current line has had a document or text (1), blanks only (2) */
-    int skipping;      /* discarding the rest of an over-long document */
-    long skip_line;
+    int line_has_text;   /* the current line has had a document or text (1), blanks only (2) */
+    int skipping;        /* discarding: 1 the rest of a line, 2 the rest of an over-long value */
+    int skip_depth;      /* while skipping a value: its open brackets, whether inside a string */
+    int skip_instr, skip_esc;
+    int skip_in_array; /* the skipped value is an element of an array: the array goes on */
 } cav_split;
 CAV_API void cav_split_init(cav_split *s);
 /* Finds the next document in buf[0, len) (the unconsumed input, beginning where the last call

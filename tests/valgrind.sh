@@ -44,6 +44,7 @@ run "$build/caveat" diff 2024-05-29 2024-11-20 --format md
 run "$build/caveat" sources
 run "$build/caveat" where 50.6 36.59
 run "$build/caveat" lint tests/fuzz/corpus/policy
+run "$build/caveat" lint docs/examples/sub
 run "$build/caveat" zones --format svg -o /tmp/cav-vg.svg
 run "$build/caveat" zones --weapon gmlrs --kind forces --role attacking --purpose counterfire \
   --date 2024-06-10 --format geojson -o /tmp/cav-vg.geojson
@@ -53,7 +54,7 @@ run "$build/caveat" catalog rule --format json
 run "$build/caveat" can --date 2024-06-10 --lat 50.6 --lon 36.59 --kind forces --role attacking
 run "$build/caveat" test --coverage
 rm -rf /tmp/cav-vg-pack; run "$build/caveat" pack export /tmp/cav-vg-pack
-"$build/caveat" sample --rows 2000 --seed 7 --bad-rate 0.05 -o /tmp/cav-vg.csv
+"$build/caveat" sample --rows 2000 --seed 7 --bad-rate 0.05 > /tmp/cav-vg.csv
 run "$build/caveat" audit --quiet --threads 2 --summary /tmp/cav-vg-summary.json \
   -o /tmp/cav-vg-out.csv /tmp/cav-vg.csv
 run "$build/caveat" audit --quiet --threads 2 -f ndjson -o /tmp/cav-vg-out.ndjson /tmp/cav-vg.csv

@@ -174,7 +174,7 @@ static int apply_map(audit_plan *pl, const char *map, int *given_by, cav_buf *er
         size_t n = end ? (size_t)(end - p) : strlen(p);
         const char *eq = memchr(p, '=', n);
         char item[160];
-        snprintf(item, sizeof item, "%.*s", (int)(n < 120 ? n : 120), p);
+        snprintf(item, sizeof item, "%.*s", (int)cav__utf8_cut(p, n, 120), p);
         if (!eq || eq == p) {
             line(err, "--map '%s': expected COLUMN=FIELD", item);
             bad++;
@@ -188,7 +188,7 @@ static int apply_map(audit_plan *pl, const char *map, int *given_by, cav_buf *er
                 for (int i = 0; names && i < pl->ncols; i++)
                     names[i] = pl->cols[i].name;
                 char want[128];
-                snprintf(want, sizeof want, "%.*s", (int)(cn < 100 ? cn : 100), p);
+                snprintf(want, sizeof want, "%.*s", (int)cav__utf8_cut(p, cn, 100), p);
                 int k = names ? cav_suggest(want, names, (size_t)pl->ncols, &near) : 0;
                 line(err, "--map '%s': the header has no column '%s'%s%s%s", item, want,
                      k ? " (did you mean " : "", k ? near.data : "", k ? "?)" : "");
@@ -201,7 +201,7 @@ static int apply_map(audit_plan *pl, const char *map, int *given_by, cav_buf *er
                 for (int k = 0; k < F_NFIELDS; k++)
                     names[k] = field_name(k);
                 char want[128];
-                snprintf(want, sizeof want, "%.*s", (int)(fn < 100 ? fn : 100), eq + 1);
+                snprintf(want, sizeof want, "%.*s", (int)cav__utf8_cut(eq + 1, fn, 100), eq + 1);
                 cav_buf near = {0};
                 int k = cav_suggest(want, names, F_NFIELDS, &near);
                 line(err, "--map '%s': no query field '%s'%s%s%s", item, want,
@@ -348,7 +348,7 @@ static int parse_columns(audit_plan *pl, const char *columns, int csv_in, cav_bu
         }
         if (it.kind == OUT_NKINDS) {
             char want[128];
-            snprintf(want, sizeof want, "%.*s", (int)(n < 100 ? n : 100), p);
+            snprintf(want, sizeof want, "%.*s", (int)cav__utf8_cut(p, n, 100), p);
             const char *names[OUT_NKINDS];
             size_t k = 0;
             for (int i = 0; i < OUT_NKINDS; i++)
@@ -506,7 +506,7 @@ int cav__audit_plan_csv(audit_plan *pl, const cav_audit_opts *o, const char *s, 
             a++;
         while (k > a && (name[k - 1] == ' ' || name[k - 1] == '\t'))
             k--;
-        if (a) /* (valgrind takes a fortified memmove onto itself for an overlapping memcpy) */
+        if (a) /* (memmove onto itself: valgrind takes the fortified call for an overlap) */
             memmove(name, name + a, k - a);
         name[k - a] = '\0';
         pl->cols[i] = (audit_col){name, NULL, COL_PASS, -1, HOW_NONE};

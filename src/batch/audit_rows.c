@@ -84,32 +84,10 @@ void cav__audit_csv_text(cav_buf *b, const char *s, size_t n) {
 static void add_problem(cav_qerrors *e, int field, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static void add_problem(cav_qerrors *e, int field, const char *name, const char *fmt, ...) {
-    if (e->n == CAV_QERR_MAX) {
-        e->more++;
-        return;
-    }
-    cav_qerror *x = &e->v[e->n++];
-    x->field = field;
-    snprintf(x->name, sizeof x->name, "%s", name);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(x->message, sizeof x->message, fmt, ap);
+    cav__qerrors_vadd(e, field, name, fmt, ap);
     va_end(ap);
-    /* never cut inside a character */
-    size_t len = strlen(x->message);
-    x->message[cav__utf8_cut(x->message, len, len)] = '\0';
-}
-
-/* A value quoted in a message: at most 60 bytes, cut on a character boundary. */
-static void quoted(const char *s, size_t n, char *out, size_t size) {
-    size_t k = cav__utf8_cut(s, n, 60), j = 0;
-    for (size_t i = 0; i < k && j + 1 < size; i++)
-        out[j++] = (unsigned char)s[i] < 0x20 ? '?' : s[i];
-    if (k < n && j + 4 < size) {
-        memcpy(out + j, "...", 3);
-        j += 3;
-    }
-    out[j] = '\0';
 }
 
 static void count_error(worker *w, chunk *c, long line, const cav_qerrors *e) {
@@ -192,7 +170,7 @@ static void bind_mgrs(worker *w, cav_query *q, int launch, const char *s, size_t
     cav_qfield func = launch ? CAV_Q_LAUNCH_UNCERTAINTY : CAV_Q_TARGET_UNCERTAINTY;
     if (prec < 0) {
         char shown[96];
-        quoted(s, n, shown, sizeof shown);
+        cav__quote_value(s, n, shown, sizeof shown);
         add_problem(e, -1, launch ? "launch.mgrs" : "target.mgrs",
                     "'%s' is not an MGRS reference: %s", shown, msg);
         q->given |= CAV_QBIT(flat) | CAV_QBIT(flon); /* given, wrongly: not "missing" too */
@@ -297,7 +275,18 @@ static void decide_json(worker *w, row_result *r, cav_buf *query, cav_buf *input
             cav_buf *to = is_query ? query : input;
             if (is_query ? qn++ > 0 : others++ > 0)
                 cav__buf_puts(to, ", ");
-            cav__buf_put(to, r->doc + kstart, end - kstart);
+            /* one output line per row: a pretty-printed member's line breaks become spaces
+             * (outside strings, as in valid JSON a string holds no raw line break) */
+            size_t run = kstart;
+            for (size_t k = kstart; k < end; k++) {
+                char ch = r->doc[k];
+                if (ch == '\n' || ch == '\r' || ch == '\t') {
+                    cav__buf_put(to, r->doc + run, k - run);
+                    cav__buf_putc(to, ' ');
+                    run = k + 1;
+                }
+            }
+            cav__buf_put(to, r->doc + run, end - run);
         }
         cav__buf_putc(query, '}');
         cav__buf_putc(input, '}');
@@ -324,7 +313,7 @@ static void decide_json(worker *w, row_result *r, cav_buf *query, cav_buf *input
             for (size_t i = 0; i < nn; i++)
                 if (lens[i] == kn && memcmp(names[i], key, kn) == 0) {
                     char shown[96];
-                    quoted(key, kn, shown, sizeof shown);
+                    cav__quote_value(key, kn, shown, sizeof shown);
                     add_problem(&r->e, -1, shown, "given twice");
                     rc = CAV_EQUERY;
                 }

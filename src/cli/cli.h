@@ -55,17 +55,29 @@ typedef struct cli_cmd {
     int (*run)(const struct cli_cmd *cmd, int argc, char **argv);
 } cli_cmd;
 
-/* The --policy option of every command that reads a pack. */
-#define CLI_POLICY_OPT(list)                                                                       \
+/* The --allow-path option: directories geojson() may read from besides the policy files' own
+ * (cav_load_opts.allow_paths); every command that loads a pack has it, and cli_load_pack uses it.
+ */
+extern cli_list cli_allow_paths;
+#define CLI_ALLOW_OPT                                                                              \
     {                                                                                              \
-        "policy", 'p', OPT_LIST, &(list), "P",                                                     \
-            "load the pack from P, a file or directory (repeatable; @default is the embedded "     \
-            "pack, so "                                                                            \
-            "your files can add to it); default: the embedded pack",                               \
+        "allow-path", 0, OPT_LIST, &cli_allow_paths, "DIR",                                        \
+            "let geojson() zones read files under DIR too (repeatable; by default only under the " \
+            "directory of the policy file that names them)",                                       \
             NULL                                                                                   \
     }
-#define CLI_END_OPTS                                                                               \
-    { NULL, 0, 0, NULL, NULL, NULL, NULL }
+/* The --policy option of every command that reads a pack, with --allow-path. */
+#define CLI_POLICY_OPT(list)                                                                       \
+    {"policy",                                                                                     \
+     'p',                                                                                          \
+     OPT_LIST,                                                                                     \
+     &(list),                                                                                      \
+     "P",                                                                                          \
+     "load the pack from P, a file or directory (repeatable; @default is the embedded pack, so "   \
+     "your files can add to it); default: the embedded pack",                                      \
+     NULL},                                                                                        \
+        CLI_ALLOW_OPT
+#define CLI_END_OPTS {NULL, 0, 0, NULL, NULL, NULL, NULL}
 
 /* Prints out's text to stdout (or the failure) and frees it; returns rc, or CLI_USAGE when out
  * could not be written. */
@@ -91,8 +103,12 @@ extern const int cli_ncommands;
 /* ---- packs and diagnostics ---- */
 
 /* Loads the pack from the --policy paths ("@default" names the embedded pack), or the embedded
- * default when there are none. Prints every error to stderr; NULL on failure. */
+ * default when there are none, with the --allow-path directories. Prints every error to stderr;
+ * NULL on failure. The list is remembered for the rest of the run (it must outlive it): no output
+ * file may replace one of its policy files (cli_out_open). */
 cav_pack *cli_load_pack(const cli_list *policies);
+/* The load options of the command line (--allow-path). */
+cav_load_opts cli_load_opts(void);
 /* Prints the diagnostics of d to f as text. */
 void cli_print_diags(const cav_diags *d, FILE *f, int show_warnings);
 

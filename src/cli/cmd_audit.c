@@ -16,7 +16,7 @@ static const char *const formats[] = {"csv", "ndjson", "geojson", NULL};
 static const char *const in_formats[] = {"auto", "csv", "ndjson", NULL};
 
 static const cli_opt opts[] = {
-    {"policy", 'p', OPT_LIST, &policies, "P", "load the pack from P (repeatable)", NULL},
+    CLI_POLICY_OPT(policies),
     {"format", 'f', OPT_STRING, &format, "F",
      "output format (default: by -o's extension, else the input's, else csv)", formats},
     {"input-format", 0, OPT_STRING, &input_format, "F", "input format (default: detected)",

@@ -42,10 +42,7 @@ static const struct {
 };
 
 static const cli_opt opts[] = {
-    {"policy", 'p', OPT_LIST, &policies, "P",
-     "load the pack from P (repeatable; @default is the "
-     "embedded pack); default: the embedded pack",
-     NULL},
+    CLI_POLICY_OPT(policies),
     {"date", 'd', OPT_STRING, &date, "D",
      "date or RFC 3339 timestamp; with flags the question's, else for queries that give none",
      NULL},

@@ -18,6 +18,7 @@ static const cli_opt opts[] = {
      "list every permit/forbid pair that can match the same use instead", NULL},
     {"strict", 0, OPT_FLAG, &strict, NULL, "exit with status 1 when there are warnings", NULL},
     {"format", 'f', OPT_STRING, &format, "F", "output format", formats},
+    CLI_ALLOW_OPT,
     CLI_END_OPTS};
 
 static int run_lint(const cli_cmd *cmd, int argc, char **argv) {
@@ -39,7 +40,8 @@ static int run_lint(const cli_cmd *cmd, int argc, char **argv) {
     for (int i = 0; i < nargs; i++)
         paths[bases.n + i] = args[i];
     cav_pack *p = NULL;
-    int err = n ? cav_pack_load(paths, n, d, &p) : cav_pack_load_default(d, &p);
+    cav_load_opts lo = cli_load_opts();
+    int err = n ? cav_pack_load_opts(paths, n, &lo, d, &p) : cav_pack_load_default(d, &p);
     if (err == 0)
         cav_pack_lint(p, overlaps ? CAV_LINT_OVERLAPS : 0, d);
     cav_buf o = {0};

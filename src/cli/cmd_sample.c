@@ -11,7 +11,7 @@ static const char *rows, *seed, *bad_rate, *coords;
 static const char *const coord_forms[] = {"decimal", "dms", "mgrs", NULL};
 
 static const cli_opt opts[] = {
-    {"policy", 'p', OPT_LIST, &policies, "P", "load the pack from P (repeatable)", NULL},
+    CLI_POLICY_OPT(policies),
     {"rows", 'n', OPT_STRING, &rows, "N", "rows to write (default 1000)", NULL},
     {"seed", 's', OPT_STRING, &seed, "S", "the generator's seed (default 1)", NULL},
     {"bad-rate", 0, OPT_STRING, &bad_rate, "R",

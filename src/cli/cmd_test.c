@@ -17,7 +17,8 @@ static const cli_opt opts[] = {
     {"coverage", 'c', OPT_FLAG, &coverage, NULL,
      "list the rules no case decides and the tests no case sees both true and false", NULL},
     {"verbose", 'v', OPT_FLAG, &verbose, NULL, "list passing cases too", NULL},
-    {NULL, 0, 0, NULL, NULL, NULL, NULL}};
+    CLI_ALLOW_OPT,
+    CLI_END_OPTS};
 
 static int cmp_str(const void *a, const void *b) {
     return strcmp(*(const char *const *)a, *(const char *const *)b);

@@ -33,11 +33,25 @@ void cli_print_diags(const cav_diags *d, FILE *f, int show_warnings) {
     cav_buf_free(&b);
 }
 
+cli_list cli_allow_paths;
+
+cav_load_opts cli_load_opts(void) {
+    cav_load_opts o = {cli_allow_paths.v, (size_t)cli_allow_paths.n};
+    return o;
+}
+
+/* The policy paths of the pack this run loaded: no output may replace one of them (or a .cav
+ * file of a directory among them), whichever command writes. */
+static const cli_list *loaded_policies;
+
 cav_pack *cli_load_pack(const cli_list *policies) {
+    loaded_policies = policies;
     cav_diags *d = cav_diags_new();
     cav_pack *p = NULL;
+    cav_load_opts o = cli_load_opts();
     int rc = !d                            ? CAV_ENOMEM
-             : policies && policies->n > 0 ? cav_pack_load(policies->v, (size_t)policies->n, d, &p)
+             : policies && policies->n > 0
+                 ? cav_pack_load_opts(policies->v, (size_t)policies->n, &o, d, &p)
                                            : cav_pack_load_default(d, &p);
     if (d)
         cli_print_diags(d, stderr, 0);
@@ -156,6 +170,25 @@ static int open_temp(cli_out *o, const struct stat *st) {
     return 0;
 }
 
+/* 1 when path is one of the loaded policy files, or a .cav file in a loaded policy directory. */
+static int is_policy_file(const char *path) {
+    for (int i = 0; loaded_policies && i < loaded_policies->n; i++) {
+        const char *p = loaded_policies->v[i];
+        struct stat st;
+        if (cli_same_file(path, p))
+            return 1;
+        size_t n = strlen(path);
+        if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode) || n < 4 || strcmp(path + n - 4, ".cav"))
+            continue;
+        char dir[PATH_MAX];
+        const char *slash = strrchr(path, '/');
+        snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path + 1) : 1, slash ? path : ".");
+        if (cli_same_file(dir, p))
+            return 1;
+    }
+    return 0;
+}
+
 int cli_out_open(cli_out *o, const char *path, const char *who, const char *opt,
                  const char *const *inputs) {
     struct stat st, out;
@@ -169,6 +202,10 @@ int cli_out_open(cli_out *o, const char *path, const char *who, const char *opt,
     for (int i = 0; inputs && inputs[i]; i++)
         if (cli_same_file(path, inputs[i]))
             return out_error(who, opt, path, "is also an input of this run; write elsewhere");
+    if (is_policy_file(path))
+        return out_error(who, opt, path,
+                         "is a policy file of the pack this run loaded; write "
+                         "elsewhere");
     struct stat lst;
     if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
         if (!realpath(path, o->target))
@@ -190,7 +227,9 @@ int cli_out_open(cli_out *o, const char *path, const char *who, const char *opt,
         o->fd = open(o->target, O_WRONLY | O_CLOEXEC);
         return o->fd < 0 ? out_error(who, opt, path, strerror(errno)) : 0;
     }
-    if (access(o->target, W_OK) != 0)
+    /* read-only: no write permission for us, or none at all (root may write anything, but a
+     * file someone made read-only is meant to stay as it is) */
+    if (access(o->target, W_OK) != 0 || !(st.st_mode & 0222))
         return out_error(who, opt, path, "is read-only; it is left as it is");
     if (st.st_nlink > 1)
         return out_error(who, opt, path,

@@ -95,8 +95,75 @@ static int check_value(const cli_cmd *cmd, const cli_opt *o, const char *v) {
     return -1;
 }
 
+/* 1 when s is a number with a minus sign ("-179.99", "-.5"): an argument, not options. */
+static int negative_number(const char *s) {
+    if (s[0] != '-' || !(s[1] == '.' || (s[1] >= '0' && s[1] <= '9')))
+        return 0;
+    char *end;
+    (void)strtod(s, &end);
+    return *end == '\0';
+}
+
+/* 1 when the option element arg ("--name", "-p", "-qp") takes the next element as its value. */
+static int takes_next(const cli_opt *opts, const char *arg) {
+    if (strncmp(arg, "--", 2) == 0) {
+        for (const cli_opt *o = opts; o && o->name; o++)
+            if (strcmp(o->name, arg + 2) == 0)
+                return o->kind != OPT_FLAG;
+        return 0; /* unknown, or "--name=value" */
+    }
+    for (const char *c = arg + 1; *c; c++)
+        for (const cli_opt *o = opts; o && o->name; o++)
+            if (o->letter == *c && o->kind != OPT_FLAG)
+                return c[1] == '\0'; /* "-pFILE" holds its value */
+    return 0;
+}
+
+/* A negative number among the arguments (`caveat where -33.87 151.21`) would be read by getopt
+ * as options ("-3", "-3", ...). When there is one, argv is rewritten as its options with their
+ * values, then "--", then the arguments in their order, which is what getopt's own reordering
+ * gives otherwise. Returns argv, or a new vector (kept for the process: the arguments point into
+ * it) with *argc updated. */
+static char **negatives_as_arguments(const cli_opt *opts, int *argc, char **argv) {
+    static char **kept;
+    /* each element: 0 an option, 1 an option's value, 2 an argument */
+    unsigned char *role = calloc((size_t)*argc + 1, 1);
+    int found = 0;
+    if (!role)
+        return argv;
+    for (int i = 1, rest = 0; i < *argc; i++) {
+        if (!rest && strcmp(argv[i], "--") == 0) {
+            rest = 1;
+            role[i] = 0;
+        } else if (rest || argv[i][0] != '-' || !argv[i][1] || negative_number(argv[i])) {
+            role[i] = 2;
+            found |= !rest && negative_number(argv[i]);
+        } else if (takes_next(opts, argv[i]) && i + 1 < *argc) {
+            role[i + 1] = 1;
+            i++;
+        }
+    }
+    if (found && (kept = malloc(((size_t)*argc + 2) * sizeof *kept)) != NULL) {
+        int n = 0;
+        kept[n++] = argv[0];
+        for (int i = 1; i < *argc; i++)
+            if (role[i] != 2 && strcmp(argv[i], "--") != 0)
+                kept[n++] = argv[i];
+        kept[n++] = "--";
+        for (int i = 1; i < *argc; i++)
+            if (role[i] == 2)
+                kept[n++] = argv[i];
+        kept[n] = NULL;
+        *argc = n;
+        argv = kept;
+    }
+    free(role);
+    return argv;
+}
+
 int cli_parse(const cli_cmd *cmd, int argc, char **argv, const char ***args, int *nargs) {
     const cli_opt *opts = cmd->opts;
+    argv = negatives_as_arguments(opts, &argc, argv);
     struct option longs[MAX_OPTS + 2];
     char shorts[2 * MAX_OPTS + 4] = ":h";
     size_t ns = strlen(shorts);

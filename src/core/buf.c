@@ -232,6 +232,48 @@ size_t cav__utf8_cut(const char *s, size_t n, size_t max) {
     return k;
 }
 
+size_t cav__utf8_complete(const char *s, size_t n) {
+    const unsigned char *u = (const unsigned char *)s;
+    /* the start of the last character: at most 3 continuation bytes back */
+    size_t k = n, back = 0;
+    while (k > 0 && back < 4 && (u[k - 1] & 0xc0) == 0x80) {
+        k--;
+        back++;
+    }
+    if (k == 0 || u[k - 1] < 0x80)
+        return n; /* ends with ASCII (or only stray continuation bytes: not ours to judge) */
+    unsigned c = u[k - 1];
+    size_t want = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+    return back + 1 < want ? k - 1 : n;
+}
+
+void cav__quote_value(const char *s, size_t n, char *out, size_t size) {
+    size_t k = cav__utf8_cut(s, n, 60), j = 0;
+    for (size_t i = 0; i < k && j + 1 < size; i++)
+        out[j++] = (unsigned char)s[i] < 0x20 ? '?' : s[i];
+    j = cav__utf8_complete(out, j);
+    if (k < n && j + 4 < size) {
+        memcpy(out + j, "...", 3);
+        j += 3;
+    }
+    out[j] = '\0';
+}
+
+void cav__qerrors_vadd(cav_qerrors *e, int field, const char *name, const char *fmt, va_list ap) {
+    if (e->n == CAV_QERR_MAX) {
+        e->more++;
+        return;
+    }
+    cav_qerror *x = &e->v[e->n++];
+    x->field = field;
+    size_t nl = strlen(name ? name : "");
+    nl = cav__utf8_cut(name ? name : "", nl, sizeof x->name - 1);
+    memcpy(x->name, name ? name : "", nl);
+    x->name[nl] = '\0';
+    cav__vsnprintf_c(x->message, sizeof x->message, fmt, ap); /* '.' in numbers, any locale */
+    x->message[cav__utf8_complete(x->message, strlen(x->message))] = '\0';
+}
+
 static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
 
 void cav__buf_json(cav_buf *b, const char *s, size_t n) {
@@ -304,11 +346,17 @@ void cav__buf_xml(cav_buf *b, const char *s, size_t n) {
         const char *esc = NULL;
         if (c >= 0x80) {
             size_t k = utf8_char(u + i, n - i);
-            if (k) {
+            /* U+FFFE and U+FFFF are no characters in XML 1.0 either */
+            int nonchar = k == 3 && c == 0xef && u[i + 1] == 0xbf && u[i + 2] >= 0xbe;
+            if (k && !nonchar) {
                 i += k;
                 continue;
             }
-            esc = replacement;
+            cav__buf_put(b, s + run, i - run);
+            cav__buf_puts(b, replacement);
+            i += k ? k : 1;
+            run = i;
+            continue;
         } else if (c == '<') {
             esc = "&lt;";
         } else if (c == '>') {

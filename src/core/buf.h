@@ -50,6 +50,16 @@ int cav__buf_status(const cav_buf *b);
 /* Length of the longest prefix of s[0, n) that is at most max bytes and does not end inside a
  * UTF-8 character: the place to cut a name that must be shortened for a message. */
 size_t cav__utf8_cut(const char *s, size_t n, size_t max);
+/* The length of s[0, n) without an incomplete UTF-8 character at its end (what is left when a
+ * fixed-size buffer cut a character in two). */
+size_t cav__utf8_complete(const char *s, size_t n);
+/* A value quoted from the input for a message, into out (size bytes): at most 60 bytes of s[0, n),
+ * cut on a character boundary and marked with "..." when cut; control characters shown as '?'. */
+void cav__quote_value(const char *s, size_t n, char *out, size_t size);
+/* Adds a problem to e (field -1: the document; name as the input wrote it): the message is
+ * formatted with '.' as decimal point whatever the locale and never ends inside a character. When
+ * e is full, counts it in e->more. */
+void cav__qerrors_vadd(cav_qerrors *e, int field, const char *name, const char *fmt, va_list ap);
 /* 1 when s[0, n) is valid UTF-8 (no overlong forms, surrogates or code points over U+10FFFF). */
 int cav__utf8_valid(const char *s, size_t n);
 

@@ -5,6 +5,7 @@
  */
 #include "caveat.h"
 #include "core/buf.h"
+#include "core/util.h"
 #include "lang/pack.h"
 
 #include <string.h>
@@ -63,10 +64,10 @@ int cav_date_parse(const char *s, int32_t *days) {
     return 0;
 }
 
-static int parse_in(const cav_pack *p, const char *s, size_t n, int32_t *days, cav_buf *msg) {
-    int32_t day;
-    int rc = read_date(s, n, &day);
+int cav__date_read(const char *s, size_t n, int32_t *days, cav_buf *msg) {
+    int rc = read_date(s, n, days);
     if (rc == -1) {
+        if (msg)
         cav__buf_puts(msg, "must be a date written YYYY-MM-DD or an RFC 3339 timestamp "
                            "(2024-06-10T14:30:00Z)");
         return CAV_EINVAL;
@@ -76,6 +77,8 @@ static int parse_in(const cav_pack *p, const char *s, size_t n, int32_t *days, c
         digits(s, 4, &y);
         digits(s + 5, 2, &m);
         digits(s + 8, 2, &d);
+        if (!msg)
+            return CAV_EINVAL;
         if (m < 1 || m > 12 || d < 1 || (y > 0 && d > days_in_month(y, m)))
             cav__buf_printf(msg, "%.10s is no calendar date", s);
         else
@@ -83,6 +86,13 @@ static int parse_in(const cav_pack *p, const char *s, size_t n, int32_t *days, c
                             CAV_DATE_MIN_YEAR, CAV_DATE_MAX_YEAR);
         return CAV_EINVAL;
     }
+    return 0;
+}
+
+static int parse_in(const cav_pack *p, const char *s, size_t n, int32_t *days, cav_buf *msg) {
+    int32_t day;
+    if (cav__date_read(s, n, &day, msg) != 0)
+        return CAV_EINVAL;
     if (n == 10) {
         *days = day;
         return 0;

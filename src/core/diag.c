@@ -45,29 +45,29 @@ const cav_diag *cav_diags_get(const cav_diags *d, size_t i) {
     return d && i < d->n ? &d->items[i] : NULL;
 }
 
+/* A copy of s, or NULL. A text cut to fit a fixed buffer upstream (snprintf cuts at the end) may
+ * end inside a character: the copy leaves that incomplete character out. */
 static char *dup_or_null(const char *s) {
-    return s ? cav__strdup(s) : NULL;
+    return s ? cav__strndup(s, cav__utf8_complete(s, strlen(s))) : NULL;
 }
 
-static char *copy_line(const char *src, int line) {
-    if (!src || line < 1)
+/* A copy of the line that starts at line_text (up to its end, at most 300 bytes, cut on a
+ * character boundary, control characters as '?'), or NULL. */
+static char *copy_line(const char *line_text) {
+    if (!line_text)
         return NULL;
-    const char *p = src;
-    for (int l = 1; l < line && p; l++) {
-        p = strchr(p, '\n');
-        if (p)
-            p++;
-    }
-    if (!p)
-        return NULL;
-    size_t n = strcspn(p, "\r\n");
-    if (n > 300)
-        n = 300;
-    return cav__strndup(p, n);
+    size_t n = strcspn(line_text, "\r\n");
+    char *s = cav__strndup(line_text, cav__utf8_cut(line_text, n, 300));
+    /* shown on a terminal: a control character of the file (an escape sequence) becomes '?', one
+     * byte for one so that the caret still points at its column */
+    for (char *c = s; c && *c; c++)
+        if (((unsigned char)*c < 0x20 && *c != '\t') || *c == 0x7f)
+            *c = '?';
+    return s;
 }
 
-void cav__diag_add(cav_diags *d, cav_severity sev, const char *file, const char *src, int line,
-                   int col, const char *hint, const char *fmt, ...) {
+void cav__diag_add(cav_diags *d, cav_severity sev, const char *file, const char *line_text,
+                   int line, int col, const char *hint, const char *fmt, ...) {
     if (!d)
         return;
     if (sev == CAV_SEV_ERROR)
@@ -91,10 +91,10 @@ void cav__diag_add(cav_diags *d, cav_severity sev, const char *file, const char 
     g->line = line;
     g->col = col;
     g->code = NULL;
-    g->message = msg.failed || !msg.data ? NULL : cav__strdup(msg.data);
+    g->message = msg.failed || !msg.data ? NULL : dup_or_null(msg.data);
     cav_buf_free(&msg);
     g->hint = dup_or_null(hint);
-    g->source_line = copy_line(src, line);
+    g->source_line = line > 0 ? copy_line(line_text) : NULL;
 }
 
 int cav_diag_format(const cav_diags *d, size_t i, cav_buf *o) {
@@ -136,29 +136,49 @@ static int cmp_key(const void *a, const void *b) {
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
+/* Diagnostics by file name, then by index: to give each file the rank of its first
+ * appearance in O(n log n), whatever the number of files. */
+typedef struct file_key {
+    const char *file;
+    size_t index;
+} file_key;
+
+static int cmp_names(const char *a, const char *b) {
+    return a && b ? strcmp(a, b) : (a != NULL) - (b != NULL);
+}
+
+static int cmp_file(const void *a, const void *b) {
+    const file_key *x = a, *y = b;
+    int c = cmp_names(x->file, y->file);
+    if (c)
+        return c;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
 void cav__diags_sort(cav_diags *d, size_t from) {
     if (!d || from >= d->n)
         return;
     size_t n = d->n - from;
     sort_key *keys = cav__malloc(n * sizeof *keys);
+    file_key *files = cav__malloc(n * sizeof *files);
     cav_diag *items = cav__malloc(n * sizeof *items);
-    if (!keys || !items) {
+    if (!keys || !files || !items) {
         cav__free(keys);
+        cav__free(files);
         cav__free(items);
         return; /* unsorted is still correct */
     }
+    for (size_t i = 0; i < n; i++)
+        files[i] = (file_key){d->items[from + i].file, i};
+    qsort(files, n, sizeof *files, cmp_file);
+    size_t rank = 0;
     for (size_t i = 0; i < n; i++) {
-        const cav_diag *g = &d->items[from + i];
-        size_t rank = i;
-        for (size_t k = 0; k < i; k++) {
-            const char *f = d->items[from + k].file;
-            if ((f == NULL && g->file == NULL) || (f && g->file && strcmp(f, g->file) == 0)) {
-                rank = keys[k].file_rank;
-                break;
-            }
-        }
-        keys[i] = (sort_key){rank, i, g->line, g->col};
+        if (i == 0 || cmp_names(files[i - 1].file, files[i].file) != 0)
+            rank = files[i].index; /* the first of its file */
+        const cav_diag *g = &d->items[from + files[i].index];
+        keys[files[i].index] = (sort_key){rank, files[i].index, g->line, g->col};
     }
+    cav__free(files);
     qsort(keys, n, sizeof *keys, cmp_key);
     for (size_t i = 0; i < n; i++)
         items[i] = d->items[from + keys[i].index];
@@ -215,18 +235,24 @@ int cav_diags_write(const cav_diags *d, int warnings, cav_format fmt, cav_buf *o
                      "\"caveat\", \"version\": ");
     cav__buf_json_str(o, cav_version());
     cav__buf_puts(o, ", \"informationUri\": \"docs/language.md\", \"rules\": [");
-    /* one reporting descriptor per distinct code */
+    /* one reporting descriptor per distinct code (codes are few: a list of those seen) */
+    const char **seen = cav__malloc((n ? n : 1) * sizeof *seen);
+    size_t nseen = 0;
+    if (!seen)
+        return CAV_ENOMEM;
     for (size_t i = 0; i < n; i++) {
         const char *code = code_of(&d->items[i]);
-        int first = 1;
-        for (size_t j = 0; j < i && first; j++)
-            first = strcmp(code_of(&d->items[j]), code) != 0;
-        if (!first || (!warnings && d->items[i].severity != CAV_SEV_ERROR))
+        int first = !warnings && d->items[i].severity != CAV_SEV_ERROR ? 0 : 1;
+        for (size_t j = 0; j < nseen && first; j++)
+            first = strcmp(seen[j], code) != 0;
+        if (!first)
             continue;
+        seen[nseen++] = code;
         cav__buf_puts(o, k++ ? ", {\"id\": " : "{\"id\": ");
         cav__buf_json_str(o, code);
         cav__buf_puts(o, "}");
     }
+    cav__free(seen);
     cav__buf_puts(o, "]}}, \"results\": [");
     k = 0;
     for (size_t i = 0; i < n; i++) {

@@ -9,10 +9,11 @@
 
 #include "caveat.h"
 
-/* Adds a diagnostic. src is the whole text of `file` (may be NULL) from which the line `line` is
- * copied for the caret display; hint may be NULL. */
-void cav__diag_add(cav_diags *d, cav_severity sev, const char *file, const char *src, int line,
-                   int col, const char *hint, const char *fmt, ...)
+/* Adds a diagnostic. line_text (may be NULL) points at the start of line `line` of `file`'s
+ * text: that line is copied for the caret display (callers find it with an index of line
+ * starts, so adding n diagnostics costs O(n), not O(n x file size)); hint may be NULL. */
+void cav__diag_add(cav_diags *d, cav_severity sev, const char *file, const char *line_text,
+                   int line, int col, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 8, 9)));
 
 /* Sets the stable code ("unknown-name", "shadowed", ...) of the last diagnostic added. */

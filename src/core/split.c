@@ -121,9 +121,60 @@ static int value_end(const char *buf, size_t start, size_t len, int eof, int in_
         found = 1; /* ended by a newline inside a string */
     if (!found && !eof)
         return 0; /* the value may go on in the next chunk */
+    if (j - start > CAV_MAX_DOC)
+        return -1; /* one byte too many: its last bracket came at CAV_MAX_DOC + 1 */
     *end = j;
     *nl = lines;
     return 1;
+}
+
+/* Skips the over-long value that starts (or goes on) at buf[i, len), with its state kept in s
+ * across calls: the same ends as value_end's (its closing bracket; a newline outside brackets,
+ * inside a string, or before a line starting with '{' or '['; in an array a scalar's ',', blank
+ * or ']'). Returns where it stopped; s->skipping is 0 once the value has ended, and an array the
+ * value was an element of then expects ',' or ']'. */
+static size_t skip_value(cav_split *s, const char *buf, size_t i, size_t len, int eof) {
+    int ended = 0;
+    for (; i < len && !ended; i++) {
+        char c = buf[i];
+        if (s->skip_instr) {
+            if (s->skip_esc)
+                s->skip_esc = 0;
+            else if (c == '\\')
+                s->skip_esc = 1;
+            else if (c == '"')
+                s->skip_instr = 0;
+            else if (c == '\n')
+                break; /* broken: the newline is the next document's to count */
+            continue;
+        }
+        if (c == '"') {
+            s->skip_instr = 1;
+        } else if (c == '{' || c == '[') {
+            s->skip_depth++;
+        } else if (c == '}' || c == ']') {
+            if (s->skip_depth == 0)
+                break; /* a scalar ends before its array's ']' */
+            ended = --s->skip_depth == 0;
+        } else if (c == '\n') {
+            if (s->skip_depth == 0)
+                break;
+            if (i + 1 >= len && !eof)
+                return i; /* whether the next line starts a query: wait for it */
+            if (i + 1 >= len || buf[i + 1] == '{' || buf[i + 1] == '[')
+                break;
+            s->line++;
+        } else if (s->skip_depth == 0 && s->skip_in_array && (blank(c) || c == ',')) {
+            break;
+        }
+    }
+    if (i < len || ended || eof) {
+        s->skipping = 0;
+        s->skip_instr = s->skip_esc = s->skip_depth = 0;
+        s->in_array = s->skip_in_array;
+        s->after_element = s->skip_in_array;
+    }
+    return i;
 }
 
 size_t cav_split_next(cav_split *s, const char *buf, size_t len, int eof, cav_doc *doc) {
@@ -134,12 +185,19 @@ size_t cav_split_next(cav_split *s, const char *buf, size_t len, int eof, cav_do
     doc->message = NULL;
     while (i < len) {
         char c = buf[i];
-        if (s->skipping) {
+        if (s->skipping == 1) {
             const char *nl = memchr(buf + i, '\n', len - i);
             if (!nl)
                 return len;
             i = (size_t)(nl - buf);
             s->skipping = 0;
+            continue;
+        }
+        if (s->skipping == 2) {
+            size_t at = skip_value(s, buf, i, len, eof);
+            if (s->skipping)
+                return at; /* the value goes on in the next chunk */
+            i = at;
             continue;
         }
         if (c == '\n') {
@@ -160,6 +218,16 @@ size_t cav_split_next(cav_split *s, const char *buf, size_t len, int eof, cav_do
                 s->line_has_text = 2; /* blanks only, so far */
             i++;
             continue;
+        }
+        if ((unsigned char)c == 0xef) {
+            /* a byte-order mark between documents is blank: editors write one at the start of a
+             * file, and files joined with cat carry theirs into the middle */
+            if (len - i < 3 && !eof && memcmp(buf + i, "\xef\xbb\xbf", len - i) == 0)
+                return i; /* maybe a mark: wait for its other bytes */
+            if (len - i >= 3 && memcmp(buf + i, "\xef\xbb\xbf", 3) == 0) {
+                i += 3;
+                continue;
+            }
         }
         if (s->in_array && s->after_element) {
             s->line_has_text = 1;
@@ -200,14 +268,15 @@ size_t cav_split_next(cav_split *s, const char *buf, size_t len, int eof, cav_do
             return i; /* need more input */
         s->line_has_text = 1;
         if (r < 0) {
+            /* one error; the value is then skipped from its start by its structure (strings,
+             * brackets), counting its lines, and an array it belongs to goes on after it */
             doc->kind = CAV_DOC_ERROR;
             doc->line = s->line;
             doc->message = "the query is longer than 1 MiB";
-            s->skipping = 1;
-            s->in_array = 0;
-            for (size_t k = i; k <= i + CAV_MAX_DOC; k++)
-                s->line += buf[k] == '\n';
-            return i + CAV_MAX_DOC + 1;
+            s->skipping = 2;
+            s->skip_depth = s->skip_instr = s->skip_esc = 0;
+            s->skip_in_array = s->in_array;
+            return i;
         }
         doc->kind = CAV_DOC_QUERY;
         doc->text = buf + i;

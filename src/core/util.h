@@ -2,8 +2,16 @@
 #ifndef CAV_UTIL_H
 #define CAV_UTIL_H
 
+#include "caveat.h"
+
 #include <stdarg.h>
 #include <stddef.h>
+
+/* Reads the date "YYYY-MM-DD" at s[0, 10) (s may go on: a timestamp's time follows) into *days.
+ * Returns 0, or CAV_EINVAL with why in msg (may be NULL): not that form, no calendar date
+ * ("2024-02-30"), or out of the range of years CAV_DATE_MIN_YEAR to CAV_DATE_MAX_YEAR. The one
+ * reader of dates for queries and policies (core/date.c). */
+int cav__date_read(const char *s, size_t n, int32_t *days, cav_buf *msg);
 
 /* ASCII case-insensitive equality of two NUL-terminated strings. */
 int cav__streqi(const char *a, const char *b);

@@ -74,8 +74,16 @@ typedef struct cav_zone_expr {
     int ncoords;                 /* POLYGON: number of pairs */
     const char *path;            /* GEOJSON: resolved against the pack file's directory */
     const char *written_path;    /* GEOJSON: as written in the policy (for fmt) */
+    const char *data;            /* GEOJSON: the file's bytes when the caller read them (the
+                                    compiler does, within the pack's directories); NULL: the
+                                    builder reads path itself */
+    size_t data_len;
     struct cav_zone_expr *a, *b; /* operands of WITHIN (a), UNION, INTERSECT, DIFF */
+    int parens;                  /* written inside parentheses (kept by fmt) */
 } cav_zone_expr;
+
+/* The largest geojson() file read, in bytes (bounds memory; checked before reading). */
+#define CAV_MAX_GEOJSON_BYTES (64L * 1024 * 1024)
 
 /* Resolves a REF: returns the (borrowed) geometry of zone `name`, or NULL if unknown. */
 typedef const GEOSGeometry *(*cav_zone_resolver)(void *ud, const char *name);

@@ -18,6 +18,8 @@
 #include "geo/geo.h"
 
 #include "caveat.h"
+#include "core/buf.h"
+#include "core/file.h"
 #include "core/num.h"
 
 #include <errno.h>
@@ -29,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define ZONE_MAX_DEPTH 64       /* nesting of zone expressions */
 #define ZONE_MAX_DISTANCE 2.0e6 /* metres: within() and circle() */
@@ -39,7 +40,6 @@
 #define ZONE_MAX_LAT 85.0       /* geodesic buffers must stay south of this (and north of -) */
 #define ZONE_TILE_ORIGIN 0.0137 /* tiles start off whole degrees, away from typical edges */
 #define ZONE_PI 3.14159265358979323846
-#define ZONE_MAX_GEOJSON_BYTES (64L * 1024 * 1024) /* a geojson() file; bounds memory */
 #define ZONE_MAX_VERTICES 1000000                  /* of one geojson() or polygon() zone */
 
 /* The state of one cav__zone_build call. */
@@ -65,6 +65,7 @@ fail(zone_ctx *c, const cav_zone_expr *e, int code, const char *fmt, ...) {
         va_start(ap, fmt);
         cav__vsnprintf_c(c->err, c->errlen, fmt, ap); /* "%g" with '.' in any locale */
         va_end(ap);
+        c->err[cav__utf8_complete(c->err, strlen(c->err))] = '\0'; /* a long path cut */
     }
     if (c->err_node)
         *c->err_node = e;
@@ -333,6 +334,69 @@ cleanup:
     return rc;
 }
 
+/* ---- the antimeridian ------------------------------------------------------------------- */
+
+static int shift_x(double *x, double *y, void *ud) {
+    (void)y;
+    *x += *(const double *)ud;
+    return 1;
+}
+
+/* The part of g between longitudes lo and hi, moved by `shift` degrees of longitude; NULL when
+ * empty or on failure (*failed set). */
+static GEOSGeometry *shifted_part(GEOSContextHandle_t h, const GEOSGeometry *g, double lo,
+                                  double hi, double shift, int *failed) {
+    GEOSGeometry *part = GEOSClipByRect_r(h, g, lo, -90.0, hi, 90.0);
+    if (!part) {
+        *failed = 1;
+        return NULL;
+    }
+    if (GEOSisEmpty_r(h, part) == 1 || shift == 0.0) {
+        if (GEOSisEmpty_r(h, part) == 1) {
+            GEOSGeom_destroy_r(h, part);
+            return NULL;
+        }
+        return part;
+    }
+    GEOSGeometry *moved = GEOSGeom_transformXY_r(h, part, shift_x, &shift);
+    GEOSGeom_destroy_r(h, part);
+    *failed |= moved == NULL;
+    return moved;
+}
+
+/* g, whose longitudes may run past 180 or -180 (a polygon or buffer drawn across the
+ * antimeridian in continuous longitudes), brought back into [-180, 180]: the parts beyond are
+ * cut at the antimeridian and moved by 360 degrees to the other side, so a zone that crosses
+ * the date line covers both sides of it instead of being clipped or turned inside out. Returns
+ * a new geometry, or NULL on failure. g is borrowed. */
+static GEOSGeometry *wrap_antimeridian(GEOSContextHandle_t h, const GEOSGeometry *g) {
+    double x0, y0, x1, y1;
+    if (!GEOSGeom_getExtent_r(h, g, &x0, &y0, &x1, &y1))
+        return NULL;
+    if (x0 >= -180.0 && x1 <= 180.0)
+        return GEOSGeom_clone_r(h, g);
+    if (x0 < -540.0 || x1 > 540.0)
+        return NULL; /* more than once round: not a zone on the globe */
+    int failed = 0;
+    GEOSGeometry *parts[3] = {shifted_part(h, g, -180.0, 180.0, 0.0, &failed),
+                              shifted_part(h, g, 180.0, 540.0, -360.0, &failed),
+                              shifted_part(h, g, -540.0, -180.0, 360.0, &failed)};
+    GEOSGeometry *some[3];
+    unsigned n = 0;
+    for (int i = 0; i < 3; i++)
+        if (parts[i])
+            some[n++] = parts[i];
+    if (failed || n == 0) {
+        for (unsigned i = 0; i < n; i++)
+            GEOSGeom_destroy_r(h, some[i]);
+        return NULL;
+    }
+    GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, some, n);
+    GEOSGeometry *u = coll ? GEOSUnaryUnion_r(h, coll) : NULL;
+    destroy(h, coll);
+    return u;
+}
+
 /* ---- geodesic buffers ------------------------------------------------------------------ */
 
 /* One local projection: PROJ's ellipsoidal azimuthal equidistant centred on (lat0, lon0). */
@@ -411,8 +475,8 @@ static GEOSGeometry *buffer_piece(GEOSContextHandle_t h, PJ_CONTEXT *pctx,
  * direction (0.5% at 10 degrees). So g is cut into 6-degree tiles and each piece is buffered in
  * a projection centred on its own tile: every buffered point lies within about 4.3 degrees plus
  * the distance of its centre. Buffer distributes over union, so the union of the pieces' buffers
- * is the buffer of g. Limits: metres <= 2,000 km; results must stay between 85S and 85N; parts
- * that would cross the antimeridian are cut at it. */
+ * is the buffer of g. Limits: metres <= 2,000 km; results must stay between 85S and 85N; a
+ * buffer that reaches across the antimeridian is continued on the other side of it. */
 static int geodesic_buffer(zone_ctx *c, const cav_zone_expr *e, const GEOSGeometry *g,
                            double metres, GEOSGeometry **out) {
     GEOSContextHandle_t h = c->h;
@@ -483,16 +547,10 @@ static int geodesic_buffer(zone_ctx *c, const cav_zone_expr *e, const GEOSGeomet
         rc = fail(c, e, CAV_EGEO, "within(): GEOS could not union the buffered tiles");
         goto cleanup;
     }
-    double mx0, my0, mx1, my1;
-    GEOSGeom_getExtent_r(h, merged, &mx0, &my0, &mx1, &my1);
-    if (mx0 < -180.0 || mx1 > 180.0) {
-        *out = GEOSClipByRect_r(h, merged, -180.0, -90.0, 180.0, 90.0);
+    /* a buffer that reaches across the antimeridian continues on the other side */
+    *out = wrap_antimeridian(h, merged);
         if (!*out)
-            rc = fail(c, e, CAV_EGEO, "within(): GEOS could not cut at the antimeridian");
-    } else {
-        *out = merged;
-        merged = NULL;
-    }
+        rc = fail(c, e, CAV_EGEO, "within(): GEOS could not cut the zone at the antimeridian");
 cleanup:
     for (size_t i = 0; i < n; i++)
         GEOSGeom_destroy_r(h, parts[i]);
@@ -603,24 +661,51 @@ static int build_polygon(zone_ctx *c, const cav_zone_expr *e, GEOSGeometry **out
     double *xy = cav__malloc(sizeof(double) * 2 * (size_t)npts);
     if (!xy)
         return fail(c, e, CAV_ENOMEM, "out of memory");
+    /* Each edge goes the shorter way round, less than 180 degrees of longitude (as in every
+     * GIS): longitudes are unwrapped along the ring, so an edge from 170 to -170 crosses the
+     * antimeridian (170 to 190) instead of running 340 degrees the other way. */
     for (int i = 0; i < n; i++) {
-        xy[2 * i] = e->coords[2 * i + 1];
+        double lon = e->coords[2 * i + 1];
+        if (i > 0) {
+            double step = lon - e->coords[2 * i - 1];
+            if (fabs(step) == 180.0) {
+                cav__free(xy);
+                return fail(c, e, CAV_EGEO,
+                            "polygon(): points %d and %d are 180 degrees of longitude apart, so "
+                            "the edge between them could go either way round; add a point "
+                            "between them",
+                            i, i + 1);
+            }
+            lon = xy[2 * (i - 1)] + remainder(step, 360.0);
+        }
+        xy[2 * i] = lon;
         xy[2 * i + 1] = e->coords[2 * i];
     }
     if (!closed) {
         xy[2 * n] = xy[0];
         xy[2 * n + 1] = xy[1];
     }
+    /* back where it started, or once round the globe: a ring round a pole, which has no inside
+     * in these coordinates */
+    double closing = xy[2 * (npts - 2)] + remainder(xy[0] - xy[2 * (npts - 2)], 360.0) - xy[0];
+    if (fabs(closing) > 1.0) {
+        cav__free(xy);
+        return fail(c, e, CAV_EGEO,
+                    "polygon(): the points go once round the globe (round a pole); a zone "
+                    "around a pole is not supported");
+    }
     GEOSGeometry *g = polygon_from_xy(c->h, xy, (unsigned)npts);
     cav__free(xy);
     if (!g)
         return fail(c, e, CAV_EGEO, "polygon(): GEOS could not make a ring of the points");
     int rc = check_polygonal(c, e, "polygon()", g);
-    if (rc < 0) {
+    GEOSGeometry *wrapped = rc < 0 ? NULL : wrap_antimeridian(c->h, g);
         GEOSGeom_destroy_r(c->h, g);
+    if (rc < 0)
         return rc;
-    }
-    *out = g;
+    if (!wrapped)
+        return fail(c, e, CAV_EGEO, "polygon(): GEOS could not cut the zone at the antimeridian");
+    *out = wrapped;
     return 0;
 }
 
@@ -690,6 +775,20 @@ static GEOSGeometry *json_polygon(GEOSContextHandle_t h, json_t *rings, char *wh
     return p;
 }
 
+/* A GeoJSON type for a message, with its article: one of the types RFC 7946 defines, else "an
+ * object of another type" (a file's own strings are not quoted back). */
+static const char *geojson_type_name(const char *type) {
+    static const char *const known[][2] = {{"Point", "a Point"},
+                                           {"MultiPoint", "a MultiPoint"},
+                                           {"LineString", "a LineString"},
+                                           {"MultiLineString", "a MultiLineString"},
+                                           {"GeometryCollection", "a GeometryCollection"}};
+    for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+        if (strcmp(type, known[i][0]) == 0)
+            return known[i][1];
+    return "an object of another type";
+}
+
 /* Appends the polygons of a GeoJSON geometry, Feature or FeatureCollection to parts (a growing
  * array of capacity *cap); `where` names the object in messages. */
 static int json_collect(zone_ctx *c, const cav_zone_expr *e, json_t *obj, const char *where,
@@ -725,8 +824,8 @@ static int json_collect(zone_ctx *c, const cav_zone_expr *e, json_t *obj, const 
         npolys = json_is_array(coords) ? json_array_size(coords) : 0;
     else if (strcmp(type, "Polygon") != 0)
         return fail(c, e, CAV_EGEO,
-                    "geojson \"%s\": %s is a %s; a zone needs Polygon or MultiPolygon geometries",
-                    e->path, where, type);
+                    "geojson \"%s\": %s is %s; a zone needs Polygon or MultiPolygon geometries",
+                    e->path, where, geojson_type_name(type));
     for (size_t i = 0; i < npolys; i++) {
         GEOSGeometry *p =
             json_polygon(c->h, multi ? json_array_get(coords, i) : coords, why, sizeof why);
@@ -751,25 +850,49 @@ static int json_collect(zone_ctx *c, const cav_zone_expr *e, json_t *obj, const 
     return 0;
 }
 
+/* What went wrong in a GeoJSON text that jansson could not read, in words of our own: jansson's
+ * message quotes the text near the error ("near 'root'"), and a geojson() path may name a file
+ * that is not GeoJSON at all, whose content must never be echoed. */
+static const char *json_problem(const json_error_t *jerr) {
+    switch (json_error_code(jerr)) {
+    case json_error_out_of_memory: return "out of memory";
+    case json_error_stack_overflow: return "nested too deeply";
+    case json_error_invalid_utf8: return "not valid UTF-8";
+    case json_error_premature_end_of_input: return "the text ends before the JSON value does";
+    case json_error_end_of_input_expected: return "more text follows the JSON value";
+    case json_error_null_character: return "a NUL character (\\u0000)";
+    case json_error_duplicate_key: return "a member given twice in one object";
+    case json_error_numeric_overflow: return "a number too large";
+    default: return "not valid JSON";
+    }
+}
+
 static int build_geojson(zone_ctx *c, const cav_zone_expr *e, GEOSGeometry **out) {
     if (!e->path || !*e->path)
         return fail(c, e, CAV_EINVAL, "geojson() has no file name");
-    struct stat st;
-    if (stat(e->path, &st) == 0 && S_ISDIR(st.st_mode))
-        return fail(c, e, CAV_EIO, "cannot read geojson file \"%s\": it is a directory", e->path);
-    if (stat(e->path, &st) == 0 && st.st_size > ZONE_MAX_GEOJSON_BYTES)
-        return fail(c, e, CAV_ELIMIT, "geojson file \"%s\" is larger than the limit of %ld MiB",
-                    e->path, ZONE_MAX_GEOJSON_BYTES / (1024 * 1024));
+    char *own = NULL;
+    const char *text = e->data;
+    size_t len = e->data_len;
+    if (!text) {
+        cav_buf why = {0};
+        cav_file_rules rules = {
+            .max = CAV_MAX_GEOJSON_BYTES, .regular_only = 1, .what = "geojson file"};
+        int rc = cav__file_read(e->path, &rules, &own, &len, &why);
+        if (rc != 0) {
+            rc = fail(c, e, rc, "%s", why.data ? why.data : "out of memory");
+            cav_buf_free(&why);
+            return rc;
+        }
+        text = own;
+    }
     json_error_t jerr;
     locale_t prev = cav__locale_use_c(); /* jansson reads reals by the locale (core/num.h) */
-    json_t *root = json_load_file(e->path, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     cav__locale_restore(prev);
-    if (!root) {
-        if (json_error_code(&jerr) == json_error_cannot_open_file)
-            return fail(c, e, CAV_EIO, "cannot read geojson file \"%s\": %s", e->path, jerr.text);
+    cav__free(own);
+    if (!root)
         return fail(c, e, CAV_EGEO, "geojson \"%s\" line %d column %d: %s", e->path, jerr.line,
-                    jerr.column, jerr.text);
-    }
+                    jerr.column, json_problem(&jerr));
     size_t n = 0, cap = 8;
     GEOSGeometry **parts = cav__calloc(cap, sizeof *parts);
     GEOSGeometry *coll = NULL;

@@ -12,6 +12,13 @@
  * miss a case, while --overlaps may list a pair that only geography keeps apart, such as UA and
  * RU. Spaces above 2^20 combinations are skipped.
  *
+ * The analysis is bounded, so that linting a pack of any size ends (docs/robustness.md): only
+ * pairs of rules that share a party and whose dates overlap are compared (found by a sweep over
+ * the rules sorted by start date, not by trying every pair); each rule is reported at most once
+ * as shadowed or redundant (naming the first rule that covers it); the whole analysis takes at
+ * most CAV_LINT_BUDGET steps (a pair of rules considered, or a use examined) and adds at most
+ * CAV_LINT_MAX_WARNINGS warnings, and when it stops early it says so in a last warning.
+ *
  * A permit is shadowed when no use makes it true while a forbid of its parties is false: it can
  * never permit. A rule is redundant beside another of the same effect when removing it changes
  * no decision: wherever it is true the other is true, and wherever it is undetermined the other
@@ -86,10 +93,12 @@ static int domain(const cav_pack *p, int f) {
     }
 }
 
-/* Visits every assignment of the space; visit returns 1 to stop. Returns 1 if stopped. */
+/* Visits every assignment of the space; visit returns 1 to stop. Returns 1 if stopped, 0 when
+ * every assignment was visited, -1 when the space is too large to try, -2 when the budget
+ * (*budget uses, may be NULL for none) ran out first. */
 typedef int (*visit_fn)(const cav_pack *p, const cav_facts *f, void *ud);
 
-static int enumerate(const cav_pack *p, const space *s, visit_fn visit, void *ud) {
+static int enumerate(const cav_pack *p, const space *s, visit_fn visit, void *ud, long *budget) {
     long total = 1;
     int dims[CAV_F_COUNT];
     for (int f = 0; f < CAV_F_COUNT; f++) {
@@ -107,6 +116,8 @@ static int enumerate(const cav_pack *p, const space *s, visit_fn visit, void *ud
     uint64_t tz[CAV_MAX_ZONE_WORDS], tu[CAV_MAX_ZONE_WORDS], lz[CAV_MAX_ZONE_WORDS],
         lu[CAV_MAX_ZONE_WORDS];
     for (long i = 0; i < total; i++) {
+        if (budget && (*budget)-- <= 0)
+            return -2;
         long k = i;
         int v[CAV_F_COUNT];
         for (int f = 0; f < CAV_F_COUNT; f++) {
@@ -209,38 +220,84 @@ static int share_party(const cav_rule *a, const cav_rule *b) {
     return 0;
 }
 
-static void warn(cav_diags *d, const cav_pack *p, const cav_rule *r, const char *code,
-                 const char *hint, const char *fmt, const char *x, const char *y) {
+/* One run of the analysis: where warnings go and what is left of its bounds. */
+typedef struct lint_run {
+    const cav_pack *p;
+    cav_diags *diags;
+    long budget;             /* steps left: a pair of rules considered, or a use examined */
+    size_t warnings;         /* added so far */
+    int stopped;             /* the budget or the warning limit ran out: the rest is not analysed */
+    int stopped_at;          /* the rule being analysed then */
+    unsigned char *never;    /* rules that can never match: not reported again */
+    unsigned char *reported; /* rules already reported as shadowed or redundant */
+} lint_run;
+
+static void warn(lint_run *run, const cav_rule *r, const char *code, const char *hint,
+                 const char *fmt, const char *x, const char *y) {
+    const cav_pack *p = run->p;
     cav_buf msg = {0};
     cav__buf_printf(&msg, fmt, x, y);
-    cav__diag_add(d, CAV_SEV_WARNING, p->file_names ? p->file_names[r->file] : NULL, NULL, r->line,
-                  1, hint, "%s", msg.data ? msg.data : "");
-    cav__diag_code(d, code);
+    cav__diag_add(run->diags, CAV_SEV_WARNING, p->file_names ? p->file_names[r->file] : NULL, NULL,
+                  r->line, 1, hint, "%s", msg.data ? msg.data : "");
+    cav__diag_code(run->diags, code);
     cav_buf_free(&msg);
+    if (++run->warnings >= CAV_LINT_MAX_WARNINGS && !run->stopped) {
+        run->stopped = 1;
+        run->stopped_at = (int)(r - p->rules);
+    }
 }
 
-void cav__pack_analyze(const cav_pack *p, cav_diags *diags, int overlaps) {
-    /* rules that can never match are reported once, not again as shadowed or redundant */
-    unsigned char *never = cav__calloc((size_t)p->nrules + 1, 1);
-    if (!never)
-        return;
-    for (int i = 0; i < p->nrules && !overlaps; i++) {
+/* Spends one step of the budget; 0 when it has run out (the run is then stopped). */
+static int step(lint_run *run, int rule) {
+    if (run->stopped || run->budget-- <= 0) {
+        if (!run->stopped)
+            run->stopped_at = rule;
+        run->stopped = 1;
+        return 0;
+    }
+    return 1;
+}
+
+/* enumerate() within the run's budget: -2 stops the run. */
+static int try_all(lint_run *run, int rule, const space *s, visit_fn visit, void *ud) {
+    int rc = enumerate(run->p, s, visit, ud, &run->budget);
+    if (rc == -2 && !run->stopped) {
+        run->stopped = 1;
+        run->stopped_at = rule;
+    }
+    return rc;
+}
+
+static void check_never(lint_run *run, int i) {
+    const cav_pack *p = run->p;
         const cav_rule *r = &p->rules[i];
         space s = {0};
         space_add(p, r->root, &s);
         for (int e = 0; e < r->nunless; e++)
             space_add(p, p->rules[r->unless[e]].root, &s);
         pair_ctx c = {r, NULL, i, -1, r->from};
-        if (enumerate(p, &s, visit_true, &c) == 0 && (never[i] = 1))
-            warn(diags, p, r, "never-matches", "check the weapons, classes and kinds it combines",
+    if (step(run, i) && try_all(run, i, &s, visit_true, &c) == 0) {
+        run->never[i] = 1;
+        warn(run, r, "never-matches", "check the weapons, classes and kinds it combines",
                  "rule '%s' can never match: no use satisfies its condition%s", r->id, "");
     }
-    for (int i = 0; i < p->nrules; i++) {
-        for (int j = 0; j < p->nrules; j++) {
+}
+
+/* Compares rule i with rule j (in this order: warnings are about i). */
+static void check_pair(lint_run *run, int i, int j, int overlaps) {
+    const cav_pack *p = run->p;
             const cav_rule *a = &p->rules[i], *b = &p->rules[j];
-            if (i == j || never[i] || never[j] || !share_party(a, b) || a->from >= b->until ||
-                b->from >= a->until)
-                continue;
+    if (run->never[i] || run->never[j])
+        return;
+    int b_covers = covers_parties(b, a) && b->from <= a->from && b->until >= a->until;
+    /* a party's own rule is never redundant beside a `party *` one: it makes the party's
+     * position known (see eval.c) */
+    if (a->forbid == b->forbid && b->all_parties && !a->all_parties)
+        b_covers = 0;
+    int ordered = a->forbid == b->forbid ? j < i : !a->forbid && b->forbid;
+    int wanted = overlaps ? !a->forbid && b->forbid : b_covers && ordered && !run->reported[i];
+    if (!wanted)
+        return;
             space s = {0};
             space_add(p, a->root, &s);
             space_add(p, b->root, &s);
@@ -249,35 +306,116 @@ void cav__pack_analyze(const cav_pack *p, cav_diags *diags, int overlaps) {
             for (int e = 0; e < b->nunless; e++)
                 space_add(p, p->rules[b->unless[e]].root, &s);
             pair_ctx c = {a, b, i, j, a->from > b->from ? a->from : b->from};
-            int b_covers = covers_parties(b, a) && b->from <= a->from && b->until >= a->until;
-            /* a party's own rule is never redundant beside a `party *` one: it makes the
-             * party's position known (see eval.c) */
-            if (a->forbid == b->forbid && b->all_parties && !a->all_parties)
-                b_covers = 0;
-            int ordered = a->forbid == b->forbid ? j < i : !a->forbid && b->forbid;
+    if (overlaps) {
+        if (try_all(run, i, &s, visit_both, &c) == 1)
+            warn(run, a, "overlap", NULL,
+                 "permit '%s' and forbid '%s' both match some uses; the forbid wins there", a->id,
+                 b->id);
+        return;
+    }
             visit_fn test = a->forbid == b->forbid ? visit_not_implied : visit_can_permit;
-            if (!overlaps && b_covers && ordered && enumerate(p, &s, test, &c) == 0) {
+    if (try_all(run, i, &s, test, &c) != 0)
+        return;
+    run->reported[i] = 1; /* once: the first rule found that covers it is named */
                 if (a->forbid == b->forbid)
-                    warn(diags, p, a, "redundant", "remove one, or narrow one of them",
-                         "rule '%s' is redundant: '%s' has the same effect wherever it applies",
-                         a->id, b->id);
+        warn(run, a, "redundant", "remove one, or narrow one of them",
+             "rule '%s' is redundant: '%s' has the same effect wherever it applies", a->id, b->id);
                 else
-                    warn(diags, p, a, "shadowed",
-                         "a forbid that is true or undetermined keeps a permit from permitting; "
-                         "narrow the forbid or drop the permit",
-                         "permit '%s' is shadowed: it can never permit, because forbid '%s' "
-                         "forbids or might forbid wherever it applies",
+        warn(run, a, "shadowed",
+             "a forbid that is true or undetermined keeps a permit from permitting; narrow the "
+             "forbid or drop the permit",
+             "permit '%s' is shadowed: it can never permit, because forbid '%s' forbids or might "
+             "forbid wherever it applies",
                          a->id, b->id);
+}
+
+typedef struct start_key {
+    int32_t from;
+    int rule;
+} start_key;
+
+static int by_start(const void *x, const void *y) {
+    const start_key *a = x, *b = y;
+    if (a->from != b->from)
+        return a->from < b->from ? -1 : 1;
+    return a->rule < b->rule ? -1 : a->rule > b->rule;
+}
+
+/* Every pair of rules whose dates overlap, each once: a sweep over the rules by start date
+ * keeps the rules still in force; each new rule meets exactly those. Pairs that share a party
+ * are compared both ways. O(n log n + pairs), and pairs are bounded by the budget. */
+static void compare_pairs(lint_run *run, int overlaps, start_key *order, int *active) {
+    const cav_pack *p = run->p;
+    for (int r = 0; r < p->nrules; r++)
+        order[r] = (start_key){p->rules[r].from, r};
+    qsort(order, (size_t)p->nrules, sizeof *order, by_start);
+    int nactive = 0;
+    for (int k = 0; k < p->nrules && !run->stopped; k++) {
+        int x = order[k].rule;
+        const cav_rule *rx = &p->rules[x];
+        int kept = 0;
+        for (int m = 0; m < nactive && !run->stopped; m++) {
+            int y = active[m];
+            const cav_rule *ry = &p->rules[y];
+            if (ry->until <= rx->from)
+                continue; /* ended before x starts: it meets no later rule either */
+            active[kept++] = y;
+            if (!step(run, x) || !share_party(rx, ry))
                 continue;
+            /* the lower rule first, as a reader meets them */
+            int lo = x < y ? x : y, hi = x < y ? y : x;
+            check_pair(run, lo, hi, overlaps);
+            check_pair(run, hi, lo, overlaps);
             }
-            if (overlaps && !a->forbid && b->forbid && enumerate(p, &s, visit_both, &c) == 1)
-                warn(diags, p, a, "overlap", NULL,
-                     "permit '%s' and forbid '%s' both match some uses; the "
-                     "forbid wins there",
-                     a->id, b->id);
+        if (run->stopped)
+            break;
+        nactive = kept;
+        active[nactive++] = x;
         }
     }
-    cav__free(never);
+
+int cav__pack_analyze(const cav_pack *p, cav_diags *diags, int overlaps) {
+    lint_run run = {.p = p, .diags = diags, .budget = CAV_LINT_BUDGET, .stopped_at = -1};
+    run.never = cav__calloc((size_t)p->nrules + 1, 1);
+    run.reported = cav__calloc((size_t)p->nrules + 1, 1);
+    start_key *order = cav__malloc(((size_t)p->nrules + 1) * sizeof *order);
+    int *active = cav__malloc(((size_t)p->nrules + 1) * sizeof *active);
+    int rc = 0;
+    if (!run.never || !run.reported || !order || !active) {
+        rc = CAV_ENOMEM;
+        goto cleanup;
+    }
+    /* rules that can never match are reported once, not again as shadowed or redundant */
+    for (int i = 0; i < p->nrules && !overlaps && !run.stopped; i++)
+        check_never(&run, i);
+    if (!run.stopped)
+        compare_pairs(&run, overlaps, order, active);
+    if (run.stopped) {
+        const cav_rule *r = run.stopped_at >= 0 ? &p->rules[run.stopped_at] : NULL;
+        cav_buf msg = {0};
+        if (run.warnings >= CAV_LINT_MAX_WARNINGS)
+            cav__buf_printf(&msg,
+                            "the analysis stopped after %d warnings; the rest of the pack "
+                            "was not analysed",
+                            CAV_LINT_MAX_WARNINGS);
+        else
+            cav__buf_printf(&msg,
+                            "the analysis stopped after %ld steps%s%s; the rest of the "
+                            "pack was not analysed",
+                            (long)CAV_LINT_BUDGET, r ? " at rule " : "", r ? r->id : "");
+        cav__diag_add(diags, CAV_SEV_WARNING, r && p->file_names ? p->file_names[r->file] : NULL,
+                      NULL, r ? r->line : 0, r ? 1 : 0,
+                      "lint the files of the pack separately, or narrow the rules", "%s",
+                      msg.data ? msg.data : "");
+        cav__diag_code(diags, "analysis-incomplete");
+        cav_buf_free(&msg);
+    }
+cleanup:
+    cav__free(run.never);
+    cav__free(run.reported);
+    cav__free(order);
+    cav__free(active);
+    return rc;
 }
 
 int cav__rule_concerns_weapon(const cav_pack *p, int rule, int weapon) {
@@ -298,7 +436,7 @@ int cav__rule_concerns_weapon(const cav_pack *p, int rule, int weapon) {
     s.fixed_weapon = weapon + 1;
     pair_ctx c = {r, NULL, rule, -1, r->from};
     /* undecidable in the budget: keep the rule rather than hide it */
-    return enumerate(p, &s, visit_true, &c) != 0;
+    return enumerate(p, &s, visit_true, &c, NULL) != 0;
 }
 
 /* The first embedded boundary containing (lat, lon), or -1. */
@@ -361,7 +499,7 @@ int cav_pack_lint(const cav_pack *p, unsigned flags, cav_diags *diags) {
         return CAV_EINVAL;
     if (!(flags & CAV_LINT_OVERLAPS))
         lint_zone_places(p, diags);
-    cav__pack_analyze(p, diags, (flags & CAV_LINT_OVERLAPS) != 0);
+    int rc = cav__pack_analyze(p, diags, (flags & CAV_LINT_OVERLAPS) != 0);
     cav__diags_sort(diags, 0);
-    return 0;
+    return rc;
 }

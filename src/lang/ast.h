@@ -148,9 +148,15 @@ typedef struct cav_stmt {
 } cav_stmt;
 
 typedef struct cav_file_src {
-    const char *name; /* as given (path or "<default>/x.cav") */
-    const char *text; /* whole text, NUL-terminated */
+    const char *name;          /* as given (path or "<default>/x.cav") */
+    const char *text;          /* whole text, NUL-terminated */
+    const size_t *line_starts; /* offset in text of each line's first byte, line 1 first */
+    int nlines;
 } cav_file_src;
+
+/* The first byte of line `line` (1-based) of f's text, or NULL past its end: found in O(1), so
+ * diagnostics can show their line without scanning the file each time (core/diag.h). */
+const char *cav__file_line(const cav_file_src *f, int line);
 
 /* The result of parsing one or more files. */
 typedef struct cav_parse {

@@ -23,8 +23,9 @@ void cav__report(cav_build *b, cav_severity sev, int file, int line, int col, co
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    msg[cav__utf8_complete(msg, strlen(msg))] = '\0'; /* a long name cut in a character */
     const cav_file_src *f = file >= 0 && file < b->ps->nfiles ? &b->ps->files[file] : NULL;
-    cav__diag_add(b->diags, sev, f ? f->name : NULL, f ? f->text : NULL, line, col, hint, "%s",
+    cav__diag_add(b->diags, sev, f ? f->name : NULL, cav__file_line(f, line), line, col, hint, "%s",
                   msg);
     if (sev == CAV_SEV_ERROR)
         b->errors++;
@@ -491,7 +492,9 @@ static void build_weapons(cav_build *b) {
         /* one place is kept for a supplier that is not a consent party */
         w->nconsent = s->consent.n > CAV_MAX_PARTIES - 1 ? CAV_MAX_PARTIES - 1 : s->consent.n;
         if (s->consent.n > CAV_MAX_PARTIES - 1)
-            cav__report(b, CAV_SEV_ERROR, s->file, s->line, s->col, NULL,
+            cav__report(b, CAV_SEV_ERROR, s->file, s->line, s->col,
+                        "a decision holds 16 parties: the consent parties and a supplier that "
+                        "is none of them",
                         "weapon '%s' names %d consent parties; at most %d", s->name.s, s->consent.n,
                         CAV_MAX_PARTIES - 1);
         w->consent = resolve_parties(b, s->file, &s->consent);

@@ -28,6 +28,9 @@ typedef struct cav_build {
     GEOSContextHandle_t geos;   /* the build's own context, finished with the build */
     cav_zone_build *zb;         /* per zone */
     const cav_stmt *tz_stmt;    /* the `pack` statement that declared the time zone, or NULL */
+    const cav_load_opts *opts;  /* may be NULL */
+    char **data;                /* the files read for geojson() zones, freed with the build */
+    int ndata, capdata;
     int errors;
     int oom;
 } cav_build;

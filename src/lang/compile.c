@@ -19,6 +19,7 @@
  *     of its output.
  */
 #include "core/alloc.h"
+#include "core/file.h"
 #include "core/util.h"
 #include "geo/borders_data.h"
 #include "lang/check.h"
@@ -74,6 +75,8 @@ static int build_zone(cav_build *b, int z);
 typedef struct resolver_ctx {
     cav_build *b;
     int from_zone;
+    int reported; /* a reference failed for a reason already reported (a cycle, or a zone that
+                     failed to build): the builder's own "unknown zone" is not repeated */
 } resolver_ctx;
 
 static const GEOSGeometry *resolve_ref(void *ud, const char *name) {
@@ -87,10 +90,13 @@ static const GEOSGeometry *resolve_ref(void *ud, const char *name) {
         cav__report(rc->b, CAV_SEV_ERROR, from->file, from->line, from->col, NULL,
                     "zone '%s' is defined in terms of itself (through '%s')", from->id, name);
         zb->state = 3;
+        rc->reported = 1;
         return NULL;
     }
-    if (build_zone(rc->b, z) != 0)
+    if (build_zone(rc->b, z) != 0) {
+        rc->reported = 1;
         return NULL;
+    }
     cav_zone *from = &rc->b->pack->zones[rc->from_zone], *to = &rc->b->pack->zones[z];
     if (to->precision_m > from->precision_m)
         from->precision_m = to->precision_m;
@@ -155,6 +161,7 @@ static int build_zone(cav_build *b, int z) {
     char err[256] = "";
     const cav_zone_expr *bad = NULL;
     GEOSGeometry *geom = NULL;
+    resolver_ctx ctx = {b, z, 0};
     if (p->zones[z].implicit) {
         int idx = cav__borders_find(p->zones[z].id);
         geom = idx >= 0 ? cav__borders_geom(b->geos, idx) : NULL;
@@ -164,7 +171,6 @@ static int build_zone(cav_build *b, int z) {
         p->zones[z].precision_m = CAV_BORDERS_PRECISION_M;
     } else {
         p->zones[z].precision_m = expr_precision(zb->expr);
-        resolver_ctx ctx = {b, z};
         rc = cav__zone_build(b->geos, zb->expr, resolve_ref, &ctx, &geom, err, sizeof err, &bad);
     }
     /* the resolver may have grown the zone arrays: re-fetch */
@@ -176,7 +182,7 @@ static int build_zone(cav_build *b, int z) {
         return -1;
     }
     if (rc != 0) {
-        if (zb->state != 3 && err[0]) {
+        if (zb->state != 3 && err[0] && !ctx.reported) {
             int line = bad ? bad->line : zone->line, col = bad ? bad->col : zone->col;
             char hint[512];
             cav__report(b, CAV_SEV_ERROR, zone->file, line, col,
@@ -188,6 +194,86 @@ static int build_zone(cav_build *b, int z) {
     zb->geom = geom;
     zb->state = 2;
     return 0;
+}
+
+/* Reads the files of the geojson() zones of e (core/file.h): regular files only, at most
+ * CAV_MAX_GEOJSON_BYTES, and only inside the directory of the policy file that names them or a
+ * directory the loader allows (cav_load_opts). Their bytes go into the expression, so the zone
+ * builder and the pack's hash read the same bytes and open nothing themselves. Returns 0, or -1
+ * after reporting the problem at the expression. */
+static int read_zone_files(cav_build *b, cav_zone_expr *e, const cav_stmt *s) {
+    if (!e)
+        return 0;
+    if (e->kind != CAV_ZONE_GEOJSON) {
+        int ra = read_zone_files(b, e->a, s), rb = read_zone_files(b, e->b, s);
+        return ra || rb ? -1 : 0;
+    }
+    if (!e->path || e->data)
+        return 0;
+    /* the policy file's own directory, then the allowed ones */
+    const char *name = b->ps->files[s->file].name;
+    const char *slash = strrchr(name, '/');
+    size_t nallow = b->opts ? b->opts->nallow_paths : 0;
+    const char **roots = cav__calloc(nallow + 1, sizeof *roots);
+    char *dir = NULL;
+    if (!roots) {
+        b->oom = 1;
+        return -1;
+    }
+    size_t nroots = 0;
+    if (strncmp(name, "<default>", 9) != 0) {
+        dir = slash ? cav__strndup(name, slash == name ? 1 : (size_t)(slash - name)) : cav__strdup(".");
+        if (!dir) {
+            cav__free(roots);
+            b->oom = 1;
+            return -1;
+        }
+        roots[nroots++] = dir;
+    }
+    for (size_t i = 0; i < nallow; i++)
+        roots[nroots++] = b->opts->allow_paths[i];
+    cav_file_rules rules = {.max = CAV_MAX_GEOJSON_BYTES,
+                            .regular_only = 1,
+                            .roots = roots,
+                            .nroots = nroots ? nroots : 1,
+                            .what = "geojson file"};
+    if (!nroots)
+        roots[0] = NULL; /* no directory at all: nothing may be read */
+    cav_buf why = {0};
+    char *data = NULL;
+    size_t len = 0;
+    int rc = cav__file_read(e->path, &rules, &data, &len, &why);
+    cav__free(dir);
+    cav__free(roots);
+    if (rc == 0 && b->ndata == b->capdata) {
+        int cap = b->capdata ? 2 * b->capdata : 8;
+        char **g = cav__realloc(b->data, (size_t)cap * sizeof *g);
+        if (!g) {
+            cav__free(data);
+            b->oom = 1;
+            cav_buf_free(&why);
+            return -1;
+        }
+        b->data = g;
+        b->capdata = cap;
+    }
+    if (rc == 0) {
+        b->data[b->ndata++] = data;
+        e->data = data;
+        e->data_len = len;
+        return 0;
+    }
+    if (rc == CAV_ENOMEM)
+        b->oom = 1;
+    else
+        cav__report(b, CAV_SEV_ERROR, s->file, e->line, e->col,
+                    rc == CAV_EINVAL
+                        ? "geojson() reads files under the policy file's directory; allow "
+                          "another directory with --allow-path DIR (cav_load_opts.allow_paths)"
+                        : NULL,
+                    "zone '%s': %s", s->name.s, why.data ? why.data : "cannot read the file");
+    cav_buf_free(&why);
+    return -1;
 }
 
 static void declare_zones(cav_build *b) {
@@ -244,6 +330,8 @@ static void declare_zones(cav_build *b) {
         zone->note = s->note ? cav__arena_strdup(&p->arena, s->note) : NULL;
         zone->assumption = s->assumption ? cav__arena_strdup(&p->arena, s->assumption) : NULL;
         b->zb[z].expr = s->zone;
+        if (read_zone_files(b, s->zone, s) != 0)
+            b->zb[z].state = 3; /* reported: never built, never read by another way */
         zone->nsources = s->sources.n;
         zone->sources = alloc(b, (size_t)s->sources.n * sizeof *zone->sources);
         for (int k = 0; zone->sources && k < s->sources.n; k++) {

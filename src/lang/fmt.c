@@ -99,16 +99,24 @@ static int zprec(const cav_zone_expr *z) {
 
 static void put_zone(cav_buf *o, const cav_zone_expr *z);
 
+static void put_zone_bare(cav_buf *o, const cav_zone_expr *z);
+
+/* An operand of a zone operator: in parentheses when the user wrote them or precedence needs
+ * them. */
 static void put_zone_operand(cav_buf *o, const cav_zone_expr *z, int min_prec) {
-    int paren = zprec(z) < min_prec;
+    int paren = z->parens || zprec(z) < min_prec;
     if (paren)
         cav__buf_putc(o, '(');
-    put_zone(o, z);
+    put_zone_bare(o, z);
     if (paren)
         cav__buf_putc(o, ')');
 }
 
 static void put_zone(cav_buf *o, const cav_zone_expr *z) {
+    put_zone_operand(o, z, 0);
+}
+
+static void put_zone_bare(cav_buf *o, const cav_zone_expr *z) {
     switch (z->kind) {
     case CAV_ZONE_COUNTRY: cav__buf_printf(o, "country(%s)", z->name); break;
     case CAV_ZONE_REGION: cav__buf_printf(o, "region(%s)", z->name); break;

@@ -20,7 +20,6 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 typedef struct hasher {
     EVP_MD_CTX *md;
@@ -128,21 +127,14 @@ done:
     pthread_mutex_unlock(&borders_lock);
 }
 
-/* The bytes of a geojson() file (at most 64 MiB, regular files only). */
-static void file_bytes(hasher *h, const char *path) {
-    struct stat st;
-    FILE *f = fopen(path, "rb");
-    if (!f || fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        field(h, "file-unreadable", path);
-        if (f)
-            fclose(f);
+/* The bytes of a geojson() file, as the compiler read them (compile.c: within the pack's
+ * directories, regular files only): the hash covers exactly what the zone was built from. */
+static void file_bytes(hasher *h, const cav_zone_expr *e) {
+    if (!e->data) {
+        field(h, "file-unreadable", e->path);
         return;
     }
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        put(h, buf, n);
-    fclose(f);
+    put(h, e->data, e->data_len);
 }
 
 static void zone_expr(hasher *h, const cav_zone_expr *e) {
@@ -161,7 +153,7 @@ static void zone_expr(hasher *h, const cav_zone_expr *e) {
         number(h, "zp", e->coords[i]);
     if (e->kind == CAV_ZONE_GEOJSON) {
         field(h, "zf", e->written_path);
-        file_bytes(h, e->path);
+        file_bytes(h, e);
     }
     zone_expr(h, e->a);
     zone_expr(h, e->b);

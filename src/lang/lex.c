@@ -14,6 +14,7 @@
 #include "lang/ast.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,8 +41,8 @@ static int col_of(const lexer *L, const char *at) {
 }
 
 static void lex_error(lexer *L, const char *at, const char *msg, const char *hint) {
-    cav__diag_add(L->diags, CAV_SEV_ERROR, L->file, L->text, L->line, col_of(L, at), hint, "%s",
-                  msg);
+    cav__diag_add(L->diags, CAV_SEV_ERROR, L->file, L->line_start, L->line, col_of(L, at), hint,
+                  "%s", msg);
 }
 
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 when it is not valid. */
@@ -214,7 +215,22 @@ static void lex_string(lexer *L) {
         return;
     }
     size_t n = 0;
+    int control = 0;
     while (L->p < L->end && *L->p != '"' && *L->p != '\n') {
+        unsigned char u = (unsigned char)*L->p;
+        if ((u < 0x20 && u != '\t') || u == 0x7f) {
+            /* titles and quotes end up in terminals, SVG and Markdown: no control characters
+             * (XML 1.0 has no way to write most of them) */
+            if (!control++) {
+                char msg[80];
+                snprintf(msg, sizeof msg, "a control character (U+%04X) in a string", u);
+                lex_error(L, L->p, msg,
+                          "write \\n for a line break; other control characters "
+                          "are not allowed");
+            }
+            L->p++;
+            continue;
+        }
         if (*L->p == '\\') {
             char c = L->p + 1 < L->end ? L->p[1] : '\0';
             if (c == '"' || c == '\\')

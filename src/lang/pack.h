@@ -221,13 +221,16 @@ const cav_epoch *cav__epoch_of(const cav_pack *p, int party, int32_t date);
 const cav_epoch *cav__epoch_in(const cav_party_index *ix, int32_t date);
 
 /* Builds the pack from a parse: resolves names, checks, compiles zones, conditions and indexes.
- * Errors and warnings go to diags. With check_only, stops after the name checks (used after
- * syntax errors) and returns CAV_EPOLICY. Returns 0 and a pack, or CAV_EPOLICY / CAV_ENOMEM. */
-int cav__pack_build(const cav_parse *ps, cav_diags *diags, int check_only, cav_pack **out);
+ * opts (may be NULL) says where geojson() may read. Errors and warnings go to diags. With
+ * check_only, stops after the name checks (used after syntax errors) and returns CAV_EPOLICY.
+ * Returns 0 and a pack, or CAV_EPOLICY / CAV_ENOMEM. */
+int cav__pack_build(const cav_parse *ps, const cav_load_opts *opts, cav_diags *diags,
+                    int check_only, cav_pack **out);
 
 /* Static analysis for `caveat lint`: never-matching, shadowed and redundant rules, reported as
- * warnings. With `overlaps`, reports instead every permit/forbid pair that can both match. */
-void cav__pack_analyze(const cav_pack *p, cav_diags *diags, int overlaps);
+ * warnings. With `overlaps`, reports instead every permit/forbid pair that can both match.
+ * Bounded as cav_pack_lint says. Returns 0 or CAV_ENOMEM. */
+int cav__pack_analyze(const cav_pack *p, cav_diags *diags, int overlaps);
 
 /* 1 when rule can match some use of weapon: it applies to one of the weapon's consent parties
  * or suppliers (or to every party) and its condition is satisfiable with that weapon. */
@@ -237,7 +240,10 @@ int cav__rule_concerns_weapon(const cav_pack *p, int rule, int weapon);
 GEOSGeometry *cav__zone_geom(const cav_pack *p, int z, GEOSContextHandle_t h);
 
 /* Reads a whole policy file into a NUL-terminated heap buffer (the caller frees it), refusing
- * directories, files over 16 MiB and files with NUL bytes; problems go to d. NULL on failure. */
-char *cav__read_policy_file(const char *path, cav_diags *d);
+ * directories, files over 16 MiB and files with NUL bytes, and, for a file found by listing a
+ * pack directory (listed), anything but a regular file: a FIFO named x.cav must not block the
+ * load. A path the user named may be a pipe (--policy <(...)). Problems go to d. NULL on
+ * failure. */
+char *cav__read_policy_file(const char *path, int listed, cav_diags *d);
 
 #endif

@@ -87,7 +87,9 @@ static void error_at(parser *P, const cav_token *t, const char *hint, const char
     if (P->failed)
         return; /* one error per statement: the rest is usually a consequence */
     P->failed = 1;
-    cav__diag_add(P->diags, CAV_SEV_ERROR, P->fname, P->text, t->line, t->col, hint, "%s", msg);
+    cav__diag_add(P->diags, CAV_SEV_ERROR, P->fname,
+                  cav__file_line(&P->out->files[P->file], t->line), t->line, t->col, hint, "%s",
+                  msg);
 }
 
 static const char *describe(const cav_token *t) {
@@ -121,8 +123,8 @@ static void expected(parser *P, const char *what) {
                  "column 1)",
                  what);
     else if (t->kind == CAV_TK_NAME || t->kind == CAV_TK_DATE || t->kind == CAV_TK_NUMBER)
-        snprintf(msg, sizeof msg, "expected %s, found '%.*s'", what, t->len > 40 ? 40 : t->len,
-                 t->start);
+        snprintf(msg, sizeof msg, "expected %s, found '%.*s'", what,
+                 (int)cav__utf8_cut(t->start, (size_t)t->len, 40), t->start);
     else if (t->kind != CAV_TK_EOF && t->kind != CAV_TK_STRING)
         snprintf(msg, sizeof msg, "expected %s, found '%.*s'", what, t->len, t->start);
     else
@@ -199,8 +201,11 @@ static int parse_date(parser *P, int32_t *days, cav_name *at) {
         return 0;
     }
     next(P);
-    if (cav_date_parse(t->str, days) != 0) {
-        error_at(P, t, "dates are written YYYY-MM-DD, years 1900 to 2100", "this is no date");
+    cav_buf why = {0};
+    if (cav__date_read(t->str, strlen(t->str), days, &why) != 0) {
+        error_at(P, t, "dates are written YYYY-MM-DD, years 1900 to 2100",
+                 why.data ? why.data : "this is no date");
+        cav_buf_free(&why);
         return 0;
     }
     if (at) {
@@ -553,6 +558,8 @@ static cav_zone_expr *parse_zatom(parser *P) {
         cav_zone_expr *z = parse_zexpr(P);
         if (z && !expect(P, CAV_TK_RPAREN, "')'"))
             return NULL;
+        if (z)
+            z->parens = 1;
         return z;
     }
     if (at_stmt_end(P) || t->kind != CAV_TK_NAME) {
@@ -872,11 +879,28 @@ static void parse_stmt(parser *P) {
     out->stmts[out->nstmts++] = s;
 }
 
-static int last_line(const char *text, size_t len) {
+const char *cav__file_line(const cav_file_src *f, int line) {
+    if (!f || !f->line_starts || line < 1 || line > f->nlines)
+        return NULL;
+    return f->text + f->line_starts[line - 1];
+}
+
+/* Indexes the starts of the lines of f's text (len bytes) into the arena. */
+static int index_lines(cav_arena *a, cav_file_src *f, size_t len) {
     int n = 1;
     for (size_t k = 0; k < len; k++)
-        n += text[k] == '\n';
-    return n;
+        n += f->text[k] == '\n';
+    size_t *starts = cav__arena_alloc(a, (size_t)n * sizeof *starts);
+    if (!starts)
+        return CAV_ENOMEM;
+    int i = 0;
+    starts[i++] = 0;
+    for (size_t k = 0; k < len; k++)
+        if (f->text[k] == '\n')
+            starts[i++] = k + 1;
+    f->line_starts = starts;
+    f->nlines = n;
+    return 0;
 }
 
 int cav__parse_file(cav_parse *p, const char *name, const char *text, cav_diags *diags) {
@@ -893,7 +917,8 @@ int cav__parse_file(cav_parse *p, const char *name, const char *text, cav_diags 
         memcpy(files, p->files, (size_t)p->nfiles * sizeof *files);
     files[p->nfiles].name = cav__arena_strdup(&p->arena, name);
     files[p->nfiles].text = cav__arena_strdup(&p->arena, text);
-    if (!files[p->nfiles].name || !files[p->nfiles].text)
+    if (!files[p->nfiles].name || !files[p->nfiles].text ||
+        index_lines(&p->arena, &files[p->nfiles], len) != 0)
         return CAV_ENOMEM;
     p->files = files;
     parser P = {.out = p, .file = p->nfiles++, .diags = diags};
@@ -917,7 +942,7 @@ int cav__parse_file(cav_parse *p, const char *name, const char *text, cav_diags 
             next(&P);
     }
     /* comments after the last statement belong to the end-of-file token's line */
-    p->trailing_comment = P.comments[last_line(text, len) + 1];
+    p->trailing_comment = P.comments[files[P.file].nlines + 1];
     return P.oom ? CAV_ENOMEM : 0;
 }
 

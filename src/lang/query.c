@@ -93,31 +93,11 @@ __attribute__((format(printf, 4, 5))) static int problem(cav_qerrors *e, int f, 
                                                          const char *fmt, ...) {
     if (!e)
         return CAV_EQUERY;
-    if (e->n == CAV_QERR_MAX) {
-        e->more++;
-        return CAV_EQUERY;
-    }
-    cav_qerror *x = &e->v[e->n++];
-    x->field = f;
-    snprintf(x->name, sizeof x->name, "%s", name ? name : f >= 0 ? fields[f].name : "");
     va_list ap;
     va_start(ap, fmt);
-    cav__vsnprintf_c(x->message, sizeof x->message, fmt, ap); /* '.' in numbers, any locale */
+    cav__qerrors_vadd(e, f, name ? name : f >= 0 ? fields[f].name : "", fmt, ap);
     va_end(ap);
     return CAV_EQUERY;
-}
-
-/* A value quoted from the input for a message: at most 60 bytes, cut on a character boundary
- * and marked with "..." when cut; control characters shown as '?'. */
-static void quoted(const char *s, size_t n, char *out, size_t size) {
-    size_t k = cav__utf8_cut(s, n, 60), j = 0;
-    for (size_t i = 0; i < k && j + 1 < size; i++)
-        out[j++] = (unsigned char)s[i] < 0x20 ? '?' : s[i];
-    if (k < n && j + 4 < size) {
-        memcpy(out + j, "...", 3);
-        j += 3;
-    }
-    out[j] = '\0';
 }
 
 /* ---- setters -------------------------------------------------------------------------------- */
@@ -155,7 +135,7 @@ static size_t candidates(const cav_pack *p, int catalog, const char **out, size_
 
 static int unknown_name(const cav_pack *p, cav_qerrors *e, int f, const char *s, size_t len) {
     char shown[96];
-    quoted(s, len, shown, sizeof shown);
+    cav__quote_value(s, len, shown, sizeof shown);
     int catalog = fields[f].catalog;
     const char *label = fields[f].name;
     if (!p)
@@ -307,7 +287,7 @@ int cav_query_set(cav_query *q, const cav_pack *p, cav_qfield f, const char *tex
         double v;
         if (text_number(text, len, &v) != 0) {
             char shown[96];
-            quoted(text, len, shown, sizeof shown);
+            cav__quote_value(text, len, shown, sizeof shown);
             if (len == 0)
                 return problem(e, f, NULL, "is empty; a number is needed");
             return problem(e, f, NULL, "'%s' is not a number%s", shown,
@@ -450,7 +430,7 @@ static int key_is(const char *key, size_t n, const char *want) {
 static void unknown_member(cav_qerrors *e, const char *prefix, const char *key, size_t n,
                            const char *const *known, size_t nknown) {
     char shown[96], field[160], near[128];
-    quoted(key, n, shown, sizeof shown);
+    cav__quote_value(key, n, shown, sizeof shown);
     snprintf(field, sizeof field, "%s%s", prefix, shown);
     if (cav__nearest_names(shown, known, nknown, near, sizeof near))
         problem(e, -1, field, "unknown field '%s' (did you mean %s?)", shown, near);
@@ -500,6 +480,10 @@ static void bind_place(cav_json *j, const cav_pack *p, cav_query *q, const char 
 /* Copies the id member's value into id as JSON text. */
 static void bind_id(cav_json *j, cav_buf *id, cav_qerrors *e) {
     cav_jkind k = cav__json_peek(j);
+    if (k == CAV_J_NULL) {
+        cav__json_literal(j); /* null is no id, as for every optional member */
+        return;
+    }
     if (k == CAV_J_STRING) {
         const char *s;
         size_t n;

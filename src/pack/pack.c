@@ -9,6 +9,7 @@
 #include "caveat.h"
 #include "core/alloc.h"
 #include "core/diag.h"
+#include "core/file.h"
 #include "lang/check.h"
 #include "pack/embedded.h"
 
@@ -81,6 +82,9 @@ static void load_timezone(cav_build *b) {
 }
 
 static void build_free(cav_build *b) {
+    for (int i = 0; i < b->ndata; i++)
+        cav__free(b->data[i]);
+    cav__free(b->data);
     if (b->zb) {
         for (int z = 0; z < b->pack->nzones; z++)
             if (b->zb[z].geom)
@@ -91,13 +95,14 @@ static void build_free(cav_build *b) {
         GEOS_finish_r(b->geos);
 }
 
-int cav__pack_build(const cav_parse *ps, cav_diags *diags, int check_only, cav_pack **out) {
+int cav__pack_build(const cav_parse *ps, const cav_load_opts *opts, cav_diags *diags,
+                    int check_only, cav_pack **out) {
     *out = NULL;
     cav_pack *p = cav__calloc(1, sizeof *p);
     if (!p)
         return CAV_ENOMEM;
     p->refs = 1;
-    cav_build b = {.ps = ps, .diags = diags, .pack = p};
+    cav_build b = {.ps = ps, .diags = diags, .pack = p, .opts = opts};
     int rc = cav__check(&b);
     if (rc == 0 && check_only)
         rc = CAV_EPOLICY;
@@ -131,6 +136,11 @@ int cav__pack_build(const cav_parse *ps, cav_diags *diags, int check_only, cav_p
 
 int cav_pack_load_mem(const char *const *names, const char *const *texts, size_t nfiles,
                       cav_diags *diags, cav_pack **out) {
+    return cav_pack_load_mem_opts(names, texts, nfiles, NULL, diags, out);
+}
+
+int cav_pack_load_mem_opts(const char *const *names, const char *const *texts, size_t nfiles,
+                           const cav_load_opts *o, cav_diags *diags, cav_pack **out) {
     *out = NULL;
     cav_diags *own = diags ? NULL : cav_diags_new();
     if (!diags && !own)
@@ -148,7 +158,7 @@ int cav_pack_load_mem(const char *const *names, const char *const *texts, size_t
      * unknown names too; nothing is compiled then. */
     int syntax_errors = cav_diags_errors(d) > before;
     if (rc == 0)
-        rc = cav__pack_build(&ps, d, syntax_errors, out);
+        rc = cav__pack_build(&ps, o, d, syntax_errors, out);
     if (rc == 0 && syntax_errors) {
         cav_pack_release(*out);
         *out = NULL;
@@ -160,65 +170,26 @@ int cav_pack_load_mem(const char *const *names, const char *const *texts, size_t
     return rc;
 }
 
-char *cav__read_policy_file(const char *path, cav_diags *d) {
-    struct stat st;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        cav__diag_add(d, CAV_SEV_ERROR, path, NULL, 0, 0, NULL, "cannot open: %s", strerror(errno));
-        return NULL;
-    }
-    if (fstat(fileno(f), &st) != 0 || S_ISDIR(st.st_mode)) {
-        cav__diag_add(d, CAV_SEV_ERROR, path, NULL, 0, 0, NULL, "cannot read: %s",
-                      S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
-        fclose(f);
-        return NULL;
-    }
-    if (st.st_size > CAV_MAX_POLICY_BYTES) {
+char *cav__read_policy_file(const char *path, int listed, cav_diags *d) {
+    cav_file_rules rules = {
+        .max = CAV_MAX_POLICY_BYTES, .regular_only = listed, .what = "policy file", .unnamed = 1};
+    cav_buf why = {0};
+    char *buf = NULL;
+    size_t n = 0;
+    int rc = cav__file_read(path, &rules, &buf, &n, &why);
+    if (rc == CAV_ELIMIT)
         cav__diag_add(d, CAV_SEV_ERROR, path, NULL, 0, 0, NULL,
                       "policy file is larger than 16 MiB");
-        fclose(f);
-        return NULL;
-    }
-    size_t cap = (size_t)st.st_size + 1, n = 0;
-    char *buf = cav__malloc(cap);
-    while (buf) {
-        size_t k = fread(buf + n, 1, cap - n - 1, f);
-        n += k;
-        if (k == 0)
-            break;
-        if (n == cap - 1) { /* the file grew while we read it */
-            if (cap > CAV_MAX_POLICY_BYTES) {
-                cav__free(buf);
-                buf = NULL;
-                cav__diag_add(d, CAV_SEV_ERROR, path, NULL, 0, 0, NULL,
-                              "policy file is larger than 16 MiB");
-                break;
-            }
-            char *g = cav__realloc(buf, cap * 2);
-            if (!g) {
-                cav__free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = g;
-            cap *= 2;
-        }
-    }
-    if (buf && ferror(f)) {
-        cav__diag_add(d, CAV_SEV_ERROR, path, NULL, 0, 0, NULL, "cannot read: %s", strerror(errno));
-        cav__free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf) {
-        buf[n] = '\0';
-        if (memchr(buf, '\0', n)) {
+    else if (rc != 0)
+        cav__diag_add(d, CAV_SEV_ERROR, path, NULL, 0, 0, NULL, "%s",
+                      why.data ? why.data : "out of memory");
+    cav_buf_free(&why);
+    if (buf && memchr(buf, '\0', n)) {
             cav__diag_add(d, CAV_SEV_ERROR, path, NULL, 0, 0, NULL,
                           "policy file contains a NUL byte (is it a text file?)");
             cav__free(buf);
             buf = NULL;
         }
-    }
     return buf;
 }
 
@@ -305,7 +276,7 @@ static int add_path(file_list *l, const char *path, cav_diags *d) {
         if (rc == 0 && n == 0)
             cav__diag_add(d, CAV_SEV_ERROR, path, NULL, 0, 0, NULL, "directory holds no .cav file");
         for (size_t i = 0; i < n; i++) {
-            char *text = rc == 0 ? cav__read_policy_file(names[i], d) : NULL;
+            char *text = rc == 0 ? cav__read_policy_file(names[i], 1, d) : NULL;
             if (text && list_add(l, names[i], text) == 0)
                 continue;
             cav__free(text);
@@ -314,7 +285,7 @@ static int add_path(file_list *l, const char *path, cav_diags *d) {
         cav__free(names);
         return rc;
     }
-    char *text = cav__read_policy_file(path, d);
+    char *text = cav__read_policy_file(path, 0, d);
     char *name = text ? cav__strdup(path) : NULL;
     if (text && name && list_add(l, name, text) == 0)
         return 0;
@@ -324,6 +295,11 @@ static int add_path(file_list *l, const char *path, cav_diags *d) {
 }
 
 int cav_pack_load(const char *const *paths, size_t npaths, cav_diags *diags, cav_pack **out) {
+    return cav_pack_load_opts(paths, npaths, NULL, diags, out);
+}
+
+int cav_pack_load_opts(const char *const *paths, size_t npaths, const cav_load_opts *o,
+                       cav_diags *diags, cav_pack **out) {
     *out = NULL;
     cav_diags *own = diags ? NULL : cav_diags_new();
     cav_diags *d = diags ? diags : own;
@@ -341,8 +317,8 @@ int cav_pack_load(const char *const *paths, size_t npaths, cav_diags *diags, cav
         rc = CAV_EPOLICY;
     }
     if (rc == 0)
-        rc = cav_pack_load_mem((const char *const *)l.names, (const char *const *)l.texts, l.n, d,
-                               out);
+        rc = cav_pack_load_mem_opts((const char *const *)l.names, (const char *const *)l.texts, l.n,
+                                    o, d, out);
     for (size_t i = 0; i < l.n; i++) {
         cav__free(l.names[i]);
         cav__free(l.texts[i]);

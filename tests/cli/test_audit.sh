@@ -4,7 +4,7 @@
 # bad row, logs as they are (delimiters, usual column names, --map, DMS and MGRS, CR-only line
 # ends, a byte-order mark), the four verdicts in the summary, NDJSON and GeoJSON output, --columns,
 # output files that never replace an input, and a regression test for each hardening finding
-# (tests/fuzz/findings/, issue "Hardening, round two": 2, 3, 4, 18, 19, 23).
+# (tests/fuzz/findings/, issue 15 "Hardening, round two", by its numbers: 2, 4, 5, 16, 18, 19, 22).
 set -u
 caveat=$1
 PY=/usr/bin/python3
@@ -199,7 +199,7 @@ assert f["geometry"] == {"type": "Point", "coordinates": [36.0, 50.0]}, f
 assert f["properties"]["line"] == 4 and f["properties"]["error"].startswith("date:")
 EOF
 
-# ---- finding 2: many parties x rules, and packs over 65,536 rules: exact keys
+# ---- findings 2 and 16: many parties x rules, and packs over 65,536 rules: exact keys
 for f in key5 key; do
   "$caveat" audit -q -p tests/fuzz/findings/policy/$f.cav tests/fuzz/findings/csv/$f.csv > "$tmp/$f.out" 2> "$tmp/$f.err"
   expect_eq "$?" 0 "finding 2: $f audited (no false out of memory)"
@@ -217,44 +217,44 @@ with open(sys.argv[1], "w") as f:
 EOF
 printf 'date,weapon,target.lat,target.lon,target.kind\n2024-06-10,w,50,36,forces\n2024-06-11,w,50,36,forces\n' > "$tmp/big.csv"
 "$caveat" audit -q -p "$tmp/big.cav" -c decision,rule "$tmp/big.csv" > "$tmp/big.out" 2> "$tmp/big.err"
-expect_eq "$(tail -1 "$tmp/big.out")" "permitted,last" "finding 2: rule 65,541 named right"
+expect_eq "$(tail -1 "$tmp/big.out")" "permitted,last" "finding 16: rule 65,541 named right"
 
-# ---- finding 3: a stray quote never swallows rows
+# ---- finding 4: a stray quote never swallows rows
 "$caveat" audit -q tests/fuzz/findings/csv/unbal.csv > "$tmp/unbal.out"
-expect_eq "$(column "$tmp/unbal.out" id | tr '\n' ' ')" "r1 r2 r3 r4 " "finding 3: rows after an unbalanced quote"
-expect_eq "$(column "$tmp/unbal.out" decision | tr '\n' ' ')" "indeterminate  indeterminate indeterminate " "finding 3: only the bad row is an error"
+expect_eq "$(column "$tmp/unbal.out" id | tr '\n' ' ')" "r1 r2 r3 r4 " "finding 4: rows after an unbalanced quote"
+expect_eq "$(column "$tmp/unbal.out" decision | tr '\n' ' ')" "indeterminate  indeterminate indeterminate " "finding 4: only the bad row is an error"
 { echo 'id,date,weapon,target.lat,target.lon,target.kind,purpose,note'
   for i in $(seq 1 10000); do
     note=ok; [ "$i" = 3 ] && note='He said "hi'
     echo "r$i,2024-06-10,gmlrs,50.6,36.59,forces,counterfire,$note"
   done; } > "$tmp/stray.csv"
 "$caveat" audit -q "$tmp/stray.csv" > "$tmp/stray.out"
-expect_eq "$?" 0 "finding 3: a quote inside a field is a character"
-expect_eq "$(rows "$tmp/stray.out")" 10000 "finding 3: 10,000 rows in, 10,000 out"
-expect_eq "$(column "$tmp/stray.out" note | sed -n 3p)" 'He said "hi' "finding 3: the note as written"
+expect_eq "$?" 0 "finding 4: a quote inside a field is a character"
+expect_eq "$(rows "$tmp/stray.out")" 10000 "finding 4: 10,000 rows in, 10,000 out"
+expect_eq "$(column "$tmp/stray.out" note | sed -n 3p)" 'He said "hi' "finding 4: the note as written"
 
-# ---- finding 4: CR-only line ends
+# ---- finding 5: CR-only line ends
 "$caveat" audit -q tests/fuzz/findings/csv/mac.csv > "$tmp/mac.out"
-expect_eq "$(rows "$tmp/mac.out")" 2 "finding 4: CR-only rows"
-expect_eq "$(column "$tmp/mac.out" decision | tr '\n' ' ')" "indeterminate indeterminate " "finding 4: decided"
+expect_eq "$(rows "$tmp/mac.out")" 2 "finding 5: CR-only rows"
+expect_eq "$(column "$tmp/mac.out" decision | tr '\n' ' ')" "indeterminate indeterminate " "finding 5: decided"
 
 # ---- finding 19: a column named twice is an error
 "$caveat" audit -q tests/fuzz/findings/csv/duphdr.csv > /dev/null 2> "$tmp/dup.err"
 expect_eq "$?" 2 "finding 19: duplicate header refused"
 grep -q "names column 'weapon' twice" "$tmp/dup.err" && ok || bad "finding 19: message"
 
-# ---- finding 23: invalid UTF-8 never reaches the output
+# ---- finding 22: invalid UTF-8 never reaches the output
 printf 'id,date,weapon,target.lat,target.lon,target.kind,note\nx\xff\xfe,2024-06-10,gmlrs\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9,50,36,forces,\xc3\n' > "$tmp/utf.csv"
 for f in csv ndjson geojson; do
   "$caveat" audit -q -f $f "$tmp/utf.csv" > "$tmp/utf-out.$f"
-  iconv -f UTF-8 -t UTF-8 "$tmp/utf-out.$f" > /dev/null 2>&1 && ok || bad "finding 23: $f output is valid UTF-8"
-  grep -q "$(printf '\xef\xbf\xbd')" "$tmp/utf-out.$f" && ok || bad "finding 23: $f bad bytes shown as U+FFFD"
+  iconv -f UTF-8 -t UTF-8 "$tmp/utf-out.$f" > /dev/null 2>&1 && ok || bad "finding 22: $f output is valid UTF-8"
+  grep -q "$(printf '\xef\xbf\xbd')" "$tmp/utf-out.$f" && ok || bad "finding 22: $f bad bytes shown as U+FFFD"
 done
 printf 'id,date,weapon,target.lat,target.lon,target.kind,caf\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\n' > "$tmp/long.csv"
 "$caveat" audit -q --map 'caf=weapon' "$tmp/long.csv" 2> "$tmp/long.err"
-iconv -f UTF-8 -t UTF-8 "$tmp/long.err" > /dev/null 2>&1 && ok || bad "finding 23: messages cut on character boundaries"
+iconv -f UTF-8 -t UTF-8 "$tmp/long.err" > /dev/null 2>&1 && ok || bad "finding 22: messages cut on character boundaries"
 
-# ---- output files: never an input, never each other; atomic
+# ---- finding 6: output files: never an input, never each other; atomic
 cp "$tmp/in.csv" "$tmp/keep.csv"
 "$caveat" audit -q "$tmp/keep.csv" -o "$tmp/keep.csv" 2> /dev/null
 expect_eq "$?" 2 "-o naming an input is refused"

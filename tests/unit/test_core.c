@@ -5,6 +5,8 @@
 #include "core/diag.h"
 #include "core/util.h"
 
+#include <stdarg.h>
+
 static void test_dates(void) {
     int32_t d;
     CHECK_EQ_INT(cav_date_parse("1970-01-01", &d), 0);
@@ -21,11 +23,12 @@ static void test_dates(void) {
     CHECK_EQ_INT(cav_date_parse("2024-01-10x", &d), CAV_EINVAL);
     CHECK_EQ_INT(cav_date_parse("", &d), CAV_EINVAL);
     CHECK_EQ_INT(cav_date_parse("1899-12-31", &d), CAV_EINVAL);
-    /* every day of 1900..2999 survives a round trip */
+    /* every day of 1900..2100 survives a round trip */
     char buf[11];
-    int32_t lo, hi;
-    cav_date_parse("1900-01-01", &lo);
-    cav_date_parse("2999-12-31", &hi);
+    int32_t lo = 0, hi = -1;
+    CHECK_EQ_INT(cav_date_parse("1900-01-01", &lo), 0);
+    CHECK_EQ_INT(cav_date_parse("2100-12-31", &hi), 0);
+    CHECK_EQ_INT(cav_date_parse("2101-01-01", &d), CAV_EINVAL);
     int bad = 0;
     for (int32_t day = lo; day <= hi; day++) {
         cav_date_format(day, buf);
@@ -70,8 +73,8 @@ static void test_out(void) {
 
 static void test_diags(void) {
     cav_diags *d = cav_diags_new();
-    cav__diag_add(d, CAV_SEV_ERROR, "f.cav", "line one\nparty XX1\n", 2, 7, "a hint", "bad %s",
-                  "code");
+    const char *text = "line one\nparty XX1\n";
+    cav__diag_add(d, CAV_SEV_ERROR, "f.cav", text + 9, 2, 7, "a hint", "bad %s", "code");
     cav__diag_add(d, CAV_SEV_WARNING, "f.cav", NULL, 0, 0, NULL, "just a warning");
     CHECK_EQ_INT(cav_diags_count(d), 2);
     CHECK_EQ_INT(cav_diags_errors(d), 1);
@@ -171,6 +174,81 @@ static void test_printf(void) {
     cav_buf_free(&b);
 }
 
+/* Issue 15, finding 1: diagnostics are sorted by file (in order of first appearance), line and
+ * column in O(n log n) whatever the number of files, and a long source line is cut at 300 bytes
+ * on a character boundary (finding 22). */
+static void test_diags_sort(void) {
+    cav_diags *d = cav_diags_new();
+    enum { N = 20000 };
+    char name[32];
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "f%05d.cav", i % 2 ? N - i : i);
+        cav__diag_add(d, CAV_SEV_ERROR, name, NULL, 10 - i % 10, 1, NULL, "e%d", i);
+    }
+    cav__diag_add(d, CAV_SEV_ERROR, "f00000.cav", NULL, 1, 1, NULL, "first file, line 1");
+    cav__diags_sort(d, 0);
+    CHECK_EQ_INT(cav_diags_count(d), N + 1);
+    /* f00000.cav appeared first: its two diagnostics lead, line 1 before line 10 */
+    CHECK_EQ_STR(cav_diags_get(d, 0)->message, "first file, line 1");
+    CHECK_EQ_STR(cav_diags_get(d, 1)->message, "e0");
+    /* then f20000.cav (second to appear) */
+    CHECK_EQ_STR(cav_diags_get(d, 2)->file, "f19999.cav");
+    int sorted = 1;
+    for (size_t i = 2; i + 1 < cav_diags_count(d); i++) {
+        const cav_diag *a = cav_diags_get(d, i), *b = cav_diags_get(d, i + 1);
+        if (strcmp(a->file, b->file) == 0 && a->line > b->line)
+            sorted = 0;
+    }
+    CHECK(sorted);
+    cav_diags_free(d);
+
+    d = cav_diags_new();
+    char line[400];
+    memset(line, 'x', sizeof line);
+    memcpy(line + 299, "\xc3\xa9", 2); /* é across the 300-byte cut */
+    line[sizeof line - 1] = '\0';
+    cav__diag_add(d, CAV_SEV_ERROR, "g.cav", line, 1, 1, NULL, "long line");
+    const char *shown = cav_diags_get(d, 0)->source_line;
+    CHECK_EQ_INT(strlen(shown), 299);
+    CHECK(cav__utf8_valid(shown, strlen(shown)));
+    cav_diags_free(d);
+}
+
+static void add(cav_qerrors *e, const char *name, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    cav__qerrors_vadd(e, 0, name, fmt, ap);
+    va_end(ap);
+}
+
+/* Issue 15, finding 22: what is cut for a message ends on a character boundary. */
+static void test_utf8_cuts(void) {
+    CHECK_EQ_INT(cav__utf8_complete("ab\xc3", 3), 2);
+    CHECK_EQ_INT(cav__utf8_complete("ab\xc3\xa9", 4), 4);
+    CHECK_EQ_INT(cav__utf8_complete("a\xe2\x82", 3), 1);
+    CHECK_EQ_INT(cav__utf8_complete("a\xe2\x82\xac", 4), 4);
+    CHECK_EQ_INT(cav__utf8_complete("a\xf0\x9f\x98", 4), 1);
+    CHECK_EQ_INT(cav__utf8_complete("", 0), 0);
+    char out[128];
+    char eacute[200] = "";
+    for (int i = 0; i < 40; i++)
+        strcat(eacute, "\xc3\xa9");
+    cav__quote_value(eacute + 1, strlen(eacute) - 1, out, sizeof out); /* starts mid-character */
+    cav__quote_value(eacute, strlen(eacute), out, sizeof out);
+    CHECK(cav__utf8_valid(out, strlen(out)));
+    CHECK(strlen(out) == 60 + 3 && strcmp(out + 60, "...") == 0);
+    /* a problem named by a long field name, with a long message: both cut on boundaries */
+    cav_qerrors e = {0};
+    char name[200] = "target.";
+    strcat(name, eacute);
+    add(&e, name, "unknown field '%s' %s %s %s %s %s", eacute, eacute, eacute, eacute, eacute,
+        eacute);
+    CHECK_EQ_INT(e.n, 1);
+    CHECK(cav__utf8_valid(e.v[0].name, strlen(e.v[0].name)));
+    CHECK(strlen(e.v[0].message) > 300);
+    CHECK(cav__utf8_valid(e.v[0].message, strlen(e.v[0].message)));
+}
+
 int main(void) {
     test_printf();
     test_json_escape();
@@ -178,5 +256,7 @@ int main(void) {
     test_names();
     test_out();
     test_diags();
+    test_diags_sort();
+    test_utf8_cuts();
     return check_done();
 }

@@ -44,6 +44,10 @@ static const split_case cases[] = {
     {" ", "1:E:"},
     {" \n", "1:E:"},
     {"{}\n  ", "1:Q:{}|2:E:"},
+    /* issue 15, finding 26: a byte-order mark between documents is blank (at the start of the
+     * input, and of a file joined on with cat) */
+    {"\xef\xbb\xbf{\"a\":1}\n\xef\xbb\xbf{\"b\":2}\n", "1:Q:{\"a\":1}|2:Q:{\"b\":2}"},
+    {"\xef\xbb\xbf[{\"a\":1}]", "1:Q:{\"a\":1}"},
 };
 
 /* Splits input feeding it `chunk` bytes more each time (0: all at once); writes the documents as
@@ -66,9 +70,12 @@ static void split_all(const char *input, size_t chunk, char *out, size_t size) {
             continue;
         }
         char k = d.kind == CAV_DOC_QUERY ? 'Q' : d.kind == CAV_DOC_EMPTY ? 'E' : 'X';
+        if (w + 200 >= size)
+            break; /* (documents are shown cut to 100 bytes) */
         w += (size_t)snprintf(out + w, size - w, "%s%ld:%c:", w ? "|" : "", d.line, k);
         if (d.kind == CAV_DOC_QUERY)
-            w += (size_t)snprintf(out + w, size - w, "%.*s", (int)d.len, d.text);
+            w +=
+                (size_t)snprintf(out + w, size - w, "%.*s", d.len > 100 ? 100 : (int)d.len, d.text);
         else if (d.kind == CAV_DOC_ERROR)
             w += (size_t)snprintf(out + w, size - w, "%s", d.message);
     }
@@ -93,6 +100,33 @@ int main(void) {
     memcpy(big + CAV_MAX_DOC + 10, "\n{}\n", 5);
     char got[4096];
     split_all(big, 0, got, sizeof got);
+    CHECK_EQ_STR(got, "1:X:the query is longer than 1 MiB|2:Q:{}");
+    /* issue 15, finding 24: an over-long element of a pretty-printed array is one error; the
+     * array goes on after it, and its lines are counted (in any chunks) */
+    static char arr[CAV_MAX_DOC + 200];
+    size_t n = 0;
+    n += (size_t)sprintf(arr + n, "[\n{\"a\": 1},\n{\n  \"big\": \"");
+    memset(arr + n, 'y', CAV_MAX_DOC);
+    n += CAV_MAX_DOC;
+    n += (size_t)sprintf(arr + n, "\",\n  \"b\": [1, \"]\"]\n},\n{\"c\": 3}\n]\n{\"d\": 4}\n");
+    for (size_t c = 0; c < 3; c++) {
+        static const size_t chunks[] = {0, 4096, 65537};
+        split_all(arr, chunks[c], got, sizeof got);
+        CHECK_EQ_STR(
+            got, "2:Q:{\"a\": 1}|3:X:the query is longer than 1 MiB|7:Q:{\"c\": 3}|9:Q:{\"d\": 4}");
+    }
+    /* finding 26: a document of exactly CAV_MAX_DOC bytes is read; one byte more is too long */
+    static char exact[CAV_MAX_DOC + 16];
+    memset(exact, ' ', sizeof exact);
+    exact[0] = '{';
+    exact[CAV_MAX_DOC - 1] = '}';
+    memcpy(exact + CAV_MAX_DOC, "\n{}\n", 5);
+    split_all(exact, 0, got, sizeof got);
+    CHECK(strncmp(got, "1:Q:{", 5) == 0 && strstr(got, "|2:Q:{}") != NULL);
+    exact[CAV_MAX_DOC - 1] = ' ';
+    exact[CAV_MAX_DOC] = '}';
+    memcpy(exact + CAV_MAX_DOC + 1, "\n{}\n", 5);
+    split_all(exact, 0, got, sizeof got);
     CHECK_EQ_STR(got, "1:X:the query is longer than 1 MiB|2:Q:{}");
     return check_done();
 }
