@@ -195,6 +195,8 @@ struct cav_audit {
     long line;         /* file line of the carry's first byte */
     cav_split split;   /* NDJSON splitter state at the carry's start */
     uint64_t geo_rows; /* GeoJSON: features written, for the separating commas */
+    int32_t *epochs;   /* the dates where a rule or note starts or ends, sorted (audit_cache.c) */
+    int nepochs;
     /* results */
     worker *workers;
     uint64_t rows_out;
@@ -237,6 +239,8 @@ int cav__audit_column(worker *w, const cav_query *q, const cav_decision *d, out_
 /* Counts d for the summary (parties, rules, month, verdict). */
 void cav__audit_count(worker *w, const cav_query *q, const cav_decision *d, const dec_slot *s);
 void cav__audit_cache_clear(worker *w);
+/* Finds the dates where the pack's rules and notes start and end (a->epochs). 0 or CAV_ENOMEM. */
+int cav__audit_epochs(cav_audit *a);
 
 /* ---- coords.c / mgrs.cpp ---- */
 /* Degrees from a degrees-minutes-seconds text (50°36'12.5"N, 50d36m12.5sN, N50 36 12.5, 36:35:24E);

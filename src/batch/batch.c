@@ -20,11 +20,42 @@ typedef struct range {
     size_t from, to;
 } range;
 
-static int32_t col_i(const int32_t *c, size_t i, int32_t absent) {
-    return c ? c[i] : absent;
-}
-static double col_d(const double *c, size_t i, double absent) {
-    return c ? c[i] : absent;
+/* A value that is not given (CAV_MISSING, CAV_NO_DATE, NaN) leaves its field unset, anything else
+ * sets it, valid or not (cav_eval refuses an id or a number out of range, as cav_query_set would
+ * have). */
+void cav_columns_row(const cav_columns *in, size_t i, cav_query *q) {
+    cav_query_init(q, NULL);
+    const int32_t *ids[] = {in->weapon, in->supplier, in->kind, in->state, in->role, in->purpose};
+    static const cav_qfield id_fields[] = {CAV_Q_WEAPON,       CAV_Q_SUPPLIER,    CAV_Q_TARGET_KIND,
+                                           CAV_Q_TARGET_STATE, CAV_Q_TARGET_ROLE, CAV_Q_PURPOSE};
+    int *members[] = {&q->weapon, &q->supplier, &q->kind, &q->state, &q->role, &q->purpose};
+    for (int k = 0; k < 6; k++)
+        if (ids[k] && ids[k][i] != CAV_MISSING) {
+            *members[k] = ids[k][i];
+            q->given |= CAV_QBIT(id_fields[k]);
+        }
+    if (in->date && in->date[i] != CAV_NO_DATE) {
+        q->date = in->date[i];
+        q->given |= CAV_QBIT(CAV_Q_DATE);
+    }
+    const double *nums[] = {in->target_lat, in->target_lon, in->target_uncertainty_m,
+                            in->launch_lat, in->launch_lon, in->launch_uncertainty_m};
+    static const cav_qfield num_fields[] = {CAV_Q_TARGET_LAT,         CAV_Q_TARGET_LON,
+                                            CAV_Q_TARGET_UNCERTAINTY, CAV_Q_LAUNCH_LAT,
+                                            CAV_Q_LAUNCH_LON,         CAV_Q_LAUNCH_UNCERTAINTY};
+    double *dst[] = {&q->target_lat, &q->target_lon, &q->target_uncertainty_m,
+                     &q->launch_lat, &q->launch_lon, &q->launch_uncertainty_m};
+    for (int k = 0; k < 6; k++)
+        if (nums[k] && !isnan(nums[k][i])) {
+            *dst[k] = nums[k][i];
+            q->given |= CAV_QBIT(num_fields[k]);
+        }
+    q->has_launch =
+        (q->given & CAV_QBIT(CAV_Q_LAUNCH_LAT)) && (q->given & CAV_QBIT(CAV_Q_LAUNCH_LON));
+    if (!(q->given & CAV_QBIT(CAV_Q_TARGET_UNCERTAINTY)))
+        q->target_uncertainty_m = 0;
+    if (!(q->given & CAV_QBIT(CAV_Q_LAUNCH_UNCERTAINTY)))
+        q->launch_uncertainty_m = 0;
 }
 
 static void decide_range(const range *r) {
@@ -32,40 +63,27 @@ static void decide_range(const range *r) {
     cav_results *out = r->out;
     for (size_t i = r->from; i < r->to; i++) {
         cav_query q;
-        memset(&q, 0, sizeof q);
-        q.date = col_i(in->date, i, CAV_NO_DATE);
-        q.weapon = col_i(in->weapon, i, -1);
-        q.supplier = col_i(in->supplier, i, CAV_MISSING);
-        q.kind = col_i(in->kind, i, -1);
-        q.state = col_i(in->state, i, CAV_STATE_GROUND);
-        q.role = col_i(in->role, i, CAV_MISSING);
-        q.purpose = col_i(in->purpose, i, CAV_MISSING);
-        q.target_lat = col_d(in->target_lat, i, NAN);
-        q.target_lon = col_d(in->target_lon, i, NAN);
-        q.target_uncertainty_m = col_d(in->target_uncertainty_m, i, 0);
-        q.launch_lat = col_d(in->launch_lat, i, NAN);
-        q.launch_lon = col_d(in->launch_lon, i, NAN);
-        q.launch_uncertainty_m = col_d(in->launch_uncertainty_m, i, 0);
-        q.has_launch = !isnan(q.launch_lat) && !isnan(q.launch_lon);
-        if (isnan(q.target_uncertainty_m))
-            q.target_uncertainty_m = 0;
-        if (isnan(q.launch_uncertainty_m))
-            q.launch_uncertainty_m = 0;
+        cav_columns_row(in, i, &q);
         cav_decision local;
         cav_decision *d = out->decisions ? &out->decisions[i] : &local;
-        int rc = cav_eval(r->p, &q, d);
+        /* the checks no single field can make, as for a query bound field by field */
+        int rc = cav_query_finish(&q, r->p, NULL);
+        if (rc == 0)
+            rc = cav_eval(r->p, &q, d);
         if (rc == 0 && (out->valid_from || out->valid_until || out->decisions))
             cav_decision_validity(r->p, &q, d);
         if (out->error)
             out->error[i] = rc;
         if (out->verdict)
             out->verdict[i] = rc ? CAV_BATCH_ERROR : (uint8_t)d->verdict;
-        if (out->rule) {
-            int32_t first = -1;
-            for (int k = 0; !rc && k < d->nparties && first < 0; k++)
-                if (d->parties[k].nrules)
-                    first = d->parties[k].rules[0];
-            out->rule[i] = first;
+        if (out->rule || out->nrules) {
+            int first = -1, n = 0;
+            if (!rc)
+                n = cav_decision_rules(r->p, &q, d, &first, 1);
+            if (out->rule)
+                out->rule[i] = first;
+            if (out->nrules)
+                out->nrules[i] = (uint8_t)(n > 255 ? 255 : n);
         }
         if (out->valid_from)
             out->valid_from[i] = rc ? INT32_MIN : d->valid_from;
