@@ -31,11 +31,14 @@ from . import (
 )
 
 _INT64_NAT = np.iinfo(np.int64).min
+_NS_PER_DAY = 86_400 * 1_000_000_000
 _DAY_MIN = int(np.datetime64("1900-01-01", "D").astype(np.int64))
 _DAY_MAX = int(np.datetime64("2100-12-31", "D").astype(np.int64))
 _GEOMETRY = object()  # the frame's point geometry gives lat and lon
 
-Column = Tuple[np.ndarray, Optional[np.ndarray], Callable[[np.ndarray], List[Any]]]
+# A column: its values for the batch, the rows whose values the setters refused, and how to
+# give the original values to the error path (called only when some row is refused).
+Column = Tuple[np.ndarray, Optional[np.ndarray], Callable[[], Tuple[Any, ...]]]
 
 
 def _columns_of(df, columns: Optional[Mapping[str, str]]) -> Dict[str, Any]:
@@ -114,14 +117,14 @@ def _by_codes(pack, field: str, codes: np.ndarray, uniques: Sequence[Any]) -> Co
     lut = np.append(lut, np.asarray([none], dtype=lut.dtype))  # code -1 takes the last one
     arr = lut.take(codes)
     bad = np.flatnonzero(np.isin(codes, bad_values)) if len(bad_values) else None
-    return arr, bad, lambda rows: [values[c] if c >= 0 else None for c in codes[rows]]
+    return arr, bad, lambda: ("coded", codes.astype(np.int32, copy=False), values)
 
 
 def _numeric(pack, field: str, s: pd.Series) -> Column:
     kind = s.dtype.kind
     if kind in "iuf" and not pd.api.types.is_bool_dtype(s.dtype):
         arr = s.to_numpy(dtype=np.float64, na_value=np.nan)
-        return arr, None, lambda rows: [None if np.isnan(x) else float(x) for x in arr[rows]]
+        return arr, None, lambda: ("num", arr)
     if kind == "O" or pd.api.types.is_string_dtype(s.dtype) or \
             isinstance(s.dtype, pd.CategoricalDtype):
         values = s.to_numpy(dtype=object)
@@ -135,7 +138,7 @@ def _numeric(pack, field: str, s: pd.Series) -> Column:
         strs = [None if v is None else (v if isinstance(v, str) else repr(float(v)))
                 for v in texts]
         arr, bad = _bind_values(pack, field, strs)
-        return arr, (bad if len(bad) else None), lambda rows: [texts[i] for i in rows]
+        return arr, (bad if len(bad) else None), lambda: ("rows", texts)
     raise TypeError(f"{field}: a column of numbers is needed, not {s.dtype}")
 
 
@@ -144,8 +147,7 @@ def _names(pack, field: str, s: pd.Series) -> Column:
         codes = s.cat.codes.to_numpy()
         return _by_codes(pack, field, codes, list(s.cat.categories))
     if s.dtype.kind in "iufb" and s.isna().all():
-        n = len(s)
-        return np.full(n, -1, np.int32), None, lambda rows: [None] * len(rows)
+        return np.full(len(s), -1, np.int32), None, lambda: None
     if s.dtype.kind in "iufb":
         raise TypeError(f"{field}: a column of names is needed, not {s.dtype}")
     codes, uniques = pd.factorize(s)
@@ -156,21 +158,18 @@ def _dates(pack, field: str, s: pd.Series) -> Column:
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         if getattr(s.dtype, "tz", None) is not None:
             s = s.dt.tz_convert(pack.timezone).dt.tz_localize(None)
-        days = s.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
-        nat = days == _INT64_NAT
+        ns = s.to_numpy(dtype="datetime64[ns]").view(np.int64)
+        nat = ns == _INT64_NAT
+        days = ns // _NS_PER_DAY  # floor: the calendar date the timestamp falls on
         out_of_range = ~nat & ((days < _DAY_MIN) | (days > _DAY_MAX))
         arr = np.where(nat, _caveat.NO_DATE, np.clip(days, _DAY_MIN, _DAY_MAX)).astype(np.int32)
         bad = np.flatnonzero(out_of_range) if out_of_range.any() else None
-
-        def original(rows):
-            return [None if nat[i] else str(np.datetime64(int(days[i]), "D")) for i in rows]
-
-        return arr, bad, original
+        # the error path binds a date as its text, out of range or not (datetime64[ns] fits)
+        return arr, bad, lambda: ("days", np.where(nat, _caveat.NO_DATE, days).astype(np.int32))
     if isinstance(s.dtype, pd.CategoricalDtype):
         return _by_codes(pack, field, s.cat.codes.to_numpy(), list(s.cat.categories))
     if s.dtype.kind in "iufb" and s.isna().all():
-        return (np.full(len(s), _caveat.NO_DATE, np.int32), None,
-                lambda rows: [None] * len(rows))
+        return np.full(len(s), _caveat.NO_DATE, np.int32), None, lambda: None
     if s.dtype.kind in "iufb":
         raise TypeError(f"date: a column of dates is needed, not {s.dtype}")
     codes, uniques = pd.factorize(s)
@@ -196,9 +195,10 @@ def _geometry(df) -> Tuple[np.ndarray, np.ndarray]:
 
 
 def _to_dates(days: np.ndarray, none: np.ndarray) -> np.ndarray:
-    d = days.astype(np.int64)
-    d[none] = _INT64_NAT
-    return d.view("datetime64[D]").astype("datetime64[ns]")
+    """Days as datetime64[ns] (pandas' unit), NaT where none."""
+    ns = days.astype(np.int64) * _NS_PER_DAY
+    ns[none] = _INT64_NAT
+    return ns.view("datetime64[ns]")
 
 
 def decide_frame(pack, df, columns, output, explain: bool, threads: int):
@@ -211,7 +211,7 @@ def decide_frame(pack, df, columns, output, explain: bool, threads: int):
     mapping = _columns_of(df, columns)
     n = len(df)
     cols: Dict[int, np.ndarray] = {}
-    originals: Dict[int, Callable[[np.ndarray], List[Any]]] = {}
+    originals: Dict[int, Callable[[], Tuple[Any, ...]]] = {}
     bad_parts: List[np.ndarray] = []
     geometry = None
     for field, col in mapping.items():
@@ -219,9 +219,7 @@ def decide_frame(pack, df, columns, output, explain: bool, threads: int):
             if geometry is None:
                 geometry = _geometry(df)
             arr = geometry[0] if field == "target.lat" else geometry[1]
-            column: Column = (arr, None,
-                              lambda rows, a=arr: [None if np.isnan(x) else float(x)
-                                                   for x in a[rows]])
+            column: Column = (arr, None, lambda a=arr: ("num", a))
         elif field in _NUMERIC:
             column = _numeric(pack, field, df[col])
         elif field == "date":
@@ -317,11 +315,18 @@ def _rule_column(pack, results) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=cats)
 
 
-def _errors(pack, originals, failed: np.ndarray, n: int) -> np.ndarray:
-    errors = np.full(n, None, dtype=object)
+def _errors(pack, originals, failed: np.ndarray, n: int) -> pd.Categorical:
+    """The error column: for each refused row, its problems as `caveat audit` words them."""
+    codes = np.full(n, -1, np.int32)
     rows = np.flatnonzero(failed)
+    texts: List[str] = []
     if len(rows):
-        values = {f: get(rows) for f, get in originals.items()}
-        queries = [{f: values[f][k] for f in values} for k in range(len(rows))]
-        errors[rows] = pack._p.row_errors(queries)
-    return errors
+        sources = []
+        for f, get in originals.items():
+            src = get()
+            if src is not None:
+                sources.append((f,) + src)
+        mine = np.empty(len(rows), np.int32)
+        texts = pack._p.errors(n, rows.astype(np.int64), sources, mine)
+        codes[rows] = mine
+    return pd.Categorical.from_codes(codes, categories=texts)

@@ -15,8 +15,9 @@
  *  - Pack.render(columns, rows, kinds, out_codes, flags, threads): the audit's text columns of
  *    every row (cav_decision_column), each column interned into distinct texts and a code per
  *    row, on several threads with the GIL released.
- *  - Pack.row_errors(rows): the error text of rows the batch refused, bound again through the
- *    setters, so a frame's error column says what `caveat audit` says of the same values.
+ *  - Pack.errors(n, rows, sources, codes): the error text of rows the batch refused, bound again
+ *    through the setters from their own values, so a frame's error column says what
+ *    `caveat audit` says of the same cells.
  *
  * Ownership: Python objects own their C resources (Pack its cav_pack reference, Decided a copy of
  * its query and decision and a reference on the pack object). Buffers handed in are only read or
@@ -328,6 +329,32 @@ static PyObject *raise_query(const cav_qerrors *e) {
     return NULL;
 }
 
+/* Sets field f of q from one Python value: str through cav_query_set, a number through
+ * cav_query_set_number; None and NaN are not given. -1 with an exception for another type. */
+static int set_value(const cav_pack *p, cav_query *q, int f, PyObject *v, cav_qerrors *e) {
+    if (v == Py_None)
+        return 0;
+    if (PyUnicode_Check(v)) {
+        Py_ssize_t n;
+        const char *s = PyUnicode_AsUTF8AndSize(v, &n);
+        if (!s)
+            return -1;
+        cav_query_set(q, p, (cav_qfield)f, s, (size_t)n, e);
+        return 0;
+    }
+    if (PyFloat_Check(v) || PyLong_Check(v)) {
+        double x = PyFloat_AsDouble(v);
+        if (x == -1.0 && PyErr_Occurred())
+            return -1;
+        if (!isnan(x))
+            cav_query_set_number(q, p, (cav_qfield)f, x, e);
+        return 0;
+    }
+    PyErr_Format(PyExc_TypeError, "%s: a str or a number is needed, not %s",
+                 cav_qfield_name((cav_qfield)f), Py_TYPE(v)->tp_name);
+    return -1;
+}
+
 /* Binds fields (a dict: cav_qfield -> str, float or None) into q through the setters and
  * finishes it. Returns 0, 1 with the problems in e, or -1 with a Python exception. */
 static int bind_fields(const cav_pack *p, PyObject *fields, cav_query *q, cav_qerrors *e,
@@ -346,25 +373,8 @@ static int bind_fields(const cav_pack *p, PyObject *fields, cav_query *q, cav_qe
                 PyErr_SetString(PyExc_ValueError, "no such query field");
             return -1;
         }
-        if (value == Py_None)
-            continue;
-        if (PyUnicode_Check(value)) {
-            Py_ssize_t n;
-            const char *s = PyUnicode_AsUTF8AndSize(value, &n);
-            if (!s)
-                return -1;
-            cav_query_set(q, p, (cav_qfield)f, s, (size_t)n, e);
-        } else if (PyFloat_Check(value) || PyLong_Check(value)) {
-            double v = PyFloat_AsDouble(value);
-            if (v == -1.0 && PyErr_Occurred())
-                return -1;
-            if (!isnan(v))
-                cav_query_set_number(q, p, (cav_qfield)f, v, e);
-        } else {
-            PyErr_Format(PyExc_TypeError, "%s: a str or a number is needed, not %s",
-                         cav_qfield_name((cav_qfield)f), Py_TYPE(value)->tp_name);
+        if (set_value(p, q, (int)f, value, e) != 0)
             return -1;
-        }
     }
     if (finish)
         cav_query_finish(q, p, e);
@@ -1035,50 +1045,162 @@ cleanup:
     return result;
 }
 
-/* row_errors(rows) -> list: for each dict of fields (as bind_fields takes them), the error text
- * of the row as `caveat audit` writes it ("field: message; field: message"), or None when the
- * row is decided. */
-static PyObject *pack_row_errors(PackObject *o, PyObject *args) {
-    PyObject *rows;
-    if (!PyArg_ParseTuple(args, "O", &rows))
+/* One field's values for errors(): a float64 column, codes into values, or a value per row. */
+typedef struct {
+    int field;
+    Py_buffer buf;
+    int held;
+    PyObject *values; /* a list, or NULL */
+    int coded, days;
+} error_source;
+
+/* errors(n, rows, sources, codes) -> list of distinct messages. For each row index of rows (an
+ * int64 buffer), binds the row's values through the setters as `caveat audit` binds a row's
+ * cells, finishes and evaluates it, and writes into codes (int32, one per entry of rows) the
+ * index of its error text ("field: message; field: message", as the audit's error column), or -1
+ * when the row is decided after all. sources: a list of (field, kind, data[, values]) with kind
+ * "num" (data: float64 per row), "coded" (data: int32 codes per row into the list values, -1 for
+ * none), "days" (data: int32 days per row, CAV_NO_DATE for none, bound as their YYYY-MM-DD
+ * text) or "rows" (data: a list with a value per row). */
+static PyObject *pack_errors(PackObject *o, PyObject *args) {
+    Py_ssize_t n;
+    PyObject *rows_obj, *sources, *codes_obj;
+    if (!PyArg_ParseTuple(args, "nOO!O", &n, &rows_obj, &PyList_Type, &sources, &codes_obj))
         return NULL;
-    PyObject *seq = PySequence_Fast(rows, "rows must be a sequence");
-    if (!seq)
-        return NULL;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-    PyObject *out = PyList_New(n);
-    for (Py_ssize_t i = 0; out && i < n; i++) {
-        cav_qerrors e;
-        cav_query q;
-        int rc = bind_fields(o->pack, PySequence_Fast_GET_ITEM(seq, i), &q, &e, 1);
-        if (rc < 0) {
-            Py_CLEAR(out);
-            break;
+    Py_ssize_t ns = PyList_GET_SIZE(sources);
+    if (ns > CAV_Q_COUNT)
+        return raise_code(CAV_EINVAL);
+    error_source src[CAV_Q_COUNT];
+    memset(src, 0, sizeof src);
+    Py_buffer rows, codes;
+    int have_rows = 0, have_codes = 0;
+    PyObject *result = NULL;
+    interner texts;
+    memset(&texts, 0, sizeof texts);
+    for (Py_ssize_t i = 0; i < ns; i++) {
+        const char *kind;
+        PyObject *data, *values = NULL;
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(sources, i), "isO|O", &src[i].field, &kind, &data,
+                              &values))
+            goto cleanup;
+        if (src[i].field < 0 || src[i].field >= CAV_Q_COUNT) {
+            raise_code(CAV_EINVAL);
+            goto cleanup;
         }
-        cav_decision d;
-        if (rc == 0 && cav_eval(o->pack, &q, &d) == 0) {
-            Py_INCREF(Py_None);
-            PyList_SET_ITEM(out, i, Py_None);
+        if (strcmp(kind, "rows") == 0) {
+            if (!PyList_Check(data) || PyList_GET_SIZE(data) != n) {
+                PyErr_SetString(PyExc_ValueError, "rows: a list of n values is needed");
+                goto cleanup;
+            }
+            src[i].values = data;
             continue;
         }
-        cav_buf b = {0};
-        if (rc == 0) /* as the audit says of a row its checks pass and cav_eval refuses */
-            cav_buf_append(&b, "the query could not be evaluated against this pack", 51);
+        int coded = strcmp(kind, "coded") == 0, days = strcmp(kind, "days") == 0;
+        if (get_buffer(data, &src[i].buf, coded || days ? 4 : 8, n, 0, "source") != 0)
+            goto cleanup;
+        src[i].held = 1;
+        src[i].coded = coded;
+        src[i].days = days;
+        if (coded) {
+            if (!values || !PyList_Check(values)) {
+                PyErr_SetString(PyExc_ValueError, "coded: a list of values is needed");
+                goto cleanup;
+            }
+            src[i].values = values;
+        }
+    }
+    if (get_buffer(rows_obj, &rows, 8, -1, 0, "rows") != 0)
+        goto cleanup;
+    have_rows = 1;
+    Py_ssize_t count = rows.len / 8;
+    if (get_buffer(codes_obj, &codes, 4, count, 1, "codes") != 0)
+        goto cleanup;
+    have_codes = 1;
+    cav_buf text = {0};
+    for (Py_ssize_t k = 0; k < count; k++) {
+        int64_t r = ((const int64_t *)rows.buf)[k];
+        if (r < 0 || r >= n) {
+            PyErr_SetString(PyExc_IndexError, "a row index is out of range");
+            cav_buf_free(&text);
+            goto cleanup;
+        }
+        cav_qerrors e;
+        cav_query q;
+        cav_query_init(&q, &e);
+        for (Py_ssize_t i = 0; i < ns; i++) {
+            PyObject *v;
+            if (src[i].days) {
+                /* a date as its text, as a log would give it */
+                int32_t day = ((const int32_t *)src[i].buf.buf)[r];
+                char t[16];
+                if (day != CAV_NO_DATE) {
+                    cav_date_format(day, t);
+                    cav_query_set(&q, o->pack, (cav_qfield)src[i].field, t, strlen(t), &e);
+                }
+                continue;
+            }
+            if (!src[i].values) {
+                double x = ((const double *)src[i].buf.buf)[r];
+                if (!isnan(x))
+                    cav_query_set_number(&q, o->pack, (cav_qfield)src[i].field, x, &e);
+                continue;
+            }
+            if (src[i].coded) {
+                int32_t c = ((const int32_t *)src[i].buf.buf)[r];
+                if (c < 0 || c >= PyList_GET_SIZE(src[i].values))
+                    continue;
+                v = PyList_GET_ITEM(src[i].values, c);
+            } else {
+                v = PyList_GET_ITEM(src[i].values, r);
+            }
+            if (set_value(o->pack, &q, src[i].field, v, &e) != 0) {
+                cav_buf_free(&text);
+                goto cleanup;
+            }
+        }
+        int bad = cav_query_finish(&q, o->pack, &e) != 0 || e.n || e.more;
+        cav_decision d;
+        if (!bad && cav_eval(o->pack, &q, &d) == 0) {
+            ((int32_t *)codes.buf)[k] = -1;
+            continue;
+        }
+        cav_buf_clear(&text);
+        if (!bad) /* as the audit says of a row its checks pass and cav_eval refuses */
+            cav_buf_append(&text, "the query could not be evaluated against this pack", 51);
         else
-            cav_qerrors_text(&e, 0, &b);
-        const char *s = b.data ? b.data : "";
-        if (rc != 0 && strncmp(s, "error: ", 7) == 0)
-            s += 7;
-        PyObject *t = PyUnicode_DecodeUTF8(s, (Py_ssize_t)strlen(s), "replace");
-        cav_buf_free(&b);
-        if (!t) {
-            Py_CLEAR(out);
+            cav_qerrors_text(&e, 0, &text);
+        const char *t = text.data ? text.data : "";
+        if (bad && strncmp(t, "error: ", 7) == 0)
+            t += 7;
+        int32_t code = interner_add(&texts, t, strlen(t));
+        if (code < 0) {
+            cav_buf_free(&text);
+            PyErr_NoMemory();
+            goto cleanup;
+        }
+        ((int32_t *)codes.buf)[k] = code;
+    }
+    cav_buf_free(&text);
+    result = PyList_New((Py_ssize_t)texts.n);
+    for (size_t k = 0; result && k < texts.n; k++) {
+        PyObject *s = PyUnicode_DecodeUTF8(texts.bytes + texts.off[k],
+                                           (Py_ssize_t)(texts.off[k + 1] - texts.off[k]), "replace");
+        if (!s) {
+            Py_CLEAR(result);
             break;
         }
-        PyList_SET_ITEM(out, i, t);
+        PyList_SET_ITEM(result, (Py_ssize_t)k, s);
     }
-    Py_DECREF(seq);
-    return out;
+cleanup:
+    interner_free(&texts);
+    for (Py_ssize_t i = 0; i < ns; i++)
+        if (src[i].held)
+            PyBuffer_Release(&src[i].buf);
+    if (have_rows)
+        PyBuffer_Release(&rows);
+    if (have_codes)
+        PyBuffer_Release(&codes);
+    return result;
 }
 
 /* ---- the module ------------------------------------------------------------------------------ */
@@ -1141,8 +1263,8 @@ static PyMethodDef pack_methods[] = {
      "decide_batch(columns, n, results, threads)"},
     {"render", (PyCFunction)pack_render, METH_VARARGS,
      "render(columns, n, rows, kinds, codes, flags, threads) -> texts per kind"},
-    {"row_errors", (PyCFunction)pack_row_errors, METH_VARARGS,
-     "row_errors(rows) -> error text or None per row"},
+    {"errors", (PyCFunction)pack_errors, METH_VARARGS,
+     "errors(n, rows, sources, codes) -> distinct error texts"},
     {NULL, NULL, 0, NULL}};
 
 static PyGetSetDef pack_getset[] = {
