@@ -22,7 +22,8 @@ The calls:
 - ``pack.decide_frame(df, columns={...})`` -> the frame with decision columns added (pandas or
   geopandas points), multi-threaded in C; a bad row gets an ``error`` value, never an exception.
 - ``pack.zones(...)``, ``pack.timeline()``, ``pack.diff(d1, d2)``, ``pack.where(lat, lon)``,
-  ``pack.sources()``: maps as GeoJSON or GeoDataFrames, histories as DataFrames.
+  ``pack.sources()``: maps as GeoJSON or GeoDataFrames, histories as DataFrames;
+  ``pack.sample(rows)``: a synthetic event log to try things on.
 - ``caveat.dask.decide(ddf, pack, ...)``: the same over a Dask DataFrame, on a cluster.
 
 docs/python.md in the repository documents every call with its real output. The package is a C
@@ -402,6 +403,21 @@ class Pack:
         """The countries, regions and zones of the pack that contain a point, and the zone edges
         nearer to it than its position is known (`caveat where`)."""
         return _json.loads(self._p.where(float(lat), float(lon), float(uncertainty_m)))
+
+    def sample(self, rows: int = 1000, seed: int = 1, bad_rate: float = 0.0):
+        """A synthetic event log over the pack's catalog (`caveat sample`), as a DataFrame of
+        text cells, as pandas reads a log with dtype=str, keep_default_na=False: dates 2022-2025,
+        targets over Ukraine, the border near Kharkiv, western Russia and Belarus; bad_rate is
+        the share of rows with one mistake each (latitude 95, a misspelt weapon, ...). The same
+        arguments give the same rows."""
+        import pandas as pd
+
+        if rows < 0 or not 0 <= bad_rate <= 1:
+            raise ValueError("rows must be >= 0 and bad_rate within 0 to 1")
+        with _tempfile.TemporaryFile() as f:
+            self._p.sample(int(rows), int(seed), float(bad_rate), f.fileno())
+            f.seek(0)
+            return pd.read_csv(f, dtype=str, keep_default_na=False)
 
     def timeline(self, party: Optional[str] = None, weapon: Optional[str] = None):
         """The history of the conditions as a DataFrame, one change a row in date order (rules

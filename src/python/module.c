@@ -301,6 +301,20 @@ static PyObject *pack_where(PackObject *o, PyObject *args) {
     return take_text(cav_where(o->pack, lat, lon, unc, CAV_FMT_JSON, &b), &b);
 }
 
+/* sample(rows, seed, bad_rate, fd): cav_sample's synthetic CSV log written to fd. */
+static PyObject *pack_sample(PackObject *o, PyObject *args) {
+    unsigned long long rows, seed;
+    double bad_rate;
+    int fd;
+    if (!PyArg_ParseTuple(args, "KKdi", &rows, &seed, &bad_rate, &fd))
+        return NULL;
+    cav_sample_opts opts = {rows, seed, bad_rate, CAV_COORDS_DECIMAL};
+    int rc;
+    Py_BEGIN_ALLOW_THREADS rc = cav_sample(o->pack, &opts, fd);
+    Py_END_ALLOW_THREADS if (rc) return raise_code(rc);
+    Py_RETURN_NONE;
+}
+
 /* ---- binding one query ----------------------------------------------------------------------- */
 
 /* Raises QueryError(message, problems, more) for the problems in e. */
@@ -1255,6 +1269,7 @@ static PyMethodDef pack_methods[] = {
     {"timeline", (PyCFunction)pack_timeline, METH_VARARGS, "timeline(party, weapon, format)"},
     {"diff", (PyCFunction)pack_diff, METH_VARARGS, "diff(from, to, party, weapon, format)"},
     {"where", (PyCFunction)pack_where, METH_VARARGS, "where(lat, lon, uncertainty_m) -> JSON"},
+    {"sample", (PyCFunction)pack_sample, METH_VARARGS, "sample(rows, seed, bad_rate, fd)"},
     {"decide", (PyCFunction)pack_decide, METH_VARARGS, "decide(fields) -> Decided"},
     {"map", (PyCFunction)pack_map, METH_VARARGS, "map(fields or None, format) -> text"},
     {"bind_values", (PyCFunction)pack_bind_values, METH_VARARGS,
