@@ -158,14 +158,14 @@ def _dates(pack, field: str, s: pd.Series) -> Column:
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         if getattr(s.dtype, "tz", None) is not None:
             s = s.dt.tz_convert(pack.timezone).dt.tz_localize(None)
-        ns = s.to_numpy(dtype="datetime64[ns]").view(np.int64)
-        nat = ns == _INT64_NAT
-        days = ns // _NS_PER_DAY  # floor: the calendar date the timestamp falls on
-        out_of_range = ~nat & ((days < _DAY_MIN) | (days > _DAY_MAX))
-        arr = np.where(nat, _caveat.NO_DATE, np.clip(days, _DAY_MIN, _DAY_MAX)).astype(np.int32)
-        bad = np.flatnonzero(out_of_range) if out_of_range.any() else None
+        ns = np.ascontiguousarray(s.to_numpy(dtype="datetime64[ns]").view(np.int64))
+        days = np.empty(len(ns), np.int32)
+        bad = None
+        if _caveat.days_of(ns, days):  # years the library does not read: refused rows
+            bad = np.flatnonzero((days != _caveat.NO_DATE) &
+                                 ((days < _DAY_MIN) | (days > _DAY_MAX)))
         # the error path binds a date as its text, out of range or not (datetime64[ns] fits)
-        return arr, bad, lambda: ("days", np.where(nat, _caveat.NO_DATE, days).astype(np.int32))
+        return days, bad, lambda: ("days", days)
     if isinstance(s.dtype, pd.CategoricalDtype):
         return _by_codes(pack, field, s.cat.codes.to_numpy(), list(s.cat.categories))
     if s.dtype.kind in "iufb" and s.isna().all():
@@ -194,10 +194,10 @@ def _geometry(df) -> Tuple[np.ndarray, np.ndarray]:
     return lat, lon
 
 
-def _to_dates(days: np.ndarray, none: np.ndarray) -> np.ndarray:
-    """Days as datetime64[ns] (pandas' unit), NaT where none."""
-    ns = days.astype(np.int64) * _NS_PER_DAY
-    ns[none] = _INT64_NAT
+def _to_dates(days: np.ndarray, open_end: int, verdict: np.ndarray) -> np.ndarray:
+    """Days as datetime64[ns] (pandas' unit), NaT for an open end and a row not evaluated."""
+    ns = np.empty(len(days), np.int64)
+    _caveat.ns_of(np.ascontiguousarray(days, dtype=np.int32), open_end, verdict, ns)
     return ns.view("datetime64[ns]")
 
 
@@ -283,13 +283,11 @@ def decide_frame(pack, df, columns, output, explain: bool, threads: int):
         elif name in texts:
             out[name] = texts[name]
         elif name in ("valid_from", "valid_until"):
-            days = results[name]
-            open_end = days == (np.iinfo(np.int32).min if name == "valid_from" else
-                                _caveat.DATE_OPEN)
-            out[name] = _to_dates(days, open_end | failed)
+            open_end = np.iinfo(np.int32).min if name == "valid_from" else _caveat.DATE_OPEN
+            out[name] = _to_dates(results[name], open_end, verdict)
         elif name == "date":
             days = cols.get(_FIELD_ID["date"], np.full(n, _caveat.NO_DATE, np.int32))
-            out[name] = _to_dates(days, failed)
+            out[name] = _to_dates(days, _caveat.NO_DATE, verdict)
         elif name == "error":
             out[name] = _errors(pack, originals, failed, n)
 

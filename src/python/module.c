@@ -600,6 +600,80 @@ static PyObject *pack_bind_values(PackObject *o, PyObject *args) {
     return bad;
 }
 
+/* days_of(ns, out) -> number of dates out of the library's years: datetime64[ns] values (int64,
+ * NaT as INT64_MIN) into days since 1970-01-01 (int32; NaT: CAV_NO_DATE), the calendar date a
+ * timestamp falls on. A date outside 1900 to 2100 is written as it is (the batch does not check
+ * years; the caller marks those rows). */
+static PyObject *mod_days_of(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *in_obj, *out_obj;
+    if (!PyArg_ParseTuple(args, "OO", &in_obj, &out_obj))
+        return NULL;
+    Py_buffer in, out;
+    if (get_buffer(in_obj, &in, 8, -1, 0, "ns") != 0)
+        return NULL;
+    Py_ssize_t n = in.len / 8;
+    if (get_buffer(out_obj, &out, 4, n, 1, "out") != 0) {
+        PyBuffer_Release(&in);
+        return NULL;
+    }
+    const int64_t per_day = 86400LL * 1000000000LL;
+    const int64_t lo = -25567, hi = 47846; /* 1900-01-01, 2100-12-31 */
+    Py_ssize_t outside = 0;
+    const int64_t *ns = in.buf;
+    int32_t *days = out.buf;
+    Py_BEGIN_ALLOW_THREADS;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (ns[i] == INT64_MIN) {
+            days[i] = CAV_NO_DATE;
+            continue;
+        }
+        int64_t d = ns[i] / per_day - (ns[i] % per_day < 0); /* floor */
+        outside += d < lo || d > hi;
+        days[i] = (int32_t)d;
+    }
+    Py_END_ALLOW_THREADS;
+    PyBuffer_Release(&in);
+    PyBuffer_Release(&out);
+    return PyLong_FromSsize_t(outside);
+}
+
+/* ns_of(days, open, verdict, out): days (int32) into datetime64[ns] values (int64), NaT where a
+ * day equals `open` (an open end of a validity) or the row's verdict is CAV_BATCH_ERROR. */
+static PyObject *mod_ns_of(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *in_obj, *verdict_obj, *out_obj;
+    long long open;
+    if (!PyArg_ParseTuple(args, "OLOO", &in_obj, &open, &verdict_obj, &out_obj))
+        return NULL;
+    Py_buffer in, verdict, out;
+    if (get_buffer(in_obj, &in, 4, -1, 0, "days") != 0)
+        return NULL;
+    Py_ssize_t n = in.len / 4;
+    if (get_buffer(verdict_obj, &verdict, 1, n, 0, "verdict") != 0) {
+        PyBuffer_Release(&in);
+        return NULL;
+    }
+    if (get_buffer(out_obj, &out, 8, n, 1, "out") != 0) {
+        PyBuffer_Release(&in);
+        PyBuffer_Release(&verdict);
+        return NULL;
+    }
+    const int32_t *days = in.buf;
+    const uint8_t *v = verdict.buf;
+    int64_t *ns = out.buf;
+    Py_BEGIN_ALLOW_THREADS;
+    for (Py_ssize_t i = 0; i < n; i++)
+        ns[i] = days[i] == open || v[i] == CAV_BATCH_ERROR
+                    ? INT64_MIN
+                    : (int64_t)days[i] * 86400LL * 1000000000LL;
+    Py_END_ALLOW_THREADS;
+    PyBuffer_Release(&in);
+    PyBuffer_Release(&verdict);
+    PyBuffer_Release(&out);
+    Py_RETURN_NONE;
+}
+
 /* The columns of a batch: a dict cav_qfield -> buffer of n int32 (ids, days) or float64. */
 typedef struct {
     cav_columns c;
@@ -797,7 +871,7 @@ static int32_t interner_add(interner *t, const char *s, size_t n) {
     return (int32_t)t->n++;
 }
 
-enum { RENDER_CHUNK = 256, RENDER_MAX_KINDS = CAV_COL_COUNT };
+enum { RENDER_CHUNK = 256, RENDER_MAX_KINDS = CAV_COL_COUNT, RENDER_MAX_RULES = 4096 };
 
 typedef struct {
     const cav_pack *p;
@@ -889,7 +963,17 @@ static void *render_run(void *arg) {
                 cav_columns_row(&cols, k, &q); /* the query d[k] was made for */
             for (int i = 0; i < j->nkinds; i++) {
                 int32_t code = -1;
-                if (!err[k]) {
+                if (!err[k] && j->kinds[i] == CAV_COL_RULE) {
+                    /* the rule column by its rule ids: written out once per distinct list */
+                    int rules[RENDER_MAX_RULES];
+                    int nr = cav_decision_rules(j->p, &q, &d[k], rules, RENDER_MAX_RULES);
+                    if (nr > RENDER_MAX_RULES)
+                        nr = RENDER_MAX_RULES;
+                    code = interner_add(&j->tables[i], (const char *)rules,
+                                        (size_t)nr * sizeof *rules);
+                    if (code < 0)
+                        j->failed = 1;
+                } else if (!err[k]) {
                     cav_buf_clear(&text);
                     if (cav_decision_column(j->p, &q, &d[k], (cav_column)j->kinds[i], j->flags,
                                             &text) != 0) {
@@ -1030,15 +1114,35 @@ static PyObject *pack_render(PackObject *o, PyObject *args) {
             break;
         }
         PyObject *texts = PyList_New((Py_ssize_t)all->n);
+        cav_buf names = {0};
         for (size_t k = 0; texts && k < all->n; k++) {
-            PyObject *s = PyUnicode_DecodeUTF8(
-                all->bytes + all->off[k], (Py_ssize_t)(all->off[k + 1] - all->off[k]), "replace");
+            const char *t = all->bytes + all->off[k];
+            size_t len = all->off[k + 1] - all->off[k];
+            if (kinds[i] == CAV_COL_RULE) {
+                /* ids to names, as cav_decision_column writes the column */
+                cav_buf_clear(&names);
+                for (size_t r = 0; r < len / sizeof(int); r++) {
+                    int id;
+                    memcpy(&id, t + r * sizeof id, sizeof id);
+                    const char *name = id == CAV_RULE_DEFAULT_DENY ? "default-deny"
+                                       : id == CAV_RULE_SILENT
+                                           ? "silent"
+                                           : cav_catalog_name(o->pack, CAV_CAT_RULE, id);
+                    if (r)
+                        cav_buf_append(&names, ";", 1);
+                    cav_buf_append(&names, name, strlen(name));
+                }
+                t = names.data ? names.data : "";
+                len = names.len;
+            }
+            PyObject *s = PyUnicode_DecodeUTF8(t, (Py_ssize_t)len, "replace");
             if (!s) {
                 Py_CLEAR(texts);
                 break;
             }
             PyList_SET_ITEM(texts, (Py_ssize_t)k, s);
         }
+        cav_buf_free(&names);
         if (!texts) {
             Py_CLEAR(result);
             break;
@@ -1197,8 +1301,8 @@ static PyObject *pack_errors(PackObject *o, PyObject *args) {
     cav_buf_free(&text);
     result = PyList_New((Py_ssize_t)texts.n);
     for (size_t k = 0; result && k < texts.n; k++) {
-        PyObject *s = PyUnicode_DecodeUTF8(texts.bytes + texts.off[k],
-                                           (Py_ssize_t)(texts.off[k + 1] - texts.off[k]), "replace");
+        PyObject *s = PyUnicode_DecodeUTF8(
+            texts.bytes + texts.off[k], (Py_ssize_t)(texts.off[k + 1] - texts.off[k]), "replace");
         if (!s) {
             Py_CLEAR(result);
             break;
@@ -1322,6 +1426,8 @@ static PyMethodDef module_methods[] = {
     {"qfields", mod_qfields, METH_NOARGS, "the query fields: (name, required) by id"},
     {"qfield_find", mod_qfield_find, METH_VARARGS, "qfield_find(name) -> id or -1"},
     {"columns", mod_columns, METH_NOARGS, "the audit's decision columns by id"},
+    {"days_of", mod_days_of, METH_VARARGS, "days_of(ns, out) -> dates out of range"},
+    {"ns_of", mod_ns_of, METH_VARARGS, "ns_of(days, open, verdict, out)"},
     {"_set_exceptions", mod_set_exceptions, METH_VARARGS, "(PolicyError, QueryError)"},
     {NULL, NULL, 0, NULL}};
 
