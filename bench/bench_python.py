@@ -60,7 +60,7 @@ def bench_decide_frame(pack, rows, repeat):
     df = typed_frame(pack, rows, 1)
     print(f"\n## 1. decide_frame, {rows:,} rows from numpy columns, {os.cpu_count()} cores")
     result = {}
-    for output in (("decision", "rule"), caveat.DEFAULT_OUTPUT):
+    for output in (caveat.DEFAULT_OUTPUT, caveat.DEFAULT_OUTPUT + ("valid_from", "valid_until")):
         walls, cpus = [], []
         for _ in range(repeat):
             w0, c0 = clock()

@@ -123,7 +123,10 @@ def _by_codes(pack, field: str, codes: np.ndarray, uniques: Sequence[Any]) -> Co
 def _numeric(pack, field: str, s: pd.Series) -> Column:
     kind = s.dtype.kind
     if kind in "iuf" and not pd.api.types.is_bool_dtype(s.dtype):
-        arr = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        if s.dtype == np.float64:
+            arr = s.to_numpy()  # no copy
+        else:
+            arr = s.to_numpy(dtype=np.float64, na_value=np.nan)
         return arr, None, lambda: ("num", arr)
     if kind == "O" or pd.api.types.is_string_dtype(s.dtype) or \
             isinstance(s.dtype, pd.CategoricalDtype):
