@@ -132,7 +132,8 @@ def _field(name: str) -> str:
     f = _caveat.qfield_find(name)
     if f >= 0:
         return FIELDS[f]
-    near = _difflib.get_close_matches(name, list(_KEYWORDS) + list(FIELDS), n=3)
+    names = list(dict.fromkeys(list(_KEYWORDS) + list(FIELDS)))
+    near = _difflib.get_close_matches(name, names, n=3)
     hint = f" (did you mean {', '.join(near)}?)" if near else ""
     raise TypeError(f"unknown query field '{name}'{hint}")
 
