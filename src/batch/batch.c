@@ -59,12 +59,14 @@ void cav_columns_row(const cav_columns *in, size_t i, cav_query *q) {
 }
 
 static void decide_range(const range *r) {
+    // cppcheck-suppress uninitvar
     const cav_columns *in = r->in;
     cav_results *out = r->out;
     for (size_t i = r->from; i < r->to; i++) {
         cav_query q;
         cav_columns_row(in, i, &q);
-        cav_decision local;
+        cav_decision local; /* written by cav_eval before any read */
+        // cppcheck-suppress uninitvar
         cav_decision *d = out->decisions ? &out->decisions[i] : &local;
         /* the checks no single field can make, as for a query bound field by field */
         int rc = cav_query_finish(&q, r->p, NULL);
@@ -108,6 +110,8 @@ int cav_eval_batch(const cav_pack *p, const cav_columns *in, cav_results *out, i
         nthreads = 256;
     if ((size_t)nthreads > in->n / 4096 + 1)
         nthreads = (int)(in->n / 4096 + 1); /* small batches: threads cost more than they save */
+    if (nthreads < 1)
+        nthreads = 1;
     range r[256];
     pthread_t t[256];
     size_t per = (in->n + (size_t)nthreads - 1) / (size_t)nthreads;
