@@ -1,4 +1,4 @@
-"""caveat — the conditions suppliers attach to the use of weapons, machine-checkable.
+"""The conditions suppliers attach to the use of weapons, made machine-checkable.
 
 A pack (the embedded default pack, or your own .cav files) holds the rules: who supplied a
 weapon, what it is, where the target is, what it is and does, why it is engaged, and when. Ask

@@ -166,3 +166,18 @@ def test_help_reads_well():
     for f in (caveat.Pack.decide, caveat.Pack.decide_frame, caveat.Pack.zones,
               caveat.Decision.explanation):
         assert f.__doc__ and len(f.__doc__) > 80
+
+
+def test_type_stubs_cover_the_api():
+    import ast
+    import os
+
+    stub = os.path.join(os.path.dirname(caveat.__file__), "__init__.pyi")
+    tree = ast.parse(open(stub).read())
+    names = {n.name for n in ast.walk(tree) if isinstance(n, (ast.ClassDef, ast.FunctionDef))}
+    names |= {t.id for n in ast.walk(tree) if isinstance(n, ast.AnnAssign)
+              for t in [n.target] if isinstance(t, ast.Name)}
+    public = set(caveat.__all__) - {"__version__"}
+    public |= {m for m in dir(caveat.Pack) if not m.startswith("_")}
+    public |= {m for m in dir(caveat.Decision) if not m.startswith("_")}
+    assert public <= names, public - names
