@@ -23,39 +23,50 @@ typedef struct range {
 /* A value that is not given (CAV_MISSING, CAV_NO_DATE, NaN) leaves its field unset, anything else
  * sets it, valid or not (cav_eval refuses an id or a number out of range, as cav_query_set would
  * have). */
+/* One id column's value of row i into *member, setting its field's bit when given. */
+static inline void take_id(const int32_t *col, size_t i, int *member, cav_qfield f, cav_query *q) {
+    if (col && col[i] != CAV_MISSING) {
+        *member = col[i];
+        q->given |= CAV_QBIT(f);
+    }
+}
+
+/* The same for a number column (NaN: not given). */
+static inline void take_number(const double *col, size_t i, double *member, cav_qfield f,
+                               cav_query *q) {
+    if (col && !isnan(col[i])) {
+        *member = col[i];
+        q->given |= CAV_QBIT(f);
+    }
+}
+
 void cav_columns_row(const cav_columns *in, size_t i, cav_query *q) {
-    cav_query_init(q, NULL);
-    const int32_t *ids[] = {in->weapon, in->supplier, in->kind, in->state, in->role, in->purpose};
-    static const cav_qfield id_fields[] = {CAV_Q_WEAPON,       CAV_Q_SUPPLIER,    CAV_Q_TARGET_KIND,
-                                           CAV_Q_TARGET_STATE, CAV_Q_TARGET_ROLE, CAV_Q_PURPOSE};
-    int *members[] = {&q->weapon, &q->supplier, &q->kind, &q->state, &q->role, &q->purpose};
-    for (int k = 0; k < 6; k++)
-        if (ids[k] && ids[k][i] != CAV_MISSING) {
-            *members[k] = ids[k][i];
-            q->given |= CAV_QBIT(id_fields[k]);
-        }
+    /* as cav_query_init leaves a query, written out: this runs once a row */
+    q->date = CAV_NO_DATE;
+    q->weapon = q->kind = -1;
+    q->supplier = q->purpose = q->role = CAV_MISSING;
+    q->state = CAV_STATE_GROUND;
+    q->target_lat = q->target_lon = q->launch_lat = q->launch_lon = NAN;
+    q->target_uncertainty_m = q->launch_uncertainty_m = 0;
+    q->given = 0;
+    take_id(in->weapon, i, &q->weapon, CAV_Q_WEAPON, q);
+    take_id(in->supplier, i, &q->supplier, CAV_Q_SUPPLIER, q);
+    take_id(in->kind, i, &q->kind, CAV_Q_TARGET_KIND, q);
+    take_id(in->state, i, &q->state, CAV_Q_TARGET_STATE, q);
+    take_id(in->role, i, &q->role, CAV_Q_TARGET_ROLE, q);
+    take_id(in->purpose, i, &q->purpose, CAV_Q_PURPOSE, q);
     if (in->date && in->date[i] != CAV_NO_DATE) {
         q->date = in->date[i];
         q->given |= CAV_QBIT(CAV_Q_DATE);
     }
-    const double *nums[] = {in->target_lat, in->target_lon, in->target_uncertainty_m,
-                            in->launch_lat, in->launch_lon, in->launch_uncertainty_m};
-    static const cav_qfield num_fields[] = {CAV_Q_TARGET_LAT,         CAV_Q_TARGET_LON,
-                                            CAV_Q_TARGET_UNCERTAINTY, CAV_Q_LAUNCH_LAT,
-                                            CAV_Q_LAUNCH_LON,         CAV_Q_LAUNCH_UNCERTAINTY};
-    double *dst[] = {&q->target_lat, &q->target_lon, &q->target_uncertainty_m,
-                     &q->launch_lat, &q->launch_lon, &q->launch_uncertainty_m};
-    for (int k = 0; k < 6; k++)
-        if (nums[k] && !isnan(nums[k][i])) {
-            *dst[k] = nums[k][i];
-            q->given |= CAV_QBIT(num_fields[k]);
-        }
+    take_number(in->target_lat, i, &q->target_lat, CAV_Q_TARGET_LAT, q);
+    take_number(in->target_lon, i, &q->target_lon, CAV_Q_TARGET_LON, q);
+    take_number(in->target_uncertainty_m, i, &q->target_uncertainty_m, CAV_Q_TARGET_UNCERTAINTY, q);
+    take_number(in->launch_lat, i, &q->launch_lat, CAV_Q_LAUNCH_LAT, q);
+    take_number(in->launch_lon, i, &q->launch_lon, CAV_Q_LAUNCH_LON, q);
+    take_number(in->launch_uncertainty_m, i, &q->launch_uncertainty_m, CAV_Q_LAUNCH_UNCERTAINTY, q);
     q->has_launch =
         (q->given & CAV_QBIT(CAV_Q_LAUNCH_LAT)) && (q->given & CAV_QBIT(CAV_Q_LAUNCH_LON));
-    if (!(q->given & CAV_QBIT(CAV_Q_TARGET_UNCERTAINTY)))
-        q->target_uncertainty_m = 0;
-    if (!(q->given & CAV_QBIT(CAV_Q_LAUNCH_UNCERTAINTY)))
-        q->launch_uncertainty_m = 0;
 }
 
 static void decide_range(const range *r) {
