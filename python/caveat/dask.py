@@ -40,7 +40,7 @@ def decide(ddf, pack: Pack, columns: Optional[Mapping[str, str]] = None, *,
     output = tuple(output)
     meta = pack.decide_frame(ddf._meta, columns, output=output, explain=explain, threads=1)
     # the text columns' categories are the texts each partition meets: unknown ahead of time
-    texts = [c for c in ("rule", "parties", "explanation", "why") if c in output]
+    texts = [c for c in ("rule", "parties", "explanation", "why", "error") if c in output]
     if texts:
         meta = clear_known_categories(meta, cols=texts)
     return ddf.map_partitions(_decide_partition, pack, columns, output, explain, threads,
