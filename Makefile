@@ -59,7 +59,8 @@ demo: setup
 # The Python package, built for and installed where Debian's /usr/bin/python3 finds it
 # (/usr/local/lib/python3.11/dist-packages).
 python: setup
-	$(MAKE) --no-print-directory build
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD) -j$(JOBS) --target caveat_python
 	cmake --install $(BUILD) --component python
 
 test-suite: build

@@ -83,10 +83,8 @@ static PyObject *raise_policy(int rc, cav_diags *d) {
                                        g->severity == CAV_SEV_ERROR ? "error" : "warning", "file",
                                        g->file ? g->file : "", "line", g->line, "col", g->col,
                                        "message", g->message, "hint", g->hint, "code", g->code);
-        if (!item || PyList_Append(list, item) != 0) {
-            Py_XDECREF(item);
+        if (!item || PyList_Append(list, item) != 0)
             Py_CLEAR(list);
-        }
         Py_XDECREF(item);
     }
     if (list) {
@@ -581,8 +579,12 @@ static PyObject *pack_bind_values(PackObject *o, PyObject *args) {
             }
             rc = cav_query_set(&q, o->pack, (cav_qfield)f, s, (size_t)len, NULL);
         }
-        if (rc && PyList_Append(bad, PyLong_FromSsize_t(i)) != 0)
-            Py_CLEAR(bad);
+        if (rc) {
+            PyObject *index = PyLong_FromSsize_t(i);
+            if (!index || PyList_Append(bad, index) != 0)
+                Py_CLEAR(bad);
+            Py_XDECREF(index);
+        }
         if (numeric) {
             double x = NAN;
             if (given && !rc)
