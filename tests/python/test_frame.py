@@ -145,3 +145,15 @@ def test_empty_frame_and_explain(pack):
                     purpose="strike", date="2024-06-10")
     assert out["explanation"][0] == d.explanation(explain=True)
     assert "quotes" in out["explanation"][0]
+
+
+def test_filtered_frames_and_string_dtype(pack):
+    log = pack.sample(1000, seed=3)
+    full = pack.decide_frame(log)
+    sub = log[log["weapon"].str.lower() == "gmlrs"]  # an index with gaps
+    out = pack.decide_frame(sub)
+    assert list(out.index) == list(sub.index)
+    assert (out["decision"].astype(str) == full.loc[sub.index, "decision"].astype(str)).all()
+    typed = log.astype({"weapon": "string", "target.kind": "string"})
+    assert (pack.decide_frame(typed)["decision"].astype(str) ==
+            full["decision"].astype(str)).all()
