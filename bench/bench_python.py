@@ -164,6 +164,13 @@ def bench_analyst(pack, rows, repeat):
 
 # ---- 3. Dask ----------------------------------------------------------------------------------
 
+CONTROL = """
+import sys, io, pandas as pd, caveat
+df = pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False)
+caveat.Pack.default().decide_frame(df, output=caveat.AUDIT_OUTPUT, threads=1).to_csv(
+    io.StringIO(), index=False)
+"""
+
 def bench_dask(pack, caveat_bin, rows, parts, repeat, work):
     import dask.dataframe as dd
     import distributed
@@ -184,6 +191,20 @@ def bench_dask(pack, caveat_bin, rows, parts, repeat, work):
         names.append(name)
     audited = os.path.join(work, "audited.csv")
     subprocess.run([caveat_bin, "audit", "-q", "-o", audited] + names)
+
+    # the control: one partition's work in 1 process, then in 2 processes at once, no Dask. When
+    # two processes take twice as long as one, the machine has no second core to give.
+    job = [sys.executable, "-c", CONTROL, names[0]]
+    w0 = time.perf_counter()
+    subprocess.run(job, check=True)
+    alone = time.perf_counter() - w0
+    w0 = time.perf_counter()
+    procs = [subprocess.Popen(job) for _ in range(2)]
+    for proc in procs:
+        proc.wait()
+    both = time.perf_counter() - w0
+    print(f"control without Dask: one partition in 1 process {alone:.2f} s, in 2 processes at "
+          f"once {both:.2f} s: the machine gives {2 * alone / both:.2f}x for 2 processes")
 
     def run(workers):
         cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
