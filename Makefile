@@ -1,6 +1,8 @@
 # caveat — the two commands of the README:
 #   make demo   installs what is missing (Debian 12), builds, and runs `caveat check` on the
 #               example queries with the embedded default pack
+#   make python installs what is missing, builds, and installs the Python package `caveat` for
+#               Debian's /usr/bin/python3 (docs/python.md)
 #   make test   installs what is missing, builds, and runs every test: the suite, the suite again
 #               under AddressSanitizer + UndefinedBehaviorSanitizer and under ThreadSanitizer, the
 #               suite's programs under valgrind memcheck, the fuzzers for a bounded time, the
@@ -16,15 +18,17 @@ DEB_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev \
 	libgeos-dev libproj-dev proj-data libjansson-dev libssl-dev libgeographiclib-dev \
 	libmicrohttpd-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core libjs-leaflet tzdata \
 	valgrind cppcheck clang-tidy clang-format python3 libxml2-utils jq gdal-bin locales \
-	chromium curl wrk nginx python3-jsonschema
+	chromium curl wrk nginx python3-jsonschema \
+	python3-dev python3-numpy python3-pandas python3-geopandas python3-dask python3-distributed \
+	python3-pytest python3-matplotlib
 # Node and npm: Debian's nodejs and npm, unless a node with its npm is already installed (as
 # NodeSource's nodejs, which conflicts with Debian's npm package).
 NODE_PACKAGES := $(if $(shell command -v npm),,nodejs npm)
 # Directories with a package.json whose npm packages tests use (installed with `npm ci`).
 NPM_DIRS := tests/csv-spectrum tests/json-suite bench/cedar
 
-.PHONY: setup setup-apt setup-npm build demo test test-suite test-sanitize test-tsan \
-	test-valgrind fuzz lint-c format-check hardening bench clean
+.PHONY: setup setup-apt setup-npm build demo python test test-suite test-sanitize test-tsan \
+	test-valgrind fuzz lint-c format-check hardening bench bench-python clean
 
 setup: setup-apt setup-npm
 
@@ -51,6 +55,13 @@ build:
 demo: setup
 	$(MAKE) --no-print-directory build
 	$(BUILD)/caveat check examples/queries.ndjson || [ $$? -eq 1 ]
+
+# The Python package, built for and installed where Debian's /usr/bin/python3 finds it
+# (/usr/local/lib/python3.11/dist-packages).
+python: setup
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD) -j$(JOBS) --target caveat_python
+	cmake --install $(BUILD) --component python
 
 test-suite: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
@@ -100,6 +111,10 @@ test: setup
 
 bench: build
 	bench/run.sh --no-build --build $(BUILD)
+
+# decide_frame, the analyst's geopandas way, and Dask 2 workers vs 1 (bench/RESULTS-python.md)
+bench-python: build
+	PYTHONPATH=$(BUILD)/python /usr/bin/python3 bench/bench_python.py --caveat $(BUILD)/caveat
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan build-fuzz

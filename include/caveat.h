@@ -605,6 +605,36 @@ CAV_API int cav_answer_batch(const cav_pack *p, const cav_doc *docs, size_t n,
                              const cav_query *defaults, unsigned flags, cav_format fmt,
                              int nthreads, int *results, cav_buf *out);
 
+/* The rules that decided the use d (the `rule` column of `caveat audit`): the deciding rules of
+ * every party whose verdict is the use's, in party order, each once; a party that decided by
+ * default deny contributes CAV_RULE_DEFAULT_DENY, a silent party CAV_RULE_SILENT. Rules past the
+ * CAV_MAX_DECIDING a decision stores are found again (q is the query d was made for). Writes at
+ * most max ids into out and returns how many there are in all (which may exceed max). */
+#define CAV_RULE_DEFAULT_DENY (-2)
+#define CAV_RULE_SILENT (-3)
+CAV_API int cav_decision_rules(const cav_pack *p, const cav_query *q, const cav_decision *d,
+                               int *out, int max);
+
+/* The short texts of a decision, one per derived column of `caveat audit` (docs/audit.md,
+ * "Output"), so every front end that writes a decision as columns writes the same cells. */
+typedef enum cav_column {
+    CAV_COL_DATE,        /* the date decided for, YYYY-MM-DD */
+    CAV_COL_DECISION,    /* permitted, prohibited, indeterminate or unknown */
+    CAV_COL_PARTIES,     /* US:permitted;GB:prohibited */
+    CAV_COL_RULE,        /* cav_decision_rules by id, ';'-separated (default-deny, silent) */
+    CAV_COL_VALID_FROM,  /* YYYY-MM-DD, empty for an open start */
+    CAV_COL_VALID_UNTIL, /* YYYY-MM-DD, empty for an open end */
+    CAV_COL_EXPLANATION, /* cav_explain with the flags given */
+    CAV_COL_WHY,         /* each party's verdict and the rules that decided it, short */
+    CAV_COL_COUNT
+} cav_column;
+/* The column's name as the audit's --columns writes it ("valid_from"), or NULL. */
+CAV_API const char *cav_column_name(cav_column c);
+/* Appends column c of decision d (made for q) to out. The validity columns compute d's validity
+ * when it is CAV_VALIDITY_UNSET (d itself is not changed). Returns 0, CAV_EINVAL or CAV_ENOMEM. */
+CAV_API int cav_decision_column(const cav_pack *p, const cav_query *q, const cav_decision *d,
+                                cav_column c, unsigned flags, cav_buf *out);
+
 /* The assumed zones (cav_zone_info.assumption) whose tests decided d, as zone ids into out (at
  * most max); returns their number (which may exceed max). */
 CAV_API int cav_decision_assumptions(const cav_pack *p, const cav_query *q, const cav_decision *d,
@@ -676,9 +706,13 @@ CAV_API int cav_map_diff(const cav_pack *p, const cav_query *use, int32_t from, 
 /* ---- batches: many queries at once, on several threads ----------------------------------------
  */
 /* Queries as columns: row i is element i of every column given. A NULL column is a field absent
- * from every row. Catalog fields are ids (cav_catalog_find; CAV_MISSING for an absent optional
- * value), dates days since 1970-01-01, coordinates degrees (a NaN launch coordinate: no launch
- * point), uncertainties metres. Rows are validated as cav_eval validates a query. */
+ * from every row. Catalog fields are ids (cav_catalog_find; CAV_MISSING for a value not given, any
+ * other negative id for a name that is no entry), dates days since 1970-01-01 (CAV_NO_DATE: not
+ * given), coordinates degrees, uncertainties metres (NaN: not given). A row is bound as
+ * cav_query_set_* would bind its values and checked by cav_query_finish and cav_eval, so it is
+ * refused exactly when the same values bound one by one would be (a launch point with one
+ * coordinate, an uncertainty without its point, a supplier the weapon's entry does not record,
+ * a missing required field). */
 typedef struct cav_columns {
     size_t n;
     const int32_t *date, *weapon, *supplier, *kind, *state, *role, *purpose;
@@ -689,10 +723,15 @@ typedef struct cav_columns {
 typedef struct cav_results {
     uint8_t *verdict;        /* cav_verdict; CAV_BATCH_ERROR for a row not evaluated */
     int32_t *error;          /* 0, or the CAV_E* code of a row not evaluated */
-    int32_t *rule;           /* the first deciding rule over all parties, or -1 */
+    int32_t *rule;              /* the first of the use's deciding rules (cav_decision_rules:
+                                   a rule id, CAV_RULE_DEFAULT_DENY or CAV_RULE_SILENT), or -1
+                                   for a row not evaluated */
     int32_t *valid_from;     /* INT32_MIN for an open start */
     int32_t *valid_until;    /* CAV_DATE_OPEN for an open end */
     cav_decision *decisions; /* whole decisions (for rendering), or NULL */
+    uint8_t *nrules;            /* how many rules cav_decision_rules gives (255 for 255 or
+                                   more), 0 for a row not evaluated: a row with one needs no
+                                   more than `rule` to write its rule column */
 } cav_results;
 #define CAV_BATCH_ERROR 255
 /* Decides every row of in into out on nthreads threads (0: one per core). Allocation-free per
@@ -701,8 +740,9 @@ typedef struct cav_results {
 CAV_API int cav_eval_batch(const cav_pack *p, const cav_columns *in, cav_results *out,
                            int nthreads);
 /* The query of row i exactly as cav_eval_batch decides it (absent columns and NaNs read as
- * above), for rendering a row's decision (cav_results.decisions) with the writers of decisions.
- * Returns 0, or CAV_EINVAL when i is past the last row. */
+ * above; its `given` bits as the setters would set them), for rendering a row's decision
+ * (cav_results.decisions) with the writers of decisions (cav_decision_json,
+ * cav_decision_column). Returns 0, or CAV_EINVAL when i is past the last row. */
 CAV_API int cav_columns_query(const cav_columns *in, size_t i, cav_query *q);
 
 /* ---- audits: every row of event logs, decided in order on all cores (docs/audit.md) ---------- */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # check-layout.sh — the library's border, checked (run by ctest as layout/border):
-#  1. front ends (src/cli, src/serve) include only caveat.h, the front ends' own headers (the
+#  1. front ends (src/cli, src/serve, src/python) include only caveat.h, the front ends' own headers (the
 #     command line starts the service) and system headers: every capability they use is behind
 #     the public API;
 #  2. the shared library exports only the public names (cav_ plus nothing else).
@@ -9,7 +9,7 @@ set -u
 build=${1:?usage: check-layout.sh BUILD_DIR}
 cd "$(dirname "$0")/.."
 fail=0
-for dir in src/cli src/serve; do
+for dir in src/cli src/serve src/python; do
   [ -d "$dir" ] || continue
   while IFS= read -r line; do
     file=${line%%:*}

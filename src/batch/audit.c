@@ -591,6 +591,8 @@ int cav_audit_new(const cav_pack *p, const cav_audit_opts *o, cav_audit **out, c
         goto fail;
     if (ndjson)
         a->line = 1;
+    if ((rc = cav__audit_epochs(a)) != 0)
+        goto fail;
     a->nthreads = o->threads;
     if (a->nthreads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -708,6 +710,7 @@ void cav_audit_free(cav_audit *a) {
         cav__free(a->inputs[i]);
     cav__free(a->inputs);
     cav__free(a->carry);
+    cav__free(a->epochs);
     cav__audit_plan_free(&a->plan);
     pthread_mutex_destroy(&a->mu);
     pthread_cond_destroy(&a->cv_ready);

@@ -23,6 +23,7 @@
  * stores) are not cached: their rows are formatted one by one. A full cache is emptied, never an
  * error.
  */
+#include "core/alloc.h"
 #include "batch/audit.h"
 #include "core/buf.h"
 #include "core/json.h"
@@ -32,10 +33,11 @@
 #include <string.h>
 
 enum {
-    VALUE_SLOTS = 8192, /* per-thread value cache (power of two) */
-    VALUE_MAX = 64,     /* longest value cached */
-    DEC_SLOTS = 16384,  /* per-thread decision cache (power of two) */
-    KEY_WORDS = 8 + CAV_MAX_PARTIES * (8 + CAV_MAX_DECIDING),
+    VALUE_SLOTS = 8192,                          /* per-thread value cache (power of two) */
+    VALUE_MAX = 64,                              /* longest value cached */
+    DEC_SLOTS = 16384,                           /* per-thread decision cache (power of two) */
+    FACT_KEY_WORDS = 8 + 8 * CAV_MAX_ZONE_WORDS, /* epoch and facts, for the explanation */
+    KEY_WORDS = 8 + CAV_MAX_PARTIES * (8 + CAV_MAX_DECIDING) + FACT_KEY_WORDS,
     TEXT_LIMIT = 64 << 20 /* cached texts past which the cache is emptied */
 };
 
@@ -173,120 +175,34 @@ int cav__audit_bind(worker *w, cav_query *q, int f, const char *s, size_t n, cav
 
 /* ---- decision texts ----------------------------------------------------------------------- */
 
-/* Appends the deciding rules of party pd (all of them, found again when more than stored). */
-static int party_rules(const worker *w, const cav_query *q, const cav_party_decision *pd, int *out,
-                       int max) {
-    if (pd->nrules <= CAV_MAX_DECIDING) {
-        memcpy(out, pd->rules, (size_t)pd->nrules * sizeof *out);
-        return pd->nrules;
-    }
-    uint64_t scratch[CAV_FACT_WORDS];
-    cav_facts f;
-    cav__facts_of(w->a->pack, q, scratch, &f);
-    int n = cav__deciding_rules(w->a->pack, pd, q->date, &f, out, max);
-    return n < max ? n : max;
-}
-
-/* The rules of the rule column: the deciding rules of the parties whose verdict is the use's,
- * each once; -1 (nrules) for a default deny, -2 (nrules + 1) for a silent party. */
+/* The rules of the rule column (cav_decision_rules) as indices of the summary's rule counts:
+ * nrules for a default deny, nrules + 1 for a silent party. */
 static int column_rules(const worker *w, const cav_query *q, const cav_decision *d, int *out,
                         int max) {
-    int n = 0, nr = cav_catalog_count(w->a->pack, CAV_CAT_RULE);
-    for (int i = 0; i < d->nparties; i++) {
-        const cav_party_decision *pd = &d->parties[i];
-        if (pd->verdict != d->verdict)
-            continue;
-        int rules[1024];
-        int k = pd->basis == CAV_BASIS_DEFAULT  ? (rules[0] = nr, 1)
-                : pd->basis == CAV_BASIS_SILENT ? (rules[0] = nr + 1, 1)
-                                                : party_rules(w, q, pd, rules, 1024);
-        for (int r = 0; r < k; r++) {
-            int dup = 0;
-            for (int j = 0; j < n && !dup; j++)
-                dup = out[j] == rules[r];
-            if (!dup && n < max)
-                out[n++] = rules[r];
-        }
-    }
+    int nr = cav_catalog_count(w->a->pack, CAV_CAT_RULE);
+    int n = cav_decision_rules(w->a->pack, q, d, out, max);
+    n = n < max ? n : max;
+    for (int i = 0; i < n; i++)
+        out[i] = out[i] == CAV_RULE_DEFAULT_DENY ? nr : out[i] == CAV_RULE_SILENT ? nr + 1 : out[i];
     return n;
-}
-
-static const char *rule_name(const cav_pack *p, int r) {
-    int nr = cav_catalog_count(p, CAV_CAT_RULE);
-    return r == nr ? "default-deny" : r == nr + 1 ? "silent" : cav_catalog_name(p, CAV_CAT_RULE, r);
-}
-
-static void put_date(cav_buf *b, int32_t days) {
-    if (days == INT32_MIN || days == CAV_DATE_OPEN)
-        return;
-    char t[16];
-    cav_date_format(days, t);
-    cav__buf_puts(b, t);
-}
-
-/* The short explanation: for each party, its verdict and what decided it. */
-static void why_text(const worker *w, const cav_query *q, const cav_decision *d, cav_buf *b) {
-    const cav_pack *p = w->a->pack;
-    for (int i = 0; i < d->nparties; i++) {
-        const cav_party_decision *pd = &d->parties[i];
-        if (i)
-            cav__buf_puts(b, "; ");
-        cav__buf_printf(b, "%s %s", cav_catalog_name(p, CAV_CAT_PARTY, pd->party),
-                        cav_verdict_name(pd->verdict));
-        switch (pd->basis) {
-        case CAV_BASIS_SILENT: cav__buf_puts(b, ": no condition speaks of the weapon"); break;
-        case CAV_BASIS_DEFAULT: cav__buf_puts(b, ": no permit applies (default deny)"); break;
-        default: {
-            static const char *const how[] = {"by", "", "as it might forbid:", "by",
-                                              "as it might permit:"};
-            cav__buf_printf(b, " %s ", how[pd->basis]);
-            int rules[1024];
-            int n = party_rules(w, q, pd, rules, 1024);
-            for (int r = 0; r < n; r++)
-                cav__buf_printf(b, "%s%s", r ? ", " : "", rule_name(p, rules[r]));
-            break;
-        }
-        }
-        if (pd->verdict == CAV_INDETERMINATE && pd->missing) {
-            cav__buf_puts(b, " (not given:");
-            for (int f = 0; f < CAV_Q_COUNT; f++)
-                if (pd->missing & CAV_QBIT(f))
-                    cav__buf_printf(b, " %s",
-                                    f == CAV_Q_LAUNCH_LAT ? "launch"
-                                                          : cav_qfield_name((cav_qfield)f));
-            cav__buf_puts(b, ")");
-        }
-        if (pd->verdict == CAV_INDETERMINATE && pd->unsure)
-            cav__buf_puts(b, " (near a zone edge)");
-    }
 }
 
 int cav__audit_column(worker *w, const cav_query *q, const cav_decision *d, out_kind k,
                       cav_buf *out) {
-    const cav_pack *p = w->a->pack;
-    switch (k) {
-    case OUT_DATE: put_date(out, q->date); break;
-    case OUT_DECISION: cav__buf_puts(out, cav_verdict_name(d->verdict)); break;
-    case OUT_PARTIES:
-        for (int i = 0; i < d->nparties; i++)
-            cav__buf_printf(out, "%s%s:%s", i ? ";" : "",
-                            cav_catalog_name(p, CAV_CAT_PARTY, d->parties[i].party),
-                            cav_verdict_name(d->parties[i].verdict));
-        break;
-    case OUT_RULE: {
-        int rules[4096];
-        int n = column_rules(w, q, d, rules, 4096);
-        for (int i = 0; i < n; i++)
-            cav__buf_printf(out, "%s%s", i ? ";" : "", rule_name(p, rules[i]));
-        break;
-    }
-    case OUT_VALID_FROM: put_date(out, d->valid_from); break;
-    case OUT_VALID_UNTIL: put_date(out, d->valid_until); break;
-    case OUT_EXPLANATION: return cav_explain(p, q, d, w->a->flags & CAV_EXPLAIN, out);
-    case OUT_WHY: why_text(w, q, d, out); break;
-    default: break;
-    }
-    return cav__buf_status(out);
+    static const int col[OUT_NKINDS] = {
+        [OUT_DATE] = CAV_COL_DATE,
+        [OUT_DECISION] = CAV_COL_DECISION,
+        [OUT_PARTIES] = CAV_COL_PARTIES,
+        [OUT_RULE] = CAV_COL_RULE,
+        [OUT_VALID_FROM] = CAV_COL_VALID_FROM,
+        [OUT_VALID_UNTIL] = CAV_COL_VALID_UNTIL,
+        [OUT_EXPLANATION] = CAV_COL_EXPLANATION,
+        [OUT_WHY] = CAV_COL_WHY,
+    };
+    if (k < OUT_DATE || k == OUT_ERROR || k >= OUT_NKINDS)
+        return cav__buf_status(out);
+    return cav_decision_column(w->a->pack, q, d, (cav_column)col[k], w->a->flags & CAV_EXPLAIN,
+                               out);
 }
 
 /* Appends raw text encoded for the output format: a CSV field, or a JSON string (GeoJSON). */
@@ -300,12 +216,93 @@ static void encode(const worker *w, cav_buf *b, const char *s, size_t n) {
 
 /* ---- the decision cache ------------------------------------------------------------------- */
 
-/* The key of d (and q's weapon): every member of the decision its texts depend on. Returns its
- * number of words, or -1 when d's texts cannot be cached. */
+static int cmp_date(const void *x, const void *y) {
+    int32_t a = *(const int32_t *)x, b = *(const int32_t *)y;
+    return (a > b) - (a < b);
+}
+
+int cav__audit_epochs(cav_audit *a) {
+    const cav_pack *p = a->pack;
+    int nr = cav_catalog_count(p, CAV_CAT_RULE), nn = cav_catalog_count(p, CAV_CAT_NOTE);
+    int32_t *e = cav__malloc(((size_t)(nr + nn) * 2 + 1) * sizeof *e);
+    if (!e)
+        return CAV_ENOMEM;
+    int n = 0;
+    for (int i = 0; i < nr; i++) {
+        cav_rule_info r;
+        if (cav_rule_info_get(p, i, &r) == 0) {
+            e[n++] = r.from;
+            e[n++] = r.until;
+        }
+    }
+    for (int i = 0; i < nn; i++) {
+        cav_note_info t;
+        if (cav_note_info_get(p, i, &t) == 0) {
+            e[n++] = t.date;
+            e[n++] = t.until;
+        }
+    }
+    qsort(e, (size_t)n, sizeof *e, cmp_date);
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (k == 0 || e[k - 1] != e[i])
+            e[k++] = e[i];
+    a->epochs = e;
+    a->nepochs = k;
+    return 0;
+}
+
+/* The epoch of a date: the number of rule and note boundaries on or before it. The rules and
+ * notes in force, and so everything an explanation can say, are the same within an epoch. */
+static int32_t epoch_of(const cav_audit *a, int32_t date) {
+    int lo = 0, hi = a->nepochs;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (a->epochs[mid] <= date)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The facts of q the explanation depends on beyond the decision: the rules it considers (the
+ * nearest permits of a default deny), the assumed zones they test and the notes it carries are
+ * found from the facts and the rules and notes in force, so two rows share an explanation only
+ * when their facts are the same (every field, and the zones their positions are in) and their
+ * dates lie in the same epoch (epoch_of); within it only the quoted date differs, which the
+ * template handles. Writes them at key; returns their words. */
+static int fact_key(const worker *w, const cav_query *q, int32_t *key) {
+    const cav_pack *p = w->a->pack;
+    uint64_t scratch[CAV_FACT_WORDS];
+    cav_facts f;
+    cav__facts_of(p, q, scratch, &f);
+    int k = 0;
+    key[k++] = epoch_of(w->a, q->date);
+    key[k++] = f.kind;
+    key[k++] = f.state;
+    key[k++] = f.role;
+    key[k++] = f.purpose;
+    key[k++] = f.supplier;
+    key[k++] = f.launch_in != NULL;
+    const uint64_t *sets[] = {f.target_in, f.target_unsure, f.launch_in, f.launch_unsure};
+    for (int s = 0; s < 4; s++)
+        for (int i = 0; sets[s] && i < p->zone_words && i < CAV_MAX_ZONE_WORDS; i++) {
+            key[k++] = (int32_t)(uint32_t)sets[s][i];
+            key[k++] = (int32_t)(uint32_t)(sets[s][i] >> 32);
+        }
+    return k;
+}
+
+/* The key of d (and q's weapon): every member of the decision its texts depend on, and with an
+ * explanation the facts (fact_key). Returns its number of words, or -1 when d's texts cannot be
+ * cached: with CAV_EXPLAIN the explanation measures distances from the row's own position. */
 static int decision_key(const worker *w, const cav_query *q, const cav_decision *d, int32_t *key) {
     int k = 0, explained = 0;
     for (int i = 0; i < w->a->plan.nitems; i++)
         explained |= w->a->plan.items[i].kind == OUT_EXPLANATION;
+    if (explained && (w->a->flags & CAV_EXPLAIN))
+        return -1;
     key[k++] = (int32_t)d->verdict;
     key[k++] = d->valid_from;
     key[k++] = d->valid_until;
@@ -325,6 +322,8 @@ static int decision_key(const worker *w, const cav_query *q, const cav_decision 
         for (int r = 0; r < pd->nrules; r++)
             key[k++] = pd->rules[r];
     }
+    if (explained)
+        k += fact_key(w, q, key + k);
     return k;
 }
 

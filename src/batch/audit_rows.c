@@ -238,6 +238,8 @@ static void decide_csv(worker *w, row_result *r) {
         r->ok = 0;
         return;
     }
+    /* the validity columns, and the cache's key, need it (cav_eval leaves it unset) */
+    cav_decision_validity(p, &r->q, &r->d);
     r->ok = 1;
 }
 
@@ -332,6 +334,8 @@ static void decide_json(worker *w, row_result *r, cav_buf *query, cav_buf *input
         r->ok = 0;
         return;
     }
+    /* the validity columns, and the cache's key, need it (cav_eval leaves it unset) */
+    cav_decision_validity(p, &r->q, &r->d);
     r->ok = 1;
 }
 
