@@ -187,6 +187,11 @@ CAV_API void cav_pack_release(cav_pack *p);
  * same pack; comments are kept. Returns 0, or CAV_EPOLICY with the syntax errors in diags (may be
  * NULL) and nothing appended. */
 CAV_API int cav_fmt(const char *name, const char *text, cav_diags *diags, cav_buf *out);
+/* Appends a unified diff (3 lines of context) from the text a (a file named `name`) to the text b
+ * (its layout from cav_fmt), as `caveat fmt --diff` prints it; nothing when they are equal.
+ * Returns 0 or CAV_ENOMEM. */
+CAV_API int cav_fmt_diff(const char *name, const char *a, size_t alen, const char *b, size_t blen,
+                         cav_buf *out);
 
 /* Analyses a loaded pack (docs/language.md, "Warnings"): rules that can never match, permits
  * that can never permit because a forbid overrides them, redundant rules (each rule reported once

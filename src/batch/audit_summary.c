@@ -235,7 +235,8 @@ int cav__audit_summary_text(const cav_audit *a, cav_buf *o) {
                                       : "silent");
     }
     if (t.errors) {
-        cav__buf_printf(o, "  errors: %llu rows;", (unsigned long long)t.errors);
+        cav__buf_printf(o, "  errors: %llu row%s;", (unsigned long long)t.errors,
+                        t.errors == 1 ? "" : "s");
         for (int f = 0; f <= CAV_Q_COUNT; f++)
             if (t.err_fields[f])
                 cav__buf_printf(o, " %s %llu",

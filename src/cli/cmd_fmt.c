@@ -15,103 +15,6 @@ static const cli_opt opts[] = {
     {"diff", 'd', OPT_FLAG, &diff, NULL, "print what would change, as a unified diff", NULL},
     CLI_END_OPTS};
 
-/* Splits text into lines (pointers into it, lengths without the newline). */
-static int split_lines(const char *text, size_t len, const char ***lines, size_t **lens) {
-    int n = 0, cap = 64;
-    *lines = malloc((size_t)cap * sizeof **lines);
-    *lens = malloc((size_t)cap * sizeof **lens);
-    for (size_t i = 0; *lines && *lens && i < len;) {
-        const char *e = memchr(text + i, '\n', len - i);
-        size_t l = e ? (size_t)(e - (text + i)) : len - i;
-        if (n == cap) {
-            cap *= 2;
-            *lines = realloc(*lines, (size_t)cap * sizeof **lines);
-            *lens = realloc(*lens, (size_t)cap * sizeof **lens);
-            if (!*lines || !*lens)
-                return -1;
-        }
-        (*lines)[n] = text + i;
-        (*lens)[n++] = l;
-        i += l + (e != NULL);
-    }
-    return *lines && *lens ? n : -1;
-}
-
-static int same(const char *a, size_t la, const char *b, size_t lb) {
-    return la == lb && memcmp(a, b, la) == 0;
-}
-
-/* A unified diff of a (the file) and b (the layout), with 3 lines of context, from the longest
- * common subsequence of lines (policy files are small: quadratic is fine). */
-static void print_diff(const char *path, const char *a, size_t alen, const char *b, size_t blen) {
-    const char **la = NULL, **lb = NULL;
-    size_t *na = NULL, *nb = NULL;
-    int n = split_lines(a, alen, &la, &na), m = split_lines(b, blen, &lb, &nb);
-    int *lcs = n >= 0 && m >= 0 ? calloc((size_t)(n + 1) * (size_t)(m + 1), sizeof *lcs) : NULL;
-    if (!lcs) {
-        fprintf(stderr, "caveat fmt: %s: out of memory for the diff\n", path);
-        goto done;
-    }
-#define L(i, j) lcs[(size_t)(i) * (size_t)(m + 1) + (size_t)(j)]
-    for (int i = n - 1; i >= 0; i--)
-        for (int j = m - 1; j >= 0; j--)
-            L(i, j) = same(la[i], na[i], lb[j], nb[j]) ? L(i + 1, j + 1) + 1
-                      : L(i + 1, j) > L(i, j + 1)      ? L(i + 1, j)
-                                                       : L(i, j + 1);
-    /* the edit script: ' ' kept, '-' from a, '+' from b */
-    char *op = malloc((size_t)(n + m + 1));
-    int *ia = malloc((size_t)(n + m + 1) * sizeof *ia),
-        *ib = malloc((size_t)(n + m + 1) * sizeof *ib);
-    int k = 0;
-    for (int i = 0, j = 0; op && ia && ib && (i < n || j < m);) {
-        if (i < n && j < m && same(la[i], na[i], lb[j], nb[j])) {
-            op[k] = ' ', ia[k] = i++, ib[k++] = j++;
-        } else if (i < n && (j == m || L(i + 1, j) >= L(i, j + 1))) {
-            op[k] = '-', ia[k] = i++, ib[k++] = j; /* deletions before insertions */
-        } else {
-            op[k] = '+', ia[k] = i, ib[k++] = j++;
-        }
-    }
-#undef L
-    printf("--- %s\n+++ %s (canonical layout)\n", path, path);
-    for (int s = 0; op && s < k;) {
-        while (s < k && op[s] == ' ')
-            s++;
-        if (s == k)
-            break;
-        int start = s > 3 ? s - 3 : 0, end = s;
-        /* extend the hunk while changes come within 6 lines of each other */
-        for (int t = s; t < k; t++)
-            if (op[t] != ' ')
-                end = t;
-            else if (t - end > 6)
-                break;
-        end = end + 4 < k ? end + 4 : k;
-        int a0 = ia[start], b0 = ib[start], ac = 0, bc = 0;
-        for (int t = start; t < end; t++) {
-            ac += op[t] != '+';
-            bc += op[t] != '-';
-        }
-        printf("@@ -%d,%d +%d,%d @@\n", a0 + 1, ac, b0 + 1, bc);
-        for (int t = start; t < end; t++) {
-            if (op[t] == '+')
-                printf("+%.*s\n", (int)nb[ib[t]], lb[ib[t]]);
-            else
-                printf("%c%.*s\n", op[t], (int)na[ia[t]], la[ia[t]]);
-        }
-        s = end;
-    }
-    free(op);
-    free(ia);
-    free(ib);
-done:
-    free(lcs);
-    free(la);
-    free(lb);
-    free(na);
-    free(nb);
-}
-
 static int fmt_one(const char *path) {
     char *text = NULL;
     size_t len = 0;
@@ -135,8 +38,13 @@ static int fmt_one(const char *path) {
         if (check || diff) {
             if (changed && check && !diff)
                 printf("%s: not in canonical layout\n", path);
-            if (changed && diff)
-                print_diff(path, text, len, out.data ? out.data : "", out.len);
+            if (changed && diff) {
+                cav_buf d2 = {0};
+                if (cav_fmt_diff(path, text, len, out.data ? out.data : "", out.len, &d2) != 0)
+                    fprintf(stderr, "caveat fmt: %s: out of memory for the diff\n", path);
+                fwrite(d2.data ? d2.data : "", 1, d2.len, stdout);
+                cav_buf_free(&d2);
+            }
             rc = changed ? CLI_INPUT_ERRORS : CLI_OK;
         } else if (write_back) {
             if (changed && cli_write_output(path, out.data, out.len, "caveat fmt", NULL, NULL) != 0)

@@ -7,6 +7,7 @@
  * it). Parentheses the author wrote are kept; those that precedence needs are added. Formatting
  * is idempotent and the result parses to the same pack (tests/lang/fmt.test checks both).
  */
+#include "core/alloc.h"
 #include "lang/fmt.h"
 
 #include "caveat.h"
@@ -366,3 +367,115 @@ int cav_fmt(const char *name, const char *text, cav_diags *diags, cav_buf *out) 
     cav_diags_free(own);
     return rc == CAV_ELIMIT ? CAV_EPOLICY : rc;
 }
+
+/* ---- the unified diff of `caveat fmt --diff` ---- */
+
+/* Splits text into lines (pointers into it, lengths without the newline). */
+static int diff_lines(const char *text, size_t len, const char ***lines, size_t **lens) {
+    int n = 0, cap = 64;
+    *lines = cav__malloc((size_t)cap * sizeof **lines);
+    *lens = cav__malloc((size_t)cap * sizeof **lens);
+    for (size_t i = 0; *lines && *lens && i < len;) {
+        const char *e = memchr(text + i, '\n', len - i);
+        size_t l = e ? (size_t)(e - (text + i)) : len - i;
+        if (n == cap) {
+            cap *= 2;
+            const char **gl = cav__realloc(*lines, (size_t)cap * sizeof **lines);
+            if (gl)
+                *lines = gl;
+            size_t *gn = gl ? cav__realloc(*lens, (size_t)cap * sizeof **lens) : NULL;
+            if (gn)
+                *lens = gn;
+            if (!gl || !gn)
+                return -1; /* the caller frees both */
+        }
+        (*lines)[n] = text + i;
+        (*lens)[n++] = l;
+        i += l + (e != NULL);
+    }
+    return *lines && *lens ? n : -1;
+}
+
+static int same(const char *a, size_t la, const char *b, size_t lb) {
+    return la == lb && memcmp(a, b, la) == 0;
+}
+
+/* See caveat.h. From the longest common subsequence of lines (policy files are small:
+ * quadratic is fine). */
+int cav_fmt_diff(const char *name, const char *a, size_t alen, const char *b, size_t blen,
+                 cav_buf *o) {
+    int rc = 0;
+    const char **la = NULL, **lb = NULL;
+    size_t *na = NULL, *nb = NULL;
+    int n = diff_lines(a, alen, &la, &na), m = diff_lines(b, blen, &lb, &nb);
+    int *lcs = n >= 0 && m >= 0 ? cav__calloc((size_t)(n + 1) * (size_t)(m + 1), sizeof *lcs) : NULL;
+    if (!lcs) {
+        rc = CAV_ENOMEM;
+        goto done;
+    }
+#define L(i, j) lcs[(size_t)(i) * (size_t)(m + 1) + (size_t)(j)]
+    for (int i = n - 1; i >= 0; i--)
+        for (int j = m - 1; j >= 0; j--)
+            L(i, j) = same(la[i], na[i], lb[j], nb[j]) ? L(i + 1, j + 1) + 1
+                      : L(i + 1, j) > L(i, j + 1)      ? L(i + 1, j)
+                                                       : L(i, j + 1);
+    /* the edit script: ' ' kept, '-' from a, '+' from b */
+    char *op = cav__malloc((size_t)(n + m + 1));
+    int *ia = cav__malloc((size_t)(n + m + 1) * sizeof *ia),
+        *ib = cav__malloc((size_t)(n + m + 1) * sizeof *ib);
+    int k = 0;
+    for (int i = 0, j = 0; op && ia && ib && (i < n || j < m);) {
+        if (i < n && j < m && same(la[i], na[i], lb[j], nb[j])) {
+            op[k] = ' ', ia[k] = i++, ib[k++] = j++;
+        } else if (i < n && (j == m || L(i + 1, j) >= L(i, j + 1))) {
+            op[k] = '-', ia[k] = i++, ib[k++] = j; /* deletions before insertions */
+        } else {
+            op[k] = '+', ia[k] = i, ib[k++] = j++;
+        }
+    }
+#undef L
+    if (!op || !ia || !ib)
+        rc = CAV_ENOMEM;
+    else
+        cav__buf_printf(o, "--- %s\n+++ %s (canonical layout)\n", name, name);
+    for (int s = 0; op && s < k;) {
+        while (s < k && op[s] == ' ')
+            s++;
+        if (s == k)
+            break;
+        int start = s > 3 ? s - 3 : 0, end = s;
+        /* extend the hunk while changes come within 6 lines of each other */
+        for (int t = s; t < k; t++)
+            if (op[t] != ' ')
+                end = t;
+            else if (t - end > 6)
+                break;
+        end = end + 4 < k ? end + 4 : k;
+        int a0 = ia[start], b0 = ib[start], ac = 0, bc = 0;
+        for (int t = start; t < end; t++) {
+            ac += op[t] != '+';
+            bc += op[t] != '-';
+        }
+        cav__buf_printf(o, "@@ -%d,%d +%d,%d @@\n", a0 + 1, ac, b0 + 1, bc);
+        for (int t = start; t < end; t++) {
+            cav__buf_putc(o, op[t]);
+            if (op[t] == '+')
+                cav__buf_put(o, lb[ib[t]], nb[ib[t]]);
+            else
+                cav__buf_put(o, la[ia[t]], na[ia[t]]);
+            cav__buf_putc(o, '\n');
+        }
+        s = end;
+    }
+    cav__free(op);
+    cav__free(ia);
+    cav__free(ib);
+done:
+    cav__free(lcs);
+    cav__free(la);
+    cav__free(lb);
+    cav__free(na);
+    cav__free(nb);
+    return rc ? rc : o->failed ? CAV_ENOMEM : 0;
+}
+
