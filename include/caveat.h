@@ -577,18 +577,31 @@ typedef struct cav_map_opts {
     int has_bbox;            /* frame [south, north] x [west, east] */
     double south, west, north, east;
     int zoom_zone;           /* frame this zone (-1: no) */
-    int width, height;       /* PNG/PDF size in pixels / points (0: 1600 x 1200) */
+    int width, height;       /* PNG pixels / PDF points to fit in (0: no limit; both 0: 1600
+                                wide) */
+    const char *const *places; /* countries and regions of the embedded boundary data to show
+                                  too, by ISO 3166 code ("BY", "RU-BEL"), whether or not the
+                                  pack names them */
+    int nplaces;
+    const char *zoom_place;  /* frame this country or region by ISO code (NULL: no) */
 } cav_map_opts;
+/* 1 when the embedded boundary data has a country or region with this ISO 3166 code
+ * (case-insensitive: "BY", "ru-bel"), else 0. */
+CAV_API int cav_place_known(const char *code);
 /* Without a use: the pack's zones. With a use (a query whose target point is ignored): the area
- * where it is permitted on its date, the band along decisive edges where it is indeterminate,
- * disputed permissions hatched and named, assumed zones outlined and labelled, with a credit
- * line (tool version, pack id, sources, boundary data). GeoJSON (features with id, rules,
- * sources, disputed, assumptions, valid), SVG, PNG or PDF. Returns 0, CAV_EINVAL (a bad use or
- * format), CAV_EGEO or CAV_ENOMEM. */
+ * where it is permitted on its date, inside Ukraine and across its border apart; where it is
+ * indeterminate (a field the rules test is missing, or nearer to a decisive edge than the
+ * boundary data's precision); disputed permissions hatched and named; assumed zones outlined and
+ * labelled; a legend, the rules that permit, and a credit line (tool version, pack id, sources,
+ * boundary data). Drawn in a Lambert conformal conic projection (docs/maps.md). GeoJSON
+ * (features with an id; properties rules, sources, disputed, assumptions, valid; a null geometry
+ * for an empty part), SVG, PNG or PDF. Returns 0, CAV_EINVAL (a bad use, format, frame or place),
+ * CAV_ELIMIT (more than 64 zones), CAV_EGEO or CAV_ENOMEM. */
 CAV_API int cav_map(const cav_pack *p, const cav_query *use, const cav_map_opts *o,
                     cav_format fmt, cav_buf *out);
-/* Where the area permitted for a use grew, shrank or stayed between two dates, with the rules
- * that changed between them. The same formats. */
+/* Where the area permitted for a use grew, shrank or stayed between two dates (inside Ukraine
+ * and across its border apart), with the rules that started or ended between them and their
+ * dates. The same formats. */
 CAV_API int cav_map_diff(const cav_pack *p, const cav_query *use, int32_t from, int32_t to,
                          const cav_map_opts *o, cav_format fmt, cav_buf *out);
 
