@@ -112,6 +112,13 @@ int cav_place_known(const char *code) {
     return code && cav__borders_find(code) >= 0;
 }
 
+/* A zone's title; for a country or region a rule names directly, the boundary data's name. */
+static const char *zone_title(const cav_pack *p, int z) {
+    const cav_zone *zone = &p->zones[z];
+    int b = zone->title && *zone->title ? -1 : cav__borders_find(zone->id);
+    return b >= 0 ? cav__borders_name(b) : name_or(zone->title, zone->id);
+}
+
 /* A shown zone's geometry (a place of the boundary data for a negative id). */
 static GEOSGeometry *shown_geom(const cav_pack *p, GEOSContextHandle_t h, int id) {
     return id >= 0 ? cav__zone_geom(p, id, h) : cav__borders_geom(h, -1 - id);
@@ -199,6 +206,12 @@ static void json_date_or_null(cav_buf *b, int32_t d) {
     cav__buf_printf(b, "\"%s\"", s);
 }
 
+static void geom_free(GEOSContextHandle_t h, GEOSGeometry **g) {
+    if (*g)
+        GEOSGeom_destroy_r(h, *g);
+    *g = NULL;
+}
+
 /* ---- provenance of a feature ---- */
 
 /* The rules deciding in a part of the map, as JSON properties: "rules", "sources", "disputed",
@@ -280,8 +293,14 @@ static int rules_in(GEOSContextHandle_t h, const cav_pack *p, const cav_use_area
         const GEOSGeometry *rg = undet ? a->rule_undetermined[k] : a->rule_true[k];
         if (permits_only && p->rules[a->rules[k]].forbid)
             continue;
-        if (rg && GEOSIntersects_r(h, rg, g) == 1)
+        if (!rg)
+            continue;
+        /* interiors that meet, more than overlays' slivers (0.01 km2) */
+        GEOSGeometry *both = GEOSIntersection_r(h, rg, g);
+        double area = 0;
+        if (both && (GEOSArea_r(h, both, &area) != 1 || area > 1e-6))
             out[n++] = a->rules[k];
+        geom_free(h, &both);
     }
     return n;
 }
@@ -296,11 +315,6 @@ static GEOSGeometry *g_minus(GEOSContextHandle_t h, const GEOSGeometry *a, const
 }
 static GEOSGeometry *g_union(GEOSContextHandle_t h, const GEOSGeometry *a, const GEOSGeometry *b) {
     return a && b ? GEOSUnion_r(h, a, b) : a ? GEOSGeom_clone_r(h, a) : b ? GEOSGeom_clone_r(h, b) : NULL;
-}
-static void g_free(GEOSContextHandle_t h, GEOSGeometry **g) {
-    if (*g)
-        GEOSGeom_destroy_r(h, *g);
-    *g = NULL;
 }
 
 /* Scales longitudes by the cosine of a latitude (and back), so that a buffer in degrees of
@@ -328,8 +342,8 @@ static GEOSGeometry *band_along(GEOSContextHandle_t h, const GEOSGeometry *lines
     GEOSGeometry *sq = GEOSGeom_transformXY_r(h, lines, squash, &c);
     GEOSGeometry *buf = sq ? GEOSBuffer_r(h, sq, metres / 111320.0, 4) : NULL;
     GEOSGeometry *out = buf ? GEOSGeom_transformXY_r(h, buf, unsquash, &c) : NULL;
-    g_free(h, &sq);
-    g_free(h, &buf);
+    geom_free(h, &sq);
+    geom_free(h, &buf);
     return out;
 }
 
@@ -349,8 +363,8 @@ static GEOSGeometry *edge_band(GEOSContextHandle_t h, const cav_pack *p, const z
     GEOSGeometry *b1 = permitted ? GEOSBoundary_r(h, permitted) : NULL;
     GEOSGeometry *b2 = indet ? GEOSBoundary_r(h, indet) : NULL;
     edges = g_union(h, b1, b2);
-    g_free(h, &b1);
-    g_free(h, &b2);
+    geom_free(h, &b1);
+    geom_free(h, &b2);
     if (!edges)
         goto done;
     for (int z = 0; z < p->nzones; z++) {
@@ -366,17 +380,17 @@ static GEOSGeometry *edge_band(GEOSContextHandle_t h, const cav_pack *p, const z
         GEOSGeometry *zband = along && !GEOSisEmpty_r(h, along) ? band_along(h, along, prec) : NULL;
         GEOSGeometry *u = zband ? g_union(h, band, zband) : NULL;
         if (u) {
-            g_free(h, &band);
+            geom_free(h, &band);
             band = u;
         }
         GEOSGeometry *all[5] = {zg, zb, clip, near, along};
         for (int i = 0; i < 5; i++)
-            g_free(h, &all[i]);
-        g_free(h, &zband);
+            geom_free(h, &all[i]);
+        geom_free(h, &zband);
     }
 done:
-    g_free(h, &areas);
-    g_free(h, &edges);
+    geom_free(h, &areas);
+    geom_free(h, &edges);
     return band;
 }
 
@@ -400,7 +414,7 @@ static void use_map_free(GEOSContextHandle_t h, use_map *m) {
     GEOSGeometry **all[] = {&m->ua, &m->band, &m->permitted, &m->inside, &m->abroad, &m->indet,
                             &m->disputed};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
-        g_free(h, all[i]);
+        geom_free(h, all[i]);
 }
 
 /* Ukraine's geometry as the pack's geography has it (a zone named UA, else the embedded
@@ -460,7 +474,7 @@ static void missing_fields(GEOSContextHandle_t h, const cav_pack *p, const use_m
             if (missing & CAV_QBIT(f))
                 cav__buf_printf(b, "%s%s", k++ ? ", " : "", cav_qfield_name((cav_qfield)f));
     }
-    g_free(h, &pt);
+    geom_free(h, &pt);
 }
 
 /* The credit line: tool, pack, sources of the rules shown, boundary data. */
@@ -545,7 +559,7 @@ static int view_of(GEOSContextHandle_t h, const cav_pack *p, const cav_map_opts 
         GEOSGeometry *g = o->zoom_place ? cav__borders_geom(h, b) : cav__zone_geom(p, o->zoom_zone, h);
         double e[4];
         int ok = envelope_ok(h, g, e);
-        g_free(h, &g);
+        geom_free(h, &g);
         if (!ok)
             return CAV_EGEO;
         double mx = fmax(0.25 * (e[2] - e[0]), 0.4), my = fmax(0.25 * (e[3] - e[1]), 0.3);
@@ -565,7 +579,7 @@ static void zone_layer(const cav_pack *p, int z, const GEOSGeometry *g, int with
         return;
     }
     const cav_zone *zone = &p->zones[z];
-    cav__buf_puts(label, name_or(zone->title, zone->id));
+    cav__buf_puts(label, zone_title(p, z));
     if (zone->assumption)
         cav__buf_printf(label, ". Assumed zone (%s): %s", zone->id, zone->assumption);
     if (with_area && !in_force)
@@ -665,7 +679,7 @@ static void zone_feature(const cav_pack *p, int z, const GEOSGeometry *g, const 
     f->id = zone->id;
     f->geom = g;
     add_prop(f, "id", zone->id, 0);
-    add_prop(f, "title", zone->title, 0);
+    add_prop(f, "title", zone_title(p, z), 0);
     add_prop(f, "note", zone->note, 0);
     add_prop(f, "assumption", zone->assumption, 0);
     add_prop(f, "rules", pv->rules.data, 1);
@@ -925,7 +939,7 @@ int cav_map(const cav_pack *p, const cav_query *use, const cav_map_opts *o, cav_
     }
     use_map_free(h, &um);
     for (int i = 0; i < nz; i++)
-        g_free(h, &zg[i]);
+        geom_free(h, &zg[i]);
     if (d)
         drawn_free(d);
     free(d);
@@ -1095,9 +1109,9 @@ int cav_map_diff(const cav_pack *p, const cav_query *use, int32_t from, int32_t 
     use_map_free(h, &m2);
     GEOSGeometry **all[] = {&grew, &shrank, &same, &split[0], &split[1], &split[2], &split[3]};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
-        g_free(h, all[i]);
+        geom_free(h, all[i]);
     for (int i = 0; i < nz; i++)
-        g_free(h, &zg[i]);
+        geom_free(h, &zg[i]);
     if (d)
         drawn_free(d);
     free(d);
