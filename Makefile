@@ -12,7 +12,7 @@ JOBS ?= 2
 FUZZ_SECONDS ?= 30
 DEB_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev libgeos-dev libproj-dev \
 	proj-data libjansson-dev valgrind cppcheck clang-tidy clang-format python3 libxml2-utils jq \
-	gdal-bin locales
+	gdal-bin locales libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils
 
 .PHONY: setup build demo test test-suite test-sanitize test-valgrind fuzz lint-c format-check \
 	hardening bench clean

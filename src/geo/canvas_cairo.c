@@ -141,7 +141,7 @@ int cav__canvas_cairo(cav_canvas *c, cav_format fmt, double scale, const char *t
         return CAV_EINVAL;
     if (cav__canvas_failed(c))
         return CAV_ENOMEM;
-    double w = ceil(c->w * scale), h = ceil(c->h * scale);
+    double w = fmax(1, round(c->w * scale)), h = fmax(1, round(c->h * scale));
     cairo_surface_t *s = fmt == CAV_FMT_PNG
                              ? cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)w, (int)h)
                              : cairo_pdf_surface_create_for_stream(to_buf, out, w, h);

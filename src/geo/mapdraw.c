@@ -113,6 +113,7 @@ typedef struct view {
     double box[MAX_LABELS][4];   /* labels placed so far: x0, y0, x1, y1 */
     int nbox;
     cav_canvas *cv;
+    GEOSContextHandle_t geos;
 } view;
 
 static int to_metres(const view *v, double lon, double lat, double *x, double *y) {
@@ -701,8 +702,9 @@ static double legend(view *v, const cav_map_spec *m, double x, double y) {
     for (int rank = 0; rank <= 6; rank++)
         for (int i = 0; i < m->nlayers; i++) {
             const cav_map_layer *l = &m->layers[i];
-            if (styles[l->style].draw_order != rank || !l->label)
-                continue;
+            if (styles[l->style].draw_order != rank || !l->label || !l->geom ||
+                GEOSisEmpty_r(v->geos, l->geom))
+                continue; /* nothing of it on the map: no entry */
             cav_paint p = layer_paint(m, i);
             swatch(cv, &p, x, y, styles[l->style].cls);
             y = cav__canvas_text_block(cv, l->label, x + 36, y, w, &body, "legend-item") + 7;
@@ -850,6 +852,7 @@ int cav__map_draw(GEOSContextHandle_t h, const cav_map_spec *m, cav_format fmt, 
     int rc = CAV_ENOMEM;
     if (v && cv) {
         v->cv = cv;
+        v->geos = h;
         rc = compose(h, m, v);
     }
     if (rc == 0 && fmt == CAV_FMT_SVG)
