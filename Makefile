@@ -2,23 +2,34 @@
 #   make demo   installs what is missing (Debian 12), builds, and runs `caveat check` on the
 #               example queries with the embedded default pack
 #   make test   installs what is missing, builds, and runs every test: the suite, the suite again
-#               under AddressSanitizer + UndefinedBehaviorSanitizer, the suite's programs under
-#               valgrind memcheck, the fuzzers for a bounded time, the static analysers
-#               (cppcheck, clang-tidy) and the release-hardening check. CI (.ci/run) runs exactly
-#               `make test`.
+#               under AddressSanitizer + UndefinedBehaviorSanitizer and under ThreadSanitizer, the
+#               suite's programs under valgrind memcheck, the fuzzers for a bounded time, the
+#               static analysers (cppcheck, clang-tidy), the layout and the release-hardening
+#               checks. CI (.ci/run) runs exactly `make test`.
+# `make build` only builds: installing is `make setup`'s job (and demo's and test's).
 SHELL := /bin/bash
 BUILD ?= build
 JOBS ?= 2
 FUZZ_SECONDS ?= 30
-DEB_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev libgeos-dev libproj-dev \
-	proj-data libjansson-dev valgrind cppcheck clang-tidy clang-format python3 libxml2-utils jq \
-	gdal-bin locales libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils
+# Debian 12 packages the build and the tests need.
+DEB_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev \
+	libgeos-dev libproj-dev proj-data libjansson-dev libssl-dev libgeographiclib-dev \
+	libmicrohttpd-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core libjs-leaflet tzdata \
+	valgrind cppcheck clang-tidy clang-format python3 libxml2-utils jq gdal-bin locales \
+	chromium curl poppler-utils
+# Node and npm: Debian's nodejs and npm, unless a node with its npm is already installed (as
+# NodeSource's nodejs, which conflicts with Debian's npm package).
+NODE_PACKAGES := $(if $(shell command -v npm),,nodejs npm)
+# Directories with a package.json whose npm packages tests use (installed with `npm ci`).
+NPM_DIRS := tests/csv-spectrum
 
-.PHONY: setup build demo test test-suite test-sanitize test-valgrind fuzz lint-c format-check \
-	hardening bench clean
+.PHONY: setup setup-apt setup-npm build demo test test-suite test-sanitize test-tsan \
+	test-valgrind fuzz lint-c format-check hardening bench clean
 
-setup:
-	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+setup: setup-apt setup-npm
+
+setup-apt:
+	@missing=$$(for p in $(DEB_PACKAGES) $(NODE_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:" $$missing; \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
@@ -26,27 +37,44 @@ setup:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
-build: setup
+setup-npm: setup-apt
+	@for d in $(NPM_DIRS); do \
+	  if ! (cd $$d && npm ls --omit=dev >/dev/null 2>&1); then \
+	    echo "npm ci in $$d"; (cd $$d && npm ci --no-audit --no-fund --loglevel=error) || exit 1; \
+	  fi; \
+	done
+
+build:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(BUILD) -j$(JOBS)
 
-demo: build
+demo: setup
+	$(MAKE) --no-print-directory build
 	$(BUILD)/caveat check examples/queries.ndjson || [ $$? -eq 1 ]
 
 test-suite: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
-test-sanitize: setup
-	CC=clang cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DCAV_ASAN=ON -DCAV_UBSAN=ON \
-	  >/dev/null
+test-sanitize:
+	CC=clang CXX=clang++ cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DCAV_ASAN=ON \
+	  -DCAV_UBSAN=ON >/dev/null
 	cmake --build $(BUILD)-asan -j$(JOBS)
 	cd $(BUILD)-asan && CAV_GEO_POINTS=100000 ASAN_OPTIONS=detect_leaks=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j$(JOBS)
 
+# ThreadSanitizer over the whole suite (batches, audits, the service and the test of threads
+# all run several threads on one pack).
+test-tsan:
+	CC=clang CXX=clang++ cmake -S . -B $(BUILD)-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCAV_TSAN=ON >/dev/null
+	cmake --build $(BUILD)-tsan -j$(JOBS)
+	cd $(BUILD)-tsan && CAV_GEO_POINTS=100000 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  ctest --output-on-failure -j$(JOBS)
+
 test-valgrind: build
 	tests/valgrind.sh $(BUILD)
 
-fuzz: setup
+fuzz:
 	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # The project's own C code (not the generated boundary tables) must be clean under both.
@@ -60,16 +88,18 @@ lint-c: build
 # Every C file of ours (not the generated tables) in the layout of .clang-format.
 FORMAT_FILES = $(filter-out src/geo/borders_data.c src/geo/regions_data.c,\
 	$(wildcard src/*/*.c src/*/*.h include/*.h tests/*/*.c tests/*/*.h bench/*.c))
-format-check: setup
+format-check:
 	clang-format --dry-run --Werror $(FORMAT_FILES)
 
 hardening: build
 	tools/check-hardening.sh $(BUILD)/caveat
 
-test: test-suite test-sanitize test-valgrind fuzz lint-c format-check hardening
+test: setup
+	$(MAKE) --no-print-directory test-suite test-sanitize test-tsan test-valgrind fuzz lint-c \
+	  format-check hardening
 
 bench: build
 	$(BUILD)/bench_eval
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan build-fuzz
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan build-fuzz

@@ -399,7 +399,7 @@ CAV_API int cav_query_finish(cav_query *q, const cav_pack *p, cav_qerrors *e);
  * errors. Unknown members, duplicate members and values of the wrong type are errors; every
  * problem of the document is reported. `defaults` (may be NULL) supplies fields the document
  * does not give. id receives the query's "id" member as JSON text ("null" when absent), so a
- * caller can echo it even for a bad query. Returns 0 or CAV_EQUERY. */
+ * caller can echo it even for a bad query. Returns 0, CAV_EQUERY, or CAV_ENOMEM. */
 CAV_API int cav_query_parse_json(const cav_pack *p, const char *json, size_t len,
                                  const cav_query *defaults, cav_query *q, cav_buf *id,
                                  cav_qerrors *e);

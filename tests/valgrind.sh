@@ -19,6 +19,14 @@ run() {
   echo "valgrind ok: $*"
 }
 for t in "$build"/test_*; do [ -x "$t" ] && run "$t"; done
+# the fuzz corpora and the review's findings, through each target
+for t in "$build"/replay_*; do
+  [ -x "$t" ] || continue
+  name=${t##*/replay_}
+  dirs=(tests/fuzz/corpus/"$name")
+  [ -d tests/fuzz/findings/"$name" ] && dirs+=(tests/fuzz/findings/"$name")
+  run "$t" "${dirs[@]}"
+done
 run "$build/cav_langtest" tests/lang/*.test
 run "$build/caveat" test
 run "$build/caveat" check examples/queries.ndjson
@@ -31,12 +39,17 @@ run "$build/caveat" sources
 run "$build/caveat" where 50.6 36.59
 run "$build/caveat" lint tests/fuzz/corpus/policy
 run "$build/caveat" zones --format svg -o /tmp/cav-vg.svg
-run "$build/caveat" zones --weapon gmlrs --kind forces --purpose counterfire --date 2024-06-10 \
-  --format geojson -o /tmp/cav-vg.geojson
-run "$build/caveat" diff --weapon atacms --kind forces --format svg -o /tmp/cav-vg-diff.svg \
-  2024-11-16 2024-11-17
+run "$build/caveat" zones --weapon gmlrs --kind forces --role attacking --purpose counterfire \
+  --date 2024-06-10 --format geojson -o /tmp/cav-vg.geojson
+run "$build/caveat" diff --weapon atacms --kind forces --role attacking --format svg \
+  -o /tmp/cav-vg-diff.svg 2024-11-16 2024-11-17
+run "$build/caveat" catalog rule --format json
+run "$build/caveat" can --date 2024-06-10 --lat 50.6 --lon 36.59 --kind forces --role attacking
+run "$build/caveat" test --coverage
+rm -rf /tmp/cav-vg-pack; run "$build/caveat" pack export /tmp/cav-vg-pack
 "$build/caveat" sample --rows 2000 --seed 7 --bad-rate 0.05 -o /tmp/cav-vg.csv
 run "$build/caveat" audit --quiet --threads 2 --summary /tmp/cav-vg-summary.json \
   -o /tmp/cav-vg-out.csv /tmp/cav-vg.csv
+run "$build/caveat" audit --quiet --threads 2 -f ndjson -o /tmp/cav-vg-out.ndjson /tmp/cav-vg.csv
 echo "$runs runs, $fail failed under valgrind"
 [ "$fail" -eq 0 ]

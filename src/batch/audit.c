@@ -15,11 +15,12 @@
  * to the caller of cav_audit_run.
  */
 #include "batch/audit.h"
+#include "core/alloc.h"
 #include "core/buf.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,9 +102,11 @@ static int reserve(char **buf, size_t *cap, size_t need) {
     size_t ncap = *cap ? *cap : 65536;
     while (ncap < need + AUDIT_SLACK)
         ncap *= 2;
-    char *g = realloc(*buf, ncap);
-    if (!g)
+    char *g = cav__realloc(*buf, ncap);
+    if (!g) {
+        errno = ENOMEM;
         return -1;
+    }
     memset(g + need, 0, ncap - need);
     *buf = g;
     *cap = ncap;
@@ -189,8 +192,8 @@ static int input_header(cav_audit *a, const cav_audit_opts *o, cav_buf *err, int
             return rc;
     } else {
         /* a later input must have the same columns, in the same order */
-        cav_csv_span *f = malloc(AUDIT_MAX_COLS * sizeof *f);
-        char *v = malloc(row.text_len + 1);
+        cav_csv_span *f = cav__malloc(AUDIT_MAX_COLS * sizeof *f);
+        char *v = cav__malloc(row.text_len + 1);
         int same = f && v;
         if (same) {
             cav__csv_row(a->carry + skip, n - skip, delim, f, AUDIT_MAX_COLS, &row);
@@ -206,8 +209,8 @@ static int input_header(cav_audit *a, const cav_audit_opts *o, cav_buf *err, int
                        memcmp(a->plan.cols[i].name, v + s, k - s) == 0;
             }
         }
-        free(f);
-        free(v);
+        cav__free(f);
+        cav__free(v);
         if (!same) {
             cav__buf_printf(err,
                             "%s: its header differs from the first input's; inputs of one "
@@ -550,7 +553,7 @@ int cav_audit_new(const cav_pack *p, const cav_audit_opts *o, cav_audit **out, c
         cav__buf_puts(err, "bad input format or thread count\n");
         return CAV_EINVAL;
     }
-    cav_audit *a = calloc(1, sizeof *a);
+    cav_audit *a = cav__calloc(1, sizeof *a);
     if (!a)
         return CAV_ENOMEM;
     a->ref = cav_pack_retain((cav_pack *)p);
@@ -566,11 +569,11 @@ int cav_audit_new(const cav_pack *p, const cav_audit_opts *o, cav_audit **out, c
     pthread_cond_init(&a->cv_offset, NULL);
     int rc = CAV_ENOMEM;
     a->ninputs = o->ninputs ? (int)o->ninputs : 1;
-    a->inputs = calloc((size_t)a->ninputs, sizeof *a->inputs);
+    a->inputs = cav__calloc((size_t)a->ninputs, sizeof *a->inputs);
     if (!a->inputs)
         goto fail;
     for (int i = 0; i < a->ninputs; i++)
-        if (!(a->inputs[i] = strdup(o->ninputs ? o->inputs[i] : "-")))
+        if (!(a->inputs[i] = cav__strdup(o->ninputs ? o->inputs[i] : "-")))
             goto fail;
     if (open_input(a, 0) != 0) {
         cav__buf_printf(err, "%s: %s\n", a->inputs[0], strerror(errno));
@@ -580,7 +583,7 @@ int cav_audit_new(const cav_pack *p, const cav_audit_opts *o, cav_audit **out, c
     int ndjson = o->input_format == CAV_AUDIT_IN_NDJSON;
     if (o->input_format == CAV_AUDIT_IN_AUTO && sniff(a, &ndjson) != 0) {
         cav__buf_printf(err, "%s: %s\n", a->inputs[0], strerror(errno));
-        rc = CAV_EIO;
+        rc = errno == ENOMEM ? CAV_ENOMEM : CAV_EIO;
         goto fail;
     }
     rc = ndjson ? cav__audit_plan_ndjson(&a->plan, o, err) : input_header(a, o, err, 1);
@@ -606,9 +609,9 @@ int cav_audit_run(cav_audit *a, cav_buf *err) {
     a->ran = 1;
     double t0 = now_s();
     int nw = a->nthreads;
-    a->workers = calloc((size_t)nw, sizeof *a->workers);
+    a->workers = cav__calloc((size_t)nw, sizeof *a->workers);
     a->nchunks = 4 * nw + 4;
-    a->chunks = calloc((size_t)a->nchunks, sizeof *a->chunks);
+    a->chunks = cav__calloc((size_t)a->nchunks, sizeof *a->chunks);
     if (!a->workers || !a->chunks) {
         cav__buf_puts(err, "out of memory\n");
         return CAV_ENOMEM;
@@ -695,16 +698,16 @@ void cav_audit_free(cav_audit *a) {
     close_input(a);
     for (int i = 0; a->workers && i < a->nthreads; i++)
         cav__audit_worker_free(&a->workers[i]);
-    free(a->workers);
+    cav__free(a->workers);
     for (int i = 0; a->chunks && i < a->nchunks; i++) {
-        free(a->chunks[i].in);
+        cav__free(a->chunks[i].in);
         cav_buf_free(&a->chunks[i].out);
     }
-    free(a->chunks);
+    cav__free(a->chunks);
     for (int i = 0; a->inputs && i < a->ninputs; i++)
-        free(a->inputs[i]);
-    free(a->inputs);
-    free(a->carry);
+        cav__free(a->inputs[i]);
+    cav__free(a->inputs);
+    cav__free(a->carry);
     cav__audit_plan_free(&a->plan);
     pthread_mutex_destroy(&a->mu);
     pthread_cond_destroy(&a->cv_ready);
@@ -712,5 +715,5 @@ void cav_audit_free(cav_audit *a) {
     pthread_cond_destroy(&a->cv_free);
     pthread_cond_destroy(&a->cv_offset);
     cav_pack_release(a->ref);
-    free(a);
+    cav__free(a);
 }

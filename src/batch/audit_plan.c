@@ -13,6 +13,7 @@
  * Ownership: the plan owns every string it holds (cav__audit_plan_free).
  */
 #include "batch/audit.h"
+#include "core/alloc.h"
 #include "core/buf.h"
 #include "core/util.h"
 
@@ -117,7 +118,7 @@ static int usual_field(const char *name) {
 }
 
 static char *dup_n(const char *s, size_t n) {
-    char *d = malloc(n + 1);
+    char *d = cav__malloc(n + 1);
     if (d) {
         memcpy(d, s, n);
         d[n] = '\0';
@@ -183,7 +184,7 @@ static int apply_map(audit_plan *pl, const char *map, int *given_by, cav_buf *er
             int f = find_field(eq + 1, fn);
             if (col < 0) {
                 cav_buf near = {0};
-                const char **names = malloc((size_t)pl->ncols * sizeof *names);
+                const char **names = cav__malloc((size_t)pl->ncols * sizeof *names);
                 for (int i = 0; names && i < pl->ncols; i++)
                     names[i] = pl->cols[i].name;
                 char want[128];
@@ -191,7 +192,7 @@ static int apply_map(audit_plan *pl, const char *map, int *given_by, cav_buf *er
                 int k = names ? cav_suggest(want, names, (size_t)pl->ncols, &near) : 0;
                 line(err, "--map '%s': the header has no column '%s'%s%s%s", item, want,
                      k ? " (did you mean " : "", k ? near.data : "", k ? "?)" : "");
-                free(names);
+                cav__free(names);
                 cav_buf_free(&near);
                 bad++;
             }
@@ -287,7 +288,7 @@ static int required_missing(audit_plan *pl, const int *given_by, cav_buf *err) {
                     cav__buf_printf(&b, ", %s", usual[i].names[k]);
         cav__buf_printf(&b, ", or --map COLUMN=%s)", field_name(f));
         /* columns kept out of the query whose names are near */
-        const char **names = malloc((size_t)(pl->ncols + 1) * sizeof *names);
+        const char **names = cav__malloc((size_t)(pl->ncols + 1) * sizeof *names);
         size_t n = 0;
         for (int i = 0; names && i < pl->ncols; i++)
             if (pl->cols[i].how == HOW_NONE)
@@ -300,7 +301,7 @@ static int required_missing(audit_plan *pl, const int *given_by, cav_buf *err) {
         line(err, "%s", b.data ? b.data : "");
         cav_buf_free(&near);
         cav_buf_free(&b);
-        free(names);
+        cav__free(names);
         bad++;
     }
     if (given_by[F_MGRS_TARGET] >= 0 &&
@@ -330,7 +331,7 @@ static int parse_columns(audit_plan *pl, const char *columns, int csv_in, cav_bu
     const char *dflt = "input,decision,parties,rule,valid_from,valid_until,explanation,error";
     const char *p = columns ? columns : dflt;
     int cap = 16, bad = 0;
-    pl->items = malloc((size_t)cap * sizeof *pl->items);
+    pl->items = cav__malloc((size_t)cap * sizeof *pl->items);
     if (!pl->items)
         return -1;
     while (*p) {
@@ -365,7 +366,7 @@ static int parse_columns(audit_plan *pl, const char *columns, int csv_in, cav_bu
         } else {
             if (pl->nitems == cap) {
                 cap *= 2;
-                out_item *g = realloc(pl->items, (size_t)cap * sizeof *g);
+                out_item *g = cav__realloc(pl->items, (size_t)cap * sizeof *g);
                 if (!g)
                     return -1;
                 pl->items = g;
@@ -396,7 +397,7 @@ static int output_names(audit_plan *pl) {
                 strcmp(out_names[pl->items[k].kind], c->name) == 0)
                 clash = 1;
         size_t n = strlen(c->name) + 8;
-        c->out_name = malloc(n);
+        c->out_name = cav__malloc(n);
         if (!c->out_name)
             return -1;
         snprintf(c->out_name, n, "%s%s", clash ? "input." : "", c->name);
@@ -439,11 +440,11 @@ static int save_map(audit_plan *pl, const char *map) {
         size_t n = end ? (size_t)(end - p) : strlen(p);
         const char *eq = memchr(p, '=', n);
         if (eq) {
-            char **f = realloc(pl->map_from, (size_t)(pl->nmap + 1) * sizeof *f);
+            char **f = cav__realloc(pl->map_from, (size_t)(pl->nmap + 1) * sizeof *f);
             if (!f)
                 return -1;
             pl->map_from = f;
-            char **t = realloc(pl->map_to, (size_t)(pl->nmap + 1) * sizeof *t);
+            char **t = cav__realloc(pl->map_to, (size_t)(pl->nmap + 1) * sizeof *t);
             if (!t)
                 return -1;
             pl->map_to = t;
@@ -471,7 +472,7 @@ int cav__audit_plan_csv(audit_plan *pl, const cav_audit_opts *o, const char *s, 
         return CAV_EINVAL;
     pl->delim = o->delimiter ? o->delimiter : cav__csv_detect(s, n);
     pl->delim_detected = !o->delimiter;
-    cav_csv_span *f = malloc(AUDIT_MAX_COLS * sizeof *f);
+    cav_csv_span *f = cav__malloc(AUDIT_MAX_COLS * sizeof *f);
     if (!f)
         return CAV_ENOMEM;
     cav_csv_row row;
@@ -479,23 +480,23 @@ int cav__audit_plan_csv(audit_plan *pl, const cav_audit_opts *o, const char *s, 
     int bad = 0;
     if (row.nfields > AUDIT_MAX_COLS) {
         line(err, "the header has %zu columns; at most %d are read", row.nfields, AUDIT_MAX_COLS);
-        free(f);
+        cav__free(f);
         return CAV_ELIMIT;
     }
     if (row.unterminated) {
         line(err, "the header has a quoted column name that is not closed");
         bad++;
     }
-    pl->ncols = (int)row.nfields;
-    pl->cols = calloc((size_t)pl->ncols, sizeof *pl->cols);
+    pl->cols = cav__calloc(row.nfields ? row.nfields : 1, sizeof *pl->cols);
     if (!pl->cols) {
-        free(f);
+        cav__free(f);
         return CAV_ENOMEM;
     }
+    pl->ncols = (int)row.nfields; /* only once the columns exist: the plan's free reads them */
     for (int i = 0; i < pl->ncols; i++) {
-        char *name = malloc(f[i].len + 1);
+        char *name = cav__malloc(f[i].len + 1);
         if (!name) {
-            free(f);
+            cav__free(f);
             return CAV_ENOMEM;
         }
         size_t k = cav__csv_unquote(&f[i], name, f[i].len);
@@ -509,7 +510,7 @@ int cav__audit_plan_csv(audit_plan *pl, const cav_audit_opts *o, const char *s, 
         name[k - a] = '\0';
         pl->cols[i] = (audit_col){name, NULL, COL_PASS, -1, HOW_NONE};
     }
-    free(f);
+    cav__free(f);
     for (int i = 0; i < pl->ncols; i++)
         for (int k = 0; k < i; k++)
             if (strcmp(pl->cols[i].name, pl->cols[k].name) == 0) {
@@ -589,17 +590,17 @@ int cav__audit_plan_ndjson(audit_plan *pl, const cav_audit_opts *o, cav_buf *err
 
 void cav__audit_plan_free(audit_plan *pl) {
     for (int i = 0; i < pl->ncols; i++) {
-        free(pl->cols[i].name);
-        free(pl->cols[i].out_name);
+        cav__free(pl->cols[i].name);
+        cav__free(pl->cols[i].out_name);
     }
-    free(pl->cols);
-    free(pl->items);
-    free(pl->header);
+    cav__free(pl->cols);
+    cav__free(pl->items);
+    cav__free(pl->header);
     for (int i = 0; i < pl->nmap; i++) {
-        free(pl->map_from[i]);
-        free(pl->map_to[i]);
+        cav__free(pl->map_from[i]);
+        cav__free(pl->map_to[i]);
     }
-    free(pl->map_from);
-    free(pl->map_to);
+    cav__free(pl->map_from);
+    cav__free(pl->map_to);
     memset(pl, 0, sizeof *pl);
 }

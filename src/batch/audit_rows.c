@@ -13,6 +13,7 @@
  * for the query), or GeoJSON features (a point per row, the columns as properties). Output is
  * always valid UTF-8: bytes of the input that are not are written as U+FFFD.
  */
+#include "core/alloc.h"
 #include "batch/audit.h"
 #include "core/buf.h"
 #include "core/json.h"
@@ -683,7 +684,7 @@ static int csv_chunk(worker *w, chunk *c) {
         r->line = line;
         if (r->row.text_len + AUDIT_SLACK > w->vals_cap) {
             size_t cap = r->row.text_len + AUDIT_SLACK;
-            char *g = realloc(w->vals, cap);
+            char *g = cav__realloc(w->vals, cap);
             if (!g)
                 return CAV_ENOMEM;
             w->vals = g;
@@ -692,7 +693,7 @@ static int csv_chunk(worker *w, chunk *c) {
         if (r->row.nfields > w->nspans) {
             /* a row wider than the header: read again with room for every field */
             size_t n = r->row.nfields;
-            cav_csv_span *g = realloc(w->spans, n * sizeof *g);
+            cav_csv_span *g = cav__realloc(w->spans, n * sizeof *g);
             if (!g)
                 return CAV_ENOMEM;
             w->spans = g;
@@ -783,29 +784,29 @@ int cav__audit_worker_init(cav_audit *a, worker *w) {
     memset(w, 0, sizeof *w);
     w->a = a;
     w->nspans = (size_t)(a->plan.ncols > 0 ? a->plan.ncols : 1) + 1;
-    w->spans = calloc(w->nspans, sizeof *w->spans);
+    w->spans = cav__calloc(w->nspans, sizeof *w->spans);
     w->vals_cap = 65536;
-    w->vals = malloc(w->vals_cap);
-    w->values = calloc(8192, sizeof *w->values);
-    w->decs = calloc(16384, sizeof *w->decs);
+    w->vals = cav__malloc(w->vals_cap);
+    w->values = cav__calloc(8192, sizeof *w->values);
+    w->decs = cav__calloc(16384, sizeof *w->decs);
     int np = cav_catalog_count(a->pack, CAV_CAT_PARTY);
     int nr = cav_catalog_count(a->pack, CAV_CAT_RULE);
-    w->party = calloc((size_t)np * AUDIT_NVERDICTS + 1, sizeof *w->party);
-    w->rule = calloc((size_t)nr + 2, sizeof *w->rule);
-    w->months = calloc((size_t)AUDIT_NMONTHS * AUDIT_NVERDICTS, sizeof *w->months);
+    w->party = cav__calloc((size_t)np * AUDIT_NVERDICTS + 1, sizeof *w->party);
+    w->rule = cav__calloc((size_t)nr + 2, sizeof *w->rule);
+    w->months = cav__calloc((size_t)AUDIT_NMONTHS * AUDIT_NVERDICTS, sizeof *w->months);
     return w->spans && w->vals && w->values && w->decs && w->party && w->rule && w->months
                ? 0
                : CAV_ENOMEM;
 }
 
 void cav__audit_worker_free(worker *w) {
-    free(w->spans);
-    free(w->vals);
-    free(w->values);
-    free(w->decs);
-    free(w->party);
-    free(w->rule);
-    free(w->months);
+    cav__free(w->spans);
+    cav__free(w->vals);
+    cav__free(w->values);
+    cav__free(w->decs);
+    cav__free(w->party);
+    cav__free(w->rule);
+    cav__free(w->months);
     cav_buf_free(&w->keys);
     cav_buf_free(&w->dkeys);
     cav_buf_free(&w->texts);

@@ -39,8 +39,10 @@ static const struct {
 };
 
 static const cli_opt opts[] = {
-    {"policy", 'p', OPT_LIST, &policies, "P", "load the pack from P (repeatable; @default is the "
-                                              "embedded pack); default: the embedded pack", NULL},
+    {"policy", 'p', OPT_LIST, &policies, "P",
+     "load the pack from P (repeatable; @default is the "
+     "embedded pack); default: the embedded pack",
+     NULL},
     {"date", 'd', OPT_STRING, &date, "D",
      "date or RFC 3339 timestamp; with flags the question's, else for queries that give none",
      NULL},
@@ -76,7 +78,7 @@ typedef struct run {
     unsigned flags;
     cav_query defaults;
     cav_buf out, id;
-    int errors, failed_on;
+    int errors, failed_on, oom;
 } run;
 
 /* Writes the decision or error line of one query document. */
@@ -86,6 +88,10 @@ static void emit(run *r, const char *text, size_t len, long line) {
     cav_decision d;
     cav_buf *o = &r->out;
     int rc = cav_query_parse_json(r->p, text, len, &r->defaults, &q, &r->id, &e);
+    if (rc == CAV_ENOMEM) {
+        r->oom = 1;
+        return;
+    }
     if (rc == 0 && cav_eval(r->p, &q, &d) != 0) {
         cav_query_init(&q, &e);
         e.n = 1;
@@ -117,8 +123,14 @@ static void emit(run *r, const char *text, size_t len, long line) {
         cav_decision_json(r->p, &q, &d, r->id.data, r->flags, o);
 }
 
-/* Prints the line in r->out (and clears it). */
+/* Prints the line in r->out (and clears it). Out of memory, no line could be made whole: the run
+ * stops there rather than print a cut or false one. */
 static void flush_line(run *r) {
+    if (r->oom || r->out.failed) {
+        fflush(stdout);
+        fputs("caveat check: out of memory; stopped\n", stderr);
+        exit(CLI_USAGE);
+    }
     if (r->out.len) {
         fwrite(r->out.data, 1, r->out.len, stdout);
         fputc('\n', stdout);
@@ -273,8 +285,8 @@ static int run_check(const cli_cmd *cmd, int argc, char **argv) {
             fclose(in);
         return CLI_USAGE;
     }
-    run r = {.p = p, .text = format && strcmp(format, "text") == 0,
-             .flags = explain ? CAV_EXPLAIN : 0};
+    run r = {
+        .p = p, .text = format && strcmp(format, "text") == 0, .flags = explain ? CAV_EXPLAIN : 0};
     cav_query_init(&r.defaults, NULL);
     if (date && !asking) {
         cav_qerrors e;

@@ -20,8 +20,8 @@ static void std_free(void *ud, void *p) {
 }
 
 static cav_allocator hook = {std_malloc, std_realloc, std_free, NULL};
-static atomic_long count;    /* allocations since the last cav__alloc_fail_after */
-static atomic_long fail_at;  /* 0: never fail; n: the nth allocation and later ones fail */
+static atomic_long count;   /* allocations since the last cav__alloc_fail_after */
+static atomic_long fail_at; /* 0: never fail; n: the nth allocation and later ones fail */
 
 int cav_set_allocator(const cav_allocator *a) {
     if (!a) {
@@ -40,11 +40,18 @@ long cav__alloc_fail_after(long nth) {
     return made;
 }
 
+void (*cav__alloc_on_fail)(void);
+
 /* 1 when this allocation must fail (fault injection). */
 static int injected(void) {
     long n = atomic_fetch_add(&count, 1) + 1;
     long at = atomic_load(&fail_at);
-    return at > 0 && n >= at;
+    if (at > 0 && n >= at) {
+        if (cav__alloc_on_fail)
+            cav__alloc_on_fail();
+        return 1;
+    }
+    return 0;
 }
 
 void *cav__malloc(size_t n) {

@@ -22,5 +22,7 @@ char *cav__strndup(const char *s, size_t n);
  * one fail until reset with 0. Returns the number of allocations made since the last call. The
  * counter is atomic, so a threaded test counts every thread's allocations. */
 long cav__alloc_fail_after(long nth);
+/* Tests only: called (when set) each time an allocation is failed on purpose. */
+extern void (*cav__alloc_on_fail)(void);
 
 #endif

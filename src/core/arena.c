@@ -1,4 +1,5 @@
 /* arena.c — the bump allocator behind parses and compiled packs (see arena.h). */
+#include "core/alloc.h"
 #include "core/arena.h"
 
 #include <stdint.h>
@@ -22,7 +23,7 @@ void *cav__arena_alloc(cav_arena *a, size_t n) {
     cav_arena_block *b = a->head;
     if (!b || b->size - b->used < n) {
         size_t size = n > CAV_ARENA_CHUNK ? n : CAV_ARENA_CHUNK;
-        b = malloc(sizeof *b + size);
+        b = cav__malloc(sizeof *b + size);
         if (!b)
             return NULL;
         b->size = size;
@@ -61,7 +62,7 @@ void cav__arena_free(cav_arena *a) {
     cav_arena_block *b = a->head;
     while (b) {
         cav_arena_block *next = b->next;
-        free(b);
+        cav__free(b);
         b = next;
     }
     a->head = NULL;

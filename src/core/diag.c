@@ -1,6 +1,7 @@
 /* diag.c — diagnostics: problems in user input with file, line, column, caret and hint. Parsing
  * and checking go on after an error so that a user sees every mistake at once (as SQLite does);
  * a pack with any error is then rejected whole. */
+#include "core/alloc.h"
 #include "core/diag.h"
 
 #include "core/buf.h"
@@ -17,21 +18,21 @@ struct cav_diags {
 };
 
 cav_diags *cav_diags_new(void) {
-    return calloc(1, sizeof(cav_diags));
+    return cav__calloc(1, sizeof(cav_diags));
 }
 
 void cav_diags_free(cav_diags *d) {
     if (!d)
         return;
     for (size_t i = 0; i < d->n; i++) {
-        free((char *)d->items[i].code);
-        free((char *)d->items[i].file);
-        free((char *)d->items[i].message);
-        free((char *)d->items[i].hint);
-        free((char *)d->items[i].source_line);
+        cav__free((char *)d->items[i].code);
+        cav__free((char *)d->items[i].file);
+        cav__free((char *)d->items[i].message);
+        cav__free((char *)d->items[i].hint);
+        cav__free((char *)d->items[i].source_line);
     }
-    free(d->items);
-    free(d);
+    cav__free(d->items);
+    cav__free(d);
 }
 
 size_t cav_diags_count(const cav_diags *d) {
@@ -45,7 +46,7 @@ const cav_diag *cav_diags_get(const cav_diags *d, size_t i) {
 }
 
 static char *dup_or_null(const char *s) {
-    return s ? strdup(s) : NULL;
+    return s ? cav__strdup(s) : NULL;
 }
 
 static char *copy_line(const char *src, int line) {
@@ -62,7 +63,7 @@ static char *copy_line(const char *src, int line) {
     size_t n = strcspn(p, "\r\n");
     if (n > 300)
         n = 300;
-    return strndup(p, n);
+    return cav__strndup(p, n);
 }
 
 void cav__diag_add(cav_diags *d, cav_severity sev, const char *file, const char *src, int line,
@@ -73,7 +74,7 @@ void cav__diag_add(cav_diags *d, cav_severity sev, const char *file, const char 
         d->errors++;
     if (d->n == d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 16;
-        cav_diag *items = realloc(d->items, cap * sizeof *items);
+        cav_diag *items = cav__realloc(d->items, cap * sizeof *items);
         if (!items)
             return;
         d->items = items;
@@ -90,7 +91,7 @@ void cav__diag_add(cav_diags *d, cav_severity sev, const char *file, const char 
     g->line = line;
     g->col = col;
     g->code = NULL;
-    g->message = msg.failed || !msg.data ? NULL : strdup(msg.data);
+    g->message = msg.failed || !msg.data ? NULL : cav__strdup(msg.data);
     cav_buf_free(&msg);
     g->hint = dup_or_null(hint);
     g->source_line = copy_line(src, line);
@@ -139,11 +140,11 @@ void cav__diags_sort(cav_diags *d, size_t from) {
     if (!d || from >= d->n)
         return;
     size_t n = d->n - from;
-    sort_key *keys = malloc(n * sizeof *keys);
-    cav_diag *items = malloc(n * sizeof *items);
+    sort_key *keys = cav__malloc(n * sizeof *keys);
+    cav_diag *items = cav__malloc(n * sizeof *items);
     if (!keys || !items) {
-        free(keys);
-        free(items);
+        cav__free(keys);
+        cav__free(items);
         return; /* unsorted is still correct */
     }
     for (size_t i = 0; i < n; i++) {
@@ -162,16 +163,16 @@ void cav__diags_sort(cav_diags *d, size_t from) {
     for (size_t i = 0; i < n; i++)
         items[i] = d->items[from + keys[i].index];
     memcpy(d->items + from, items, n * sizeof *items);
-    free(keys);
-    free(items);
+    cav__free(keys);
+    cav__free(items);
 }
 
 void cav__diag_code(cav_diags *d, const char *code) {
     if (!d || !d->n)
         return;
     cav_diag *g = &d->items[d->n - 1];
-    free((char *)g->code);
-    g->code = code ? strdup(code) : NULL;
+    cav__free((char *)g->code);
+    g->code = code ? cav__strdup(code) : NULL;
 }
 
 static const char *code_of(const cav_diag *g) {

@@ -20,7 +20,7 @@ void cav__json_init(cav_json *j, const char *text, size_t len) {
     j->text = j->p = text;
     j->end = text + len;
     j->depth = 0;
-    j->failed = 0;
+    j->failed = j->oom = 0;
     j->err_at = 0;
     j->err[0] = '\0';
     j->key.heap = j->val.heap = NULL;
@@ -34,6 +34,8 @@ void cav__json_free(cav_json *j) {
 }
 
 static int fail(cav_json *j, const char *at, const char *msg) {
+    if (!j->failed && strcmp(msg, "out of memory") == 0)
+        j->oom = 1;
     if (!j->failed) {
         j->failed = 1;
         j->err_at = (size_t)(at - j->text);

@@ -44,8 +44,9 @@ typedef struct cav_json {
     const char *text, *p, *end;
     int depth;
     int failed;
-    size_t err_at;   /* byte offset of the error */
-    char err[120];   /* what was wrong, one phrase */
+    int oom;       /* the failure was an allocation, not the text */
+    size_t err_at; /* byte offset of the error */
+    char err[120]; /* what was wrong, one phrase */
     cav_jstr key, val;
 } cav_json;
 

@@ -35,8 +35,13 @@ const char *cav__borders_code(int idx);
 const char *cav__borders_name(int idx);
 /* 1 for a country (ISO 3166-1), 0 for a first-level region (ISO 3166-2). */
 int cav__borders_is_country(int idx);
-/* A new (multi)polygon for boundary idx, or NULL on allocation failure. */
+/* A new (multi)polygon for boundary idx, or NULL on allocation failure or a bad idx: for a
+ * country its land and territorial sea (what zones and rules use; docs/geography.md), for a
+ * region its land. */
 GEOSGeometry *cav__borders_geom(GEOSContextHandle_t h, int idx);
+/* A new (multi)polygon of the land alone of boundary idx, or NULL on allocation failure or a bad
+ * idx: for drawing coastlines and for border(A, B). For a region, the same as cav__borders_geom. */
+GEOSGeometry *cav__borders_land_geom(GEOSContextHandle_t h, int idx);
 
 /* ---- zone expressions ------------------------------------------------------------------------ */
 

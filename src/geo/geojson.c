@@ -11,6 +11,7 @@
  *
  * Nothing here keeps state; geometries are borrowed.
  */
+#include "core/alloc.h"
 #include "geo/map.h"
 #include "core/buf.h"
 
@@ -59,7 +60,7 @@ static int pts_of(GEOSContextHandle_t h, const GEOSCoordSequence *seq, pts *out)
     out->n = 0;
     if (!GEOSCoordSeq_getSize_r(h, seq, &n))
         return CAV_EGEO;
-    out->xy = malloc(2 * sizeof(double) * (n ? n : 1));
+    out->xy = cav__malloc(2 * sizeof(double) * (n ? n : 1));
     if (!out->xy)
         return CAV_ENOMEM;
     for (unsigned i = 0; i < n; i++) {
@@ -122,7 +123,7 @@ static int collect(GEOSContextHandle_t h, const GEOSGeometry *g, int dim, parts 
         return 0;
     if (out->n == out->cap) {
         int cap = out->cap ? 2 * out->cap : 16;
-        const GEOSGeometry **ng = realloc(out->g, (size_t)cap * sizeof *ng);
+        const GEOSGeometry **ng = cav__realloc(out->g, (size_t)cap * sizeof *ng);
         if (!ng)
             return CAV_ENOMEM;
         out->g = ng;
@@ -147,7 +148,7 @@ static int write_ring(GEOSContextHandle_t h, const GEOSGeometry *ring, int ccw, 
             rc = 1;
         }
     }
-    free(p.xy);
+    cav__free(p.xy);
     return rc;
 }
 
@@ -197,7 +198,7 @@ static int write_geometry(GEOSContextHandle_t h, const GEOSGeometry *g, cav_buf 
                     cav__buf_puts(t, ",");
                 write_pts(t, &p, 0);
             }
-            free(p.xy);
+            cav__free(p.xy);
         }
         cav__buf_puts(t, "]}");
     } else if (rc == 0 && dim == 0) {
@@ -217,7 +218,7 @@ static int write_geometry(GEOSContextHandle_t h, const GEOSGeometry *g, cav_buf 
     } else if (rc == 0) {
         cav__buf_puts(t, "null"); /* nothing left: no location (RFC 7946, 3.2) */
     }
-    free(ps.g);
+    cav__free(ps.g);
     return rc;
 }
 

@@ -27,6 +27,7 @@
 #include "geo/map.h"
 
 #include "caveat.h"
+#include "core/alloc.h"
 #include "core/num.h"
 
 #include <math.h>
@@ -161,8 +162,8 @@ static int envelope(GEOSContextHandle_t h, const GEOSGeometry *g, double e[4]) {
 /* The default region: Ukraine and Russia west of 45E, with half a degree around. */
 static void default_region(GEOSContextHandle_t h, double r[4]) {
     int ua = cav__borders_find("UA"), ru = cav__borders_find("RU");
-    GEOSGeometry *gua = ua >= 0 ? cav__borders_geom(h, ua) : NULL;
-    GEOSGeometry *gru = ru >= 0 ? cav__borders_geom(h, ru) : NULL;
+    GEOSGeometry *gua = ua >= 0 ? cav__borders_land_geom(h, ua) : NULL;
+    GEOSGeometry *gru = ru >= 0 ? cav__borders_land_geom(h, ru) : NULL;
     GEOSGeometry *west = gru ? GEOSClipByRect_r(h, gru, 10, 35, 45, 72) : NULL;
     double a[4], b[4];
     if (envelope(h, gua, a) && envelope(h, west, b)) {
@@ -414,8 +415,8 @@ static int countries(GEOSContextHandle_t h, view *v, GEOSGeometry **outlines, in
         outlines[i] = NULL;
         if (!cav__borders_is_country(i))
             continue;
-        /* the land: countries' zones may take in their sea (docs/geography.md); maps draw land */
-        GEOSGeometry *g = cav__borders_geom(h, i);
+        /* the land: countries' zones take in their sea (docs/geography.md); maps draw land */
+        GEOSGeometry *g = cav__borders_land_geom(h, i);
         if (!g)
             return CAV_ENOMEM;
         GEOSGeometry *f = fit(h, v, g);
@@ -736,12 +737,12 @@ static double legend(view *v, const cav_map_spec *m, double x, double y) {
         while (*s) {
             const char *e = strchr(s, '\n');
             size_t n = e ? (size_t)(e - s) : strlen(s);
-            char *para = malloc(n + 1);
+            char *para = cav__malloc(n + 1);
             if (para) {
                 memcpy(para, s, n);
                 para[n] = '\0';
                 y = cav__canvas_text_block(cv, para, x, y + 4, LEGEND_W - 8, &small, "note");
-                free(para);
+                cav__free(para);
             }
             s += n + (e != NULL);
         }
@@ -776,12 +777,12 @@ static int compose(GEOSContextHandle_t h, const cav_map_spec *m, view *v) {
                                    "subtitle");
     v->oy = y + 12;
     int nb = cav__borders_count();
-    GEOSGeometry **outlines = calloc((size_t)nb + 1, sizeof *outlines);
-    GEOSGeometry **rfit = calloc((size_t)nb + 1, sizeof *rfit);
+    GEOSGeometry **outlines = cav__calloc((size_t)nb + 1, sizeof *outlines);
+    GEOSGeometry **rfit = cav__calloc((size_t)nb + 1, sizeof *rfit);
     GEOSGeometry *lfit[64] = {NULL};
     if (!outlines || !rfit) {
-        free(outlines);
-        free(rfit);
+        cav__free(outlines);
+        cav__free(rfit);
         return CAV_ENOMEM;
     }
     /* labels reserve their space in order of importance: scale bar, places' dots */
@@ -836,8 +837,8 @@ static int compose(GEOSContextHandle_t h, const cav_map_spec *m, view *v) {
     for (int i = 0; i < 64; i++)
         if (lfit[i])
             GEOSGeom_destroy_r(h, lfit[i]);
-    free(outlines);
-    free(rfit);
+    cav__free(outlines);
+    cav__free(rfit);
     return rc ? rc : cav__canvas_failed(cv) ? CAV_ENOMEM : 0;
 }
 
@@ -847,7 +848,7 @@ int cav__map_draw(GEOSContextHandle_t h, const cav_map_spec *m, cav_format fmt, 
         return CAV_EINVAL;
     if (m->nlayers > 64 || width < 0 || height < 0)
         return CAV_ELIMIT;
-    view *v = calloc(1, sizeof *v);
+    view *v = cav__calloc(1, sizeof *v);
     cav_canvas *cv = cav__canvas_new(100, 100);
     int rc = CAV_ENOMEM;
     if (v && cv) {
@@ -867,7 +868,7 @@ int cav__map_draw(GEOSContextHandle_t h, const cav_map_spec *m, cav_format fmt, 
     }
     if (v)
         view_free(v);
-    free(v);
+    cav__free(v);
     cav__canvas_free(cv);
     return rc;
 }

@@ -14,6 +14,7 @@
  * context is created per geodesic buffer and destroyed with it, so builds are thread-safe as long
  * as each thread uses its own GEOS context handle.
  */
+#include "core/alloc.h"
 #include "geo/geo.h"
 
 #include "caveat.h"
@@ -113,12 +114,14 @@ static int boundary_index(zone_ctx *c, const cav_zone_expr *e, const char *code,
     return fail(c, e, CAV_EGEO, "unknown region code '%s' (built-in regions: %s)", code, known);
 }
 
+/* The zone of boundary `code` (a country's land and territorial sea, a region's land), or with
+ * `land` its land alone (border(A, B) is a land border). */
 static int boundary_geom(zone_ctx *c, const cav_zone_expr *e, const char *code, int country,
-                         GEOSGeometry **out) {
+                         int land, GEOSGeometry **out) {
     int idx = boundary_index(c, e, code, country);
     if (idx < 0)
         return idx;
-    *out = cav__borders_geom(c->h, idx);
+    *out = land ? cav__borders_land_geom(c->h, idx) : cav__borders_geom(c->h, idx);
     return *out ? 0 : fail(c, e, CAV_ENOMEM, "out of memory building the border of %s", code);
 }
 
@@ -126,7 +129,7 @@ static int boundary_geom(zone_ctx *c, const cav_zone_expr *e, const char *code, 
  * line of positive length or on failure. */
 static GEOSGeometry *lines_of(GEOSContextHandle_t h, const GEOSGeometry *g) {
     int n = GEOSGetNumGeometries_r(h, g);
-    GEOSGeometry **lines = calloc(n > 0 ? (size_t)n : 1, sizeof *lines);
+    GEOSGeometry **lines = cav__calloc(n > 0 ? (size_t)n : 1, sizeof *lines);
     unsigned nl = 0;
     if (!lines)
         return NULL;
@@ -152,7 +155,7 @@ static GEOSGeometry *lines_of(GEOSContextHandle_t h, const GEOSGeometry *g) {
             GEOSGeom_destroy_r(h, coll);
         }
     }
-    free(lines);
+    cav__free(lines);
     return result;
 }
 
@@ -163,7 +166,7 @@ static GEOSGeometry *substring(GEOSContextHandle_t h, const GEOSGeometry *line, 
     unsigned n = 0;
     if (!seq || !GEOSCoordSeq_getSize_r(h, seq, &n) || n < 2)
         return NULL;
-    double *xy = malloc(sizeof(double) * 2 * (n + 2));
+    double *xy = cav__malloc(sizeof(double) * 2 * (n + 2));
     if (!xy)
         return NULL;
     unsigned m = 0;
@@ -202,7 +205,7 @@ static GEOSGeometry *substring(GEOSContextHandle_t h, const GEOSGeometry *line, 
         if (s)
             out = GEOSGeom_createLineString_r(h, s);
     }
-    free(xy);
+    cav__free(xy);
     return out;
 }
 
@@ -273,8 +276,8 @@ static int build_border(zone_ctx *c, const cav_zone_expr *e, GEOSGeometry **out)
     GEOSGeometry *inter = NULL, *lines = NULL;
     int rc;
     int country_a = strchr(e->name, '-') == NULL, country_b = strchr(e->name2, '-') == NULL;
-    if ((rc = boundary_geom(c, e, e->name, country_a, &ga)) < 0 ||
-        (rc = boundary_geom(c, e, e->name2, country_b, &gb)) < 0)
+    if ((rc = boundary_geom(c, e, e->name, country_a, 1, &ga)) < 0 ||
+        (rc = boundary_geom(c, e, e->name2, country_b, 1, &gb)) < 0)
         goto cleanup;
     if (cav__borders_find(e->name) == cav__borders_find(e->name2)) {
         rc = fail(c, e, CAV_EGEO, "border(%s, %s): a boundary has no border with itself", e->name,
@@ -428,7 +431,7 @@ static int geodesic_buffer(zone_ctx *c, const cav_zone_expr *e, const GEOSGeomet
     proj_log_level(pctx, PJ_LOG_NONE);
     int rc = 0;
     size_t cap = 16, n = 0;
-    GEOSGeometry **parts = calloc(cap, sizeof *parts);
+    GEOSGeometry **parts = cav__calloc(cap, sizeof *parts);
     GEOSGeometry *coll = NULL, *merged = NULL;
     if (!parts) {
         rc = fail(c, e, CAV_ENOMEM, "out of memory");
@@ -460,7 +463,7 @@ static int geodesic_buffer(zone_ctx *c, const cav_zone_expr *e, const GEOSGeomet
                 goto cleanup;
             }
             if (n == cap) {
-                GEOSGeometry **np = realloc(parts, 2 * cap * sizeof *np);
+                GEOSGeometry **np = cav__realloc(parts, 2 * cap * sizeof *np);
                 if (!np) {
                     GEOSGeom_destroy_r(h, b);
                     rc = fail(c, e, CAV_ENOMEM, "out of memory");
@@ -493,7 +496,7 @@ static int geodesic_buffer(zone_ctx *c, const cav_zone_expr *e, const GEOSGeomet
 cleanup:
     for (size_t i = 0; i < n; i++)
         GEOSGeom_destroy_r(h, parts[i]);
-    free(parts);
+    cav__free(parts);
     destroy(h, coll);
     destroy(h, merged);
     proj_context_destroy(pctx);
@@ -597,7 +600,7 @@ static int build_polygon(zone_ctx *c, const cav_zone_expr *e, GEOSGeometry **out
     int npts = closed ? n : n + 1;
     if (npts < 4)
         return fail(c, e, CAV_EGEO, "polygon() needs at least 3 distinct points");
-    double *xy = malloc(sizeof(double) * 2 * (size_t)npts);
+    double *xy = cav__malloc(sizeof(double) * 2 * (size_t)npts);
     if (!xy)
         return fail(c, e, CAV_ENOMEM, "out of memory");
     for (int i = 0; i < n; i++) {
@@ -609,7 +612,7 @@ static int build_polygon(zone_ctx *c, const cav_zone_expr *e, GEOSGeometry **out
         xy[2 * n + 1] = xy[1];
     }
     GEOSGeometry *g = polygon_from_xy(c->h, xy, (unsigned)npts);
-    free(xy);
+    cav__free(xy);
     if (!g)
         return fail(c, e, CAV_EGEO, "polygon(): GEOS could not make a ring of the points");
     int rc = check_polygonal(c, e, "polygon()", g);
@@ -628,7 +631,7 @@ static GEOSGeometry *json_ring(GEOSContextHandle_t h, json_t *arr, char *why, si
         snprintf(why, whylen, "a ring needs an array of at least 4 positions");
         return NULL;
     }
-    double *xy = malloc(sizeof(double) * 2 * n);
+    double *xy = cav__malloc(sizeof(double) * 2 * n);
     if (!xy) {
         snprintf(why, whylen, "out of memory");
         return NULL;
@@ -639,7 +642,7 @@ static GEOSGeometry *json_ring(GEOSContextHandle_t h, json_t *arr, char *why, si
         if (!json_is_number(jx) || !json_is_number(jy) || !valid_lon(json_number_value(jx)) ||
             !valid_lat(json_number_value(jy))) {
             snprintf(why, whylen, "position %zu is not [longitude, latitude] in range", i);
-            free(xy);
+            cav__free(xy);
             return NULL;
         }
         xy[2 * i] = json_number_value(jx);
@@ -647,11 +650,11 @@ static GEOSGeometry *json_ring(GEOSContextHandle_t h, json_t *arr, char *why, si
     }
     if (xy[0] != xy[2 * n - 2] || xy[1] != xy[2 * n - 1]) {
         snprintf(why, whylen, "the ring is not closed (its last position must repeat the first)");
-        free(xy);
+        cav__free(xy);
         return NULL;
     }
     GEOSCoordSequence *s = GEOSCoordSeq_copyFromBuffer_r(h, xy, (unsigned)n, 0, 0);
-    free(xy);
+    cav__free(xy);
     GEOSGeometry *ring = s ? GEOSGeom_createLinearRing_r(h, s) : NULL;
     if (!ring)
         snprintf(why, whylen, "GEOS could not make a ring of it");
@@ -666,10 +669,10 @@ static GEOSGeometry *json_polygon(GEOSContextHandle_t h, json_t *rings, char *wh
         return NULL;
     }
     GEOSGeometry *shell = json_ring(h, json_array_get(rings, 0), why, wl);
-    GEOSGeometry **holes = calloc(n, sizeof *holes);
+    GEOSGeometry **holes = cav__calloc(n, sizeof *holes);
     if (!shell || !holes) {
         destroy(h, shell);
-        free(holes);
+        cav__free(holes);
         return NULL;
     }
     for (size_t i = 1; i < n; i++) {
@@ -678,12 +681,12 @@ static GEOSGeometry *json_polygon(GEOSContextHandle_t h, json_t *rings, char *wh
             for (size_t j = 0; j + 1 < i; j++)
                 GEOSGeom_destroy_r(h, holes[j]);
             GEOSGeom_destroy_r(h, shell);
-            free(holes);
+            cav__free(holes);
             return NULL;
         }
     }
     GEOSGeometry *p = GEOSGeom_createPolygon_r(h, shell, holes, (unsigned)(n - 1));
-    free(holes);
+    cav__free(holes);
     return p;
 }
 
@@ -731,7 +734,7 @@ static int json_collect(zone_ctx *c, const cav_zone_expr *e, json_t *obj, const 
             return fail(c, e, CAV_EGEO, "geojson \"%s\": %s%s: %s", e->path, where,
                         multi ? " (a polygon of it)" : "", why);
         if (*n == *cap) {
-            GEOSGeometry **np = realloc(*parts, 2 * *cap * sizeof *np);
+            GEOSGeometry **np = cav__realloc(*parts, 2 * *cap * sizeof *np);
             if (!np) {
                 GEOSGeom_destroy_r(c->h, p);
                 return fail(c, e, CAV_ENOMEM, "out of memory");
@@ -768,7 +771,7 @@ static int build_geojson(zone_ctx *c, const cav_zone_expr *e, GEOSGeometry **out
                     jerr.column, jerr.text);
     }
     size_t n = 0, cap = 8;
-    GEOSGeometry **parts = calloc(cap, sizeof *parts);
+    GEOSGeometry **parts = cav__calloc(cap, sizeof *parts);
     GEOSGeometry *coll = NULL;
     int rc = 0;
     if (!parts) {
@@ -797,7 +800,7 @@ static int build_geojson(zone_ctx *c, const cav_zone_expr *e, GEOSGeometry **out
 cleanup:
     for (size_t i = 0; i < n; i++)
         GEOSGeom_destroy_r(c->h, parts[i]);
-    free(parts);
+    cav__free(parts);
     destroy(c->h, coll);
     json_decref(root);
     return rc;
@@ -811,7 +814,7 @@ static GEOSGeometry *polygonal_part(GEOSContextHandle_t h, GEOSGeometry *g) {
     if (t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON || t != GEOS_GEOMETRYCOLLECTION)
         return g;
     int n = GEOSGetNumGeometries_r(h, g);
-    GEOSGeometry **polys = calloc(n > 0 ? (size_t)n : 1, sizeof *polys);
+    GEOSGeometry **polys = cav__calloc(n > 0 ? (size_t)n : 1, sizeof *polys);
     unsigned np = 0;
     if (!polys) {
         GEOSGeom_destroy_r(h, g);
@@ -824,7 +827,7 @@ static GEOSGeometry *polygonal_part(GEOSContextHandle_t h, GEOSGeometry *g) {
             polys[np++] = GEOSGeom_clone_r(h, sub);
     }
     GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, polys, np);
-    free(polys);
+    cav__free(polys);
     GEOSGeom_destroy_r(h, g);
     GEOSGeometry *u = coll ? GEOSUnaryUnion_r(h, coll) : NULL;
     destroy(h, coll);
@@ -888,8 +891,8 @@ static int build(zone_ctx *c, const cav_zone_expr *e, int depth, GEOSGeometry **
     if (depth > ZONE_MAX_DEPTH)
         return fail(c, e, CAV_ELIMIT, "zone expression nested more than %d deep", ZONE_MAX_DEPTH);
     switch (e->kind) {
-    case CAV_ZONE_COUNTRY: return boundary_geom(c, e, e->name, 1, out);
-    case CAV_ZONE_REGION: return boundary_geom(c, e, e->name, 0, out);
+    case CAV_ZONE_COUNTRY: return boundary_geom(c, e, e->name, 1, 0, out);
+    case CAV_ZONE_REGION: return boundary_geom(c, e, e->name, 0, 0, out);
     case CAV_ZONE_BORDER: return build_border(c, e, out);
     case CAV_ZONE_WITHIN: return build_within(c, e, depth, out);
     case CAV_ZONE_CIRCLE: return build_circle(c, e, out);

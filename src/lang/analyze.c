@@ -17,6 +17,7 @@
  * no decision: wherever it is true the other is true, and wherever it is undetermined the other
  * is not false.
  */
+#include "core/alloc.h"
 #include "lang/check.h"
 #include "report/report.h"
 
@@ -222,7 +223,7 @@ static void warn(cav_diags *d, const cav_pack *p, const cav_rule *r, const char 
 
 void cav__pack_analyze(const cav_pack *p, cav_diags *diags, int overlaps) {
     /* rules that can never match are reported once, not again as shadowed or redundant */
-    unsigned char *never = calloc((size_t)p->nrules + 1, 1);
+    unsigned char *never = cav__calloc((size_t)p->nrules + 1, 1);
     if (!never)
         return;
     for (int i = 0; i < p->nrules && !overlaps; i++) {
@@ -278,7 +279,7 @@ void cav__pack_analyze(const cav_pack *p, cav_diags *diags, int overlaps) {
                      a->id, b->id);
         }
     }
-    free(never);
+    cav__free(never);
 }
 
 int cav__rule_concerns_weapon(const cav_pack *p, int rule, int weapon) {

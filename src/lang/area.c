@@ -23,6 +23,7 @@
  * geometry return NULL, so empty operands short-cut later operations. Zone geometries are borrowed
  * from the pack (`owned` 0) and never freed here; every other geometry is owned by its region.
  */
+#include "core/alloc.h"
 #include "lang/area.h"
 
 #include <stdlib.h>
@@ -355,7 +356,7 @@ int cav__permitted_area(const cav_pack *p, const cav_query *tmpl, GEOSContextHan
     memset(scratch, 0, sizeof scratch);
     cav_facts facts;
     cav__facts_of(p, tmpl, scratch, &facts); /* target zones are never read here */
-    GEOSGeometry **zones = calloc((size_t)p->nzones + 1, sizeof *zones);
+    GEOSGeometry **zones = cav__calloc((size_t)p->nzones + 1, sizeof *zones);
     if (!zones)
         return CAV_ENOMEM;
     area_ctx c = {p, h, &facts, tmpl->date, zones, 0, NULL};
@@ -386,7 +387,7 @@ int cav__permitted_area(const cav_pack *p, const cav_query *tmpl, GEOSContextHan
     for (int z = 0; z < p->nzones; z++)
         if (zones[z])
             GEOSGeom_destroy_r(h, zones[z]);
-    free(zones);
+    cav__free(zones);
     if (!g)
         return CAV_EGEO;
     *out = g;
@@ -427,7 +428,7 @@ int cav__use_areas(const cav_pack *p, const cav_query *tmpl, GEOSContextHandle_t
     memset(scratch, 0, sizeof scratch);
     cav_facts facts;
     cav__facts_of(p, tmpl, scratch, &facts);
-    GEOSGeometry **zones = calloc((size_t)p->nzones + 1, sizeof *zones);
+    GEOSGeometry **zones = cav__calloc((size_t)p->nzones + 1, sizeof *zones);
     if (!zones)
         return CAV_ENOMEM;
     area_ctx c = {p, h, &facts, tmpl->date, zones, 0, out};
@@ -471,7 +472,7 @@ int cav__use_areas(const cav_pack *p, const cav_query *tmpl, GEOSContextHandle_t
     for (int z = 0; z < p->nzones; z++)
         if (zones[z])
             GEOSGeom_destroy_r(h, zones[z]);
-    free(zones);
+    cav__free(zones);
     if (c.failed) {
         cav__use_areas_free(h, out);
         return CAV_EGEO;

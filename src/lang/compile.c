@@ -5,8 +5,8 @@
  *     build's own GEOS context, in dependency order with cycle detection, and all of them are
  *     compiled into one point locator (geo/locate.c) so that one look-up answers membership of
  *     every zone. A zone's precision is that of the boundary data it is made from (Natural
- *     Earth: CAV_NE_PRECISION_M) or 0 for user-drawn shapes; an assumption is inherited by every
- *     zone made from an assumed one. The pack keeps each geometry as WKB, not as a GEOS object,
+ *     Earth: CAV_BORDERS_PRECISION_M) or 0 for user-drawn shapes; an assumption is inherited by
+ *     every zone made from an assumed one. The pack keeps each geometry as WKB, not a GEOS object,
  *     so it holds no mutable state: whoever draws or intersects zones reads them into a context
  *     of their own.
  *  2. Conditions: each rule's `when` becomes an array of nodes; a test holds a bit set over its
@@ -18,7 +18,9 @@
  *     force. The index is built by one sweep over the sorted cuts, so it is linear in the size
  *     of its output.
  */
+#include "core/alloc.h"
 #include "core/util.h"
+#include "geo/borders_data.h"
 #include "lang/check.h"
 
 #include <stdio.h>
@@ -105,7 +107,7 @@ static double expr_precision(const cav_zone_expr *e) {
     switch (e->kind) {
     case CAV_ZONE_COUNTRY:
     case CAV_ZONE_REGION:
-    case CAV_ZONE_BORDER: return CAV_NE_PRECISION_M;
+    case CAV_ZONE_BORDER: return CAV_BORDERS_PRECISION_M;
     case CAV_ZONE_WITHIN: return expr_precision(e->a);
     case CAV_ZONE_UNION:
     case CAV_ZONE_INTERSECT:
@@ -132,10 +134,10 @@ static int build_zone(cav_build *b, int z) {
     if (p->zones[z].implicit) {
         int idx = cav__borders_find(p->zones[z].id);
         geom = idx >= 0 ? cav__borders_geom(b->geos, idx) : NULL;
-        rc = geom ? 0 : CAV_ENOMEM;
+        rc = geom ? 0 : idx < 0 ? CAV_EGEO : CAV_ENOMEM;
         if (rc)
             snprintf(err, sizeof err, "no boundary data for '%s'", p->zones[z].id);
-        p->zones[z].precision_m = CAV_NE_PRECISION_M;
+        p->zones[z].precision_m = CAV_BORDERS_PRECISION_M;
     } else {
         p->zones[z].precision_m = expr_precision(zb->expr);
         resolver_ctx ctx = {b, z};
@@ -144,6 +146,11 @@ static int build_zone(cav_build *b, int z) {
     /* the resolver may have grown the zone arrays: re-fetch */
     zb = &b->zb[z];
     cav_zone *zone = &p->zones[z];
+    if (rc == CAV_ENOMEM) {
+        b->oom = 1; /* not the policy's fault: the load answers CAV_ENOMEM */
+        zb->state = 3;
+        return -1;
+    }
     if (rc != 0) {
         if (zb->state != 3 && err[0]) {
             int line = bad ? bad->line : zone->line, col = bad ? bad->col : zone->col;
@@ -165,7 +172,7 @@ static void declare_zones(cav_build *b) {
     for (int i = 0; i < ps->nstmts; i++)
         cap += ps->stmts[i]->kind == CAV_S_ZONE;
     p->zones = alloc(b, (size_t)cap * sizeof *p->zones);
-    b->zb = calloc((size_t)cap, sizeof *b->zb);
+    b->zb = cav__calloc((size_t)cap, sizeof *b->zb);
     if (!p->zones || !b->zb) {
         b->oom = 1;
         return;
@@ -186,8 +193,8 @@ static void declare_zones(cav_build *b) {
         if (border >= 0) {
             cav__report(b, CAV_SEV_ERROR, s->file, s->name.line, s->name.col,
                         "choose another name; rules name the country itself as it is",
-                        "zone '%s' has the name of %s %s (%s), which has boundary data",
-                        s->name.s, cav__borders_is_country(border) ? "country" : "region",
+                        "zone '%s' has the name of %s %s (%s), which has boundary data", s->name.s,
+                        cav__borders_is_country(border) ? "country" : "region",
                         cav__borders_code(border), cav__borders_name(border));
             continue;
         }
@@ -269,8 +276,8 @@ static void build_zones(cav_build *b) {
         build_zone(b, z);
     if (b->errors || b->oom)
         return;
-    const GEOSGeometry **geoms = calloc((size_t)p->nzones + 1, sizeof *geoms);
-    double *precision = calloc((size_t)p->nzones + 1, sizeof *precision);
+    const GEOSGeometry **geoms = cav__calloc((size_t)p->nzones + 1, sizeof *geoms);
+    double *precision = cav__calloc((size_t)p->nzones + 1, sizeof *precision);
     if (!geoms || !precision) {
         b->oom = 1;
         goto cleanup;
@@ -296,8 +303,8 @@ static void build_zones(cav_build *b) {
             p->assumed[z >> 6] |= 1ull << (z & 63);
     keep_geometries(b);
 cleanup:
-    free(geoms);
-    free(precision);
+    cav__free(geoms);
+    cav__free(precision);
 }
 
 GEOSGeometry *cav__zone_geom(const cav_pack *p, int z, GEOSContextHandle_t h) {
@@ -407,7 +414,7 @@ typedef struct node_buf {
 static int push_node(cav_build *b, node_buf *nb) {
     if (nb->n == nb->cap) {
         int cap = nb->cap ? nb->cap * 2 : 64;
-        cav_node *v = realloc(nb->v, (size_t)cap * sizeof *v);
+        cav_node *v = cav__realloc(nb->v, (size_t)cap * sizeof *v);
         if (!v) {
             b->oom = 1;
             return -1;
@@ -422,7 +429,7 @@ static int push_node(cav_build *b, node_buf *nb) {
 static int push_words(cav_build *b, node_buf *nb, int k) {
     while (nb->nwords + k > nb->capwords) {
         int cap = nb->capwords ? nb->capwords * 2 : 256;
-        uint64_t *w = realloc(nb->words, (size_t)cap * sizeof *w);
+        uint64_t *w = cav__realloc(nb->words, (size_t)cap * sizeof *w);
         if (!w) {
             b->oom = 1;
             return -1;
@@ -518,8 +525,8 @@ static void emit_postfix(const node_buf *nb, int n, uint32_t *prog, size_t *np, 
         size_t jump = (*np)++;
         emit_postfix(nb, node->b, prog, np, depth, max);
         prog[(*np)++] = node->op == CAV_N_AND ? CAV_P_AND : CAV_P_OR;
-        prog[jump] = ((uint32_t)(*np - jump - 1) << 3) |
-                     (node->op == CAV_N_AND ? CAV_P_JF : CAV_P_JT);
+        prog[jump] =
+            ((uint32_t)(*np - jump - 1) << 3) | (node->op == CAV_N_AND ? CAV_P_JF : CAV_P_JT);
         --*depth;
         return;
     }
@@ -546,13 +553,13 @@ static cav_tri weapon_only(const node_buf *nb, int n, int w) {
     case CAV_N_AND:
         a = weapon_only(nb, node->a, w);
         c = weapon_only(nb, node->b, w);
-        return a == CAV_FALSE || c == CAV_FALSE  ? CAV_FALSE
+        return a == CAV_FALSE || c == CAV_FALSE ? CAV_FALSE
                : a == CAV_TRUE && c == CAV_TRUE ? CAV_TRUE
                                                 : CAV_UNDET;
     default:
         a = weapon_only(nb, node->a, w);
         c = weapon_only(nb, node->b, w);
-        return a == CAV_TRUE || c == CAV_TRUE      ? CAV_TRUE
+        return a == CAV_TRUE || c == CAV_TRUE     ? CAV_TRUE
                : a == CAV_FALSE && c == CAV_FALSE ? CAV_FALSE
                                                   : CAV_UNDET;
     }
@@ -590,7 +597,7 @@ static void compile_conditions(cav_build *b) {
     }
     /* the postfix programs: a node's operands, then the node */
     size_t nprog = 0;
-    uint32_t *prog = nb.n ? malloc(2 * (size_t)nb.n * sizeof *prog) : NULL;
+    uint32_t *prog = nb.n ? cav__malloc(2 * (size_t)nb.n * sizeof *prog) : NULL;
     if (nb.n && !prog)
         b->oom = 1;
     for (int r = 0; r < p->nrules && !b->oom; r++) {
@@ -612,7 +619,7 @@ static void compile_conditions(cav_build *b) {
     p->prog = alloc(b, (nprog ? nprog : 1) * sizeof *p->prog);
     if (p->prog && nprog)
         memcpy(p->prog, prog, nprog * sizeof *prog);
-    free(prog);
+    cav__free(prog);
     p->nodes = alloc(b, (size_t)nb.n * sizeof *p->nodes);
     p->words = alloc(b, (size_t)nb.nwords * sizeof *p->words);
     if (p->nodes && nb.n)
@@ -621,8 +628,8 @@ static void compile_conditions(cav_build *b) {
         memcpy(p->words, nb.words, (size_t)nb.nwords * sizeof *p->words);
     p->nnodes = nb.n;
     p->nwords = nb.nwords;
-    free(nb.v);
-    free(nb.words);
+    cav__free(nb.v);
+    cav__free(nb.words);
 }
 
 /* ---- the per-party date index ---- */
@@ -659,9 +666,9 @@ static int cmp_int(const void *a, const void *b) {
  * (in pack order) as it goes. */
 static void index_party(cav_build *b, int party, size_t *entries) {
     cav_pack *p = b->pack;
-    cut *cuts = malloc((size_t)(2 * p->nrules + 1) * sizeof *cuts);
-    int *active = malloc((size_t)(p->nrules + 1) * sizeof *active);
-    int32_t *starts = malloc((size_t)(2 * p->nrules + 2) * sizeof *starts);
+    cut *cuts = cav__malloc((size_t)(2 * p->nrules + 1) * sizeof *cuts);
+    int *active = cav__malloc((size_t)(p->nrules + 1) * sizeof *active);
+    int32_t *starts = cav__malloc((size_t)(2 * p->nrules + 2) * sizeof *starts);
     if (!cuts || !active || !starts) {
         b->oom = 1;
         goto cleanup;
@@ -723,9 +730,9 @@ static void index_party(cav_build *b, int party, size_t *entries) {
         ix->epochs[e] = (cav_epoch){starts[e], na, rules, own};
     }
 cleanup:
-    free(cuts);
-    free(active);
-    free(starts);
+    cav__free(cuts);
+    cav__free(active);
+    cav__free(starts);
 }
 
 /* The per-weapon index: for each party and weapon, the party's epochs with only the rules that
@@ -741,9 +748,9 @@ static void index_weapons(cav_build *b) {
     if (total > CAV_MAX_INDEX_ENTRIES || count == 0)
         return;
     cav_party_index *wx = alloc(b, count * sizeof *wx);
-    int *tmp = malloc(((size_t)p->nrules + 1) * sizeof *tmp);
+    int *tmp = cav__malloc(((size_t)p->nrules + 1) * sizeof *tmp);
     if (!wx || !tmp) {
-        free(tmp);
+        cav__free(tmp);
         b->oom = 1;
         return;
     }
@@ -775,7 +782,7 @@ static void index_weapons(cav_build *b) {
             }
         }
     }
-    free(tmp);
+    cav__free(tmp);
     if (!b->oom)
         p->windex = wx;
 }

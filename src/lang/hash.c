@@ -17,6 +17,7 @@
 
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -61,14 +62,19 @@ static void names(hasher *h, const char *tag, const cav_names *n) {
 
 /* The embedded boundary data, hashed once per process. */
 static unsigned char borders_digest[32];
-static int borders_ok;
-static pthread_once_t borders_once = PTHREAD_ONCE_INIT;
+static _Atomic int borders_ok; /* set once the digest is made; retried until then */
+static pthread_mutex_t borders_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void hash_table(EVP_MD_CTX *md, const void *data, size_t n) {
     EVP_DigestUpdate(md, data, n);
 }
 
 static void hash_borders(void) {
+    pthread_mutex_lock(&borders_lock);
+    if (borders_ok) {
+        pthread_mutex_unlock(&borders_lock);
+        return;
+    }
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
         goto done;
@@ -88,6 +94,20 @@ static void hash_borders(void) {
     hash_table(md, cav__borders_poly_ring, sizeof(int32_t) * (size_t)(last_poly + 1));
     hash_table(md, cav__borders_ring_start, sizeof(int32_t) * (size_t)(nrings + 1));
     hash_table(md, cav__borders_xy, sizeof(int32_t) * 2 * (size_t)npoints);
+    /* the zones (land and territorial sea), which decisions read */
+    hash_table(md, cav__borders_zone_scale, sizeof(double) * 2);
+    last_poly = 0;
+    for (int i = 0; i < cav__borders_nrecs; i++) {
+        const cav_border_span *z = &cav__borders_zone_spans[i];
+        hash_table(md, z, sizeof *z);
+        if (z->first_poly + z->npolys > last_poly)
+            last_poly = z->first_poly + z->npolys;
+    }
+    nrings = cav__borders_zone_poly_ring[last_poly];
+    npoints = cav__borders_zone_ring_start[nrings];
+    hash_table(md, cav__borders_zone_poly_ring, sizeof(int32_t) * (size_t)(last_poly + 1));
+    hash_table(md, cav__borders_zone_ring_start, sizeof(int32_t) * (size_t)(nrings + 1));
+    hash_table(md, cav__borders_zone_xy, sizeof(int32_t) * 2 * (size_t)npoints);
 #if CAV_REGIONS
     hash_table(md, cav__regions_scale, sizeof(double) * 2);
     for (int i = 0; i < cav__regions_nrecs; i++) {
@@ -105,6 +125,7 @@ static void hash_borders(void) {
     borders_ok = EVP_DigestFinal_ex(md, borders_digest, &len) == 1 && len == 32;
 done:
     EVP_MD_CTX_free(md);
+    pthread_mutex_unlock(&borders_lock);
 }
 
 /* The bytes of a geojson() file (at most 64 MiB, regular files only). */
@@ -200,7 +221,8 @@ int cav__pack_identify(cav_build *b) {
         return CAV_ENOMEM;
     }
     field(&h, "caveat-pack", "1");
-    pthread_once(&borders_once, hash_borders);
+    if (!borders_ok)
+        hash_borders();
     if (!borders_ok)
         h.failed = 1;
     put(&h, borders_digest, sizeof borders_digest);

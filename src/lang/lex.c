@@ -7,6 +7,7 @@
  * an invalid byte sequence is an error at its place. Letters, digits and numbers are ASCII and
  * read the same under every locale (core/num.h). All memory comes from the parse arena.
  */
+#include "core/alloc.h"
 #include "core/diag.h"
 #include "core/num.h"
 #include "core/util.h"
@@ -88,13 +89,13 @@ static void attach_comment(lexer *L, int line) {
     }
     memcpy(joined + oldlen, L->pending, L->pending_len);
     L->comments[line] = joined;
-    free(L->pending);
+    cav__free(L->pending);
     L->pending = NULL;
     L->pending_len = 0;
 }
 
 static void add_comment_line(lexer *L, const char *s, size_t n) {
-    char *grown = realloc(L->pending, L->pending_len + n + 2);
+    char *grown = cav__realloc(L->pending, L->pending_len + n + 2);
     if (!grown) {
         L->oom = 1;
         return;
@@ -331,7 +332,7 @@ int cav__lex(cav_arena *a, const char *file, const char *text, size_t len, cav_d
     }
     if (!L.oom)
         push(&L, CAV_TK_EOF, L.p, 0);
-    free(L.pending);
+    cav__free(L.pending);
     if (L.oom)
         return -1;
     *out = L.toks;

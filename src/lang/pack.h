@@ -21,7 +21,6 @@
 
 #define CAV_DATE_MAX CAV_DATE_OPEN /* "until" of a rule that has none */
 #define CAV_MAX_ZONE_WORDS 16  /* zones of a pack: at most 64 * 16 = 1024 */
-#define CAV_NE_PRECISION_M 1000.0 /* Natural Earth 1:10m's precision (docs/geography.md) */
 
 typedef struct cav_party {
     const char *code, *title;

@@ -565,6 +565,10 @@ int cav_query_parse_json(const cav_pack *p, const char *json, size_t len,
         }
     }
     cav__json_finish(&j);
+    if (j.oom || (id && id->failed)) {
+        cav__json_free(&j);
+        return CAV_ENOMEM;
+    }
     if (j.failed) {
         /* the document is not JSON: that is its one problem */
         if (e) {

@@ -6,6 +6,7 @@
  * one. The parse arena is dropped once the pack is built; the pack owns its own arena, its GEOS
  * context and geometries, and its locator, all freed by the last cav_pack_release().
  */
+#include "core/alloc.h"
 #include "caveat.h"
 #include "core/diag.h"
 #include "lang/check.h"
@@ -24,7 +25,7 @@ static void pack_free(cav_pack *p) {
     if (p->locator)
         cav__locator_free(p->locator);
     cav__arena_free(&p->arena);
-    free(p);
+    cav__free(p);
 }
 
 /* The pack's time zone: from the tz data embedded with the default pack, else from the system's
@@ -57,7 +58,7 @@ static void load_timezone(cav_build *b) {
         FILE *f = fopen(path, "rb");
         struct stat st;
         if (f && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size < (1 << 20)) {
-            heap = malloc((size_t)st.st_size + 1);
+            heap = cav__malloc((size_t)st.st_size + 1);
             if (heap && fread(heap, 1, (size_t)st.st_size, f) == (size_t)st.st_size) {
                 data = heap;
                 n = (size_t)st.st_size;
@@ -74,7 +75,7 @@ static void load_timezone(cav_build *b) {
         cav__report(b, CAV_SEV_ERROR, -1, 0, 0, "the tz database is Debian's tzdata package",
                     "time zone \"%s\": %s", p->timezone,
                     data ? err : "not found in the tz database");
-    free(heap);
+    cav__free(heap);
 }
 
 static void build_free(cav_build *b) {
@@ -82,7 +83,7 @@ static void build_free(cav_build *b) {
         for (int z = 0; z < b->pack->nzones; z++)
             if (b->zb[z].geom)
                 GEOSGeom_destroy_r(b->geos, b->zb[z].geom);
-        free(b->zb);
+        cav__free(b->zb);
     }
     if (b->geos)
         GEOS_finish_r(b->geos);
@@ -90,7 +91,7 @@ static void build_free(cav_build *b) {
 
 int cav__pack_build(const cav_parse *ps, cav_diags *diags, int check_only, cav_pack **out) {
     *out = NULL;
-    cav_pack *p = calloc(1, sizeof *p);
+    cav_pack *p = cav__calloc(1, sizeof *p);
     if (!p)
         return CAV_ENOMEM;
     p->refs = 1;
@@ -177,7 +178,7 @@ char *cav__read_policy_file(const char *path, cav_diags *d) {
         return NULL;
     }
     size_t cap = (size_t)st.st_size + 1, n = 0;
-    char *buf = malloc(cap);
+    char *buf = cav__malloc(cap);
     while (buf) {
         size_t k = fread(buf + n, 1, cap - n - 1, f);
         n += k;
@@ -185,15 +186,15 @@ char *cav__read_policy_file(const char *path, cav_diags *d) {
             break;
         if (n == cap - 1) { /* the file grew while we read it */
             if (cap > CAV_MAX_POLICY_BYTES) {
-                free(buf);
+                cav__free(buf);
                 buf = NULL;
                 cav__diag_add(d, CAV_SEV_ERROR, path, NULL, 0, 0, NULL,
                               "policy file is larger than 16 MiB");
                 break;
             }
-            char *g = realloc(buf, cap * 2);
+            char *g = cav__realloc(buf, cap * 2);
             if (!g) {
-                free(buf);
+                cav__free(buf);
                 buf = NULL;
                 break;
             }
@@ -203,7 +204,7 @@ char *cav__read_policy_file(const char *path, cav_diags *d) {
     }
     if (buf && ferror(f)) {
         cav__diag_add(d, CAV_SEV_ERROR, path, NULL, 0, 0, NULL, "cannot read: %s", strerror(errno));
-        free(buf);
+        cav__free(buf);
         buf = NULL;
     }
     fclose(f);
@@ -212,7 +213,7 @@ char *cav__read_policy_file(const char *path, cav_diags *d) {
         if (memchr(buf, '\0', n)) {
             cav__diag_add(d, CAV_SEV_ERROR, path, NULL, 0, 0, NULL,
                           "policy file contains a NUL byte (is it a text file?)");
-            free(buf);
+            cav__free(buf);
             buf = NULL;
         }
     }
@@ -232,11 +233,11 @@ typedef struct file_list {
 static int list_add(file_list *l, char *name, char *text) {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 16;
-        char **n = realloc(l->names, cap * sizeof *n);
+        char **n = cav__realloc(l->names, cap * sizeof *n);
         if (!n)
             return CAV_ENOMEM;
         l->names = n;
-        char **t = realloc(l->texts, cap * sizeof *t);
+        char **t = cav__realloc(l->texts, cap * sizeof *t);
         if (!t)
             return CAV_ENOMEM;
         l->texts = t;
@@ -252,13 +253,13 @@ static int add_path(file_list *l, const char *path, cav_diags *d) {
     if (strcmp(path, "@default") == 0) {
         for (size_t i = 0; cav__default_pack_files[i].name; i++) {
             size_t need = strlen(cav__default_pack_files[i].name) + 16;
-            char *name = malloc(need);
-            char *text = strdup(cav__default_pack_files[i].text);
+            char *name = cav__malloc(need);
+            char *text = cav__strdup(cav__default_pack_files[i].text);
             if (name)
                 snprintf(name, need, "<default>/%s", cav__default_pack_files[i].name);
             if (!name || !text || list_add(l, name, text) != 0) {
-                free(name);
-                free(text);
+                cav__free(name);
+                cav__free(text);
                 return CAV_ENOMEM;
             }
         }
@@ -281,7 +282,7 @@ static int add_path(file_list *l, const char *path, cav_diags *d) {
                 continue;
             if (n == cap) {
                 cap = cap ? cap * 2 : 16;
-                char **g = realloc(names, cap * sizeof *g);
+                char **g = cav__realloc(names, cap * sizeof *g);
                 if (!g) {
                     rc = CAV_ENOMEM;
                     break;
@@ -289,7 +290,7 @@ static int add_path(file_list *l, const char *path, cav_diags *d) {
                 names = g;
             }
             size_t need = strlen(path) + len + 2;
-            names[n] = malloc(need);
+            names[n] = cav__malloc(need);
             if (!names[n]) {
                 rc = CAV_ENOMEM;
                 break;
@@ -305,18 +306,18 @@ static int add_path(file_list *l, const char *path, cav_diags *d) {
             char *text = rc == 0 ? cav__read_policy_file(names[i], d) : NULL;
             if (text && list_add(l, names[i], text) == 0)
                 continue;
-            free(text);
-            free(names[i]);
+            cav__free(text);
+            cav__free(names[i]);
         }
-        free(names);
+        cav__free(names);
         return rc;
     }
     char *text = cav__read_policy_file(path, d);
-    char *name = text ? strdup(path) : NULL;
+    char *name = text ? cav__strdup(path) : NULL;
     if (text && name && list_add(l, name, text) == 0)
         return 0;
-    free(text);
-    free(name);
+    cav__free(text);
+    cav__free(name);
     return 0;
 }
 
@@ -341,11 +342,11 @@ int cav_pack_load(const char *const *paths, size_t npaths, cav_diags *diags, cav
         rc = cav_pack_load_mem((const char *const *)l.names, (const char *const *)l.texts, l.n, d,
                                out);
     for (size_t i = 0; i < l.n; i++) {
-        free(l.names[i]);
-        free(l.texts[i]);
+        cav__free(l.names[i]);
+        cav__free(l.texts[i]);
     }
-    free(l.names);
-    free(l.texts);
+    cav__free(l.names);
+    cav__free(l.texts);
     cav_diags_free(own);
     return rc;
 }

@@ -6,6 +6,7 @@
  * json), a rule resting on an assumed zone names it, and a permit that is an exception to a
  * forbid says that the forbid stays in force, so a loosening never reads as "the ban was lifted".
  */
+#include "core/alloc.h"
 #include "report/report.h"
 
 #include <stdlib.h>
@@ -259,7 +260,7 @@ int cav_timeline(const cav_pack *p, const cav_filter *f, cav_format fmt, cav_buf
     int rc = check_args(p, f, fmt);
     if (rc)
         return rc;
-    row *rows = calloc(2 * (size_t)p->nrules + (size_t)p->nnotes + 1, sizeof *rows);
+    row *rows = cav__calloc(2 * (size_t)p->nrules + (size_t)p->nnotes + 1, sizeof *rows);
     if (!rows)
         return CAV_ENOMEM;
     int n = 0;
@@ -275,7 +276,7 @@ int cav_timeline(const cav_pack *p, const cav_filter *f, cav_format fmt, cav_buf
             rows[n++] = (row){p->notes[k].date, 2, k};
     qsort(rows, (size_t)n, sizeof *rows, cmp_row);
     print_rows(p, rows, n, fmt, 0, out);
-    free(rows);
+    cav__free(rows);
     return cav__buf_status(out);
 }
 
@@ -284,7 +285,7 @@ int cav_diff(const cav_pack *p, int32_t d1, int32_t d2, const cav_filter *f, cav
     int rc = check_args(p, f, fmt);
     if (rc)
         return rc;
-    row *rows = calloc((size_t)p->nrules + 1, sizeof *rows);
+    row *rows = cav__calloc((size_t)p->nrules + 1, sizeof *rows);
     if (!rows)
         return CAV_ENOMEM;
     int n = 0;
@@ -301,6 +302,6 @@ int cav_diff(const cav_pack *p, int32_t d1, int32_t d2, const cav_filter *f, cav
         cav__buf_printf(out, "Changes from %s to %s: %d\n", a, b, n);
     }
     print_rows(p, rows, n, fmt, 1, out);
-    free(rows);
+    cav__free(rows);
     return cav__buf_status(out);
 }

@@ -21,6 +21,7 @@
  * A map shows only the declared zones whose rules are in force on its date (for a use), unless
  * the caller names zones. Titles use catalog titles, never ids.
  */
+#include "core/alloc.h"
 #include "geo/geo.h"
 #include "geo/map.h"
 #include "lang/area.h"
@@ -879,7 +880,7 @@ int cav_map(const cav_pack *p, const cav_query *use, const cav_map_opts *o, cav_
     GEOSGeometry *zg[64] = {NULL};
     use_map um;
     memset(&um, 0, sizeof um);
-    drawn *d = calloc(1, sizeof *d);
+    drawn *d = cav__calloc(1, sizeof *d);
     int32_t date = use ? use->date : 0;
     int nz = zones_to_show(p, use, &date, 1, o, zones);
     cav_map_spec spec;
@@ -942,7 +943,7 @@ int cav_map(const cav_pack *p, const cav_query *use, const cav_map_opts *o, cav_
         geom_free(h, &zg[i]);
     if (d)
         drawn_free(d);
-    free(d);
+    cav__free(d);
     GEOS_finish_r(h);
     return rc ? rc : cav__buf_status(out);
 }
@@ -978,7 +979,7 @@ int cav_map_diff(const cav_pack *p, const cav_query *use, int32_t from, int32_t 
     use_map m1, m2;
     memset(&m1, 0, sizeof m1);
     memset(&m2, 0, sizeof m2);
-    drawn *d = calloc(1, sizeof *d);
+    drawn *d = cav__calloc(1, sizeof *d);
     int zones[64], nz = 0, rc = d ? 0 : CAV_ENOMEM;
     int32_t dates[2] = {from, to};
     GEOSGeometry *zg[64] = {NULL}, *grew = NULL, *shrank = NULL, *same = NULL;
@@ -1114,7 +1115,7 @@ int cav_map_diff(const cav_pack *p, const cav_query *use, int32_t from, int32_t 
         geom_free(h, &zg[i]);
     if (d)
         drawn_free(d);
-    free(d);
+    cav__free(d);
     GEOS_finish_r(h);
     return rc ? rc : cav__buf_status(out);
 }

@@ -11,6 +11,7 @@
  * condition should be seen both true and false in cases whose date it is in force on; what no
  * case exercises is listed.
  */
+#include "core/alloc.h"
 #include "core/json.h"
 #include "core/util.h"
 #include "lang/check.h"
@@ -37,6 +38,7 @@ typedef struct runner {
     int nitems; /* json/junit items written */
     cov c;
     cav_buf junit; /* junit test cases, written after the counts are known */
+    int oom;       /* some working buffer failed: the whole run answers CAV_ENOMEM */
 } runner;
 
 /* One case as read. */
@@ -125,7 +127,7 @@ static int read_case(runner *r, const char *text, size_t len, tcase *c, cav_buf 
     if (cav__json_peek(&j) != CAV_J_OBJECT) {
         cav__buf_puts(err, "a case is a JSON object: {\"case\": ..., \"query\": {...}, "
                            "\"expect\": ...}");
-        rc = -1;
+        rc = 1;
         goto done;
     }
     while (rc == 0 && cav__json_member(&j, &st, &key, &kn) == 1) {
@@ -141,12 +143,12 @@ static int read_case(runner *r, const char *text, size_t len, tcase *c, cav_buf 
             if (cav_suggest(shown, case_keys, 5, &near) > 0)
                 cav__buf_printf(err, " (did you mean %s?)", near.data);
             cav_buf_free(&near);
-            rc = -1;
+            rc = 1;
             break;
         }
         if (seen & (1 << k)) {
             cav__buf_printf(err, "key '%s' is given twice", case_keys[k]);
-            rc = -1;
+            rc = 1;
             break;
         }
         seen |= 1 << k;
@@ -156,7 +158,7 @@ static int read_case(runner *r, const char *text, size_t len, tcase *c, cav_buf 
             size_t start = cav__json_offset(&j);
             if (cav__json_peek(&j) != CAV_J_OBJECT) {
                 cav__buf_puts(err, "\"query\" must be an object");
-                rc = -1;
+                rc = 1;
             } else if (cav__json_skip(&j) == 0) {
                 c->query = text + start;
                 c->query_len = (size_t)(j.p - (text + start));
@@ -168,14 +170,14 @@ static int read_case(runner *r, const char *text, size_t len, tcase *c, cav_buf 
                 if (cav__json_string(&j, &s, &n) != 0) {
                     if (!j.failed)
                         cav__buf_puts(err, "\"rules\" is a list of rule ids");
-                    rc = -1;
+                    rc = 1;
                     break;
                 }
                 int id = cav_catalog_find(r->p, CAV_CAT_RULE, s, n);
                 if (id < 0) {
                     cav__buf_printf(err, "\"rules\" names '%.*s', which is no rule of the pack",
                                     (int)(n < 60 ? n : 60), s);
-                    rc = -1;
+                    rc = 1;
                 } else if (c->nrules < 256) {
                     c->rules[c->nrules++] = id;
                 }
@@ -183,7 +185,7 @@ static int read_case(runner *r, const char *text, size_t len, tcase *c, cav_buf 
         } else {
             if (cav__json_peek(&j) != CAV_J_STRING) {
                 cav__buf_printf(err, "\"%s\" must be a string", case_keys[k]);
-                rc = -1;
+                rc = 1;
                 break;
             }
             if (cav__json_string(&j, &s, &n) != 0)
@@ -200,7 +202,7 @@ static int read_case(runner *r, const char *text, size_t len, tcase *c, cav_buf 
                                     "\"expect\" is '%.*s'; it must be permitted, prohibited, "
                                     "indeterminate or unknown",
                                     (int)(n < 40 ? n : 40), s);
-                    rc = -1;
+                    rc = 1;
                 }
             } else {
                 cav__buf_put(&c->explain, s, n);
@@ -210,13 +212,15 @@ static int read_case(runner *r, const char *text, size_t len, tcase *c, cav_buf 
     }
     if (rc == 0 && cav__json_finish(&j) != 0) {
         cav__buf_printf(err, "not valid JSON: %s (column %zu)", j.err, j.err_at + 1);
-        rc = -1;
+        rc = 1;
     }
     if (rc == 0 && (!(seen & 1) || !(seen & 2) || !(seen & 4))) {
         cav__buf_puts(err, "a case needs \"case\", \"query\" and \"expect\"");
-        rc = -1;
+        rc = 1;
     }
 done:
+    if (j.oom || c->name.failed || c->explain.failed)
+        rc = CAV_ENOMEM;
     cav__json_free(&j);
     return rc;
 }
@@ -237,8 +241,8 @@ static void rules_json(const cav_pack *p, const int *v, int n, cav_buf *o) {
  * say nothing about a use the rule cannot reach. */
 static void cover_node(runner *r, int n, const cav_facts *f, int weapon_only) {
     const cav_node *node = &r->p->nodes[n];
-    if (!weapon_only || (node->op == CAV_N_TEST &&
-                         (node->field == CAV_F_WEAPON || node->field == CAV_F_CLASS))) {
+    if (!weapon_only ||
+        (node->op == CAV_N_TEST && (node->field == CAV_F_WEAPON || node->field == CAV_F_CLASS))) {
         cav_tri t = cav__eval_node(r->p, n, f);
         if (t == CAV_TRUE)
             r->c.seen[n] |= 1;
@@ -288,6 +292,8 @@ static void run_case(runner *r, const char *file, long line, const char *text, s
     int rc = read_case(r, text, len, &c, &err);
     cav_buf name = c.name;
     cav__buf_put(&name, "", 0); /* data is a string even for an empty name */
+    if (rc == CAV_ENOMEM)
+        r->oom = 1;
     if (rc != 0) {
         case_error(r, file, line, name.len ? name.data : NULL, name.len,
                    err.data ? err.data : "not a case");
@@ -363,11 +369,14 @@ static void run_case(runner *r, const char *file, long line, const char *text, s
                       pass ? NULL : why.data, cav_verdict_name((cav_verdict)c.expect),
                       cav_verdict_name(d.verdict), c.has_rules ? &want : NULL, &got);
         }
+        /* a verdict computed from a cut explanation or rule list would be false */
+        r->oom |= why.failed || expl.failed || got.failed || want.failed;
         cav_buf_free(&why);
         cav_buf_free(&expl);
         cav_buf_free(&got);
         cav_buf_free(&want);
     }
+    r->oom |= err.failed || name.failed || c.explain.failed;
     cav_buf_free(&err);
     cav_buf_free(&name);
     cav_buf_free(&c.explain);
@@ -446,7 +455,7 @@ static int reachable(const cav_pack *p, const cav_rule *r) {
 static void coverage_report(runner *r) {
     const cav_pack *p = r->p;
     cav_buf *o = r->out;
-    int *nodes = malloc(((size_t)p->nnodes + 1) * sizeof *nodes);
+    int *nodes = cav__malloc(((size_t)p->nnodes + 1) * sizeof *nodes);
     if (!nodes) {
         o->failed = 1;
         return;
@@ -461,8 +470,8 @@ static void coverage_report(runner *r) {
             /* no case can reach it: said so, apart from the gaps cases could fill */
             r->res->unreachable++;
             if (r->fmt == CAV_FMT_TEXT) {
-                cav__buf_printf(o, "unreachable: %s: no weapon of the catalog needs the consent of ",
-                                rule->id);
+                cav__buf_printf(
+                    o, "unreachable: %s: no weapon of the catalog needs the consent of ", rule->id);
                 for (int k = 0; k < rule->nparties; k++)
                     cav__buf_printf(o, "%s%s", k ? " or " : "", p->parties[rule->parties[k]].code);
                 cav__buf_puts(o, " or lists it as a supplier; the rule records a position no "
@@ -492,9 +501,10 @@ static void coverage_report(runner *r) {
                     continue;
                 cav__buf_puts(o, "; '");
                 node_text(p, &p->nodes[nodes[k]], o);
-                cav__buf_printf(o, "' is never %s", seen == 1   ? "false"
-                                                    : seen == 2 ? "true"
-                                                                : "true or false");
+                cav__buf_printf(o, "' is never %s",
+                                seen == 1   ? "false"
+                                : seen == 2 ? "true"
+                                            : "true or false");
             }
             cav__buf_puts(o, "\n");
         } else if (r->fmt == CAV_FMT_JSON) {
@@ -519,25 +529,25 @@ static void coverage_report(runner *r) {
     }
     if (r->fmt == CAV_FMT_JSON)
         cav__buf_puts(o, "]");
-    free(nodes);
+    cav__free(nodes);
 }
 
 int cav_pack_test(const cav_pack *p, const char *const *names, const char *const *texts,
                   const size_t *lens, size_t nfiles, const cav_test_opts *o, cav_format fmt,
                   cav_buf *out, cav_test_result *res) {
     memset(res, 0, sizeof *res);
-    runner r = {p, o, fmt, out, res, {0}, 0, 0, {NULL, NULL}, {0}};
+    runner r = {p, o, fmt, out, res, {0}, 0, 0, {NULL, NULL}, {0}, 0};
     if (o && o->run) {
         if (regcomp(&r.re, o->run, REG_EXTENDED | REG_NOSUB) != 0)
             return CAV_EINVAL;
         r.has_re = 1;
     }
     if (o && o->coverage) {
-        r.c.decides = calloc((size_t)p->nrules + 1, sizeof *r.c.decides);
-        r.c.seen = calloc((size_t)p->nnodes + 1, 1);
+        r.c.decides = cav__calloc((size_t)p->nrules + 1, sizeof *r.c.decides);
+        r.c.seen = cav__calloc((size_t)p->nnodes + 1, 1);
         if (!r.c.decides || !r.c.seen) {
-            free(r.c.decides);
-            free(r.c.seen);
+            cav__free(r.c.decides);
+            cav__free(r.c.seen);
             if (r.has_re)
                 regfree(&r.re);
             return CAV_ENOMEM;
@@ -564,8 +574,8 @@ int cav_pack_test(const cav_pack *p, const char *const *names, const char *const
         cav__buf_printf(out, ",\n \"passed\": %d, \"failed\": %d, \"errors\": %d", res->passed,
                         res->failed, res->errors);
         if (o && o->coverage)
-            cav__buf_printf(out, ", \"not_fully_covered\": %d, \"unreachable\": %d",
-                            res->uncovered, res->unreachable);
+            cav__buf_printf(out, ", \"not_fully_covered\": %d, \"unreachable\": %d", res->uncovered,
+                            res->unreachable);
         cav__buf_puts(out, "}\n");
     } else if (fmt == CAV_FMT_JUNIT) {
         cav__buf_printf(out,
@@ -576,12 +586,13 @@ int cav_pack_test(const cav_pack *p, const char *const *names, const char *const
         cav__buf_put(out, r.junit.data ? r.junit.data : "", r.junit.len);
         cav__buf_puts(out, "  </testsuite>\n</testsuites>\n");
     }
+    r.oom |= r.junit.failed;
     cav_buf_free(&r.junit);
-    free(r.c.decides);
-    free(r.c.seen);
+    cav__free(r.c.decides);
+    cav__free(r.c.seen);
     if (r.has_re)
         regfree(&r.re);
-    return cav__buf_status(out);
+    return r.oom ? CAV_ENOMEM : cav__buf_status(out);
 }
 
 int cav_pack_test_default(const cav_pack *p, const cav_test_opts *o, cav_format fmt, cav_buf *out,

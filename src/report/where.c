@@ -4,39 +4,51 @@
  * uncertainty, or the precision of the boundary data (docs/geography.md), where a decision may be
  * indeterminate.
  */
+#include "core/alloc.h"
+#include "geo/borders_data.h"
 #include "report/report.h"
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-static cav_locator *borders;
-static pthread_once_t borders_once = PTHREAD_ONCE_INIT;
+/* Built on first use under a lock, and retried on the next use if it could not be built, so a
+ * transient out-of-memory never leaves the process without it. */
+static cav_locator *_Atomic borders;
+static pthread_mutex_t borders_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void build_borders(void) {
+    pthread_mutex_lock(&borders_lock);
+    if (borders) {
+        pthread_mutex_unlock(&borders_lock);
+        return;
+    }
     GEOSContextHandle_t h = GEOS_init_r();
     int nb = cav__borders_count();
-    GEOSGeometry **geoms = calloc((size_t)nb + 1, sizeof *geoms);
-    double *precision = calloc((size_t)nb + 1, sizeof *precision);
+    GEOSGeometry **geoms = cav__calloc((size_t)nb + 1, sizeof *geoms);
+    double *precision = cav__calloc((size_t)nb + 1, sizeof *precision);
     int ok = h && geoms && precision;
     for (int i = 0; ok && i < nb; i++) {
         ok = (geoms[i] = cav__borders_geom(h, i)) != NULL;
-        precision[i] = CAV_NE_PRECISION_M;
+        precision[i] = CAV_BORDERS_PRECISION_M;
     }
     if (ok)
         borders = cav__locator_new(h, (const GEOSGeometry *const *)geoms, precision, nb);
     for (int i = 0; geoms && i < nb; i++)
         if (geoms[i])
             GEOSGeom_destroy_r(h, geoms[i]);
-    free(geoms);
-    free(precision);
+    cav__free(geoms);
+    cav__free(precision);
     if (h)
         GEOS_finish_r(h);
+    pthread_mutex_unlock(&borders_lock);
 }
 
 const cav_locator *cav__borders_locator(void) {
-    pthread_once(&borders_once, build_borders);
+    if (!borders)
+        build_borders();
     return borders;
 }
 
@@ -63,12 +75,12 @@ int cav_where(const cav_pack *p, double lat, double lon, double r, cav_format fm
         lon > 180 || !isfinite(r) || r < 0 || r > CAV_MAX_UNCERTAINTY_M ||
         (fmt != CAV_FMT_TEXT && fmt != CAV_FMT_JSON))
         return CAV_EINVAL;
-    pthread_once(&borders_once, build_borders);
-    if (!borders)
+    const cav_locator *loc = cav__borders_locator();
+    if (!loc)
         return CAV_ENOMEM;
     uint64_t in[CAV_MAX_ZONE_WORDS * 4], unsure[CAV_MAX_ZONE_WORDS * 4];
     int nb = cav__borders_count(), found = 0;
-    cav__locator_find3(borders, lat, lon, r, in, unsure);
+    cav__locator_find3(loc, lat, lon, r, in, unsure);
     if (fmt == CAV_FMT_JSON) {
         cav__buf_puts(o, "{\"lat\": ");
         cav__buf_double(o, lat);
@@ -81,10 +93,11 @@ int cav_where(const cav_pack *p, double lat, double lon, double r, cav_format fm
     for (int i = 0; i < nb; i++) {
         if (!bit(in, i) && !bit(unsure, i))
             continue;
-        double m = bit(unsure, i) ? cav__locator_distance(borders, i, lat, lon) : -1;
+        double m = bit(unsure, i) ? cav__locator_distance(loc, i, lat, lon) : -1;
         if (fmt == CAV_FMT_JSON) {
             cav__buf_puts(o, found++ ? ", {\"type\": " : "{\"type\": ");
-            cav__buf_printf(o, "\"%s\", \"id\": ", cav__borders_is_country(i) ? "country" : "region");
+            cav__buf_printf(o,
+                            "\"%s\", \"id\": ", cav__borders_is_country(i) ? "country" : "region");
             cav__buf_json_str(o, cav__borders_code(i));
             cav__buf_puts(o, ", \"title\": ");
             cav__buf_json_str(o, cav__borders_name(i));

@@ -4,7 +4,7 @@
 # bad row, logs as they are (delimiters, usual column names, --map, DMS and MGRS, CR-only line
 # ends, a byte-order mark), the four verdicts in the summary, NDJSON and GeoJSON output, --columns,
 # output files that never replace an input, and a regression test for each hardening finding
-# (/work/shared/repro, issue "Hardening, round two": 2, 3, 4, 18, 19, 23).
+# (tests/fuzz/findings/, issue "Hardening, round two": 2, 3, 4, 18, 19, 23).
 set -u
 caveat=$1
 PY=/usr/bin/python3
@@ -99,7 +99,7 @@ assert isinstance(r["query"]["target"]["lat"], float), r["query"]
 assert set(r["input"]) == {"unit", "source", "note"}
 assert r["decision"]["decision"] in ("permitted", "prohibited", "indeterminate", "unknown")
 EOF
-"$caveat" audit -q -f ndjson /work/shared/repro/spoof.ndjson > "$tmp/spoof.out" 2>/dev/null
+"$caveat" audit -q -f ndjson tests/fuzz/findings/query/spoof.ndjson > "$tmp/spoof.out" 2>/dev/null
 "$PY" - "$tmp/spoof.out" <<'EOF' && ok || bad "finding 18: an input key 'decision' does not shadow the decision"
 import json, sys
 for line in open(sys.argv[1]):
@@ -111,7 +111,7 @@ EOF
 grep -c '"decision": "prohibited"' "$tmp/spoof.out" | grep -q '^[1-9]' && ok || bad "spoof: real decision present"
 
 # ---- NDJSON input: detected without a flag; duplicate keys are errors, as in check
-printf '%s\n' '{"id":"a","date":"2024-06-10","weapon":"gmlrs","target":{"lat":50.6,"lon":36.59,"kind":"forces"},"purpose":"counterfire","unit":"3"}' \
+printf '%s\n' '{"id":"a","date":"2024-06-10","weapon":"gmlrs","target":{"lat":50.6,"lon":36.59,"kind":"forces","role":"attacking"},"purpose":"counterfire","unit":"3"}' \
   '{"id":"b","date":"2024-06-10","weapon":"gmlrs","weapon":"atacms","target":{"lat":50.6,"lon":36.59,"kind":"forces"}}' \
   '{"id":"c","date":"2024-06-10","weapon":"gmlrs","target":{"lat":50.6,"lon":36.59,"kind":"forces"},"note":"x","note":"y"}' \
   '{"id": "d", oops}' '' > "$tmp/q.log"
@@ -145,7 +145,7 @@ assert [x["line"] for x in s["errors"]["first"]] == [2, 4], s["errors"]["first"]
 EOF
 
 # ---- logs as they are: ';', usual names, timestamps, names with spaces, DMS, MGRS, CR-only
-printf 'timestamp;system;lat;lon;type;purpose;unit\r2024-06-10T14:30:00Z;Storm Shadow;50.6;36.59;forces;strike;a\r2024-06-10T23:30:00+03:00;HIMARS;50\xc2\xb036'"'"'00"N;36\xc2\xb035'"'"'24"E;forces;counterfire;b\r' > "$tmp/real.csv"
+printf 'timestamp;system;lat;lon;type;role;purpose;unit\r2024-06-10T14:30:00Z;Storm Shadow;50.6;36.59;forces;attacking;strike;a\r2024-06-10T23:30:00+03:00;HIMARS;50\xc2\xb036'"'"'00"N;36\xc2\xb035'"'"'24"E;forces;attacking;counterfire;b\r' > "$tmp/real.csv"
 "$caveat" audit -q -f ndjson "$tmp/real.csv" --summary "$tmp/real.json" > "$tmp/real.out"
 expect_eq "$?" 0 "real log: every row decided"
 "$PY" - "$tmp/real.out" "$tmp/real.json" <<'EOF' && ok || bad "usual names, ';', CR-only, DMS"
@@ -184,7 +184,7 @@ expect_eq "$("$caveat" audit -q -c line,id,decision,why,input.decision "$tmp/cla
 "$caveat" audit -q "$tmp/clash.csv" > "$tmp/clash.out"
 expect_eq "$(head -1 "$tmp/clash.out" | cut -d, -f7-8)" "input.decision,decision" "input column renamed, not shadowing"
 expect_eq "$("$caveat" audit -q -c line,id,decision,why "$tmp/clash.csv" | tail -1)" \
-  "2,q,indeterminate,US indeterminate as it might permit: us-kharkiv-counterfire (not given: purpose)" "short form"
+  "2,q,indeterminate,US indeterminate as it might forbid: us-no-strikes-into-russia (not given: target.role)" "short form"
 # numbers are written back as they came in
 printf 'id,date,weapon,target.lat,target.lon,target.kind\nq,2024-06-10,gmlrs,50.600000,036.59,forces\n' > "$tmp/num.csv"
 "$caveat" audit -q "$tmp/num.csv" | tail -1 | grep -q '^q,2024-06-10,gmlrs,50.600000,036.59,forces,' && ok || bad "numbers as they came in"
@@ -201,9 +201,9 @@ EOF
 
 # ---- finding 2: many parties x rules, and packs over 65,536 rules: exact keys
 for f in key5 key; do
-  "$caveat" audit -q -p /work/shared/repro/$f.cav /work/shared/repro/$f.csv > "$tmp/$f.out" 2> "$tmp/$f.err"
+  "$caveat" audit -q -p tests/fuzz/findings/policy/$f.cav tests/fuzz/findings/csv/$f.csv > "$tmp/$f.out" 2> "$tmp/$f.err"
   expect_eq "$?" 0 "finding 2: $f audited (no false out of memory)"
-  expect_eq "$(rows "$tmp/$f.out")" "$(rows /work/shared/repro/$f.csv)" "finding 2: $f rows"
+  expect_eq "$(rows "$tmp/$f.out")" "$(rows tests/fuzz/findings/csv/$f.csv)" "finding 2: $f rows"
 done
 grep -q 'ihl-0;ihl-1;ihl-2;ihl-3;ihl-4;ihl-5' "$tmp/key5.out" && ok || bad "finding 2: every deciding rule named"
 "$PY" - "$tmp/big.cav" <<'EOF'
@@ -220,9 +220,9 @@ printf 'date,weapon,target.lat,target.lon,target.kind\n2024-06-10,w,50,36,forces
 expect_eq "$(tail -1 "$tmp/big.out")" "permitted,last" "finding 2: rule 65,541 named right"
 
 # ---- finding 3: a stray quote never swallows rows
-"$caveat" audit -q /work/shared/repro/unbal.csv > "$tmp/unbal.out"
+"$caveat" audit -q tests/fuzz/findings/csv/unbal.csv > "$tmp/unbal.out"
 expect_eq "$(column "$tmp/unbal.out" id | tr '\n' ' ')" "r1 r2 r3 r4 " "finding 3: rows after an unbalanced quote"
-expect_eq "$(column "$tmp/unbal.out" decision | tr '\n' ' ')" "permitted  permitted permitted " "finding 3: only the bad row is an error"
+expect_eq "$(column "$tmp/unbal.out" decision | tr '\n' ' ')" "indeterminate  indeterminate indeterminate " "finding 3: only the bad row is an error"
 { echo 'id,date,weapon,target.lat,target.lon,target.kind,purpose,note'
   for i in $(seq 1 10000); do
     note=ok; [ "$i" = 3 ] && note='He said "hi'
@@ -234,12 +234,12 @@ expect_eq "$(rows "$tmp/stray.out")" 10000 "finding 3: 10,000 rows in, 10,000 ou
 expect_eq "$(column "$tmp/stray.out" note | sed -n 3p)" 'He said "hi' "finding 3: the note as written"
 
 # ---- finding 4: CR-only line ends
-"$caveat" audit -q /work/shared/repro/mac.csv > "$tmp/mac.out"
+"$caveat" audit -q tests/fuzz/findings/csv/mac.csv > "$tmp/mac.out"
 expect_eq "$(rows "$tmp/mac.out")" 2 "finding 4: CR-only rows"
-expect_eq "$(column "$tmp/mac.out" decision | tr '\n' ' ')" "permitted permitted " "finding 4: decided"
+expect_eq "$(column "$tmp/mac.out" decision | tr '\n' ' ')" "indeterminate indeterminate " "finding 4: decided"
 
 # ---- finding 19: a column named twice is an error
-"$caveat" audit -q /work/shared/repro/duphdr.csv > /dev/null 2> "$tmp/dup.err"
+"$caveat" audit -q tests/fuzz/findings/csv/duphdr.csv > /dev/null 2> "$tmp/dup.err"
 expect_eq "$?" 2 "finding 19: duplicate header refused"
 grep -q "names column 'weapon' twice" "$tmp/dup.err" && ok || bad "finding 19: message"
 

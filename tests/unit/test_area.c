@@ -39,6 +39,7 @@ typedef struct use {
     int has_launch;
     double launch_lat, launch_lon;
     int expect_empty; /* 1: permitted nowhere; 0: somewhere (checked by the sample) */
+    const char *role; /* may be NULL: not given */
 } use;
 
 static cav_query query_of(const cav_pack *p, const use *u) {
@@ -52,6 +53,8 @@ static cav_query query_of(const cav_pack *p, const use *u) {
         CHECK_EQ_INT(cav_query_set_purpose(&q, p, u->purpose, &e), 0);
     if (u->supplier)
         CHECK_EQ_INT(cav_query_set_supplier(&q, p, u->supplier, &e), 0);
+    if (u->role)
+        CHECK_EQ_INT(cav_query_set_role(&q, p, u->role, &e), 0);
     CHECK_EQ_INT(cav_query_set_state(&q, p, u->state ? "airborne" : "ground", &e), 0);
     if (u->has_launch)
         CHECK_EQ_INT(cav_query_set_launch(&q, p, u->launch_lat, u->launch_lon, &e), 0);
@@ -191,7 +194,7 @@ static void check_use(const cav_pack *p, const use *u) {
 
 /* A few places of the default pack's GMLRS counterfire area, by name. */
 static void check_kharkiv(const cav_pack *p) {
-    use u = {"2024-06-10", "gmlrs", "forces", "counterfire", NULL, 0, 0, 0, 0, 0};
+    use u = {"2024-06-10", "gmlrs", "forces", "counterfire", NULL, 0, 0, 0, 0, 0, "attacking"};
     cav_query q = query_of(p, &u);
     /* the pack's counterfire permits test what the target is doing */
     CHECK_EQ_INT(cav_query_set_role(&q, p, "attacking", NULL), 0);
@@ -226,18 +229,22 @@ int main(void) {
     if (!p)
         return check_done();
     static const use defaults[] = {
-        {"2024-06-10", "gmlrs", "forces", "counterfire", NULL, 0, 0, 0, 0, 0},
-        {"2024-05-01", "gmlrs", "forces", "counterfire", NULL, 0, 0, 0, 0, 0},
-        {"2024-06-10", "gmlrs", "forces", NULL, NULL, 0, 0, 0, 0, 0},
-        {"2024-06-10", "gmlrs", "civilian-object", "counterfire", NULL, 0, 0, 0, 0, 1},
-        {"2024-06-10", "patriot", "aircraft", "air-defense", NULL, 1, 0, 0, 0, 0},
-        {"2024-06-10", "patriot", "aircraft", "air-defense", NULL, 0, 0, 0, 0, 0},
-        {"2024-06-10", "mars-ii", "forces", "counterfire", NULL, 0, 0, 0, 0, 0},
-        {"2024-06-10", "atacms", "command-post", "strike", NULL, 0, 0, 0, 0, 0},
-        {"2024-06-10", "scalp-eg", "airfield", "strike", NULL, 0, 0, 0, 0, 0},
-        {"2024-06-10", "gmlrs", "forces", "counterfire", "US", 0, 0, 0, 0, 0},
-        {"2024-06-10", "nasams", "aircraft", "air-defense", NULL, 1, 0, 0, 0, 1},
-        {"2021-01-01", "gmlrs", "forces", "counterfire", NULL, 0, 0, 0, 0, 1},
+        {"2024-06-10", "gmlrs", "forces", "counterfire", NULL, 0, 0, 0, 0, 0, "attacking"},
+        {"2024-06-10", "gmlrs", "forces", "counterfire", NULL, 0, 0, 0, 0, 0, "supporting"},
+        {"2024-06-10", "gmlrs", "ammunition-depot", "counterfire", NULL, 0, 0, 0, 0, 0, "supporting"},
+        {"2024-06-10", "atacms", "forces", "strike", NULL, 0, 0, 0, 0, 0, "attacking"},
+        {"2024-11-20", "atacms", "forces", "strike", NULL, 0, 0, 0, 0, 0, "attacking"},
+        {"2024-05-01", "gmlrs", "forces", "counterfire", NULL, 0, 0, 0, 0, 0, NULL},
+        {"2024-06-10", "gmlrs", "forces", NULL, NULL, 0, 0, 0, 0, 0, NULL},
+        {"2024-06-10", "gmlrs", "civilian-object", "counterfire", NULL, 0, 0, 0, 0, 1, NULL},
+        {"2024-06-10", "patriot", "aircraft", "air-defense", NULL, 1, 0, 0, 0, 0, NULL},
+        {"2024-06-10", "patriot", "aircraft", "air-defense", NULL, 0, 0, 0, 0, 0, NULL},
+        {"2024-06-10", "mars-ii", "forces", "counterfire", NULL, 0, 0, 0, 0, 0, NULL},
+        {"2024-06-10", "atacms", "command-post", "strike", NULL, 0, 0, 0, 0, 0, NULL},
+        {"2024-06-10", "scalp-eg", "airfield", "strike", NULL, 0, 0, 0, 0, 0, NULL},
+        {"2024-06-10", "gmlrs", "forces", "counterfire", "US", 0, 0, 0, 0, 0, NULL},
+        {"2024-06-10", "nasams", "aircraft", "air-defense", NULL, 1, 0, 0, 0, 1, NULL},
+        {"2021-01-01", "gmlrs", "forces", "counterfire", NULL, 0, 0, 0, 0, 1, NULL},
     };
     puts("default pack:");
     for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
@@ -261,16 +268,16 @@ int main(void) {
     if (!p)
         return check_done();
     static const use synthetic[] = {
-        {"2024-06-10", "gmlrs", "forces", "counterfire", NULL, 0, 0, 0, 0, 0},
-        {"2024-06-10", "gmlrs", "artillery", "strike", NULL, 0, 1, 50.4, 30.5, 0},
-        {"2024-06-10", "gmlrs", "forces", "counterfire", NULL, 0, 1, 52.2, 21.0, 0},
-        {"2024-06-10", "gmlrs", "forces", NULL, NULL, 0, 0, 0, 0, 0},
-        {"2024-06-10", "gmlrs", "home", "counterfire", NULL, 0, 0, 0, 0, 0},
-        {"2024-06-10", "joint", "forces", "counterfire", NULL, 0, 0, 0, 0, 0},
-        {"2024-02-01", "joint", "forces", "counterfire", NULL, 0, 0, 0, 0, 1},
-        {"2024-06-10", "scalp", "depot", "counterfire", NULL, 0, 0, 0, 0, 0},
-        {"2024-06-10", "patriot", "aircraft", "counterfire", "FR", 1, 0, 0, 0, 0},
-        {"2024-06-10", "gmlrs", "forces", "counterfire", "DE", 0, 0, 0, 0, 1},
+        {"2024-06-10", "gmlrs", "forces", "counterfire", NULL, 0, 0, 0, 0, 0, NULL},
+        {"2024-06-10", "gmlrs", "artillery", "strike", NULL, 0, 1, 50.4, 30.5, 0, NULL},
+        {"2024-06-10", "gmlrs", "forces", "counterfire", NULL, 0, 1, 52.2, 21.0, 0, NULL},
+        {"2024-06-10", "gmlrs", "forces", NULL, NULL, 0, 0, 0, 0, 0, NULL},
+        {"2024-06-10", "gmlrs", "home", "counterfire", NULL, 0, 0, 0, 0, 0, NULL},
+        {"2024-06-10", "joint", "forces", "counterfire", NULL, 0, 0, 0, 0, 0, NULL},
+        {"2024-02-01", "joint", "forces", "counterfire", NULL, 0, 0, 0, 0, 1, NULL},
+        {"2024-06-10", "scalp", "depot", "counterfire", NULL, 0, 0, 0, 0, 0, NULL},
+        {"2024-06-10", "patriot", "aircraft", "counterfire", "FR", 1, 0, 0, 0, 0, NULL},
+        {"2024-06-10", "gmlrs", "forces", "counterfire", "DE", 0, 0, 0, 0, 1, NULL},
     };
     puts("test pack:");
     for (size_t i = 0; i < sizeof synthetic / sizeof synthetic[0]; i++)

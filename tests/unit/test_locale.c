@@ -1,6 +1,6 @@
 /* test_locale.c — decisions must not depend on the locale of the program that embeds libcaveat.
  *
- * After the reproducer of the issue "Hardening, round two", finding 12 (shared/repro/locale3.c):
+ * After the reproducer of the issue "Hardening, round two", finding 12:
  * under a decimal-comma locale the default pack's "50.45" was read as 50 and the decisions near
  * the Kharkiv border changed. Through the public API only, this loads the default pack (and a
  * small pack with a geojson() zone) and decides grids of JSON queries near the zones' edges under

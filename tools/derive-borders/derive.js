@@ -1,24 +1,30 @@
 #!/usr/bin/env node
-// derive.js — derives src/geo/borders_data.c from the npm package world-atlas (Natural Earth
-// 1:10m admin-0 countries, public domain, as quantized TopoJSON) with topojson-client.
+// derive.js — step 1 of the border derivation: the land of every country of the npm package
+// world-atlas (Natural Earth 1:10m admin-0 countries, public domain, as quantized TopoJSON), read
+// with topojson-client, written as JSON for step 2 (tools/derive-sea/derive.py), which adds the
+// territorial sea and writes src/geo/borders_data.c. Run both with tools/derive-borders/derive.sh.
 //
-// Usage: node derive.js OUT.c [--geojson OUT.json]
+// Usage: node derive.js OUT.json
 //
 // What it does, in order:
-//  1. picks the countries of WANTED by their ISO 3166-1 numeric id;
+//  1. reads every country of world-atlas (255 features; those without an ISO numeric id, such as
+//     Kosovo or Baikonur, are keyed by name): the 13 of WANTED are embedded in the library, all of
+//     them are the neighbours among which step 2 splits the sea by equidistance;
 //  2. applies the internationally recognised borders: world-atlas (Natural Earth's de facto
 //     admin-0 layer) puts Crimea, with Sevastopol, in Russia. The Russian polygon that contains
 //     Simferopol is removed from Russia and merged into Ukraine with topojson.merge, which drops
 //     the arcs they share (Perekop, Chonhar, the Arabat Spit), so Ukraine stays a valid
 //     multipolygon. The script fails if that polygon is not found or does not also hold
-//     Sevastopol, so a changed upstream cannot silently undo the fix;
+//     Sevastopol, so a changed upstream cannot silently undo the fix. Natural Earth also lists the
+//     Åland Islands (an autonomous region of Finland) as a unit of their own: their islands are
+//     added to Finland, so that Finland's territorial sea is drawn around them too;
 //  3. repairs the antimeridian: a quantized ring that lies east of 0 but touches x = 0
 //     (-180 degrees) gets those vertices moved to +180, and the reverse for western rings;
 //  4. writes every ring as the TopoJSON's quantized integers (absolute, delta decoding done), with
 //     the transform, so src/geo/borders.c decodes exactly the doubles topojson-client would.
 //
-// The output is a pure function of the package versions pinned in package-lock.json; the
-// world-atlas version is written into the generated file's header.
+// The output is a pure function of the package versions pinned in package-lock.json, which it
+// records (with Natural Earth's version) for the generated file's header.
 'use strict';
 
 const fs = require('fs');
@@ -48,6 +54,9 @@ const WANTED = [
 ];
 
 const SIMFEROPOL = [34.10, 44.95];
+const FINLAND = '246';
+const ALAND = '248';
+const MARIEHAMN = [19.94, 60.10];
 const SEVASTOPOL = [33.52, 44.60];
 
 function die(msg) {
@@ -119,6 +128,7 @@ ru.arcs.forEach((polyArcs, i) => {
   }
 });
 let crimeaNote;
+let alandNote;
 const polygonsOf = {};
 if (crimeaIdx >= 0) {
   const crimeaArcs = ru.arcs[crimeaIdx];
@@ -144,6 +154,32 @@ if (crimeaIdx >= 0) {
   crimeaNote = 'Crimea already in UA upstream; nothing moved';
 }
 
+// --- 2b: Åland is Finland ------------------------------------------------------------------------
+{
+  const fi = geometryById(FINLAND);
+  const ax = topo.objects.countries.geometries.find((x) => x.id === ALAND);
+  if (ax) {
+    const axPolys = quantizedPolygons(ax);
+    if (!axPolys.some((p) => ringContains(p[0].map(decode), MARIEHAMN))) {
+      die('the Åland unit of world-atlas does not contain Mariehamn');
+    }
+    const objs = [];
+    for (const g of [fi, ax]) {
+      if (g.type === 'Polygon') objs.push({ type: 'Polygon', arcs: g.arcs });
+      else for (const a of g.arcs) objs.push({ type: 'Polygon', arcs: a });
+    }
+    polygonsOf[FINLAND] = mergedQuantized(objs);
+    polygonsOf[ALAND] = [];
+    alandNote = 'the Åland Islands (' + axPolys.length + ' polygons, world-atlas id 248) added to FI';
+  } else {
+    const fiPolys = quantizedPolygons(fi);
+    if (!fiPolys.some((p) => ringContains(p[0].map(decode), MARIEHAMN))) {
+      die('neither Finland nor an Åland unit contains Mariehamn');
+    }
+    alandNote = 'the Åland Islands already in FI upstream; nothing moved';
+  }
+}
+
 // --- 3: antimeridian ---------------------------------------------------------------------------
 const QMAX = Math.round(360 / topo.transform.scale[0]); // quantized x of +180
 function fixAntimeridian(ring) {
@@ -162,88 +198,39 @@ if (Math.abs(decode([QMAX, 0])[0] - 180) > 1e-9) die('quantized +180 does not de
 
 // --- 4: write ----------------------------------------------------------------------------------
 const out = process.argv[2];
-if (!out) die('usage: node derive.js OUT.c [--geojson OUT.json]');
-const gjIdx = process.argv.indexOf('--geojson');
+if (!out) die('usage: node derive.js OUT.json');
 
-const recs = [];
-const xy = [];
-const ringStart = [];
-const polyRing = [];
-const features = [];
-for (const [code, id, name] of WANTED) {
-  const polys = polygonsOf[id] || quantizedPolygons(geometryById(id));
-  const firstPoly = polyRing.length;
-  const gjPolys = [];
-  for (const poly of polys) {
-    polyRing.push(ringStart.length);
-    const gjRings = [];
-    for (const ring of poly) {
-      fixAntimeridian(ring);
-      ringStart.push(xy.length / 2);
-      for (const [x, y] of ring) xy.push(x, y);
-      gjRings.push(ring.map(decode));
-    }
-    gjPolys.push(gjRings);
-  }
-  recs.push({ code, name, firstPoly, npolys: polys.length });
-  features.push({
-    type: 'Feature',
-    properties: { code, name },
-    geometry: { type: 'MultiPolygon', coordinates: gjPolys },
+const wantedById = new Map(WANTED.map(([code, id, name]) => [id, { code, name }]));
+const countries = [];
+for (const g of topo.objects.countries.geometries) {
+  const key = g.id !== undefined ? g.id : 'name:' + g.properties.name;
+  const polys = (polygonsOf[g.id] || quantizedPolygons(g)).map((p) => p.map(fixAntimeridian));
+  if (polys.length === 0) continue; // merged into another country
+  const w = wantedById.get(g.id);
+  countries.push({
+    key,
+    name: w ? w.name : g.properties.name,
+    code: w ? w.code : null,
+    polygons: polys,
   });
 }
-polyRing.push(ringStart.length);
-ringStart.push(xy.length / 2);
-
-function intLines(arr, perLine) {
-  const lines = [];
-  for (let i = 0; i < arr.length; i += perLine) {
-    lines.push('    ' + arr.slice(i, i + perLine).join(',') + ',');
-  }
-  return lines.join('\n');
+// The embedded countries first, in the order of WANTED; then the others by key.
+const order = (c) => (c.code ? WANTED.findIndex((w) => w[0] === c.code) : WANTED.length);
+countries.sort((a, b) => order(a) - order(b) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+for (const [code] of WANTED) {
+  if (!countries.some((c) => c.code === code)) die('world-atlas lacks ' + code);
 }
-
-const hex = (v) => v.toPrecision(17);
-const text = `/* borders_data.c — GENERATED by tools/derive-borders/derive.js; do not edit.
- *
- * Source: npm world-atlas ${atlasPkg.version} (countries-10m.json: Natural Earth ${neVersion} 1:10m
- * admin-0 countries, public domain), read with topojson-client ${require('topojson-client/package.json').version}.
- * Changes from the source:
- *  - ${crimeaNote};
- *  - antimeridian vertices of eastern rings moved from -180 to +180.
- *
- * Coordinates are the TopoJSON's quantized integers: lon = x * scale[0] + translate[0],
- * lat = y * scale[1] + translate[1]. Boundary i has polygons [first_poly, first_poly + npolys);
- * polygon p has rings [poly_ring[p], poly_ring[p + 1]), the first its shell; ring r has points
- * [ring_start[r], ring_start[r + 1]) of xy (closed: the last point repeats the first).
- * ${recs.length} boundaries, ${polyRing.length - 1} polygons, ${ringStart.length - 1} rings, ${xy.length / 2} points.
- */
-#include "geo/borders_data.h"
-
-const double cav__borders_scale[2] = {${hex(topo.transform.scale[0])}, ${hex(topo.transform.scale[1])}};
-const double cav__borders_translate[2] = {${hex(topo.transform.translate[0])}, ${hex(topo.transform.translate[1])}};
-
-const cav_border_rec cav__borders_recs[] = {
-${recs.map((r) => `    {"${r.code}", "${r.name}", 1, ${r.firstPoly}, ${r.npolys}},`).join('\n')}
+const result = {
+  source: {
+    worldAtlas: atlasPkg.version,
+    naturalEarth: neVersion,
+    topojsonClient: require('topojson-client/package.json').version,
+  },
+  notes: [crimeaNote, alandNote, 'antimeridian vertices of eastern rings moved from -180 to +180'],
+  scale: topo.transform.scale,
+  translate: topo.transform.translate,
+  countries,
 };
-const int cav__borders_nrecs = ${recs.length};
-
-const int32_t cav__borders_poly_ring[] = {
-${intLines(polyRing, 16)}
-};
-
-const int32_t cav__borders_ring_start[] = {
-${intLines(ringStart, 16)}
-};
-
-const int32_t cav__borders_xy[] = {
-${intLines(xy, 16)}
-};
-`;
-fs.writeFileSync(out, text);
-if (gjIdx > 0) {
-  fs.writeFileSync(process.argv[gjIdx + 1],
-    JSON.stringify({ type: 'FeatureCollection', features }));
-}
-process.stderr.write('derive-borders: wrote ' + path.basename(out) + ': ' + recs.length +
-  ' boundaries, ' + xy.length / 2 + ' points; ' + crimeaNote + '\n');
+fs.writeFileSync(out, JSON.stringify(result));
+process.stderr.write('derive-borders: wrote ' + path.basename(out) + ': ' + countries.length +
+  ' countries; ' + crimeaNote + '; ' + alandNote + '\n');
