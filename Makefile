@@ -21,7 +21,7 @@ DEB_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev \
 # NodeSource's nodejs, which conflicts with Debian's npm package).
 NODE_PACKAGES := $(if $(shell command -v npm),,nodejs npm)
 # Directories with a package.json whose npm packages tests use (installed with `npm ci`).
-NPM_DIRS := tests/csv-spectrum
+NPM_DIRS := tests/csv-spectrum tests/web
 
 .PHONY: setup setup-apt setup-npm build demo test test-suite test-sanitize test-tsan \
 	test-valgrind fuzz lint-c format-check hardening bench clean
