@@ -16,12 +16,12 @@ DEB_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev \
 	libgeos-dev libproj-dev proj-data libjansson-dev libssl-dev libgeographiclib-dev \
 	libmicrohttpd-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core libjs-leaflet tzdata \
 	valgrind cppcheck clang-tidy clang-format python3 libxml2-utils jq gdal-bin locales \
-	chromium curl poppler-utils
+	chromium curl wrk nginx python3-jsonschema poppler-utils
 # Node and npm: Debian's nodejs and npm, unless a node with its npm is already installed (as
 # NodeSource's nodejs, which conflicts with Debian's npm package).
 NODE_PACKAGES := $(if $(shell command -v npm),,nodejs npm)
 # Directories with a package.json whose npm packages tests use (installed with `npm ci`).
-NPM_DIRS := tests/csv-spectrum tests/web
+NPM_DIRS := tests/csv-spectrum tests/json-suite tests/web
 
 .PHONY: setup setup-apt setup-npm build demo test test-suite test-sanitize test-tsan \
 	test-valgrind fuzz lint-c format-check hardening bench clean

@@ -21,6 +21,8 @@ extern const cli_cmd cmd_test;
 extern const cli_cmd cmd_pack;
 extern const cli_cmd cmd_audit;
 extern const cli_cmd cmd_sample;
+extern const cli_cmd cmd_serve;
+extern const cli_cmd cmd_log;
 
 const cli_cmd *const cli_commands[] = {
     &cmd_check,
@@ -36,6 +38,8 @@ const cli_cmd *const cli_commands[] = {
     &cmd_test,
     &cmd_audit,
     &cmd_sample,
+    &cmd_serve,
+    &cmd_log,
     &cmd_pack,
 };
 const int cli_ncommands = (int)(sizeof cli_commands / sizeof cli_commands[0]);

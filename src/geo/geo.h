@@ -89,33 +89,58 @@ int cav__zone_build(GEOSContextHandle_t h, const cav_zone_expr *e, cav_zone_reso
 
 /* ---- the point locator ----------------------------------------------------------------------- */
 
+/* An immutable index over a pack's zones (geo/locate.c explains the design): one look-up answers
+ * membership of every zone, and which zones a position's uncertainty leaves undecided. Thread-safe
+ * and allocation-free once built. */
 typedef struct cav_locator cav_locator;
 
 /* Compiles nzones geometries (lon/lat, borrowed; the locator keeps no reference to them) into a
- * point locator. Zone i answers as bit i of the result of cav__locator_find. Returns NULL on
- * allocation failure or invalid input. */
+ * point locator. Zone i answers as bit i of the sets cav__locator_find and cav__locator_find3
+ * write. precision_m[i] is the stated precision of zone i's edges in metres: 0 for an exact zone
+ * (user-drawn), about 1000 for one made from Natural Earth 1:10m boundaries; a point closer than
+ * that to the zone's edge is undecided for it, as if its position were that uncertain. NULL means
+ * every zone is exact. Returns NULL on allocation failure or invalid input (a precision that is
+ * negative, NaN or above 10,000 m). Free with cav__locator_free. */
 cav_locator *cav__locator_new(GEOSContextHandle_t h, const GEOSGeometry *const *zones,
                               const double *precision_m, int nzones);
 
 /* Number of 64-bit words in a membership set of this locator: (nzones + 63) / 64. */
 int cav__locator_words(const cav_locator *loc);
 
-/* Writes into bits[0 .. cav__locator_words(loc)-1] the set of zones that contain (lat, lon).
- * Never allocates; thread-safe. A point outside the valid range (or NaN) is in no zone. */
+/* Writes into bits[0 .. cav__locator_words(loc)-1] the set of zones that contain (lat, lon),
+ * exactly (closed sets: a point on an edge is inside), whatever the precisions. Never allocates;
+ * thread-safe. A point outside the valid range (or NaN) is in no zone. */
 void cav__locator_find(const cav_locator *loc, double lat, double lon, uint64_t *bits);
 
-/* Three-valued membership: in = the zones containing the centre (as cav__locator_find); unsure =
- * the zones whose boundary comes within max(radius_m, the zone's precision) of the point. */
+/* The three-valued membership of the disk of radius_m metres around (lat, lon). Writes words of
+ * cav__locator_words(loc) each: in = the zones containing the centre (as cav__locator_find);
+ * unsure = the zones whose boundary comes within r_z = max(radius_m, precision_m[z]) of the centre
+ * in geodesic distance on WGS84 (the disk of radius r_z is neither wholly inside nor wholly
+ * outside). Per zone: in and not unsure -> wholly inside (true); neither -> wholly outside
+ * (false); unsure -> undetermined. The decision "distance < r_z" is right whenever the true
+ * distance differs from r_z by more than 0.5 %. radius_m from 0 to 1,000,000 is the designed
+ * range (larger works, slower); NaN or negative counts as 0. A point outside the valid range (or
+ * NaN) is in no zone and sure of all. Lines that the lon/lat representation forces on a zone are
+ * not boundary: edges along a pole, and the parts of a zone's edges on one side of the
+ * antimeridian that its edges on the other side match (the data cut the zone there). Never
+ * allocates; thread-safe. With radius_m 0 and the point farther than the precisions from every
+ * edge it costs a few nanoseconds more than cav__locator_find; near an imprecise edge, or with a
+ * radius, more (bench/RESULTS-geo.md). */
 void cav__locator_find3(const cav_locator *loc, double lat, double lon, double radius_m,
                         uint64_t *in, uint64_t *unsure);
 
-/* Geodesic distance in metres from the point to the nearest point of zone's boundary, or -1 when
- * the zone has no area. */
+/* Geodesic metres on WGS84 from (lat, lon) to the nearest point of zone's boundary (within
+ * 0.5 %; 0 on the boundary), whether the point is inside the zone or not; for explanations ("23
+ * km outside kharkiv-border"). Cuts (see cav__locator_find3) are not boundary. -1 when the zone
+ * has no area, the zone index is out of range or the point is invalid. Scans the zone's edges
+ * (not the hot path: microseconds for a small zone, about half a millisecond for all of Russia's
+ * 36,000 edges), allocation-free and thread-safe. */
 double cav__locator_distance(const cav_locator *loc, int zone, double lat, double lon);
 
 /* Bytes held by the locator (for the memory budget in bench/). */
 size_t cav__locator_bytes(const cav_locator *loc);
 
+/* Frees the locator; NULL is ignored. */
 void cav__locator_free(cav_locator *loc);
 
 #endif

@@ -1,22 +1,28 @@
-/* locate.c — the point locator: which of a pack's zones contain a point, in one lookup.
+/* locate.c — the point locator: which of a pack's zones contain a point, which of them the point's
+ * uncertainty (or the zones' own imprecision) leaves undecided, and how far a point is from a
+ * zone's edge. locate_build.c compiles the tables (laid out in locate_impl.h); this file queries
+ * them.
  *
- * This is the measured hot path of evaluation (bench/bench_locate.c; docs/geography.md gives the
+ * This is the measured hot path of evaluation (bench/bench_locate.c; bench/RESULTS-geo.md gives the
  * figures), so it is hand-written rather than a call into GEOS per zone and point, which costs
  * microseconds where this costs tens of nanoseconds.
  *
- * Design. The zones' polygon rings are cut into edges. A regular lon/lat grid covers the bounding
- * box of all zones; a cell whose edges are too many (> LOC_SPLIT_EDGES) is itself divided into an
- * LOC_SUB x LOC_SUB grid, up to LOC_MAX_DEPTH levels. For every leaf cell and zone, the zone is
- * either uniform over the cell (fully inside or fully outside: one bit in the leaf's membership
- * set) or a "test": the edges of the zone that reach the cell plus a summary of everything east of
- * the cell. A point's membership is the parity of the crossings of the ray from it towards +x
- * (east) with the zone's edges (crossing-number rule, half-open in y: an edge with lower end ly
- * and upper end hy is crossed at py when ly <= py < hy). Edges lying wholly east of the cell are
- * crossed exactly when ly <= py < hy, which depends on py alone, so they are summarised at build
- * time as a base parity and a short sorted list of y values ("flips": the ends of chains of such
- * edges; shared vertices cancel): parity = base ^ #{flips <= py}. Only the edges that reach the
- * cell are tested with the x-intersection. Both parts use the same half-open rule, so the answer is
- * the exact crossing-number answer for the edges as stored, whatever cell the point falls in.
+ * Membership. The zones' polygon rings are cut into edges. A regular lon/lat grid covers the
+ * bounding box of all zones; a cell whose edges are too many is itself divided into an 8 x 8 grid,
+ * up to four levels. For every leaf cell and zone, the zone is either uniform over the cell (fully
+ * inside or fully outside: one bit in the leaf's membership set) or a "test": the edges of the zone
+ * that reach the cell plus a summary of everything east of the cell. A point's membership is the
+ * parity of the crossings of the ray from it towards +x (east) with the zone's edges
+ * (crossing-number rule, half-open in y: an edge with lower end ly and upper end hy is crossed at
+ * py when ly <= py < hy). Edges lying wholly east of the cell are crossed exactly when ly <= py <
+ * hy, which depends on py alone, so they are summarised at build time as a base parity and a short
+ * sorted list of y values ("flips": the ends of chains of such edges; shared vertices cancel):
+ * parity = base ^ #{flips <= py}. Only the edges that reach the cell are tested with the
+ * x-intersection. Both parts use the same half-open rule, so the answer is the exact
+ * crossing-number answer for the edges as stored, whatever cell the point falls in. Cells are
+ * widened by 1e-9 degrees on every side when edges are assigned, so a point that rounding puts in a
+ * neighbouring cell is still answered exactly. Two zones with the same edges in a cell (Russia and
+ * a zone made from Russia, along the coast) share one stored list.
  *
  * Boundary rule. Zones are closed sets: a point on an edge is inside. A point that equals a
  * vertex, lies on a horizontal or vertical edge, or whose x equals the computed intersection
@@ -24,75 +30,86 @@
  * floating point, so points within about 1e-14 degrees of an edge may go either way; GEOS, which
  * uses exact predicates, agrees with this locator for every point farther than that from a
  * boundary (tests/unit/test_geo_locate.c checks 1,000,000 random points and points on and next to
- * vertices and edges).
+ * vertices and edges). Only areas count: lines and points in a zone geometry contain no point.
+ * Membership never depends on the precisions below.
  *
- * Cells are widened by LOC_MARGIN degrees on every side when edges are assigned, so a point that
- * rounding puts in a neighbouring cell is still answered exactly.
+ * Uncertainty (cav__locator_find3). A zone is undecided ("unsure") for a point when its boundary
+ * comes within r_z = max(radius, precision of the zone) of the point, in geodesic metres on WGS84:
+ * the disk of that radius is then neither wholly inside nor wholly outside the zone. Edges are
+ * straight in lon/lat, as GEOS and the membership test take them. Distances are measured in the
+ * tangent plane at the point and bounded both ways, then by chords through the earth (geodist.h
+ * proves both pairs of bounds); only an edge neither pair can place on one side of r_z is measured
+ * with exact geodesics. So the answer is exact up to the geodesic solver, well inside the 0.5 %
+ * the contract allows (tests/unit/test_geo_locate_disk.c checks it against a brute-force
+ * reference).
  *
- * Only areas count: lines and points in a zone geometry (a bare border line) contain no point.
+ * Precision. Boundary data has a stated precision (Natural Earth 1:10m: about 1 km); user-drawn
+ * zones are exact (precision 0). For a zone with a precision p, a leaf whose cell lies within p of
+ * the zone's edges lists all of them ("near edges": the cell widened by p in degrees at its
+ * poleward latitude, cuts excluded): after the zone's own crossing edges when it has a test, or in
+ * a "near entry" after the tests when the zone is uniform over the cell. The leaf also keeps an 8 x
+ * 8 mask of the parts of its cell that any near edge comes within its precision of. A point with
+ * radius 0 thus needs no search: a leaf without near entries, or a point in a part of the leaf the
+ * mask leaves clear (most of the map), answers as fast as the membership look-up, and otherwise
+ * the leaf's near lists hold every edge that could make it unsure (zones whose lists are one
+ * stored list, as on either side of a border, are measured once). Splitting a cell shrinks its
+ * near lists only while the cell is several precisions wide, so cells stop splitting there for
+ * their near lists' sake.
+ *
+ * Disks (radius > 0, or a radius-0 point whose widened leaf crosses the antimeridian or reaches a
+ * pole). The search visits the grid's cells that the disk can reach, nearest first (rings around
+ * the point's cell), skipping any cell whose proven lower bound on distance (plane, then chord for
+ * wide disks) exceeds the largest r_z, and any child grid that holds no edge of an undecided zone
+ * (every grid keeps the set of zones with edges in it). In a leaf it measures the edges of the
+ * undecided zones' tests, and a uniform cell partly inside the disk whose membership differs from
+ * the centre's settles that zone at once. It stops as soon as every zone is settled.
+ *
+ * Poles and the antimeridian. The grid is lon/lat, -180..180. A disk that crosses the antimeridian
+ * is searched twice: as it lies, clipped at the grid's edge, and with its centre's longitude
+ * shifted by 360 degrees, which brings the part beyond the antimeridian onto the grid with the
+ * short longitude difference. A disk that reaches a pole (or wraps around the earth) is searched
+ * over all longitudes with latitude and chords bounding distance: correct, slower, and met only
+ * within a radius of the poles. Lines the lon/lat representation forces on a zone are no border
+ * ("cuts": they count for membership, never for distance): an edge along a pole, and where the data
+ * cut a zone at the antimeridian (Natural Earth cuts Russia there), the parts of its edges on one
+ * side of the antimeridian that its edges on the other side match; what only one side has is a
+ * border.
  *
  * Ownership and threads: the locator copies what it needs from the geometries and keeps no
  * reference to them. After cav__locator_new returns it is never modified, so any number of
- * threads may call cav__locator_find at once; find allocates nothing.
+ * threads may query it at once; no query allocates.
  */
-#include "geo/geo.h"
+#include "geo/locate_impl.h"
 
 #include <math.h>
-#include <stdlib.h>
-#include <string.h>
 
-#define LOC_ROOT_CELLS 16384.0 /* target number of cells of the top grid */
-#define LOC_SUB 8              /* a split cell becomes an LOC_SUB x LOC_SUB grid */
-#define LOC_SPLIT_EDGES 16     /* split a cell with more edges than this ... */
-#define LOC_MAX_DEPTH 4        /* ... unless it is this deep already */
-#define LOC_MARGIN 1e-9        /* degrees added around each cell when assigning edges */
-#define LOC_CHILD 0x80000000u  /* cell entry flag: the rest indexes nodes, else leaves */
+#define LOC_MAX_RADIUS 2.1e7 /* metres: beyond any geodesic distance on the earth */
 
-/* One edge, stored with its lower end first (ly <= hy). */
-typedef struct loc_edge {
-    double lx, ly, hx, hy;
-} loc_edge;
+/* The look-up's steps are inlined into cav__locator_find and cav__locator_find3 whatever the
+ * compiler's size heuristics say: a call and return are a measurable share of 15 ns. */
+#if defined(__GNUC__)
+#define LOC_INLINE static inline __attribute__((always_inline))
+#else
+#define LOC_INLINE static inline
+#endif
 
-/* A zone that is neither fully inside nor fully outside a leaf. */
-typedef struct loc_test {
-    uint32_t zone;
-    uint32_t base;  /* parity of the crossings east of the cell below the flips */
-    uint32_t flips; /* first flip value in loc->flips */
-    uint32_t nflips;
-    uint32_t edges; /* first edge in loc->edges */
-    uint32_t nedges;
-} loc_test;
+/* max without libm's fmax, which compilers call rather than inline (it must honour
+ * NaN); none of the values it gets is NaN. */
+LOC_INLINE double max2(double a, double b) {
+    return a > b ? a : b;
+}
 
-/* A leaf cell: the zones fully inside it, then the tests. */
-typedef struct loc_leaf {
-    uint32_t bits;  /* first of loc->words words in loc->bits */
-    uint32_t tests; /* first test in loc->tests */
-    uint32_t ntests;
-} loc_leaf;
+/* Clears a set of `words` words; a pack rarely has more than 64 zones, and a call to memset (which
+ * compilers make of the loop) costs more than the store. */
+LOC_INLINE void clear_set(uint64_t *set, int words) {
+    if (words == 1)
+        set[0] = 0;
+    else
+        for (int i = 0; i < words; i++)
+            set[i] = 0;
+}
 
-/* A grid: the top one or the subdivision of a cell. */
-typedef struct loc_node {
-    double x0, y0;         /* south-west corner */
-    double inv_cw, inv_ch; /* 1 / cell width, 1 / cell height */
-    int32_t nx, ny;
-    uint32_t cells; /* first of nx * ny entries in loc->cells */
-} loc_node;
-
-struct cav_locator {
-    int nzones, words;
-    int empty;             /* no zone has area: every point is in no zone */
-    double x0, y0, x1, y1; /* bounding box of all edges */
-    loc_node *nodes;
-    uint32_t *cells;
-    loc_leaf *leaves;
-    loc_test *tests;
-    loc_edge *edges;
-    double *flips;
-    uint64_t *bits;
-    size_t nnodes, ncells, nleaves, ntests, nedges, nflips, nbits;
-};
-
-/* ---- the lookup --------------------------------------------------------------------------- */
+/* ---- membership ---------------------------------------------------------------------------- */
 
 /* The crossing-number answer of one test for (px, py): 1 inside or on the boundary, 0 outside. */
 static inline int test_point(const cav_locator *loc, const loc_test *t, double px, double py) {
@@ -118,14 +135,8 @@ static inline int test_point(const cav_locator *loc, const loc_test *t, double p
     return (int)(parity & 1u);
 }
 
-/* Writes the zones containing (lat, lon) into bits (see geo.h). Allocation-free. */
-void cav__locator_find(const cav_locator *loc, double lat, double lon, uint64_t *bits) {
-    int words = loc->words;
-    if (loc->empty || !(lon >= loc->x0 && lon <= loc->x1 && lat >= loc->y0 && lat <= loc->y1)) {
-        for (int i = 0; i < words; i++)
-            bits[i] = 0;
-        return;
-    }
+/* The leaf holding (lat, lon), which must lie in the grid's box. */
+LOC_INLINE const loc_leaf *descend(const cav_locator *loc, double lat, double lon) {
     const loc_node *node = loc->nodes;
     uint32_t entry;
     for (;;) {
@@ -138,9 +149,40 @@ void cav__locator_find(const cav_locator *loc, double lat, double lon, uint64_t 
             break;
         node = loc->nodes + (entry & ~LOC_CHILD);
     }
-    const loc_leaf *leaf = loc->leaves + entry;
+    return loc->leaves + entry;
+}
+
+/* The leaf holding (lat, lon), which must lie in the grid's box, and the point's sub-cell of it
+ * (8 * row + col of the leaf's cell cut 8 x 8; see loc_leaf). */
+LOC_INLINE const loc_leaf *descend_sub(const cav_locator *loc, double lat, double lon, int *sub) {
+    const loc_node *node = loc->nodes;
+    uint32_t entry;
+    double u, v;
+    int32_t col, row;
+    for (;;) {
+        u = (lon - node->x0) * node->inv_cw;
+        v = (lat - node->y0) * node->inv_ch;
+        col = (int32_t)u;
+        row = (int32_t)v;
+        col = col < 0 ? 0 : col >= node->nx ? node->nx - 1 : col;
+        row = row < 0 ? 0 : row >= node->ny ? node->ny - 1 : row;
+        entry = loc->cells[node->cells + (uint32_t)(row * node->nx + col)];
+        if (!(entry & LOC_CHILD))
+            break;
+        node = loc->nodes + (entry & ~LOC_CHILD);
+    }
+    int sx = (int)((u - col) * 8), sy = (int)((v - row) * 8);
+    sx = sx < 0 ? 0 : sx > 7 ? 7 : sx;
+    sy = sy < 0 ? 0 : sy > 7 ? 7 : sy;
+    *sub = 8 * sy + sx;
+    return loc->leaves + entry;
+}
+
+/* Writes the membership of (lat, lon) in leaf into bits. */
+LOC_INLINE void leaf_members(const cav_locator *loc, const loc_leaf *leaf, double lat, double lon,
+                             uint64_t *bits) {
     const uint64_t *b = loc->bits + leaf->bits;
-    for (int i = 0; i < words; i++)
+    for (int i = 0; i < loc->words; i++)
         bits[i] = b[i];
     const loc_test *t = loc->tests + leaf->tests;
     for (uint32_t i = 0; i < leaf->ntests; i++, t++) {
@@ -149,6 +191,399 @@ void cav__locator_find(const cav_locator *loc, double lat, double lon, uint64_t 
     }
 }
 
+static inline int in_box(const cav_locator *loc, double lat, double lon) {
+    return !loc->empty && lon >= loc->x0 && lon <= loc->x1 && lat >= loc->y0 && lat <= loc->y1;
+}
+
+/* Writes the zones containing (lat, lon) into bits (see geo.h). Allocation-free. */
+void cav__locator_find(const cav_locator *loc, double lat, double lon, uint64_t *bits) {
+    if (!in_box(loc, lat, lon)) {
+        clear_set(bits, loc->words);
+        return;
+    }
+    leaf_members(loc, descend(loc, lat, lon), lat, lon, bits);
+}
+
+/* ---- distance to edges --------------------------------------------------------------------- */
+
+/* 1 when one of the edges e[0..n) comes within r metres of the frame's point, else 0. lo and hi
+ * are the frame's bounds factors for r or any larger threshold. Measured inner loop: the plane
+ * settles nearly every edge; the chords (a few tens of nanoseconds an edge) and then the exact
+ * geodesic (microseconds) run only for the edges the plane leaves open, and only when no edge
+ * settled the question first. */
+static int edges_within(const cav_locator *loc, const cav_geo_frame *f, double lo, double hi,
+                        const loc_edge *e, uint32_t n, double r) {
+    double in = r / hi, out = lo > 0 ? r / lo : INFINITY;
+    double in2 = in * in, out2 = out * out;
+    int hit = 0, near = 0;
+    for (uint32_t i = 0; i < n; i++) { /* no early exit: a branch per edge costs more */
+        double dd, num = cav__geo_plane_num(f, e[i].lx, e[i].ly, e[i].hx, e[i].hy, &dd);
+        hit |= num < in2 * dd;
+        near |= num <= out2 * dd;
+    }
+    if (hit)
+        return 1;
+    if (!near)
+        return 0;
+    /* some edge lies between the plane's bounds: chords, then exact geodesics */
+    double gap = r / CAV_M_MIN_PER_DEG; /* a latitude gap this large is at least r */
+    double p[3];
+    cav__geo_ecef(f->lat, f->lon, p);
+    int open = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        double clo, chi;
+        if (cav__geo_plane_dist2(f, e[i].lx, e[i].ly, e[i].hx, e[i].hy) > out2 ||
+            e[i].ly - f->lat >= gap || f->lat - e[i].hy >= gap)
+            continue;
+        cav__geo_chord_bounds(p, e[i].lx, e[i].ly, e[i].hx, e[i].hy, &clo, &chi);
+        if (chi < r)
+            return 1;
+        open |= clo < r;
+    }
+    for (uint32_t i = 0; open && i < n; i++) {
+        double clo, chi;
+        if (cav__geo_plane_dist2(f, e[i].lx, e[i].ly, e[i].hx, e[i].hy) > out2 ||
+            e[i].ly - f->lat >= gap || f->lat - e[i].hy >= gap)
+            continue;
+        cav__geo_chord_bounds(p, e[i].lx, e[i].ly, e[i].hx, e[i].hy, &clo, &chi);
+        if (clo < r && cav__geo_segment(&loc->geod, f, e[i].lx, e[i].ly, e[i].hx, e[i].hy) < r)
+            return 1;
+    }
+    return 0;
+}
+
+/* The radius-0 answer for a leaf with near edges: membership, then every zone with a precision
+ * whose edges come within it of (lat, lon). The frame is set up first: it depends on the point
+ * alone, so the processor computes it while the leaf's tests and edges are still on their way
+ * from memory. */
+static void near_find3(const cav_locator *loc, const loc_leaf *leaf, double lat, double lon,
+                       uint64_t *in, uint64_t *unsure) {
+    cav_geo_frame f;
+    cav__geo_frame(&f, lat, lon);
+    leaf_members(loc, leaf, lat, lon, in);
+    const loc_test *t = loc->tests + leaf->tests;
+    uint32_t n = leaf->nnear & ~LOC_WIDE, first = UINT32_MAX, count = 0;
+    double last = -1, lo = 1, hi = 1;
+    int within = 0;
+    for (uint32_t i = 0; i < n; i++, t++) {
+        if (!t->nnear)
+            continue;
+        double p = loc->prec[t->zone];
+        uint32_t e = t->edges + t->ncut;
+        if (p != last) {
+            cav__geo_bounds(&f, p, &lo, &hi);
+            last = p;
+            first = UINT32_MAX;
+        }
+        /* two zones on either side of one border often share the cell's near list (the builder
+         * stores equal lists once): the answer is the same */
+        if (e != first || t->nnear != count) {
+            within = edges_within(loc, &f, lo, hi, loc->edges + e, t->nnear, p);
+            first = e;
+            count = t->nnear;
+        }
+        if (within)
+            unsure[t->zone >> 6] |= (uint64_t)1 << (t->zone & 63);
+    }
+}
+
+/* ---- the disk search ----------------------------------------------------------------------- */
+
+/* One search: the centre, the radii, the bounds, the box of the current pass, and the answer so
+ * far. A zone is open while it is eligible (has a boundary, and a radius above 0) and not yet
+ * found unsure. */
+typedef struct disk {
+    const cav_locator *loc;
+    cav_geo_frame f;      /* at the centre; its longitude shifted by 360 in a wrapped pass */
+    double r;             /* the query's radius */
+    double R;             /* the largest r_z */
+    double lo, hi;        /* bounds factors for R */
+    double p[3];          /* the centre, earth-centred */
+    double lat0, lat1;    /* the pass's box, degrees */
+    double lon0, lon1;    /*   (longitudes in the pass's frame) */
+    const uint64_t *in;   /* the centre's membership */
+    const uint64_t *elig; /* zones that can become unsure */
+    uint64_t *unsure;     /* the answer */
+    int open;             /* zones still open */
+} disk;
+
+static inline int is_open(const disk *d, uint32_t z) {
+    return ((d->elig[z >> 6] & ~d->unsure[z >> 6]) >> (z & 63)) & 1u;
+}
+
+static inline void settle(disk *d, uint32_t z) {
+    d->unsure[z >> 6] |= (uint64_t)1 << (z & 63);
+    d->open--;
+}
+
+static inline double zone_radius(const disk *d, uint32_t z) {
+    return max2(d->r, d->loc->prec[z]);
+}
+
+/* Visits one leaf whose cell is at plane distance d0 and at least lb metres from the centre. */
+static void visit_leaf(disk *d, const loc_leaf *leaf, double d0, double lb) {
+    const cav_locator *loc = d->loc;
+    const loc_test *t = loc->tests + leaf->tests;
+    for (uint32_t i = 0; i < leaf->ntests; i++, t++) {
+        if (t->nedges == t->ncut || !is_open(d, t->zone) || lb >= zone_radius(d, t->zone))
+            continue;
+        if (edges_within(loc, &d->f, d->lo, d->hi, loc->edges + t->edges + t->ncut,
+                         t->nedges - t->ncut, zone_radius(d, t->zone))) {
+            settle(d, t->zone);
+            if (!d->open)
+                return;
+        }
+    }
+    /* a cell uniformly on the other side of a zone's boundary from the centre, with a point
+     * (its nearest) inside the disk: the boundary runs between */
+    if (!(d0 * d->hi < d->R))
+        return;
+    const uint64_t *b = loc->bits + leaf->bits;
+    for (int w = 0; w < loc->words; w++) {
+        uint64_t diff = (b[w] ^ d->in[w]) & d->elig[w] & ~d->unsure[w];
+        t = loc->tests + leaf->tests;
+        for (uint32_t i = 0; diff && i < leaf->ntests; i++, t++) /* tested zones: bit means 0 */
+            if ((int)(t->zone >> 6) == w)
+                diff &= ~((uint64_t)1 << (t->zone & 63));
+        for (uint32_t k = 0; diff && k < 64; k++) {
+            uint32_t z = (uint32_t)w * 64 + k;
+            if (((diff >> k) & 1u) && d0 * d->hi < zone_radius(d, z)) {
+                diff &= ~((uint64_t)1 << k);
+                settle(d, z);
+            }
+        }
+    }
+}
+
+/* 1 when the grid holds edges of a zone still open. */
+static int node_open(const disk *d, const loc_node *node) {
+    const uint64_t *z = d->loc->bits + node->zones;
+    for (int w = 0; w < d->loc->words; w++)
+        if (z[w] & d->elig[w] & ~d->unsure[w])
+            return 1;
+    return 0;
+}
+
+static void visit_node(disk *d, const loc_node *node);
+
+/* A lower bound in metres on the geodesic distance from the centre to the cell [x0, x1] x [y0,
+ * y1]: the chord to its middle, less the farthest a point of the cell can be from its middle (a
+ * lon/lat-straight path to a corner, with the largest radii over the cell). */
+static double cell_chord(const disk *d, double x0, double y0, double x1, double y1) {
+    double mid[3], m, c;
+    cav__geo_ecef((y0 + y1) / 2, (x0 + x1) / 2, mid);
+    double eq = y0 > 0 ? y0 : y1 < 0 ? -y1 : 0; /* the latitude nearest the equator */
+    cav__geo_radii(eq, &m, &c);
+    double hy = CAV_WGS84_M_MAX * (y1 - y0) / 2 * CAV_DEG, hx = c * (x1 - x0) / 2 * CAV_DEG;
+    double dx = d->p[0] - mid[0], dy = d->p[1] - mid[1], dz = d->p[2] - mid[2];
+    return sqrt(dx * dx + dy * dy + dz * dz) - sqrt(hx * hx + hy * hy) * (1 + 1e-9) - 1e-3;
+}
+
+/* Visits cell (col, row) of node unless it is out of reach. */
+static void visit_cell(disk *d, const loc_node *node, int32_t col, int32_t row) {
+    double cx0 = node->x0 + col * node->cw, cx1 = node->x0 + (col + 1) * node->cw;
+    double cy0 = node->y0 + row * node->ch, cy1 = node->y0 + (row + 1) * node->ch;
+    double gx = max2(0, max2(cx0 - d->f.lon, d->f.lon - cx1)) * d->f.kx;
+    double gy = max2(0, max2(cy0 - d->f.lat, d->f.lat - cy1));
+    double d0 = sqrt(gx * gx + gy * d->f.ky * gy * d->f.ky);
+    double lb = max2(d->lo * d0, gy * CAV_M_MIN_PER_DEG);
+    if (lb >= d->R)
+        return;
+    if (d0 * d->hi >= d->R) { /* the plane cannot tell (wide disks): the chord to the cell */
+        lb = max2(lb, cell_chord(d, cx0, cy0, cx1, cy1));
+        if (lb >= d->R)
+            return;
+    }
+    uint32_t entry = d->loc->cells[node->cells + (uint32_t)(row * node->nx + col)];
+    if (entry & LOC_CHILD) {
+        const loc_node *child = d->loc->nodes + (entry & ~LOC_CHILD);
+        if (node_open(d, child))
+            visit_node(d, child);
+    } else {
+        visit_leaf(d, d->loc->leaves + entry, d0, lb);
+    }
+}
+
+/* Visits the cells of node inside the pass's box, in rings around the centre's cell, so that the
+ * near edges that usually settle a zone come first. Stops when no zone is open. */
+static void visit_node(disk *d, const loc_node *node) {
+    double fc0 = floor((d->lon0 - node->x0) * node->inv_cw);
+    double fc1 = floor((d->lon1 - node->x0) * node->inv_cw);
+    double fr0 = floor((d->lat0 - node->y0) * node->inv_ch);
+    double fr1 = floor((d->lat1 - node->y0) * node->inv_ch);
+    if (fc1 < 0 || fr1 < 0 || fc0 > node->nx - 1 || fr0 > node->ny - 1)
+        return;
+    int32_t c0 = fc0 < 0 ? 0 : (int32_t)fc0, c1 = fc1 > node->nx - 1 ? node->nx - 1 : (int32_t)fc1;
+    int32_t r0 = fr0 < 0 ? 0 : (int32_t)fr0, r1 = fr1 > node->ny - 1 ? node->ny - 1 : (int32_t)fr1;
+    double pcf = floor((d->f.lon - node->x0) * node->inv_cw);
+    double prf = floor((d->f.lat - node->y0) * node->inv_ch);
+    int32_t pc = pcf < c0 ? c0 : pcf > c1 ? c1 : (int32_t)pcf;
+    int32_t pr = prf < r0 ? r0 : prf > r1 ? r1 : (int32_t)prf;
+    int32_t kmax = pc - c0;
+    kmax = c1 - pc > kmax ? c1 - pc : kmax;
+    kmax = pr - r0 > kmax ? pr - r0 : kmax;
+    kmax = r1 - pr > kmax ? r1 - pr : kmax;
+    for (int32_t k = 0; k <= kmax; k++) {
+        for (int32_t row = pr - k; row <= pr + k; row++) {
+            if (row < r0 || row > r1)
+                continue;
+            int edge_row = row == pr - k || row == pr + k;
+            for (int32_t col = pc - k; col <= pc + k; col += edge_row || k == 0 ? 1 : 2 * k) {
+                if (col < c0 || col > c1)
+                    continue;
+                visit_cell(d, node, col, row);
+                if (!d->open)
+                    return;
+            }
+        }
+    }
+}
+
+/* Sets unsure for every eligible zone whose boundary comes within its r_z of (lat, lon), given
+ * the centre's membership in. */
+static void disk_search(const cav_locator *loc, double lat, double lon, double r,
+                        const uint64_t *in, uint64_t *unsure) {
+    disk d = {.loc = loc, .r = r, .in = in, .unsure = unsure};
+    d.elig = r > 0 ? loc->edged : loc->imprecise;
+    d.open = r > 0 ? loc->nedged : loc->nimprecise;
+    d.R = fmax(r, loc->max_prec);
+    if (!d.open || loc->empty || !(d.R > 0))
+        return;
+    cav__geo_frame(&d.f, lat, lon);
+    cav__geo_bounds(&d.f, d.R, &d.lo, &d.hi);
+    cav__geo_ecef(lat, lon, d.p);
+    double wlat = d.R / CAV_M_MIN_PER_DEG;
+    double wlon = d.lo > 0 ? d.R / (d.lo * d.f.kx) : INFINITY;
+    d.lat0 = lat - wlat;
+    d.lat1 = lat + wlat;
+    if (d.lat0 <= -90 || d.lat1 >= 90 || !(wlon < 180)) {
+        /* a pole is in reach or the disk wraps the earth: every longitude, and only latitude
+         * gaps and chords bound distance from below (the plane's longitudes are no longer the
+         * short ones) */
+        d.lo = 0;
+        d.lon0 = -180;
+        d.lon1 = 180;
+        visit_node(&d, loc->nodes);
+        return;
+    }
+    d.lon0 = lon - wlon;
+    d.lon1 = lon + wlon;
+    visit_node(&d, loc->nodes);
+    if (d.open && (d.lon0 < -180 || d.lon1 > 180)) { /* the part beyond the antimeridian */
+        double shift = d.lon0 < -180 ? 360 : -360;
+        d.f.lon += shift;
+        d.lon0 += shift;
+        d.lon1 += shift;
+        visit_node(&d, loc->nodes);
+    }
+}
+
+/* The part of cav__locator_find3 beyond the plain look-up, out of line so that the common case
+ * (radius 0, no edge within a precision of the leaf) compiles as short as cav__locator_find. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void
+find3_uncertain(const cav_locator *loc, const loc_leaf *leaf, double lat, double lon, double r,
+                uint64_t *in, uint64_t *unsure) {
+    if (r == 0 && !(leaf->nnear & LOC_WIDE)) {
+        near_find3(loc, leaf, lat, lon, in, unsure);
+        return;
+    }
+    if (leaf)
+        leaf_members(loc, leaf, lat, lon, in);
+    disk_search(loc, lat, lon, r < LOC_MAX_RADIUS ? r : LOC_MAX_RADIUS, in, unsure);
+}
+
+/* Membership and undecided zones of a disk (see geo.h). Allocation-free. */
+void cav__locator_find3(const cav_locator *loc, double lat, double lon, double radius_m,
+                        uint64_t *in, uint64_t *unsure) {
+    clear_set(unsure, loc->words);
+    const loc_leaf *leaf = NULL;
+    if (in_box(loc, lat, lon)) {
+        int sub;
+        leaf = descend_sub(loc, lat, lon, &sub);
+        /* radius 0 (or NaN, or negative): the grid's box holds every point within a precision of
+         * an edge, a leaf lists every edge within a precision of it, and its near mask says in
+         * which eighth by eighth of it there are any (unless its widening wraps the map) */
+        if (!(radius_m > 0) &&
+            (!leaf->nnear ||
+             (leaf->nnear < LOC_WIDE && !((loc->masks[leaf - loc->leaves] >> sub) & 1u)))) {
+            leaf_members(loc, leaf, lat, lon, in);
+            return;
+        }
+    } else {
+        clear_set(in, loc->words);
+        if (!(radius_m > 0 && lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180))
+            return;
+    }
+    find3_uncertain(loc, leaf, lat, lon, radius_m > 0 ? radius_m : 0, in, unsure);
+}
+
+/* ---- distance to one zone ------------------------------------------------------------------ */
+
+/* The multiple of 360 degrees to add to edge e's longitudes to bring it nearest lon. */
+static double wrap_shift(const loc_edge *e, double lon) {
+    double mid = (e->lx + e->hx) / 2;
+    return mid - lon > 180 ? -360 : mid - lon < -180 ? 360 : 0;
+}
+
+/* Geodesic metres from (lat, lon) to zone's boundary, or -1 (see geo.h). Scans the zone's edges:
+ * the plane finds the nearest one and its exact distance becomes the bound to beat; an edge is
+ * measured exactly only if neither the plane's bounds (where the edge is the short way round),
+ * nor its latitude gap, nor its chord rules it out. */
+double cav__locator_distance(const cav_locator *loc, int zone, double lat, double lon) {
+    if (!loc || zone < 0 || zone >= loc->nzones || loc->empty || loc->zreal[zone] == 0 ||
+        !(lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180))
+        return -1;
+    const loc_edge *e = loc->zedges + loc->zfirst[zone];
+    uint32_t n = loc->zreal[zone], nearest = 0;
+    cav_geo_frame f;
+    cav__geo_frame(&f, lat, lon);
+    double dmin = INFINITY;
+    for (uint32_t i = 0; i < n; i++) {
+        double s = wrap_shift(&e[i], lon);
+        double d2 = cav__geo_plane_dist2(&f, e[i].lx + s, e[i].ly, e[i].hx + s, e[i].hy);
+        if (d2 < dmin) {
+            dmin = d2;
+            nearest = i;
+        }
+    }
+    double sh = wrap_shift(&e[nearest], lon);
+    double best = cav__geo_segment(&loc->geod, &f, e[nearest].lx + sh, e[nearest].ly,
+                                   e[nearest].hx + sh, e[nearest].hy);
+    if (best == 0)
+        return 0;
+    double lo, hi, bounded = best, p[3];
+    cav__geo_bounds(&f, best, &lo, &hi);
+    cav__geo_ecef(lat, lon, p);
+    for (uint32_t i = 0; i < n && best > 0; i++) {
+        double s = wrap_shift(&e[i], lon), ax = e[i].lx + s, bx = e[i].hx + s;
+        if (i == nearest || e[i].ly - lat >= best / CAV_M_MIN_PER_DEG ||
+            lat - e[i].hy >= best / CAV_M_MIN_PER_DEG)
+            continue;
+        /* the plane's bound holds where every point of the edge is the short way round */
+        if (fabs(ax - lon) <= 180 && fabs(bx - lon) <= 180 &&
+            cav__geo_plane_dist2(&f, ax, e[i].ly, bx, e[i].hy) * lo * lo >= best * best)
+            continue;
+        double clo, chi;
+        cav__geo_chord_bounds(p, ax, e[i].ly, bx, e[i].hy, &clo, &chi);
+        if (clo >= best)
+            continue;
+        double d = cav__geo_segment(&loc->geod, &f, ax, e[i].ly, bx, e[i].hy);
+        if (d < best) {
+            best = d;
+            if (best < 0.9 * bounded) { /* tighter plane bounds for the rest */
+                cav__geo_bounds(&f, best, &lo, &hi);
+                bounded = best;
+            }
+        }
+    }
+    return best;
+}
+
+/* ---- sizes ----------------------------------------------------------------------------------- */
+
 /* Number of 64-bit words in a membership set. */
 int cav__locator_words(const cav_locator *loc) {
     return loc->words;
@@ -156,575 +591,11 @@ int cav__locator_words(const cav_locator *loc) {
 
 /* Bytes held by the locator, structure and tables. */
 size_t cav__locator_bytes(const cav_locator *loc) {
-    return sizeof *loc + loc->nnodes * sizeof *loc->nodes + loc->ncells * sizeof *loc->cells +
-           loc->nleaves * sizeof *loc->leaves + loc->ntests * sizeof *loc->tests +
+    return sizeof *loc + (size_t)loc->nzones * (sizeof *loc->prec + 2 * sizeof *loc->zfirst) +
+           2 * (size_t)loc->words * sizeof *loc->edged + loc->nzedges * sizeof *loc->zedges +
+           loc->nnodes * sizeof *loc->nodes + loc->ncells * sizeof *loc->cells +
+           loc->nleaves * sizeof *loc->leaves +
+           (loc->masks ? loc->nleaves * sizeof *loc->masks : 0) + loc->ntests * sizeof *loc->tests +
            loc->nedges * sizeof *loc->edges + loc->nflips * sizeof *loc->flips +
            loc->nbits * sizeof *loc->bits;
-}
-
-/* Frees the locator and its tables; NULL is ignored. */
-void cav__locator_free(cav_locator *loc) {
-    if (!loc)
-        return;
-    free(loc->nodes);
-    free(loc->cells);
-    free(loc->leaves);
-    free(loc->tests);
-    free(loc->edges);
-    free(loc->flips);
-    free(loc->bits);
-    free(loc);
-}
-
-/* ---- building ----------------------------------------------------------------------------- */
-
-/* A growable array of elements of size `size`. */
-typedef struct vec {
-    void *data;
-    size_t n, cap, size;
-} vec;
-
-/* Makes room for k more elements; returns a pointer to the first new one or NULL. */
-static void *vec_grow(vec *v, size_t k) {
-    if (v->n + k > v->cap || !v->data) { /* never offset a NULL pointer, even by zero */
-        size_t cap = v->cap ? v->cap * 2 : 64;
-        while (cap < v->n + k)
-            cap *= 2;
-        void *d = realloc(v->data, cap * v->size);
-        if (!d)
-            return NULL;
-        v->data = d;
-        v->cap = cap;
-    }
-    void *p = (char *)v->data + v->n * v->size;
-    v->n += k;
-    return p;
-}
-
-/* One zone as a grid node's builder sees it: its edges that may reach the node, and the summary
- * of its edges east of the node (base parity, flips). */
-typedef struct zone_in {
-    const uint32_t *edges; /* indices into builder.all */
-    size_t nedges;
-    unsigned base;
-    const double *flips;
-    size_t nflips;
-} zone_in;
-
-/* Per build: all edges plus the locator's tables under construction. */
-typedef struct builder {
-    const loc_edge *all; /* every edge of every zone */
-    int nzones, words;
-    vec nodes, cells, leaves, tests, edges, flips, bits;
-} builder;
-
-/* A boundary test found for one cell of a row, before the leaf is assembled. */
-typedef struct row_test {
-    int32_t col;
-    uint32_t zone;
-    unsigned base;
-    size_t flips, nflips; /* in the row's flip pool */
-    size_t edges, nedges; /* in the row's edge-index pool */
-} row_test;
-
-/* Toggles v in the small set s (values of odd multiplicity); 0 or -1. */
-static int toggle(vec *s, double v) {
-    double *d = s->data;
-    for (size_t i = 0; i < s->n; i++) {
-        if (d[i] == v) {
-            d[i] = d[s->n - 1];
-            s->n--;
-            return 0;
-        }
-    }
-    double *p = vec_grow(s, 1);
-    if (!p)
-        return -1;
-    *p = v;
-    return 0;
-}
-
-/* Folds flip value v into a row spanning [ya, yb] (margins included): below -> base, inside ->
- * the set, above -> dropped. */
-static int fold(vec *set, unsigned *base, double v, double ya, double yb) {
-    if (v <= ya) {
-        *base ^= 1u;
-        return 0;
-    }
-    if (v > yb)
-        return 0;
-    return toggle(set, v);
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Sorting row edge indices by min x, descending; the builder's edges are reached through a
- * context-free comparator by packing (minx, index) pairs. */
-typedef struct keyed {
-    double key;
-    uint32_t idx;
-} keyed;
-
-static int cmp_keyed_desc(const void *a, const void *b) {
-    double x = ((const keyed *)a)->key, y = ((const keyed *)b)->key;
-    return (x < y) - (x > y);
-}
-
-static int cmp_row_test(const void *a, const void *b) {
-    const row_test *x = a, *y = b;
-    if (x->col != y->col)
-        return (x->col > y->col) - (x->col < y->col);
-    return (x->zone > y->zone) - (x->zone < y->zone);
-}
-
-static int build_node(builder *b, double X0, double Y0, double cw, double ch, int32_t nx,
-                      int32_t ny, const zone_in *zin, int depth, uint32_t *node_out);
-
-/* Row-local scratch, reused across the rows of one node. */
-typedef struct row_scratch {
-    vec keyed_edges; /* keyed: the zone's edges in the row, by min x descending */
-    vec set;         /* double: the current flip set */
-    vec count;       /* size_t per column + 1 */
-    vec bucket;      /* uint32_t: edge indices per column (counting sort) */
-    vec tests;       /* row_test */
-    vec pool_edges;  /* uint32_t: edge indices of tests */
-    vec pool_flips;  /* double: flips of tests */
-    vec inside;      /* uint64_t: nx * words uniform-inside bits */
-} row_scratch;
-
-static void row_scratch_free(row_scratch *s) {
-    free(s->keyed_edges.data);
-    free(s->set.data);
-    free(s->count.data);
-    free(s->bucket.data);
-    free(s->tests.data);
-    free(s->pool_edges.data);
-    free(s->pool_flips.data);
-    free(s->inside.data);
-}
-
-static double min2(double a, double b) {
-    return a < b ? a : b;
-}
-static double max2(double a, double b) {
-    return a > b ? a : b;
-}
-
-/* Sweeps one zone across one row of a node, from east to west, adding a row_test for every cell
- * the zone's boundary reaches and setting the inside bit of the cells it covers. */
-static int sweep_zone(builder *b, row_scratch *s, const zone_in *z, uint32_t zone, double X0,
-                      double cw, int32_t nx, double y0, double y1) {
-    const double ya = y0 - LOC_MARGIN, yb = y1 + LOC_MARGIN;
-    unsigned base = z->base;
-    s->keyed_edges.n = 0;
-    s->set.n = 0;
-    for (size_t i = 0; i < z->nflips; i++) {
-        if (fold(&s->set, &base, z->flips[i], ya, yb) < 0)
-            return -1;
-    }
-    for (size_t i = 0; i < z->nedges; i++) {
-        const loc_edge *e = &b->all[z->edges[i]];
-        if (e->ly <= yb && e->hy >= ya) {
-            keyed *k = vec_grow(&s->keyed_edges, 1);
-            if (!k)
-                return -1;
-            k->key = min2(e->lx, e->hx);
-            k->idx = z->edges[i];
-        }
-    }
-    keyed *ke = s->keyed_edges.data;
-    size_t n = s->keyed_edges.n;
-    if (n > 1)
-        qsort(ke, n, sizeof *ke, cmp_keyed_desc);
-    /* bucket the edges into the columns they reach (exact test on the widened cells) */
-    s->count.n = 0;
-    size_t *count = vec_grow(&s->count, (size_t)nx + 1);
-    if (!count)
-        return -1;
-    memset(count, 0, ((size_t)nx + 1) * sizeof *count);
-    for (int pass = 0; pass < 2; pass++) {
-        uint32_t *bucket = s->bucket.data;
-        for (size_t i = 0; i < n; i++) {
-            const loc_edge *e = &b->all[ke[i].idx];
-            double mnx = ke[i].key, mxx = max2(e->lx, e->hx);
-            double ca = floor((mnx - LOC_MARGIN - X0) / cw) - 1;
-            double cb = floor((mxx + LOC_MARGIN - X0) / cw) + 1;
-            int32_t c0 = ca < 0 ? 0 : (int32_t)min2(ca, (double)(nx - 1));
-            int32_t c1 = cb < 0 ? -1 : (int32_t)min2(cb, (double)(nx - 1));
-            for (int32_t c = c0; c <= c1; c++) {
-                double x0 = X0 + c * cw, x1 = X0 + (c + 1) * cw;
-                if (mnx <= x1 + LOC_MARGIN && mxx >= x0 - LOC_MARGIN) {
-                    if (pass == 0)
-                        count[c + 1]++;
-                    else
-                        bucket[count[c]++] = ke[i].idx;
-                }
-            }
-        }
-        if (pass == 0) {
-            for (int32_t c = 0; c < nx; c++)
-                count[c + 1] += count[c];
-            s->bucket.n = 0;
-            if (!vec_grow(&s->bucket, count[nx] ? count[nx] : 1))
-                return -1;
-        }
-    }
-    /* after pass 1, count[c] is the end of column c's bucket and count[c - 1] its start */
-    size_t k = 0;
-    for (int32_t c = nx - 1; c >= 0; c--) {
-        double x1 = X0 + (c + 1) * cw;
-        while (k < n && ke[k].key > x1 + LOC_MARGIN) {
-            const loc_edge *e = &b->all[ke[k].idx];
-            if (fold(&s->set, &base, e->ly, ya, yb) < 0 || fold(&s->set, &base, e->hy, ya, yb) < 0)
-                return -1;
-            k++;
-        }
-        size_t start = c ? count[c - 1] : 0, end = count[c];
-        if (start == end && s->set.n == 0) {
-            if (base & 1u) {
-                uint64_t *in = (uint64_t *)s->inside.data + (size_t)c * (size_t)b->words;
-                in[zone >> 6] |= (uint64_t)1 << (zone & 63);
-            }
-            continue;
-        }
-        row_test *t = vec_grow(&s->tests, 1);
-        if (!t)
-            return -1;
-        t->col = c;
-        t->zone = zone;
-        t->base = base & 1u;
-        t->nflips = s->set.n;
-        t->flips = s->pool_flips.n;
-        t->nedges = end - start;
-        t->edges = s->pool_edges.n;
-        double *fp = vec_grow(&s->pool_flips, s->set.n);
-        uint32_t *ep = vec_grow(&s->pool_edges, end - start);
-        if ((!fp && s->set.n) || (!ep && end > start))
-            return -1;
-        if (s->set.n) {
-            memcpy(fp, s->set.data, s->set.n * sizeof *fp);
-            qsort(fp, s->set.n, sizeof *fp, cmp_double);
-        }
-        if (end > start)
-            memcpy(ep, (uint32_t *)s->bucket.data + start, (end - start) * sizeof *ep);
-    }
-    return 0;
-}
-
-/* Stores a uniform leaf with these inside bits (shared with the previous leaf when equal);
- * returns its index or -1. */
-static int64_t uniform_leaf(builder *b, const uint64_t *in) {
-    if (b->leaves.n > 0) {
-        const loc_leaf *last = (const loc_leaf *)b->leaves.data + b->leaves.n - 1;
-        if (last->ntests == 0 &&
-            memcmp((uint64_t *)b->bits.data + last->bits, in, (size_t)b->words * 8) == 0)
-            return (int64_t)b->leaves.n - 1;
-    }
-    uint32_t boff = (uint32_t)b->bits.n;
-    uint64_t *bits = vec_grow(&b->bits, (size_t)b->words);
-    loc_leaf *leaf = vec_grow(&b->leaves, 1);
-    if (!bits || !leaf)
-        return -1;
-    memcpy(bits, in, (size_t)b->words * 8);
-    leaf->bits = boff;
-    leaf->tests = (uint32_t)b->tests.n;
-    leaf->ntests = 0;
-    return (int64_t)b->leaves.n - 1;
-}
-
-/* Stores a new leaf with inside bits `in` and the tests rt[0..nt) from the row scratch s (edges
- * and flips copied into the locator's pools); returns its index or -1. */
-static int64_t test_leaf(builder *b, const row_scratch *s, const row_test *rt, size_t nt,
-                         const uint64_t *in) {
-    uint32_t boff = (uint32_t)b->bits.n, toff = (uint32_t)b->tests.n;
-    uint64_t *bits = vec_grow(&b->bits, (size_t)b->words);
-    if (!bits)
-        return -1;
-    memcpy(bits, in, (size_t)b->words * 8);
-    for (size_t i = 0; i < nt; i++) {
-        loc_test *t = vec_grow(&b->tests, 1);
-        loc_edge *e = vec_grow(&b->edges, rt[i].nedges);
-        double *f = vec_grow(&b->flips, rt[i].nflips);
-        if (!t || (!e && rt[i].nedges) || (!f && rt[i].nflips))
-            return -1;
-        t->zone = rt[i].zone;
-        t->base = rt[i].base;
-        t->nflips = (uint32_t)rt[i].nflips;
-        t->flips = (uint32_t)(b->flips.n - rt[i].nflips);
-        t->nedges = (uint32_t)rt[i].nedges;
-        t->edges = (uint32_t)(b->edges.n - rt[i].nedges);
-        const uint32_t *ei = (const uint32_t *)s->pool_edges.data + rt[i].edges;
-        for (size_t j = 0; j < rt[i].nedges; j++)
-            e[j] = b->all[ei[j]];
-        if (rt[i].nflips)
-            memcpy(f, (const double *)s->pool_flips.data + rt[i].flips, rt[i].nflips * 8);
-    }
-    loc_leaf *leaf = vec_grow(&b->leaves, 1);
-    if (!leaf)
-        return -1;
-    leaf->bits = boff;
-    leaf->tests = toff;
-    leaf->ntests = (uint32_t)nt;
-    return (int64_t)b->leaves.n - 1;
-}
-
-/* Divides the cell at (x0, y0) of size cw x ch into a child grid for tests rt[0..nt) (the other
- * zones are uniform over the cell: `in` holds those inside); returns the node index or -1. */
-static int64_t child_node(builder *b, const row_scratch *s, const row_test *rt, size_t nt,
-                          const uint64_t *in, double x0, double y0, double cw, double ch,
-                          int depth) {
-    zone_in *zin = calloc((size_t)b->nzones, sizeof *zin);
-    if (!zin)
-        return -1;
-    for (int z = 0; z < b->nzones; z++)
-        zin[z].base = (unsigned)((in[z >> 6] >> (z & 63)) & 1u);
-    for (size_t i = 0; i < nt; i++) {
-        zone_in *zi = &zin[rt[i].zone];
-        zi->base = rt[i].base;
-        zi->edges = (const uint32_t *)s->pool_edges.data + rt[i].edges;
-        zi->nedges = rt[i].nedges;
-        zi->flips = (const double *)s->pool_flips.data + rt[i].flips;
-        zi->nflips = rt[i].nflips;
-    }
-    uint32_t node;
-    int rc =
-        build_node(b, x0, y0, cw / LOC_SUB, ch / LOC_SUB, LOC_SUB, LOC_SUB, zin, depth + 1, &node);
-    free(zin);
-    return rc < 0 ? -1 : (int64_t)node;
-}
-
-/* Builds the grid of nx x ny cells of size cw x ch from (X0, Y0) for the zones zin (one per
- * zone); stores its node index in *node_out. 0 or -1 (out of memory). */
-static int build_node(builder *b, double X0, double Y0, double cw, double ch, int32_t nx,
-                      int32_t ny, const zone_in *zin, int depth, uint32_t *node_out) {
-    size_t node_idx = b->nodes.n;
-    loc_node *nd = vec_grow(&b->nodes, 1);
-    size_t cells = b->cells.n;
-    if (!nd || !vec_grow(&b->cells, (size_t)nx * (size_t)ny))
-        return -1;
-    nd->x0 = X0;
-    nd->y0 = Y0;
-    nd->inv_cw = 1.0 / cw;
-    nd->inv_ch = 1.0 / ch;
-    nd->nx = nx;
-    nd->ny = ny;
-    nd->cells = (uint32_t)cells;
-    *node_out = (uint32_t)node_idx;
-
-    row_scratch s = {{NULL, 0, 0, sizeof(keyed)},    {NULL, 0, 0, sizeof(double)},
-                     {NULL, 0, 0, sizeof(size_t)},   {NULL, 0, 0, sizeof(uint32_t)},
-                     {NULL, 0, 0, sizeof(row_test)}, {NULL, 0, 0, sizeof(uint32_t)},
-                     {NULL, 0, 0, sizeof(double)},   {NULL, 0, 0, sizeof(uint64_t)}};
-    int rc = -1;
-    size_t inwords = (size_t)nx * (size_t)b->words;
-    if (!vec_grow(&s.inside, inwords))
-        goto cleanup;
-    for (int32_t r = 0; r < ny; r++) {
-        double y0 = Y0 + r * ch, y1 = Y0 + (r + 1) * ch;
-        s.tests.n = s.pool_edges.n = s.pool_flips.n = 0;
-        memset(s.inside.data, 0, inwords * sizeof(uint64_t));
-        for (int z = 0; z < b->nzones; z++) {
-            if (sweep_zone(b, &s, &zin[z], (uint32_t)z, X0, cw, nx, y0, y1) < 0)
-                goto cleanup;
-        }
-        row_test *rt = s.tests.data;
-        size_t nt = s.tests.n;
-        if (nt > 1)
-            qsort(rt, nt, sizeof *rt, cmp_row_test);
-        size_t i = 0;
-        for (int32_t c = 0; c < nx; c++) {
-            const uint64_t *in = (const uint64_t *)s.inside.data + (size_t)c * (size_t)b->words;
-            size_t j = i, nedges = 0;
-            while (j < nt && rt[j].col == c)
-                nedges += rt[j++].nedges;
-            int64_t entry;
-            if (j == i) {
-                entry = uniform_leaf(b, in);
-            } else if (nedges > LOC_SPLIT_EDGES && depth < LOC_MAX_DEPTH) {
-                entry = child_node(b, &s, rt + i, j - i, in, X0 + c * cw, y0, cw, ch, depth);
-                if (entry >= 0)
-                    entry |= (int64_t)LOC_CHILD;
-            } else {
-                entry = test_leaf(b, &s, rt + i, j - i, in);
-            }
-            if (entry < 0)
-                goto cleanup;
-            ((uint32_t *)b->cells.data)[cells + (size_t)r * (size_t)nx + (size_t)c] =
-                (uint32_t)entry;
-            i = j;
-        }
-    }
-    rc = 0;
-cleanup:
-    row_scratch_free(&s);
-    return rc;
-}
-
-/* Appends the edges of every ring of every polygon in g to v (loc_edge), with lower end first;
- * lines and points are skipped. 0 or -1. */
-static int collect_edges(GEOSContextHandle_t h, const GEOSGeometry *g, vec *v) {
-    int t = GEOSGeomTypeId_r(h, g);
-    if (t == GEOS_MULTIPOLYGON || t == GEOS_GEOMETRYCOLLECTION) {
-        int n = GEOSGetNumGeometries_r(h, g);
-        for (int i = 0; i < n; i++) {
-            if (collect_edges(h, GEOSGetGeometryN_r(h, g, i), v) < 0)
-                return -1;
-        }
-        return 0;
-    }
-    if (t != GEOS_POLYGON || GEOSisEmpty_r(h, g) == 1)
-        return 0;
-    int nholes = GEOSGetNumInteriorRings_r(h, g);
-    for (int r = -1; r < nholes; r++) {
-        const GEOSGeometry *ring =
-            r < 0 ? GEOSGetExteriorRing_r(h, g) : GEOSGetInteriorRingN_r(h, g, r);
-        const GEOSCoordSequence *seq = ring ? GEOSGeom_getCoordSeq_r(h, ring) : NULL;
-        unsigned n = 0;
-        if (!seq || !GEOSCoordSeq_getSize_r(h, seq, &n))
-            return -1;
-        double px = 0, py = 0;
-        for (unsigned i = 0; i < n; i++) {
-            double x, y;
-            if (!GEOSCoordSeq_getXY_r(h, seq, i, &x, &y) || !isfinite(x) || !isfinite(y))
-                return -1;
-            if (i > 0 && (x != px || y != py)) {
-                loc_edge *e = vec_grow(v, 1);
-                if (!e)
-                    return -1;
-                if (py <= y)
-                    *e = (loc_edge){px, py, x, y};
-                else
-                    *e = (loc_edge){x, y, px, py};
-            }
-            px = x;
-            py = y;
-        }
-    }
-    return 0;
-}
-
-/* Compiles the zones into a locator (see geo.h); NULL on allocation failure or invalid input. */
-cav_locator *cav__locator_new(GEOSContextHandle_t h, const GEOSGeometry *const *zones,
-                              const double *precision_m, int nzones) {
-    (void)precision_m; /* TEMPORARY shim until the locator-disk branch lands */
-    if (!h || nzones < 0 || (nzones > 0 && !zones))
-        return NULL;
-    cav_locator *loc = calloc(1, sizeof *loc);
-    vec all = {NULL, 0, 0, sizeof(loc_edge)};
-    size_t *first = calloc((size_t)nzones + 1, sizeof *first);
-    uint32_t *idx = NULL;
-    zone_in *zin = NULL;
-    builder b = {0};
-    if (!loc || !first)
-        goto fail;
-    loc->nzones = nzones;
-    loc->words = (nzones + 63) / 64;
-    for (int z = 0; z < nzones; z++) {
-        if (!zones[z] || collect_edges(h, zones[z], &all) < 0)
-            goto fail;
-        first[z + 1] = all.n;
-    }
-    if (all.n == 0 || all.n >= 0x7fffffffu) {
-        if (all.n)
-            goto fail;
-        loc->empty = 1;
-        free(first);
-        return loc;
-    }
-    const loc_edge *ae = all.data;
-    double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
-    for (size_t i = 0; i < all.n; i++) {
-        x0 = fmin(x0, fmin(ae[i].lx, ae[i].hx));
-        x1 = fmax(x1, fmax(ae[i].lx, ae[i].hx));
-        y0 = fmin(y0, ae[i].ly);
-        y1 = fmax(y1, ae[i].hy);
-    }
-    loc->x0 = x0;
-    loc->y0 = y0;
-    loc->x1 = x1;
-    loc->y1 = y1;
-    double w = fmax(x1 - x0, 1e-6), hgt = fmax(y1 - y0, 1e-6);
-    double side = sqrt(w * hgt / LOC_ROOT_CELLS);
-    int32_t nx = (int32_t)fmin(4096, fmax(1, ceil(w / side)));
-    int32_t ny = (int32_t)fmin(4096, fmax(1, ceil(hgt / side)));
-
-    idx = malloc(all.n * sizeof *idx);
-    zin = calloc((size_t)nzones, sizeof *zin);
-    if (!idx || !zin)
-        goto fail;
-    for (size_t i = 0; i < all.n; i++)
-        idx[i] = (uint32_t)i;
-    for (int z = 0; z < nzones; z++) {
-        zin[z].edges = idx + first[z];
-        zin[z].nedges = first[z + 1] - first[z];
-    }
-    b.all = ae;
-    b.nzones = nzones;
-    b.words = loc->words;
-    b.nodes.size = sizeof(loc_node);
-    b.cells.size = sizeof(uint32_t);
-    b.leaves.size = sizeof(loc_leaf);
-    b.tests.size = sizeof(loc_test);
-    b.edges.size = sizeof(loc_edge);
-    b.flips.size = sizeof(double);
-    b.bits.size = sizeof(uint64_t);
-    uint32_t root;
-    if (build_node(&b, x0, y0, w / nx, hgt / ny, nx, ny, zin, 0, &root) < 0)
-        goto fail;
-    if (b.leaves.n >= LOC_CHILD || b.nodes.n >= LOC_CHILD || b.tests.n > 0xffffffffu ||
-        b.edges.n > 0xffffffffu || b.flips.n > 0xffffffffu || b.bits.n > 0xffffffffu)
-        goto fail;
-    loc->nodes = b.nodes.data;
-    loc->nnodes = b.nodes.n;
-    loc->cells = b.cells.data;
-    loc->ncells = b.cells.n;
-    loc->leaves = b.leaves.data;
-    loc->nleaves = b.leaves.n;
-    loc->tests = b.tests.data;
-    loc->ntests = b.tests.n;
-    loc->edges = b.edges.data;
-    loc->nedges = b.edges.n;
-    loc->flips = b.flips.data;
-    loc->nflips = b.flips.n;
-    loc->bits = b.bits.data;
-    loc->nbits = b.bits.n;
-    free(all.data);
-    free(first);
-    free(idx);
-    free(zin);
-    return loc;
-fail:
-    free(b.nodes.data);
-    free(b.cells.data);
-    free(b.leaves.data);
-    free(b.tests.data);
-    free(b.edges.data);
-    free(b.flips.data);
-    free(b.bits.data);
-    free(all.data);
-    free(first);
-    free(idx);
-    free(zin);
-    free(loc);
-    return NULL;
-}
-
-/* TEMPORARY shim until the locator-disk branch lands: no uncertainty. */
-void cav__locator_find3(const cav_locator *loc, double lat, double lon, double radius_m,
-                        uint64_t *in, uint64_t *unsure) {
-    (void)radius_m;
-    cav__locator_find(loc, lat, lon, in);
-    for (int i = 0; i < loc->words; i++)
-        unsure[i] = 0;
-}
-
-double cav__locator_distance(const cav_locator *loc, int zone, double lat, double lon) {
-    (void)loc;
-    (void)zone;
-    (void)lat;
-    (void)lon;
-    return -1;
 }

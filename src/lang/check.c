@@ -178,28 +178,48 @@ static int same_name(const char *a, const char *b) {
     return la >= 0 && la == lb && memcmp(na, nb, (size_t)la) == 0;
 }
 
-/* The first statement before s that declares `name` in catalog (as its id or another name). */
-static const cav_stmt *first_declaration(const cav_build *b, const cav_stmt *s, int catalog,
-                                         const char *name, const char **as) {
-    for (int i = 0; i < b->ps->nstmts && b->ps->stmts[i] != s; i++) {
-        const cav_stmt *o = b->ps->stmts[i];
-        if (catalog_of(o->kind) != catalog && !(catalog == CAV_CAT_NOTE && o->kind == CAV_S_NOTE))
-            continue;
-        if (same_name(o->name.s, name)) {
-            *as = o->name.s;
-            return o;
+/* The statement that already holds `name` in catalog, as its id or as another name (*as): s
+ * itself when n repeats one of s's own names, else the first other statement, before s or (for
+ * an alias meeting an id, which are entered first) after it. NULL when none is found. */
+static const cav_stmt *holder_of(const cav_build *b, const cav_stmt *s, const cav_name *n,
+                                 int catalog, int same_entry, const char **as) {
+    if (same_entry) {
+        if (n != &s->name && same_name(s->name.s, n->s)) {
+            *as = s->name.s;
+            return s;
         }
-        for (int k = 0; k < o->aliases.n; k++)
-            if (same_name(o->aliases.v[k].s, name)) {
-                *as = o->aliases.v[k].s;
+        for (int k = 0; k < s->aliases.n && &s->aliases.v[k] != n; k++)
+            if (same_name(s->aliases.v[k].s, n->s)) {
+                *as = s->aliases.v[k].s;
+                return s;
+            }
+        return NULL;
+    }
+    /* ids are entered before the aliases that follow them: an id of any statement, else an
+     * alias of one read before s */
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < b->ps->nstmts; i++) {
+            const cav_stmt *o = b->ps->stmts[i];
+            if (pass && o == s)
+                break;
+            if (o == s || (catalog_of(o->kind) != catalog &&
+                           !(catalog == CAV_CAT_NOTE && o->kind == CAV_S_NOTE)))
+                continue;
+            if (!pass && same_name(o->name.s, n->s)) {
+                *as = o->name.s;
                 return o;
             }
-    }
+            for (int k = 0; pass && k < o->aliases.n; k++)
+                if (same_name(o->aliases.v[k].s, n->s)) {
+                    *as = o->aliases.v[k].s;
+                    return o;
+                }
+        }
     return NULL;
 }
 
 /* Enters a name of statement s for (catalog, id); reports a clash (a duplicate id, or an alias
- * or other name that already names another entry, once compared as names are). Returns 1 when
+ * or other name that already names an entry, once compared as names are). Returns 1 when
  * entered. */
 static int enter_name(cav_build *b, const cav_stmt *s, int catalog, const cav_name *n, int id,
                       const char *what) {
@@ -212,22 +232,49 @@ static int enter_name(cav_build *b, const cav_stmt *s, int catalog, const cav_na
         return 0;
     }
     const char *as = n->s;
-    const cav_stmt *first = first_declaration(b, s, catalog, n->s, &as);
-    char hint[256] = "";
-    if (first)
-        snprintf(hint, sizeof hint, "first declared at %s:%d", b->ps->files[first->file].name,
-                 first->line);
-    if (first && strcmp(as, n->s) == 0 && strcmp(first->name.s, n->s) == 0 && n == &s->name)
-        cav__report(b, CAV_SEV_ERROR, s->file, n->line, n->col, hint,
-                    "%s '%s' is declared twice", cav__stmt_keyword(s->kind), n->s);
-    else
-        cav__report(b, CAV_SEV_ERROR, s->file, n->line, n->col, first ? hint : NULL,
-                    "%s '%s' already names %s '%s'%s", what, n->s,
-                    first ? cav__stmt_keyword(first->kind) : cav_catalog_label(catalog),
-                    first ? first->name.s : as,
-                    strcmp(as, n->s) != 0 ? " (names are compared without case, and spaces, "
-                                            "hyphens and underscores are the same)"
-                                          : "");
+    const cav_stmt *h = holder_of(b, s, n, catalog, other == id, &as);
+    int spelled = strcmp(as, n->s) != 0; /* the two are spelled differently */
+    cav_buf hint = {0};
+    if (h && h != s)
+        cav__buf_printf(&hint, "%s at %s:%d",
+                        h->file < s->file || (h->file == s->file && h->line < s->line)
+                            ? "first declared"
+                            : "declared",
+                        b->ps->files[h->file].name, h->line);
+    if (spelled)
+        cav__buf_printf(&hint,
+                        "%snames are compared without case, and spaces, hyphens and "
+                        "underscores are the same",
+                        hint.len ? "; " : "");
+    const char *hs = hint.len && !hint.failed ? hint.data : NULL;
+    if (!h) {
+        cav__report(b, CAV_SEV_ERROR, s->file, n->line, n->col, hs, "%s '%s' is already a name",
+                    what, n->s);
+    } else if (h == s) {
+        cav__report(b, CAV_SEV_ERROR, s->file, n->line, n->col, hs,
+                    "%s '%s' repeats '%s', already a name of %s '%s'", what, n->s, as,
+                    cav__stmt_keyword(s->kind), s->name.s);
+    } else if (n == &s->name && h->kind == s->kind && strcmp(as, h->name.s) == 0) {
+        if (spelled)
+            cav__report(b, CAV_SEV_ERROR, s->file, n->line, n->col, hs,
+                        "%s '%s' is declared twice, first as '%s'", cav__stmt_keyword(s->kind),
+                        n->s, as);
+        else
+            cav__report(b, CAV_SEV_ERROR, s->file, n->line, n->col, hs, "%s '%s' is declared twice",
+                        cav__stmt_keyword(s->kind), n->s);
+    } else if (strcmp(as, h->name.s) == 0) {
+        cav__report(b, CAV_SEV_ERROR, s->file, n->line, n->col, hs, "%s '%s' clashes with %s '%s'",
+                    what, n->s, cav__stmt_keyword(h->kind), h->name.s);
+    } else if (!spelled) {
+        cav__report(b, CAV_SEV_ERROR, s->file, n->line, n->col, hs,
+                    "%s '%s' is already an alias of %s '%s'", what, n->s,
+                    cav__stmt_keyword(h->kind), h->name.s);
+    } else {
+        cav__report(b, CAV_SEV_ERROR, s->file, n->line, n->col, hs,
+                    "%s '%s' clashes with '%s', an alias of %s '%s'", what, n->s, as,
+                    cav__stmt_keyword(h->kind), h->name.s);
+    }
+    cav_buf_free(&hint);
     return 0;
 }
 
@@ -308,6 +355,7 @@ static void build_pack_statement(cav_build *b) {
             continue;
         }
         first_tz = s;
+        b->tz_stmt = s;
         p->timezone = dup(b, s->timezone);
     }
 }
@@ -340,7 +388,7 @@ static void build_simple_catalogs(cav_build *b) {
             x->names = alloc(b, (size_t)s->aliases.n * sizeof *x->names);
             for (int k = 0; x->names && k < s->aliases.n; k++) {
                 x->names[k] = dup(b, s->aliases.v[k].s);
-                enter_name(b, s, CAV_CAT_PARTY, &s->aliases.v[k], id, "name");
+                enter_name(b, s, CAV_CAT_PARTY, &s->aliases.v[k], id, "alias");
             }
             break;
         }
@@ -482,9 +530,15 @@ static void build_rules_and_notes(cav_build *b) {
             int id = is_note ? nr + p->nnotes : p->nrules;
             if (!enter_name(b, s, CAV_CAT_RULE, &s->name, id, cav__stmt_keyword(s->kind)))
                 continue;
-            if (!s->all_parties && s->parties.n == 0)
+            if (is_note && s->all_parties)
                 cav__report(b, CAV_SEV_ERROR, s->file, s->line, s->col,
-                            "write: party US (or [US, GB], or * for every party)",
+                            "a note records what parties said: write party US (or [US, GB]); "
+                            "'party *' is for rules of international law",
+                            "note '%s' names every party", s->name.s);
+            else if (!s->all_parties && s->parties.n == 0)
+                cav__report(b, CAV_SEV_ERROR, s->file, s->line, s->col,
+                            is_note ? "write: party US (or [US, GB])"
+                                    : "write: party US (or [US, GB], or * for every party)",
                             "%s '%s' names no party", cav__stmt_keyword(s->kind), s->name.s);
             if (s->sources.n == 0)
                 cav__report(b, CAV_SEV_ERROR, s->file, s->line, s->col,
@@ -510,9 +564,6 @@ static void build_rules_and_notes(cav_build *b) {
                     cav__report(b, CAV_SEV_ERROR, s->file, s->until_at.line, s->until_at.col,
                                 "'until' is the first day the note no longer applies",
                                 "note '%s' ends before it starts", s->name.s);
-                if (s->when && !s->parties.n)
-                    cav__report(b, CAV_SEV_ERROR, s->file, s->line, s->col, NULL,
-                                "note '%s' has a condition but names no party", s->name.s);
                 n->nsources = s->sources.n;
                 n->sources = resolve_sources(b, s->file, &s->sources);
                 continue;

@@ -119,6 +119,30 @@ static double expr_precision(const cav_zone_expr *e) {
     }
 }
 
+/* "RU-UA" is one name, since '-' joins names: when an unknown zone name splits at a '-' into
+ * two known zones, the author meant their difference. Returns the hint, or NULL. */
+static const char *difference_hint(cav_build *b, const cav_zone_expr *bad, char *hint,
+                                   size_t size) {
+    if (!bad || bad->kind != CAV_ZONE_REF)
+        return NULL;
+    const char *name = bad->name;
+    for (const char *dash = strchr(name, '-'); dash; dash = strchr(dash + 1, '-')) {
+        char left[sizeof bad->name];
+        snprintf(left, sizeof left, "%.*s", (int)(dash - name), name);
+        const char *right = dash + 1;
+        int known_left = cav__find_zone(b->pack, left) >= 0 || cav__borders_find(left) >= 0;
+        int known_right = cav__find_zone(b->pack, right) >= 0 || cav__borders_find(right) >= 0;
+        if (known_left && known_right && size >= 4 * sizeof bad->name + 80) {
+            snprintf(hint, size,
+                     "'-' inside a name joins it: for the difference of %s and %s, write "
+                     "%s - %s with spaces",
+                     left, right, left, right);
+            return hint;
+        }
+    }
+    return NULL;
+}
+
 static int build_zone(cav_build *b, int z) {
     cav_pack *p = b->pack;
     cav_zone_build *zb = &b->zb[z];
@@ -154,8 +178,9 @@ static int build_zone(cav_build *b, int z) {
     if (rc != 0) {
         if (zb->state != 3 && err[0]) {
             int line = bad ? bad->line : zone->line, col = bad ? bad->col : zone->col;
-            cav__report(b, CAV_SEV_ERROR, zone->file, line, col, NULL, "zone '%s': %s", zone->id,
-                        err);
+            char hint[512];
+            cav__report(b, CAV_SEV_ERROR, zone->file, line, col,
+                        difference_hint(b, bad, hint, sizeof hint), "zone '%s': %s", zone->id, err);
         }
         zb->state = 3;
         return -1;
@@ -183,16 +208,29 @@ static void declare_zones(cav_build *b) {
             continue;
         int other = cav__find_zone(p, s->name.s);
         if (other >= 0) {
-            cav__report(b, CAV_SEV_ERROR, s->file, s->name.line, s->name.col,
-                        "names are compared without case, and spaces, hyphens and underscores "
-                        "are the same",
-                        "zone '%s' is declared twice (as '%s')", s->name.s, p->zones[other].id);
+            const cav_zone *o = &p->zones[other];
+            char hint[512];
+            int spelled = strcmp(o->id, s->name.s) != 0;
+            snprintf(hint, sizeof hint, "first declared at %s:%d%s",
+                     o->file >= 0 ? b->ps->files[o->file].name : "?", o->line,
+                     spelled ? "; names are compared without case, and spaces, hyphens and "
+                               "underscores are the same"
+                             : "");
+            if (spelled)
+                cav__report(b, CAV_SEV_ERROR, s->file, s->name.line, s->name.col, hint,
+                            "zone '%s' is declared twice, first as '%s'", s->name.s, o->id);
+            else
+                cav__report(b, CAV_SEV_ERROR, s->file, s->name.line, s->name.col, hint,
+                            "zone '%s' is declared twice", s->name.s);
             continue;
         }
         int border = cav__borders_find(s->name.s);
         if (border >= 0) {
-            cav__report(b, CAV_SEV_ERROR, s->file, s->name.line, s->name.col,
-                        "choose another name; rules name the country itself as it is",
+            char hint[160];
+            snprintf(hint, sizeof hint,
+                     "choose another name; a rule names %s itself directly (target in %s)",
+                     cav__borders_code(border), cav__borders_code(border));
+            cav__report(b, CAV_SEV_ERROR, s->file, s->name.line, s->name.col, hint,
                         "zone '%s' has the name of %s %s (%s), which has boundary data", s->name.s,
                         cav__borders_is_country(border) ? "country" : "region",
                         cav__borders_code(border), cav__borders_name(border));

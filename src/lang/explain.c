@@ -688,12 +688,16 @@ static void settle_text(const ctx *c, cav_buf *o) {
         unsure_zones_of(c, &u);
         for (int i = 0; i < u.n; i++) {
             double km = zone_edge_km(c, u.zone[i], u.field[i]);
-            cav__buf_printf(o, " The %s is ", u.field[i] == CAV_F_TARGET ? "target" : "launch point");
-            if (km >= 0)
+            const char *side = zone_has_centre(c, u.zone[i], u.field[i]) ? "inside" : "outside";
+            cav__buf_printf(o, " The %s is ",
+                            u.field[i] == CAV_F_TARGET ? "target" : "launch point");
+            if (km >= 0) {
                 put_km(o, km);
-            cav__buf_printf(o, "%s %s the edge of %s, closer than its position is known",
-                            km >= 0 ? "" : "near", zone_has_centre(c, u.zone[i], u.field[i]) ? "inside" : "outside",
-                            p->zones[u.zone[i]].id);
+                cav__buf_printf(o, " %s the edge of %s", side, p->zones[u.zone[i]].id);
+            } else {
+                cav__buf_printf(o, "%s %s, near its edge", side, p->zones[u.zone[i]].id);
+            }
+            cav__buf_puts(o, ", closer than its position is known");
             if (p->zones[u.zone[i]].precision_m > 0)
                 cav__buf_printf(o, " (the boundary data are precise to about %.0f m)",
                                 p->zones[u.zone[i]].precision_m);
@@ -770,6 +774,16 @@ static void put_interval(cav_buf *o, const cav_rule *r) {
     }
 }
 
+/* Ends the text written so far with a full stop unless it ends with one already ('.', '!' or
+ * '?', also before a closing quote or parenthesis). */
+static void end_sentence(cav_buf *o) {
+    size_t n = o->len;
+    while (n && (o->data[n - 1] == '"' || o->data[n - 1] == ')' || o->data[n - 1] == '\''))
+        n--;
+    if (!n || (o->data[n - 1] != '.' && o->data[n - 1] != '!' && o->data[n - 1] != '?'))
+        cav__buf_puts(o, ".");
+}
+
 /* A says text on one line (newlines in a policy string would break line-based outputs). */
 static void put_says(cav_buf *o, const char *s) {
     for (; s && *s; s++)
@@ -819,6 +833,7 @@ static void explain_rules(const ctx *c, const cav_party_decision *pd, const char
         if (r->disputed) {
             cav__buf_printf(o, " Rule %s is disputed: ", r->id);
             put_says(o, r->disputed);
+            end_sentence(o);
         }
         if ((c->flags & CAV_EXPLAIN) && r->quote) {
             cav__buf_printf(o, " %s %s: \"", r->id, r->paraphrase ? "paraphrases its source" : "quotes");
@@ -848,39 +863,58 @@ static void explain_nearest(const ctx *c, const cav_party_decision *pd, cav_buf 
     }
 }
 
-/* For a party that forbids: why each exception of its deciding forbids that is in force and
- * speaks of the weapon does not apply ("Its exception X does not apply: ..."). */
-static void explain_exceptions(const ctx *c, const cav_party_decision *pd, cav_buf *o) {
+/* The exceptions of pd's deciding forbids that are in force, speak of the weapon and whose own
+ * condition has the value `want` on the query, each once, in the order the forbids list them.
+ * Returns how many were written to out (at most max). */
+static int exceptions_with(const ctx *c, const cav_party_decision *pd, cav_tri want, int *out,
+                           int max) {
     const cav_pack *p = c->p;
-    int rules[256], said[64], nsaid = 0;
+    int rules[256], nout = 0;
     int n = cav__deciding_rules(p, pd, c->q->date, &c->f, rules, 256);
     for (int i = 0; i < n && i < 256; i++) {
         const cav_rule *fb = &p->rules[rules[i]];
-        for (int e = 0; e < fb->nunless; e++) {
+        for (int e = 0; e < fb->nunless && nout < max; e++) {
             int x = fb->unless[e];
             const cav_rule *ex = &p->rules[x];
             int dup = 0;
-            for (int k = 0; k < nsaid; k++)
-                dup |= said[k] == x;
-            if (dup || ex->root < 0 || c->q->date < ex->from || c->q->date >= ex->until ||
-                !cav__rule_speaks(p, x, c->f.weapon) ||
-                cav__eval_node(p, ex->root, &c->f) != CAV_FALSE)
-                continue;
-            if (nsaid < 64)
-                said[nsaid++] = x;
-            leaves l = {0};
-            why_false(p, ex->root, &c->f, &l);
-            cav__buf_printf(o, " Its exception %s does not apply: ", ex->id);
-            for (int k = 0; k < l.n; k++) {
-                if (k > 0)
-                    cav__buf_puts(o, "; ");
-                render_leaf(c, &l.v[k], o);
-            }
-            if (l.total > l.n)
-                cav__buf_printf(o, "; and %d more tests", l.total - l.n);
-            cav__buf_puts(o, ".");
+            for (int k = 0; k < nout; k++)
+                dup |= out[k] == x;
+            if (!dup && ex->root >= 0 && c->q->date >= ex->from && c->q->date < ex->until &&
+                cav__rule_speaks(p, x, c->f.weapon) && cav__eval_node(p, ex->root, &c->f) == want)
+                out[nout++] = x;
         }
     }
+    return nout;
+}
+
+/* For a party that forbids: why each exception of its deciding forbids that is in force and
+ * speaks of the weapon does not apply ("Its exception X does not apply: ..."). */
+static void explain_exceptions(const ctx *c, const cav_party_decision *pd, cav_buf *o) {
+    int ex[64];
+    int n = exceptions_with(c, pd, CAV_FALSE, ex, 64);
+    for (int i = 0; i < n; i++) {
+        const cav_rule *r = &c->p->rules[ex[i]];
+        leaves l = {0};
+        why_false(c->p, r->root, &c->f, &l);
+        cav__buf_printf(o, " Its exception %s does not apply: ", r->id);
+        for (int k = 0; k < l.n; k++) {
+            if (k > 0)
+                cav__buf_puts(o, "; ");
+            render_leaf(c, &l.v[k], o);
+        }
+        if (l.total > l.n)
+            cav__buf_printf(o, "; and %d more tests", l.total - l.n);
+        cav__buf_puts(o, ".");
+    }
+}
+
+/* For a party that might forbid: the exceptions of its deciding forbids that might apply, which
+ * the facts given do not settle ("Its exception X might apply."). */
+static void explain_open_exceptions(const ctx *c, const cav_party_decision *pd, cav_buf *o) {
+    int ex[64];
+    int n = exceptions_with(c, pd, CAV_UNDET, ex, 64);
+    for (int i = 0; i < n; i++)
+        cav__buf_printf(o, " Its exception %s might apply.", c->p->rules[ex[i]].id);
 }
 
 static void explain_party(const ctx *c, const cav_party_decision *pd, cav_buf *o) {
@@ -893,7 +927,10 @@ static void explain_party(const ctx *c, const cav_party_decision *pd, cav_buf *o
             explain_exceptions(c, pd, o);
         break;
     case CAV_BASIS_PERMIT: explain_rules(c, pd, "permits", o); break;
-    case CAV_BASIS_FORBID_UNDET: explain_rules(c, pd, "might forbid", o); break;
+    case CAV_BASIS_FORBID_UNDET:
+        explain_rules(c, pd, "might forbid", o);
+        explain_open_exceptions(c, pd, o);
+        break;
     case CAV_BASIS_PERMIT_UNDET: explain_rules(c, pd, "might permit", o); break;
     case CAV_BASIS_SILENT:
         cav__buf_printf(o, "No condition of %s in force on ", party);
@@ -927,14 +964,14 @@ static void explain_into(const ctx *c, cav_buf *o) {
             cav__buf_puts(o, ": ");
             put_says(o, p->zones[zl.v[i]].assumption);
         }
-        cav__buf_puts(o, ".");
+        end_sentence(o);
     }
     int ar[64];
     int nar = assumed_rules(c, ar, 64);
     for (int i = 0; i < nar; i++) {
         cav__buf_printf(o, " Rule %s rests on an assumption of the pack: ", p->rules[ar[i]].id);
         put_says(o, p->rules[ar[i]].assumption);
-        cav__buf_puts(o, ".");
+        end_sentence(o);
     }
     int notes[64];
     int nn = carried_notes(c, notes, 64);
@@ -943,12 +980,11 @@ static void explain_into(const ctx *c, cav_buf *o) {
         cav__buf_printf(o, " Note %s%s: ", note->id, note->disputed ? " (disputed)" : "");
         put_says(o, note->says ? note->says : note->title);
         if (note->disputed) {
+            end_sentence(o);
             cav__buf_puts(o, " Disputed: ");
             put_says(o, note->disputed);
         }
-        size_t len = o->len;
-        if (len && o->data[len - 1] != '.')
-            cav__buf_puts(o, ".");
+        end_sentence(o);
     }
     if ((c->flags & CAV_EXPLAIN) && c->d->verdict != CAV_PERMITTED) {
         int32_t from = permitted_from(c);
@@ -956,7 +992,9 @@ static void explain_into(const ctx *c, cav_buf *o) {
             cav__buf_puts(o, " The same use is permitted from ");
             put_date(o, from);
             cav__buf_puts(o, ".");
-        } else {
+        } else if (c->d->verdict != CAV_INDETERMINATE) {
+            /* (an indeterminate use may well be permitted once the facts are given: what would
+             * settle it is said above) */
             cav__buf_puts(o, " No later rule of the pack permits the same use.");
         }
     }

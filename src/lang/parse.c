@@ -2,14 +2,19 @@
  *
  * Grammar (docs/language.md has it with examples):
  *
- *   stmt    := party CODE [STRING] | class NAME [STRING] | purpose NAME [STRING]
+ *   stmt    := pack NAME [STRING] clause*            (timezone)
+ *            | party CODE [STRING] clause*           (alias)
+ *            | class NAME [STRING] | purpose NAME [STRING]
  *            | kind NAME [STRING] [in NAME]
  *            | weapon NAME [STRING] clause*          (class, consent, suppliers, alias, range)
  *            | source NAME [STRING] clause*          (outlet, date, url)
- *            | zone NAME [STRING] = zexpr clause*    (note, source)
- *            | note NAME [STRING] clause*            (party, date, source, quote, says)
- *            | (permit|forbid) NAME [STRING] clause* (party, from, until, source, says, quote,
- *                                                     disputed, note, when)
+ *            | zone NAME [STRING] = zexpr clause*    (note, source, assumption)
+ *            | note NAME [STRING] clause*            (party, date, until, source, says,
+ *                                                     quote | paraphrase, disputed, when)
+ *            | permit NAME [STRING] clause*          (party, from, until, source, says,
+ *                                                     quote | paraphrase, disputed, note,
+ *                                                     assumption, when)
+ *            | forbid NAME [STRING] clause*          (the same, and unless)
  *   cond    := and {or and};  and := not {and not};  not := 'not' not | '(' cond ')' | test
  *   test    := field ('=' | '!=') NAME | field ['not'] 'in' (NAME | '[' NAME {, NAME} ']')
  *   zexpr   := zterm {('|' | '-') zterm};  zterm := zatom {'&' zatom}
@@ -288,6 +293,11 @@ static cav_cond *parse_test(parser *P) {
     c->field = f;
     if (accept(P, CAV_TK_EQ)) {
         c->test = CAV_T_EQ;
+        if (!at_stmt_end(P) && peek(P)->kind == CAV_TK_EQ) {
+            error_at(P, peek(P), "a test is written field = value, with one '='",
+                     "unexpected '=' after '='");
+            return NULL;
+        }
     } else if (accept(P, CAV_TK_NE)) {
         c->test = CAV_T_NE;
     } else if (accept_kw(P, "in")) {
@@ -699,7 +709,19 @@ static void parse_clauses(parser *P, cav_stmt *s) {
                 bit = 1u << c;
         if (!bit) {
             cav_buf hintb = {0};
-            if (t->kind == CAV_TK_AMP || t->kind == CAV_TK_PIPE) {
+            int keyword = 0;
+            for (int k = 0; k < CAV_NSTMT_KINDS && t->kind == CAV_TK_NAME; k++)
+                keyword |= strcmp(t->str, stmt_keywords[k]) == 0;
+            if (keyword) {
+                cav__buf_printf(&hintb,
+                                "a statement starts in column 1; this '%s' is indented, so it "
+                                "is read as part of the statement above",
+                                t->str);
+            } else if (t->kind == CAV_TK_NAME && strcmp(t->str, "unless") == 0 &&
+                       s->kind == CAV_S_PERMIT) {
+                cav__buf_puts(&hintb, "exceptions are listed on the forbid they take back: "
+                                      "forbid F ... unless [this permit]");
+            } else if (t->kind == CAV_TK_AMP || t->kind == CAV_TK_PIPE) {
                 cav__buf_printf(&hintb, "conditions join tests with '%s', not %s",
                                 t->kind == CAV_TK_AMP ? "and" : "or",
                                 t->kind == CAV_TK_AMP ? "'&&' or '&'" : "'||' or '|'");
@@ -711,6 +733,20 @@ static void parse_clauses(parser *P, cav_stmt *s) {
             } else {
                 cav__buf_printf(&hintb, "a %s statement has no clauses", stmt_keywords[s->kind]);
             }
+            /* a clause of other statements here: often the line that opened this statement
+             * was meant as a continuation of the one above */
+            int owners = 0, rule_like = s->kind == CAV_S_PERMIT || s->kind == CAV_S_FORBID ||
+                                        s->kind == CAV_S_NOTE;
+            for (int k = 0; k < CAV_NSTMT_KINDS && !keyword && !rule_like && t->kind == CAV_TK_NAME;
+                 k++)
+                for (int c = 0; c < NCLAUSES; c++)
+                    if ((clauses_of((cav_stmt_kind)k) & (1u << c)) &&
+                        strcmp(t->str, clause_names[c]) == 0)
+                        cav__buf_printf(&hintb, "%s%s", owners++ ? ", " : "; it is a clause of ",
+                                        stmt_keywords[k]);
+            if (owners)
+                cav__buf_printf(&hintb, ": if line %d belongs to the statement above it, indent it",
+                                s->line);
             char hint[512];
             snprintf(hint, sizeof hint, "%s", hintb.data ? hintb.data : "");
             cav_buf_free(&hintb);
@@ -724,11 +760,20 @@ static void parse_clauses(parser *P, cav_stmt *s) {
             error_at(P, t, hint, what);
             return;
         }
-        if ((seen & bit) || ((bit & (CL_QUOTE | CL_PARAPHRASE)) &&
-                             (seen & (CL_QUOTE | CL_PARAPHRASE)))) {
+        if (seen & bit) {
             char msg[96];
             snprintf(msg, sizeof msg, "'%s' is given twice", t->str);
-            error_at(P, t, (bit & (CL_QUOTE | CL_PARAPHRASE)) ? "a rule has one quote or one paraphrase" : NULL, msg);
+            error_at(P, t, NULL, msg);
+            return;
+        }
+        if ((bit & (CL_QUOTE | CL_PARAPHRASE)) && (seen & (CL_QUOTE | CL_PARAPHRASE))) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "'%s' after '%s': a statement has one or the other", t->str,
+                     bit == CL_QUOTE ? "paraphrase" : "quote");
+            error_at(P, t,
+                     "quote is the source's own words, paraphrase the words a report gives; "
+                     "keep the one you have",
+                     msg);
             return;
         }
         seen |= bit;

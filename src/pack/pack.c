@@ -32,6 +32,7 @@ static void pack_free(cav_pack *p) {
  * tz database (/usr/share/zoneinfo). */
 static void load_timezone(cav_build *b) {
     cav_pack *p = b->pack;
+    const cav_stmt *at = b->tz_stmt; /* where the time zone was declared */
     if (!p->timezone) {
         cav__tz_utc(&p->tz);
         return;
@@ -40,7 +41,8 @@ static void load_timezone(cav_build *b) {
         if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
               *c == '/' || *c == '_' || *c == '-' || *c == '+') ||
             (c[0] == '.' && c[1] == '.')) {
-            cav__report(b, CAV_SEV_ERROR, -1, 0, 0, "write an IANA name such as \"Europe/Kyiv\"",
+            cav__report(b, CAV_SEV_ERROR, at ? at->file : -1, at ? at->line : 0, at ? at->col : 0,
+                        "write an IANA name such as \"Europe/Kyiv\"",
                         "time zone \"%s\" is not a tz database name", p->timezone);
             return;
         }
@@ -72,9 +74,9 @@ static void load_timezone(cav_build *b) {
     if (rc == -2)
         b->oom = 1;
     else if (rc != 0)
-        cav__report(b, CAV_SEV_ERROR, -1, 0, 0, "the tz database is Debian's tzdata package",
-                    "time zone \"%s\": %s", p->timezone,
-                    data ? err : "not found in the tz database");
+        cav__report(b, CAV_SEV_ERROR, at ? at->file : -1, at ? at->line : 0, at ? at->col : 0,
+                    "the tz database is Debian's tzdata package", "time zone \"%s\": %s",
+                    p->timezone, data ? err : "not found in the tz database");
     cav__free(heap);
 }
 

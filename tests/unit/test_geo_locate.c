@@ -9,6 +9,11 @@
  *  - on points exactly on the box's horizontal and vertical edges (inside);
  *  - budgets: locator under 32 MB; NaN and out-of-range points are in no zone;
  *  - 70 overlapping circles and boxes (two-word membership sets) on 100,000 points.
+ * The same checks hold for a locator built with stated precisions (1 km on the zones made from
+ * boundary data, which widens the cells its edges are assigned to), because membership never
+ * depends on precision; and cav__locator_find3 with radius 0 answers exactly what
+ * cav__locator_find does, with nothing unsure when every zone is exact. (The uncertain side of
+ * find3 and cav__locator_distance are checked in test_geo_locate_disk.c.)
  */
 #include "../geo/zone_set.h"
 #include "geo/geo.h"
@@ -86,7 +91,7 @@ static void test_many_zones(GEOSContextHandle_t h) {
             return;
         prep[z] = GEOSPrepare_r(h, zones[z]);
     }
-    cav_locator *loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, MANY);
+    cav_locator *loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, NULL, MANY);
     CHECK(loc != NULL);
     if (!loc)
         return;
@@ -116,7 +121,7 @@ static void test_many_zones(GEOSContextHandle_t h) {
  * axis-aligned boxes whose edges fall on the locator's cell lines, and triangles whose slopes
  * are powers of two, with points on a 1/64-degree lattice, so that every "on the boundary" case
  * is exact in floating point and must match GEOS exactly. */
-static void test_lattice(GEOSContextHandle_t h) {
+static void test_lattice(GEOSContextHandle_t h, double precision) {
     enum { NL = 4 };
     cav_zone_expr box0 = {.kind = CAV_ZONE_BOX, .num = {40.0, 20.0, 50.0, 30.0}};
     cav_zone_expr box1 = {.kind = CAV_ZONE_BOX, .num = {42.5, 22.5, 45.0, 25.0}};
@@ -132,7 +137,8 @@ static void test_lattice(GEOSContextHandle_t h) {
             return;
         prep[z] = GEOSPrepare_r(h, zones[z]);
     }
-    cav_locator *loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, NL);
+    double prec[NL] = {precision, 0, precision, precision};
+    cav_locator *loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, prec, NL);
     CHECK(loc != NULL);
     if (!loc)
         return;
@@ -152,7 +158,8 @@ static void test_lattice(GEOSContextHandle_t h) {
             on += lat == 45.0 && lon >= 22.5 && lon <= 25.0; /* on box1's north edge */
         }
     }
-    printf("lattice: %ld answers, %ld disagreements\n", tested, disagree);
+    printf("lattice (precision %g m): %ld answers, %ld disagreements\n", precision, tested,
+           disagree);
     CHECK(tested > 100000);
     CHECK(on > 100);
     CHECK_EQ_INT(disagree, 0);
@@ -165,7 +172,8 @@ static void test_lattice(GEOSContextHandle_t h) {
 
 int main(void) {
     GEOSContextHandle_t h = GEOS_init_r();
-    test_lattice(h);
+    test_lattice(h, 0);
+    test_lattice(h, 1000);
     test_many_zones(h);
     static zone_set set; /* static: its expressions point into it */
     zone_set_init(&set);
@@ -180,10 +188,14 @@ int main(void) {
         prep[z] = GEOSPrepare_r(h, zones[z]);
         bounds[z] = GEOSBoundary_r(h, zones[z]);
     }
-    cav_locator *loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, NZONES);
-    CHECK(loc != NULL);
-    if (!loc)
+    cav_locator *loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, NULL, NZONES);
+    double prec[NZONES] = {1000, 1000, 1000, 1000, 0, 0, 1000}; /* Natural Earth 1:10m */
+    cav_locator *locp = cav__locator_new(h, (const GEOSGeometry *const *)zones, prec, NZONES);
+    CHECK(loc != NULL && locp != NULL);
+    if (!loc || !locp)
         return check_done();
+    CHECK(cav__locator_bytes(locp) < 32u * 1024 * 1024);
+    printf("locator with precisions: %zu bytes\n", cav__locator_bytes(locp));
     CHECK_EQ_INT(cav__locator_words(loc), 1);
     CHECK(cav__locator_bytes(loc) < 32u * 1024 * 1024);
     printf("locator: %zu bytes\n", cav__locator_bytes(loc));
@@ -193,7 +205,7 @@ int main(void) {
     const char *env = getenv("CAV_GEO_POINTS");
     if (env && atol(env) > 0)
         npoints = atol(env);
-    long disagree = 0, near_boundary = 0, inside_any = 0;
+    long disagree = 0, near_boundary = 0, inside_any = 0, differ3 = 0, differp = 0;
     for (long i = 0; i < npoints; i++) {
         double lon, lat;
         if (i % 10 == 9) { /* a tenth over the locator's whole box (RU spans the globe) */
@@ -203,9 +215,14 @@ int main(void) {
             lon = uniform(20, 50);
             lat = uniform(40, 60);
         }
-        uint64_t bits[1];
+        uint64_t bits[1], in3[1], unsure3[1], bp[1], inp[1], unsurep[1];
         cav__locator_find(loc, lat, lon, bits);
         inside_any += bits[0] != 0;
+        cav__locator_find3(loc, lat, lon, 0, in3, unsure3);
+        differ3 += in3[0] != bits[0] || unsure3[0] != 0;
+        cav__locator_find(locp, lat, lon, bp);
+        cav__locator_find3(locp, lat, lon, 0, inp, unsurep);
+        differp += bp[0] != bits[0] || inp[0] != bits[0];
         for (int z = 0; z < NZONES; z++) {
             int a = (int)((bits[0] >> z) & 1u), g = geos_in(h, prep[z], lon, lat);
             if (a != g) {
@@ -222,7 +239,11 @@ int main(void) {
     }
     printf("%ld random points: %ld disagreements, %ld within 1 m of a boundary\n", npoints,
            disagree, near_boundary);
+    printf("find3 radius 0 differs from find on %ld; with precisions, membership differs on %ld\n",
+           differ3, differp);
     CHECK_EQ_INT(disagree, 0);
+    CHECK_EQ_INT(differ3, 0);
+    CHECK_EQ_INT(differp, 0);
     CHECK(inside_any > npoints / 4); /* the test is not vacuous */
 
     /* vertices and edge midpoints, and points 1e-7 degrees off them */
@@ -238,14 +259,15 @@ int main(void) {
             GEOSGeomGetX_r(h, GEOSGetGeometryN_r(h, pts, i), &x);
             GEOSGeomGetY_r(h, GEOSGetGeometryN_r(h, pts, i), &y);
             vtested++;
-            if (!loc_in(loc, z, x, y)) {
+            if (!loc_in(loc, z, x, y) || !loc_in(locp, z, x, y)) {
                 vfail++;
                 if (vfail <= 3)
                     fprintf(stderr, "vertex %.12f %.12f of zone %d not inside\n", y, x, z);
             }
             for (int d = 0; d < 8; d++) {
                 double px = x + 1e-7 * dirs[d][0], py = y + 1e-7 * dirs[d][1];
-                if (loc_in(loc, z, px, py) != geos_in(h, prep[z], px, py)) {
+                int g = geos_in(h, prep[z], px, py);
+                if (loc_in(loc, z, px, py) != g || loc_in(locp, z, px, py) != g) {
                     ofail++;
                     if (ofail <= 3)
                         fprintf(stderr, "zone %d near vertex %.12f %.12f: disagrees\n", z, py, px);
@@ -258,7 +280,8 @@ int main(void) {
                 double mx = (x + x2) / 2, my = (y + y2) / 2;
                 for (int d = 0; d < 8; d++) {
                     double px = mx + 1e-7 * dirs[d][0], py = my + 1e-7 * dirs[d][1];
-                    if (loc_in(loc, z, px, py) != geos_in(h, prep[z], px, py))
+                    int g = geos_in(h, prep[z], px, py);
+                    if (loc_in(loc, z, px, py) != g || loc_in(locp, z, px, py) != g)
                         ofail++;
                 }
             }
@@ -316,7 +339,7 @@ int main(void) {
     CHECK_EQ_INT(bits[0], 0);
 
     /* an empty set of zones, and a zone without area */
-    cav_locator *none = cav__locator_new(h, NULL, 0);
+    cav_locator *none = cav__locator_new(h, NULL, NULL, 0);
     CHECK(none != NULL);
     if (none) {
         CHECK_EQ_INT(cav__locator_words(none), 0);
@@ -328,7 +351,7 @@ int main(void) {
     GEOSGeometry *line = build(h, &set.border);
     if (line) {
         const GEOSGeometry *one[1] = {line};
-        cav_locator *lz = cav__locator_new(h, one, 1);
+        cav_locator *lz = cav__locator_new(h, one, NULL, 1);
         CHECK(lz != NULL);
         if (lz) {
             cav__locator_find(lz, 50, 36, bits);
@@ -339,6 +362,7 @@ int main(void) {
     }
 
     cav__locator_free(loc);
+    cav__locator_free(locp);
     for (int z = 0; z < NZONES; z++) {
         GEOSPreparedGeom_destroy_r(h, prep[z]);
         GEOSGeom_destroy_r(h, bounds[z]);
