@@ -584,7 +584,19 @@ typedef struct cav_map_opts {
                                   pack names them */
     int nplaces;
     const char *zoom_place;  /* frame this country or region by ISO code (NULL: no) */
+    struct cav_map_cache *cache; /* computed areas kept for the same use on any date of the same
+                                    epoch of rules (cav_map_cache_new), or NULL */
 } cav_map_opts;
+/* A bounded, thread-safe cache of computed map areas: a service that draws the same use again,
+ * on any date between the same two rule changes, skips the geometry computation (the output is
+ * the same as without the cache). Holds at most max_entries uses (the oldest is dropped);
+ * cav_map_cache_free releases it. NULL when max_entries is 0 or out of memory. */
+typedef struct cav_map_cache cav_map_cache;
+CAV_API cav_map_cache *cav_map_cache_new(size_t max_entries);
+CAV_API void cav_map_cache_free(cav_map_cache *c);
+/* Lookups that found their entry, and those that did not. */
+CAV_API void cav_map_cache_stats(const cav_map_cache *c, unsigned long *hits,
+                                 unsigned long *misses);
 /* 1 when the embedded boundary data has a country or region with this ISO 3166 code
  * (case-insensitive: "BY", "ru-bel"), else 0. */
 CAV_API int cav_place_known(const char *code);

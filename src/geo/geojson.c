@@ -254,7 +254,7 @@ int cav__geojson_write(GEOSContextHandle_t h, const cav_map_feature *features, i
             cav__buf_puts(out, "null}");
             continue;
         }
-        GEOSGeometry *snapped = GEOSGeom_setPrecision_r(h, f->geom, 1e-6, 0);
+        GEOSGeometry *snapped = f->gridded ? NULL : GEOSGeom_setPrecision_r(h, f->geom, 1e-6, 0);
         int rc = write_geometry(h, snapped ? snapped : f->geom, out);
         if (snapped)
             GEOSGeom_destroy_r(h, snapped);

@@ -26,6 +26,7 @@ typedef struct cav_map_feature {
     const char *values[CAV_MAP_MAX_PROPS];
     unsigned raw;   /* bit k: values[k] is JSON text */
     const char *id; /* the Feature's "id" member, or NULL for none */
+    int gridded;    /* 1: geom is already snapped to the 1e-6 degree grid (skip snapping) */
 } cav_map_feature;
 
 /* Appends an RFC 7946 FeatureCollection of the n features to out: coordinates rounded to 6

@@ -42,7 +42,6 @@ typedef struct area_ctx {
     int32_t date;
     GEOSGeometry **zones; /* zone geometries read from the pack's WKB on first use */
     int failed;           /* a GEOS operation failed: results are no longer meaningful */
-    cav_use_areas *out;   /* per-rule regions are recorded here (cav__use_areas), or NULL */
 } area_ctx;
 
 static const region empty_region = {NULL, 0, 0};
@@ -260,27 +259,16 @@ static region forbid_true(area_ctx *c, const cav_rule *r) {
 static GEOSGeometry *region_geom(area_ctx *c, region r);
 
 /* What a party answers over the plane, for a use (steps 1 to 6 of docs/semantics.md for exact
- * points): where it permits, where it is indeterminate (when asked), and whether it is silent. */
+ * points): where it permits, where it is indeterminate (when asked), where one of its disputed
+ * permits is true, and whether it is silent. */
 typedef struct party_regions {
-    region permitted, indeterminate;
+    region permitted, indeterminate, disputed;
     int silent; /* no rule of its own in force speaks of the weapon: unknown everywhere */
 } party_regions;
 
-/* Records rule id's true region (a copy) in the caller's per-rule table, when asked. */
-static void note_rule(area_ctx *c, int id, region t, region u) {
-    cav_use_areas *a = c->out;
-    if (!a || a->nrules >= CAV_AREA_MAX_RULES) {
-        return;
-    }
-    int k = a->nrules++;
-    a->rules[k] = id;
-    a->rule_true[k] = region_geom(c, copy_region(c, t));
-    a->rule_undetermined[k] = region_geom(c, u);
-}
-
 static party_regions party_regions_of(area_ctx *c, int party, int want_indet) {
     const cav_epoch *ep = cav__epoch_of(c->p, party, c->date);
-    region t_permit = empty_region, nf_permit = empty_region;
+    region t_permit = empty_region, nf_permit = empty_region, disputed = empty_region;
     region t_forbid = empty_region, nf_forbid = empty_region;
     int speaks = 0;
     for (int i = 0; i < ep->nrules; i++) {
@@ -289,32 +277,30 @@ static party_regions party_regions_of(area_ctx *c, int party, int want_indet) {
         if (!cav__rule_speaks(c->p, id, c->facts->weapon))
             continue;
         speaks |= !r->all_parties;
-        region t = empty_region, nf = empty_region, u = empty_region;
+        region t = empty_region, nf = empty_region;
         if (r->forbid) {
             nf = r_not(forbid_false(c, r));
-            if (want_indet || c->out)
+            if (want_indet)
                 t = forbid_true(c, r);
         } else if (r->root >= 0) {
             region f;
-            eval_region(c, r->root, 1, want_indet || c->out, &t, &f);
-            nf = want_indet || c->out ? r_not(f) : empty_region;
+            eval_region(c, r->root, 1, want_indet, &t, &f);
+            nf = want_indet ? r_not(f) : empty_region;
         } else {
             t = plane_region;
             nf = plane_region;
-        }
-        if (c->out) {
-            u = r_and(c, copy_region(c, nf), r_not(copy_region(c, t)));
-            note_rule(c, id, t, u);
         }
         if (r->forbid) {
             t_forbid = r_or(c, t_forbid, t);
             nf_forbid = r_or(c, nf_forbid, nf);
         } else {
+            if (r->disputed)
+                disputed = r_or(c, disputed, copy_region(c, t));
             t_permit = r_or(c, t_permit, t);
             nf_permit = r_or(c, nf_permit, nf);
         }
     }
-    party_regions pr = {empty_region, empty_region, !speaks};
+    party_regions pr = {empty_region, empty_region, disputed, !speaks};
     if (!speaks) {
         region_free(c, &t_permit), region_free(c, &nf_permit);
         region_free(c, &t_forbid), region_free(c, &nf_forbid);
@@ -338,6 +324,7 @@ static party_regions party_regions_of(area_ctx *c, int party, int want_indet) {
  * false (true or undetermined); nowhere when the party is silent. */
 static region party_area(area_ctx *c, int party) {
     party_regions pr = party_regions_of(c, party, 0);
+    region_free(c, &pr.disputed);
     return pr.permitted;
 }
 
@@ -359,7 +346,7 @@ int cav__permitted_area(const cav_pack *p, const cav_query *tmpl, GEOSContextHan
     GEOSGeometry **zones = cav__calloc((size_t)p->nzones + 1, sizeof *zones);
     if (!zones)
         return CAV_ENOMEM;
-    area_ctx c = {p, h, &facts, tmpl->date, zones, 0, NULL};
+    area_ctx c = {p, h, &facts, tmpl->date, zones, 0};
     int parties[CAV_MAX_PARTIES];
     int nparties = cav__consent_parties(p, tmpl, parties);
     region area = nparties > 0 ? plane_region : empty_region;
@@ -418,6 +405,28 @@ static GEOSGeometry *region_geom(area_ctx *c, region r) {
     return g;
 }
 
+/* 1 when a rule in force for the use's parties, or an exception in force of one, tests an
+ * optional field the template does not give: only then can a point be indeterminate for lack of
+ * a fact (an exact point is inside or outside every zone). */
+static int may_be_undetermined(const cav_pack *p, const cav_query *q, const int *parties, int np) {
+    for (int k = 0; k < np; k++) {
+        const cav_epoch *ep = cav__epoch_of(p, parties[k], q->date);
+        for (int i = 0; i < ep->nrules; i++) {
+            const cav_rule *r = &p->rules[ep->rules[i]];
+            if (!cav__rule_speaks(p, ep->rules[i], q->weapon))
+                continue;
+            if (r->needs & ~q->given)
+                return 1;
+            for (int e = 0; e < r->nunless; e++) {
+                const cav_rule *ex = &p->rules[r->unless[e]];
+                if (ex->from <= q->date && q->date < ex->until && (ex->needs & ~q->given))
+                    return 1;
+            }
+        }
+    }
+    return 0;
+}
+
 int cav__use_areas(const cav_pack *p, const cav_query *tmpl, GEOSContextHandle_t h,
                    cav_use_areas *out) {
     cav_decision d;
@@ -431,44 +440,44 @@ int cav__use_areas(const cav_pack *p, const cav_query *tmpl, GEOSContextHandle_t
     GEOSGeometry **zones = cav__calloc((size_t)p->nzones + 1, sizeof *zones);
     if (!zones)
         return CAV_ENOMEM;
-    area_ctx c = {p, h, &facts, tmpl->date, zones, 0, out};
+    area_ctx c = {p, h, &facts, tmpl->date, zones, 0};
     int parties[CAV_MAX_PARTIES];
     int np = cav__consent_parties(p, tmpl, parties);
+    int want_indet = may_be_undetermined(p, tmpl, parties, np);
     /* permitted: every party permits; indeterminate: none prohibits (each permits, is
      * indeterminate or is silent) and one is indeterminate */
-    region permitted = np > 0 ? plane_region : empty_region;
+    region permitted = np > 0 ? plane_region : empty_region, disputed = empty_region;
     region none_prohibits = np > 0 ? plane_region : empty_region, some_indet = empty_region;
     for (int i = 0; i < np && !c.failed; i++) {
-        party_regions pr = party_regions_of(&c, parties[i], 1);
+        party_regions pr = party_regions_of(&c, parties[i], want_indet);
+        disputed = r_or(&c, disputed, pr.disputed);
         if (pr.silent) {
             region_free(&c, &permitted);
             continue; /* unknown: prohibits nowhere, permits nowhere */
         }
-        region ok = r_or(&c, copy_region(&c, pr.permitted), copy_region(&c, pr.indeterminate));
-        none_prohibits = r_and(&c, none_prohibits, ok);
-        some_indet = r_or(&c, some_indet, pr.indeterminate);
+        if (want_indet) {
+            region ok = r_or(&c, copy_region(&c, pr.permitted), copy_region(&c, pr.indeterminate));
+            none_prohibits = r_and(&c, none_prohibits, ok);
+            some_indet = r_or(&c, some_indet, pr.indeterminate);
+        }
         permitted = r_and(&c, permitted, pr.permitted);
     }
     region indet = r_and(&c, none_prohibits, some_indet);
     out->permitted = region_geom(&c, permitted);
     out->indeterminate = region_geom(&c, indet);
-    /* disputed: permitted where a true permit is disputed */
-    GEOSGeometry *disputed = NULL;
-    for (int k = 0; k < out->nrules && !c.failed; k++) {
-        const cav_rule *r = &p->rules[out->rules[k]];
-        if (r->forbid || !r->disputed || !out->rule_true[k] || !out->permitted)
-            continue;
-        GEOSGeometry *part = GEOSIntersection_r(h, out->rule_true[k], out->permitted);
-        GEOSGeometry *u = !part ? NULL : disputed ? GEOSUnion_r(h, disputed, part) : part;
-        if (!part || !u)
+    /* disputed: permitted where a disputed permit is true */
+    GEOSGeometry *dt = region_geom(&c, disputed);
+    if (dt && out->permitted && !c.failed) {
+        out->disputed = GEOSIntersection_r(h, dt, out->permitted);
+        if (!out->disputed)
             c.failed = 1;
-        if (disputed && u != disputed)
-            GEOSGeom_destroy_r(h, disputed);
-        if (part && part != u)
-            GEOSGeom_destroy_r(h, part);
-        disputed = u;
+        else if (GEOSisEmpty_r(h, out->disputed)) {
+            GEOSGeom_destroy_r(h, out->disputed);
+            out->disputed = NULL;
+        }
     }
-    out->disputed = disputed;
+    if (dt)
+        GEOSGeom_destroy_r(h, dt);
     for (int z = 0; z < p->nzones; z++)
         if (zones[z])
             GEOSGeom_destroy_r(h, zones[z]);
@@ -485,11 +494,5 @@ void cav__use_areas_free(GEOSContextHandle_t h, cav_use_areas *a) {
     for (int i = 0; i < 3; i++)
         if (all[i])
             GEOSGeom_destroy_r(h, all[i]);
-    for (int k = 0; k < a->nrules; k++) {
-        if (a->rule_true[k])
-            GEOSGeom_destroy_r(h, a->rule_true[k]);
-        if (a->rule_undetermined[k])
-            GEOSGeom_destroy_r(h, a->rule_undetermined[k]);
-    }
     memset(a, 0, sizeof *a);
 }

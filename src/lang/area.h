@@ -34,12 +34,6 @@ typedef struct cav_use_areas {
                                     field a rule tests is missing (not the bands along edges,
                                     which come from positions' uncertainty and data precision) */
     GEOSGeometry *disputed;      /* the part of permitted where a true permit is disputed */
-    int nrules;                  /* the rules in force for the use's parties that speak of its
-                                    weapon (at most CAV_AREA_MAX_RULES), with where each is
-                                    true and where undetermined */
-    int rules[CAV_AREA_MAX_RULES];
-    GEOSGeometry *rule_true[CAV_AREA_MAX_RULES];
-    GEOSGeometry *rule_undetermined[CAV_AREA_MAX_RULES];
 } cav_use_areas;
 
 /* Computes the areas of a use (tmpl as for cav__permitted_area) into *out. Returns 0, CAV_EINVAL,

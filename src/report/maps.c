@@ -22,9 +22,11 @@
  * the caller names zones. Titles use catalog titles, never ids.
  */
 #include "core/alloc.h"
+#include "core/num.h"
 #include "geo/geo.h"
 #include "geo/map.h"
 #include "lang/area.h"
+#include "report/mapcache.h"
 #include "report/report.h"
 
 #include <math.h>
@@ -283,25 +285,37 @@ static void provenance_of(const cav_pack *p, const int *ids, int n, int extra_zo
     cav__buf_puts(&pv->valid, "}");
 }
 
-/* The rules (of areas a, by their recorded regions) true, or undetermined (undet 1), somewhere in
- * g; permits only when permits_only. */
-static int rules_in(GEOSContextHandle_t h, const cav_pack *p, const cav_use_areas *a,
-                    const GEOSGeometry *g, int undet, int permits_only, int *out) {
+/* The rules deciding in g (permits only when permits_only): the deciding rules of every party
+ * at a point inside each of g's polygons (at most 256 of them), as cav_eval gives them. */
+static int rules_in(GEOSContextHandle_t h, const cav_pack *p, const cav_query *use,
+                    const GEOSGeometry *g, int permits_only, int *out) {
     int n = 0;
     if (!g || GEOSisEmpty_r(h, g))
         return 0;
-    for (int k = 0; k < a->nrules; k++) {
-        const GEOSGeometry *rg = undet ? a->rule_undetermined[k] : a->rule_true[k];
-        if (permits_only && p->rules[a->rules[k]].forbid)
-            continue;
-        if (!rg)
-            continue;
-        /* interiors that meet, more than overlays' slivers (0.01 km2) */
-        GEOSGeometry *both = GEOSIntersection_r(h, rg, g);
-        double area = 0;
-        if (both && (GEOSArea_r(h, both, &area) != 1 || area > 1e-6))
-            out[n++] = a->rules[k];
-        geom_free(h, &both);
+    int np = GEOSGetNumGeometries_r(h, g);
+    for (int i = 0; i < np && i < 256; i++) {
+        GEOSGeometry *pt = GEOSPointOnSurface_r(h, GEOSGetGeometryN_r(h, g, i));
+        double x, y;
+        cav_query q = *use;
+        cav_decision d;
+        if (pt && GEOSGeomGetX_r(h, pt, &x) && GEOSGeomGetY_r(h, pt, &y)) {
+            q.target_lat = y, q.target_lon = x;
+            if (cav_eval(p, &q, &d) == 0)
+                for (int k = 0; k < d.nparties; k++) {
+                    const cav_party_decision *pd = &d.parties[k];
+                    for (int j = 0; j < pd->nrules && j < CAV_MAX_DECIDING; j++) {
+                        int r = pd->rules[j], dup = 0;
+                        if (permits_only && p->rules[r].forbid)
+                            continue;
+                        for (int m = 0; m < n && !dup; m++)
+                            dup = out[m] == r;
+                        if (!dup && n < CAV_AREA_MAX_RULES)
+                            out[n++] = r;
+                    }
+                }
+        }
+        if (pt)
+            GEOSGeom_destroy_r(h, pt);
     }
     return n;
 }
@@ -397,6 +411,11 @@ done:
 
 /* ---- one use on one date: its areas, ready to draw or export ---- */
 
+/* The parts of a use's map whose deciding rules are listed: permits true inside Ukraine, across
+ * the border, in the whole permitted area, in the disputed part (disputed ones), and the rules
+ * undetermined in the indeterminate area or whose edge its band follows. */
+enum { FR_INSIDE, FR_ABROAD, FR_PERMITTED, FR_DISPUTED, FR_INDET, FR_COUNT };
+
 typedef struct use_map {
     cav_query use;
     cav_use_areas a;
@@ -408,6 +427,8 @@ typedef struct use_map {
     GEOSGeometry *disputed; /* a.disputed less the band */
     int32_t from, until;    /* validity of the rules in force */
     double max_precision;   /* of the zones whose edges the band follows, metres */
+    int nfr[FR_COUNT];      /* the rules deciding in each part (rules_in), computed once */
+    int fr[FR_COUNT][CAV_AREA_MAX_RULES];
 } use_map;
 
 static void use_map_free(GEOSContextHandle_t h, use_map *m) {
@@ -428,13 +449,91 @@ static GEOSGeometry *ukraine(const cav_pack *p, GEOSContextHandle_t h) {
     return b >= 0 ? cav__borders_geom(h, b) : NULL;
 }
 
+/* Fills m->fr: the rules deciding in each part of the map. */
+static void part_rules(GEOSContextHandle_t h, const cav_pack *p, use_map *m) {
+    const GEOSGeometry *parts[FR_COUNT] = {m->inside, m->abroad, m->permitted, m->disputed,
+                                           m->indet};
+    for (int i = 0; i < FR_COUNT; i++)
+        m->nfr[i] = rules_in(h, p, &m->use, parts[i], i != FR_INDET, m->fr[i]);
+    int k = 0; /* only the disputed rules of the disputed part */
+    for (int i = 0; i < m->nfr[FR_DISPUTED]; i++)
+        if (p->rules[m->fr[FR_DISPUTED][i]].disputed)
+            m->fr[FR_DISPUTED][k++] = m->fr[FR_DISPUTED][i];
+    m->nfr[FR_DISPUTED] = k;
+}
+
+/* The cache key of a use on a date: the pack, the use less its date, the epoch of its rules. */
+static void cache_key(const cav_pack *p, const use_map *m, char *key, size_t size) {
+    const cav_query *q = &m->use;
+    char la[40] = "-", lo[40] = "-", lu[40] = "-";
+    if (q->has_launch) {
+        cav__format_fixed(q->launch_lat, 7, la, sizeof la);
+        cav__format_fixed(q->launch_lon, 7, lo, sizeof lo);
+        cav__format_fixed(q->launch_uncertainty_m, 1, lu, sizeof lu);
+    }
+    snprintf(key, size, "%s|%d|%d|%d|%d|%d|%d|%s|%s|%s|%ld|%ld", cav_pack_hash(p), q->weapon,
+             q->supplier, q->kind, q->state, q->role, q->purpose, la, lo, lu, (long)m->from,
+             (long)m->until);
+}
+
+/* The geometries of a use_map in one list, for the cache: fixed ones, then per rule. */
+enum { CACHED_GEOMS = 9, CACHED_INTS = 1 + FR_COUNT * (CAV_AREA_MAX_RULES + 1) };
+static GEOSGeometry **cached_slot(use_map *m, int i) {
+    GEOSGeometry **all[CACHED_GEOMS] = {&m->a.permitted, &m->a.indeterminate, &m->a.disputed,
+                                        &m->band,        &m->permitted,       &m->inside,
+                                        &m->abroad,      &m->indet,           &m->disputed};
+    return all[i];
+}
+
+static int cache_read(cav_map_cache *c, const char *key, GEOSContextHandle_t h, use_map *m) {
+    enum { N = CACHED_GEOMS };
+    GEOSGeometry *g[N] = {NULL};
+    int ints[CACHED_INTS], n = 0;
+    if (!cav__map_cache_get(c, key, h, g, N, ints, CACHED_INTS, &n) || n < 1 + FR_COUNT)
+        return 0;
+    for (int i = 0; i < N; i++)
+        *cached_slot(m, i) = g[i];
+    m->max_precision = ints[0];
+    int at = 1;
+    for (int f = 0; f < FR_COUNT; f++) {
+        m->nfr[f] = ints[at++];
+        memcpy(m->fr[f], ints + at, (size_t)m->nfr[f] * sizeof *ints);
+        at += m->nfr[f];
+    }
+    return 1;
+}
+
+static void cache_write(cav_map_cache *c, const char *key, GEOSContextHandle_t h, use_map *m) {
+    enum { N = CACHED_GEOMS };
+    GEOSGeometry *g[N];
+    int ints[CACHED_INTS];
+    for (int i = 0; i < N; i++)
+        g[i] = *cached_slot(m, i);
+    ints[0] = (int)m->max_precision;
+    int at = 1;
+    for (int f = 0; f < FR_COUNT; f++) {
+        ints[at++] = m->nfr[f];
+        memcpy(ints + at, m->fr[f], (size_t)m->nfr[f] * sizeof *ints);
+        at += m->nfr[f];
+    }
+    cav__map_cache_put(c, key, h, g, N, ints, at);
+}
+
 static int use_map_make(GEOSContextHandle_t h, const cav_pack *p, const cav_query *use,
-                        int32_t date, use_map *m) {
+                        int32_t date, cav_map_cache *cache, use_map *m) {
     memset(m, 0, sizeof *m);
     m->use = *use;
     m->use.date = date;
     m->use.target_lat = m->use.target_lon = 0; /* the target point is what the map varies */
     m->use.target_uncertainty_m = 0;
+    validity(p, &m->use, date, &m->from, &m->until);
+    m->ua = ukraine(p, h);
+    char key[512];
+    if (cache) {
+        cache_key(p, m, key, sizeof key);
+        if (cache_read(cache, key, h, m))
+            return 0;
+    }
     int rc = cav__use_areas(p, &m->use, h, &m->a);
     if (rc)
         return rc;
@@ -447,12 +546,24 @@ static int use_map_make(GEOSContextHandle_t h, const cav_pack *p, const cav_quer
     m->permitted = g_minus(h, m->a.permitted, m->band);
     m->indet = g_union(h, m->a.indeterminate, m->band);
     m->disputed = g_minus(h, m->a.disputed, m->band);
-    m->ua = ukraine(p, h);
     m->inside = m->ua ? g_inter(h, m->permitted, m->ua) : NULL;
     m->abroad = m->ua ? g_minus(h, m->permitted, m->ua) : NULL;
     if (!m->ua && m->permitted)
         m->inside = GEOSGeom_clone_r(h, m->permitted);
-    validity(p, &m->use, date, &m->from, &m->until);
+    /* the parts as GeoJSON writes them: snapped to its grid once, here, so that a cached map is
+     * written without snapping again (geo/geojson.c) */
+    GEOSGeometry **parts[4] = {&m->inside, &m->abroad, &m->indet, &m->disputed};
+    for (int i = 0; i < 4; i++)
+        if (*parts[i]) {
+            GEOSGeometry *g = GEOSGeom_setPrecision_r(h, *parts[i], 1e-6, 0);
+            if (g) {
+                GEOSGeom_destroy_r(h, *parts[i]);
+                *parts[i] = GEOSisEmpty_r(h, g) ? (GEOSGeom_destroy_r(h, g), NULL) : g;
+            }
+        }
+    part_rules(h, p, m);
+    if (cache)
+        cache_write(cache, key, h, m);
     return 0;
 }
 
@@ -628,6 +739,7 @@ static void area_feature(const cav_pack *p, const cav_query *use, const use_prop
     memset(f, 0, sizeof *f);
     f->id = id;
     f->geom = g;
+    f->gridded = 1; /* the parts of a use_map are snapped when made */
     add_prop(f, "id", id, 0);
     add_prop(f, "weapon", p->weapons[use->weapon].id, 0);
     add_prop(f, "supplier", use->supplier >= 0 ? p->parties[use->supplier].code : NULL, 0);
@@ -706,7 +818,7 @@ static int map_geojson(GEOSContextHandle_t h, const cav_pack *p, const use_map *
     provenance pv[MAX_FEATURES];
     memset(f, 0, sizeof f);
     memset(pv, 0, sizeof pv);
-    int nf = 0, ids[CAV_AREA_MAX_RULES * 2], n;
+    int nf = 0;
     use_props u;
     memset(&u, 0, sizeof u);
     cav_buf why = {0};
@@ -716,23 +828,13 @@ static int map_geojson(GEOSContextHandle_t h, const cav_pack *p, const use_map *
         const char *names[2] = {"permitted-ukraine", "permitted-abroad"};
         const char *where[2] = {"ukraine", "abroad"};
         for (int i = 0; i < 2; i++) {
-            n = rules_in(h, p, &um->a, parts[i], 0, 1, ids);
-            provenance_of(p, ids, n, -1, um->from, um->until, &pv[nf]);
+            provenance_of(p, um->fr[i], um->nfr[i], -1, um->from, um->until, &pv[nf]);
             area_feature(p, &um->use, &u, &f[nf], names[i], parts[i], "permitted", where[i],
                          &pv[nf]);
             nf++;
         }
         /* indeterminate: rules undetermined there, and the permits whose edge the band follows */
-        n = rules_in(h, p, &um->a, um->a.indeterminate, 1, 0, ids);
-        int m = rules_in(h, p, &um->a, um->band, 0, 1, ids + n);
-        for (int i = n; i < n + m; i++) {
-            int dup = 0;
-            for (int j = 0; j < n && !dup; j++)
-                dup = ids[j] == ids[i];
-            if (!dup)
-                ids[n++] = ids[i];
-        }
-        provenance_of(p, ids, n, -1, um->from, um->until, &pv[nf]);
+        provenance_of(p, um->fr[FR_INDET], um->nfr[FR_INDET], -1, um->from, um->until, &pv[nf]);
         area_feature(p, &um->use, &u, &f[nf], "indeterminate", um->indet, "indeterminate", NULL,
                      &pv[nf]);
         cav_buf missing = {0};
@@ -747,12 +849,8 @@ static int map_geojson(GEOSContextHandle_t h, const cav_pack *p, const use_map *
         cav_buf_free(&missing);
         add_prop(&f[nf], "why", why.len ? why.data : NULL, 0);
         nf++;
-        n = rules_in(h, p, &um->a, um->disputed, 0, 1, ids);
-        int k = 0;
-        for (int i = 0; i < n; i++)
-            if (p->rules[ids[i]].disputed)
-                ids[k++] = ids[i];
-        provenance_of(p, ids, k, -1, um->from, um->until, &pv[nf]);
+        provenance_of(p, um->fr[FR_DISPUTED], um->nfr[FR_DISPUTED], -1, um->from, um->until,
+                      &pv[nf]);
         area_feature(p, &um->use, &u, &f[nf], "disputed", um->disputed, "permitted", NULL,
                      &pv[nf]);
         nf++;
@@ -832,10 +930,8 @@ static void use_layers(GEOSContextHandle_t h, const cav_pack *p, const use_map *
         cav_buf_free(&missing);
     }
     if (um->disputed && !GEOSisEmpty_r(h, um->disputed) && (l = add_layer(d, um->disputed, CAV_LAYER_DISPUTED, NULL))) {
-        int ids[CAV_AREA_MAX_RULES];
-        int n = rules_in(h, p, &um->a, um->disputed, 0, 1, ids);
         cav__buf_puts(l, "Hatched: permitted on a disputed rule: ");
-        rule_titles(p, ids, n, 1, l);
+        rule_titles(p, um->fr[FR_DISPUTED], um->nfr[FR_DISPUTED], 1, l);
     }
 }
 
@@ -895,7 +991,7 @@ int cav_map(const cav_pack *p, const cav_query *use, const cav_map_opts *o, cav_
     if (rc == 0)
         rc = view_of(h, p, o, &spec);
     if (rc == 0 && use)
-        rc = use_map_make(h, p, use, use->date, &um);
+        rc = use_map_make(h, p, use, use->date, o ? o->cache : NULL, &um);
     if (rc == 0 && fmt == CAV_FMT_GEOJSON)
         rc = map_geojson(h, p, use ? &um : NULL, zones, zg, nz, out);
     else if (rc == 0) {
@@ -924,9 +1020,7 @@ int cav_map(const cav_pack *p, const cav_query *use, const cav_map_opts *o, cav_
             cav__buf_puts(&d->subtitle, ".");
             if (!um.permitted)
                 cav__buf_puts(&d->subtitle, " The use is permitted nowhere.");
-            int ids[CAV_AREA_MAX_RULES];
-            int n = rules_in(h, p, &um.a, um.permitted, 0, 1, ids);
-            rules_note(p, "Permitted by:", ids, n, &d->notes);
+            rules_note(p, "Permitted by:", um.fr[FR_PERMITTED], um.nfr[FR_PERMITTED], &d->notes);
             nrules = rules_of_use(p, &um.use, date, rules, 256);
         } else {
             cav__buf_printf(&d->title, "Zones of the pack %s", cav_pack_id(p));
@@ -987,9 +1081,9 @@ int cav_map_diff(const cav_pack *p, const cav_query *use, int32_t from, int32_t 
     cav_map_spec spec;
     memset(&spec, 0, sizeof spec);
     if (rc == 0)
-        rc = use_map_make(h, p, use, from, &m1);
+        rc = use_map_make(h, p, use, from, o ? o->cache : NULL, &m1);
     if (rc == 0)
-        rc = use_map_make(h, p, use, to, &m2);
+        rc = use_map_make(h, p, use, to, o ? o->cache : NULL, &m2);
     if (rc == 0)
         rc = view_of(h, p, o, &spec);
     if (rc == 0) {
@@ -1034,10 +1128,11 @@ int cav_map_diff(const cav_pack *p, const cav_query *use, int32_t from, int32_t 
         use_props_of(p, &m2.use, &u);
         int nf = 0, ids[CAV_AREA_MAX_RULES];
         for (int i = 0; i < 3; i++, nf++) {
-            int n = rules_in(h, p, &at[i]->a, parts[i], 0, 1, ids);
+            int n = rules_in(h, p, &at[i]->use, parts[i], 1, ids);
             provenance_of(p, ids, n, -1, at[i]->from, at[i]->until, &pv[nf]);
             area_feature(p, &m2.use, &u, &f[nf], names[i], parts[i],
                          i == 1 ? "prohibited" : "permitted", NULL, &pv[nf]);
+            f[nf].gridded = 0; /* made here by overlays: snapped as it is written */
             add_prop(&f[nf], "change", names[i], 0);
             add_prop(&f[nf], "from", d1, 0);
             add_prop(&f[nf], "to", d2, 0);
@@ -1070,10 +1165,8 @@ int cav_map_diff(const cav_pack *p, const cav_query *use, int32_t from, int32_t 
         if ((l = add_layer(d, shrank, CAV_LAYER_SHRANK, NULL)))
             cav__buf_printf(l, "No longer permitted on %s (red hatching)", d2);
         if (m2.disputed && (l = add_layer(d, m2.disputed, CAV_LAYER_DISPUTED, NULL))) {
-            int ids[CAV_AREA_MAX_RULES];
-            int n = rules_in(h, p, &m2.a, m2.disputed, 0, 1, ids);
             cav__buf_printf(l, "Purple hatching: permitted on %s on a disputed rule: ", d2);
-            rule_titles(p, ids, n, 1, l);
+            rule_titles(p, m2.fr[FR_DISPUTED], m2.nfr[FR_DISPUTED], 1, l);
         }
         zone_set in_force = {{0}};
         zones_of_use(p, &m1.use, from, &in_force);

@@ -77,6 +77,7 @@ typedef enum srv_endpoint {
 } srv_endpoint;
 
 #define SRV_NBUCKETS 14 /* latency histogram buckets, +Inf excluded */
+#define SRV_MAP_CACHE_ENTRIES 64 /* uses whose map areas the service keeps (cav_map_cache) */
 #define SRV_NCODES 12   /* the status codes counted apart, the last one "other" */
 
 typedef struct srv_metrics {
