@@ -36,7 +36,8 @@ extern "C" {
 #define CAV_API
 #endif
 
-/* ---- version, errors, memory ------------------------------------------------------------------ */
+/* ---- version, errors, memory ------------------------------------------------------------------
+ */
 
 /* The library's version, "MAJOR.MINOR.PATCH". */
 CAV_API const char *cav_version(void);
@@ -105,7 +106,8 @@ CAV_API int cav_format_find(const char *name);
  * near miss. */
 CAV_API int cav_suggest(const char *name, const char *const *candidates, size_t n, cav_buf *out);
 
-/* ---- diagnostics: problems found in a policy, with their place -------------------------------- */
+/* ---- diagnostics: problems found in a policy, with their place --------------------------------
+ */
 typedef enum cav_severity { CAV_SEV_ERROR, CAV_SEV_WARNING } cav_severity;
 typedef struct cav_diags cav_diags;
 typedef struct cav_diag {
@@ -129,7 +131,8 @@ CAV_API int cav_diag_format(const cav_diags *d, size_t i, cav_buf *out);
  * array of objects) or SARIF 2.1.0 (for code scanning in CI). */
 CAV_API int cav_diags_write(const cav_diags *d, int warnings, cav_format fmt, cav_buf *out);
 
-/* ---- packs ------------------------------------------------------------------------------------ */
+/* ---- packs ------------------------------------------------------------------------------------
+ */
 typedef struct cav_pack cav_pack;
 
 /* Loads a pack from npaths files or directories (every *.cav file inside, in name order). The
@@ -179,7 +182,8 @@ CAV_API const char *cav_pack_name(const cav_pack *p);
 /* The IANA time zone in which timestamps are turned into dates ("Europe/Kyiv"), or "UTC". */
 CAV_API const char *cav_pack_timezone(const cav_pack *p);
 
-/* ---- catalogs --------------------------------------------------------------------------------- */
+/* ---- catalogs ---------------------------------------------------------------------------------
+ */
 typedef enum cav_catalog {
     CAV_CAT_PARTY,
     CAV_CAT_CLASS,
@@ -285,7 +289,8 @@ typedef struct cav_note_info {
 } cav_note_info;
 CAV_API int cav_note_info_get(const cav_pack *p, int note, cav_note_info *out);
 
-/* ---- dates: days since 1970-01-01 (proleptic Gregorian) --------------------------------------- */
+/* ---- dates: days since 1970-01-01 (proleptic Gregorian) ---------------------------------------
+ */
 #define CAV_DATE_MIN_YEAR 1900
 #define CAV_DATE_MAX_YEAR 2100
 /* Parses "YYYY-MM-DD" (years 1900 to 2100); returns 0, or CAV_EINVAL for anything else. */
@@ -298,13 +303,18 @@ CAV_API int cav_date_parse_in(const cav_pack *p, const char *s, size_t len, int3
  * "invalid". */
 CAV_API void cav_date_format(int32_t days, char *buf);
 
-/* ---- queries ---------------------------------------------------------------------------------- */
-#define CAV_MISSING (-1)        /* an optional field that was not given */
-#define CAV_NO_DATE INT32_MIN   /* no date given */
+/* ---- queries ----------------------------------------------------------------------------------
+ */
+#define CAV_MISSING (-1)      /* an optional field that was not given */
+#define CAV_NO_DATE INT32_MIN /* no date given */
 #define CAV_MAX_UNCERTAINTY_M 1000000.0
 
 typedef enum cav_state { CAV_STATE_GROUND = 0, CAV_STATE_AIRBORNE = 1 } cav_state;
-typedef enum cav_role { CAV_ROLE_ATTACKING = 0, CAV_ROLE_SUPPORTING = 1, CAV_ROLE_NONE = 2 } cav_role;
+typedef enum cav_role {
+    CAV_ROLE_ATTACKING = 0,
+    CAV_ROLE_SUPPORTING = 1,
+    CAV_ROLE_NONE = 2
+} cav_role;
 
 /* The fields of a query, one table for every front end (JSON, CSV, flags, HTTP, Python). */
 typedef enum cav_qfield {
@@ -334,9 +344,9 @@ CAV_API int cav_qfield_find(const char *name, size_t len);
 CAV_API int cav_qfield_required(cav_qfield f);
 
 typedef struct cav_query {
-    int32_t date;          /* days since 1970-01-01, or CAV_NO_DATE */
-    int weapon;            /* CAV_CAT_WEAPON id */
-    int supplier;          /* party id or CAV_MISSING: then the weapon's consent parties decide */
+    int32_t date; /* days since 1970-01-01, or CAV_NO_DATE */
+    int weapon;   /* CAV_CAT_WEAPON id */
+    int supplier; /* party id or CAV_MISSING: then the weapon's consent parties decide */
     double target_lat, target_lon; /* degrees WGS84 */
     double target_uncertainty_m;   /* radius of the position's uncertainty; 0 exact */
     int kind;                      /* CAV_CAT_KIND id */
@@ -378,8 +388,7 @@ CAV_API int cav_query_set_number(cav_query *q, const cav_pack *p, cav_qfield f, 
 /* Typed shorthands for cav_query_set with a NUL-terminated string. */
 CAV_API int cav_query_set_date(cav_query *q, const cav_pack *p, const char *s, cav_qerrors *e);
 CAV_API int cav_query_set_weapon(cav_query *q, const cav_pack *p, const char *s, cav_qerrors *e);
-CAV_API int cav_query_set_supplier(cav_query *q, const cav_pack *p, const char *s,
-                                   cav_qerrors *e);
+CAV_API int cav_query_set_supplier(cav_query *q, const cav_pack *p, const char *s, cav_qerrors *e);
 CAV_API int cav_query_set_kind(cav_query *q, const cav_pack *p, const char *s, cav_qerrors *e);
 CAV_API int cav_query_set_state(cav_query *q, const cav_pack *p, const char *s, cav_qerrors *e);
 CAV_API int cav_query_set_role(cav_query *q, const cav_pack *p, const char *s, cav_qerrors *e);
@@ -426,11 +435,11 @@ typedef struct cav_doc {
     const char *message;
 } cav_doc;
 typedef struct cav_split {
-    long line;           /* the line of the next byte; starts at 1 (cav_split_init) */
-    int in_array;        /* inside a top-level array */
-    int after_element;   /* in an array, after an element: ',' or ']' comes next */
-    int line_has_text;   /* the current line has had a document or text */
-    int skipping;        /* discarding the rest of an over-long document */
+    long line;         /* the line of the next byte; starts at 1 (cav_split_init) */
+    int in_array;      /* inside a top-level array */
+    int after_element; /* in an array, after an element: ',' or ']' comes next */
+    int line_has_text; /* the current line has had a document or text */
+    int skipping;      /* discarding the rest of an over-long document */
     long skip_line;
 } cav_split;
 CAV_API void cav_split_init(cav_split *s);
@@ -440,7 +449,8 @@ CAV_API void cav_split_init(cav_split *s);
  * (eof 1). Documents longer than CAV_MAX_DOC come out as CAV_DOC_ERROR and are skipped. */
 CAV_API size_t cav_split_next(cav_split *s, const char *buf, size_t len, int eof, cav_doc *doc);
 
-/* ---- decisions -------------------------------------------------------------------------------- */
+/* ---- decisions --------------------------------------------------------------------------------
+ */
 typedef enum cav_verdict {
     CAV_PERMITTED = 0,
     CAV_PROHIBITED = 1,
@@ -471,10 +481,10 @@ typedef struct cav_party_decision {
     int party;
     cav_verdict verdict;
     cav_basis basis;
-    int nrules;                  /* deciding rules (may exceed CAV_MAX_DECIDING) */
-    int rules[CAV_MAX_DECIDING]; /* the first of them, in pack order */
-    uint32_t missing;            /* CAV_QBIT of fields whose absence left a rule undetermined */
-    uint32_t unsure;             /* CAV_UNSURE_* */
+    int nrules;                      /* deciding rules (may exceed CAV_MAX_DECIDING) */
+    int rules[CAV_MAX_DECIDING];     /* the first of them, in pack order */
+    uint32_t missing;                /* CAV_QBIT of fields whose absence left a rule undetermined */
+    uint32_t unsure;                 /* CAV_UNSURE_* */
     int32_t valid_from, valid_until; /* the party's decision holds on [from, until) */
 } cav_party_decision;
 
@@ -521,8 +531,7 @@ CAV_API int cav_explain(const cav_pack *p, const cav_query *q, const cav_decisio
 /* Appends the error line of a query that could not be evaluated:
  * {"id": ID, "error": {"field": ..., "line": N, "message": ..., "problems": [...]}}; line 0 is
  * left out. */
-CAV_API int cav_qerrors_json(const cav_qerrors *e, const char *id_json, long line,
-                             cav_buf *out);
+CAV_API int cav_qerrors_json(const cav_qerrors *e, const char *id_json, long line, cav_buf *out);
 /* The same in plain English: "line N: field: message; field: message". */
 CAV_API int cav_qerrors_text(const cav_qerrors *e, long line, cav_buf *out);
 
@@ -533,7 +542,8 @@ CAV_API int cav_decision_assumptions(const cav_pack *p, const cav_query *q, cons
 /* 1 when a rule deciding d is disputed. */
 CAV_API int cav_decision_disputed(const cav_pack *p, const cav_decision *d);
 
-/* ---- reports: history, sources, catalogs, places ---------------------------------------------- */
+/* ---- reports: history, sources, catalogs, places ----------------------------------------------
+ */
 /* Narrows a report to the rules and notes of one party and/or one weapon; -1 for all. A rule
  * concerns a weapon when it applies to one of the weapon's consent parties or suppliers (or to
  * every party) and speaks of the weapon (its condition is not false for it whatever the other
@@ -568,22 +578,23 @@ CAV_API int cav_catalog_write(const cav_pack *p, int c, cav_format fmt, cav_buf 
 CAV_API int cav_can(const cav_pack *p, const cav_query *q, unsigned flags, cav_format fmt,
                     cav_buf *out);
 
-/* ---- maps (docs/maps.md) ---------------------------------------------------------------------- */
+/* ---- maps (docs/maps.md) ----------------------------------------------------------------------
+ */
 typedef struct cav_map_opts {
-    const char *title;       /* NULL: made from the use (catalog titles, never ids) */
-    const int *zones;        /* zones to show; NULL: the pack's declared zones, and with a use
-                                only those whose rules are in force on its date */
+    const char *title; /* NULL: made from the use (catalog titles, never ids) */
+    const int *zones;  /* zones to show; NULL: the pack's declared zones, and with a use
+                          only those whose rules are in force on its date */
     int nzones;
-    int has_bbox;            /* frame [south, north] x [west, east] */
+    int has_bbox; /* frame [south, north] x [west, east] */
     double south, west, north, east;
-    int zoom_zone;           /* frame this zone (-1: no) */
-    int width, height;       /* PNG pixels / PDF points to fit in (0: no limit; both 0: 1600
-                                wide) */
+    int zoom_zone;             /* frame this zone (-1: no) */
+    int width, height;         /* PNG pixels / PDF points to fit in (0: no limit; both 0: 1600
+                                  wide) */
     const char *const *places; /* countries and regions of the embedded boundary data to show
                                   too, by ISO 3166 code ("BY", "RU-BEL"), whether or not the
                                   pack names them */
     int nplaces;
-    const char *zoom_place;  /* frame this country or region by ISO code (NULL: no) */
+    const char *zoom_place;      /* frame this country or region by ISO code (NULL: no) */
     struct cav_map_cache *cache; /* computed areas kept for the same use on any date of the same
                                     epoch of rules (cav_map_cache_new), or NULL */
 } cav_map_opts;
@@ -607,17 +618,18 @@ CAV_API int cav_place_known(const char *code);
  * labelled; a legend, the rules that permit, and a credit line (tool version, pack id, sources,
  * boundary data). Drawn in a Lambert conformal conic projection (docs/maps.md). GeoJSON
  * (features with an id; properties rules, sources, disputed, assumptions, valid; a null geometry
- * for an empty part), SVG, PNG or PDF. Returns 0, CAV_EINVAL (a bad use, format, frame or place),
- * CAV_ELIMIT (more than 64 zones), CAV_EGEO or CAV_ENOMEM. */
-CAV_API int cav_map(const cav_pack *p, const cav_query *use, const cav_map_opts *o,
-                    cav_format fmt, cav_buf *out);
+ * for an empty part; with a frame, features are cut to it), SVG, PNG or PDF. Returns 0, CAV_EINVAL
+ * (a bad use, format, frame or place), CAV_ELIMIT (more than 64 zones), CAV_EGEO or CAV_ENOMEM. */
+CAV_API int cav_map(const cav_pack *p, const cav_query *use, const cav_map_opts *o, cav_format fmt,
+                    cav_buf *out);
 /* Where the area permitted for a use grew, shrank or stayed between two dates (inside Ukraine
  * and across its border apart), with the rules that started or ended between them and their
  * dates. The same formats. */
 CAV_API int cav_map_diff(const cav_pack *p, const cav_query *use, int32_t from, int32_t to,
                          const cav_map_opts *o, cav_format fmt, cav_buf *out);
 
-/* ---- batches: many queries at once, on several threads ---------------------------------------- */
+/* ---- batches: many queries at once, on several threads ----------------------------------------
+ */
 /* Queries as columns: row i is element i of every column given. A NULL column is a field absent
  * from every row. Catalog fields are ids (cav_catalog_find; CAV_MISSING for an absent optional
  * value), dates days since 1970-01-01, coordinates degrees (a NaN launch coordinate: no launch
@@ -630,12 +642,12 @@ typedef struct cav_columns {
 } cav_columns;
 /* Results, each an array of n or NULL when not wanted. */
 typedef struct cav_results {
-    uint8_t *verdict;           /* cav_verdict; CAV_BATCH_ERROR for a row not evaluated */
-    int32_t *error;             /* 0, or the CAV_E* code of a row not evaluated */
-    int32_t *rule;              /* the first deciding rule over all parties, or -1 */
-    int32_t *valid_from;        /* INT32_MIN for an open start */
-    int32_t *valid_until;       /* CAV_DATE_OPEN for an open end */
-    cav_decision *decisions;    /* whole decisions (for rendering), or NULL */
+    uint8_t *verdict;        /* cav_verdict; CAV_BATCH_ERROR for a row not evaluated */
+    int32_t *error;          /* 0, or the CAV_E* code of a row not evaluated */
+    int32_t *rule;           /* the first deciding rule over all parties, or -1 */
+    int32_t *valid_from;     /* INT32_MIN for an open start */
+    int32_t *valid_until;    /* CAV_DATE_OPEN for an open end */
+    cav_decision *decisions; /* whole decisions (for rendering), or NULL */
 } cav_results;
 #define CAV_BATCH_ERROR 255
 /* Decides every row of in into out on nthreads threads (0: one per core). Allocation-free per
@@ -725,7 +737,8 @@ typedef struct cav_sample_opts {
 /* Writes the log to fd. Returns 0, CAV_EINVAL or CAV_EIO. */
 CAV_API int cav_sample(const cav_pack *p, const cav_sample_opts *o, int fd);
 
-/* ---- a pack's own test cases (docs/testing.md) ------------------------------------------------ */
+/* ---- a pack's own test cases (docs/testing.md) ------------------------------------------------
+ */
 /* A case file is JSON lines: {"case": NAME, "query": {...}, "expect": VERDICT, "rules": [ids],
  * "explain": "substring"}; "rules" (exactly the deciding rules of all parties together) and
  * "explain" are optional; '#' lines and blank lines are ignored. An unknown key, an invalid
@@ -746,8 +759,8 @@ typedef struct cav_test_result {
  * fmt (text: FAIL lines with expected and actual verdicts and rules, then a summary; json; junit).
  * Returns 0 (see res for the outcome), CAV_EINVAL for a bad regular expression, CAV_ENOMEM. */
 CAV_API int cav_pack_test(const cav_pack *p, const char *const *names, const char *const *texts,
-                          const size_t *lens, size_t nfiles, const cav_test_opts *o,
-                          cav_format fmt, cav_buf *out, cav_test_result *res);
+                          const size_t *lens, size_t nfiles, const cav_test_opts *o, cav_format fmt,
+                          cav_buf *out, cav_test_result *res);
 /* The same for the default pack's embedded cases (p must be the default pack). */
 CAV_API int cav_pack_test_default(const cav_pack *p, const cav_test_opts *o, cav_format fmt,
                                   cav_buf *out, cav_test_result *res);

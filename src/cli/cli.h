@@ -40,8 +40,8 @@ typedef struct cli_opt {
     char letter;      /* short option, or 0 */
     cli_opt_kind kind;
     void *slot;
-    const char *arg;  /* "FILE" in the help, NULL for flags */
-    const char *help; /* one line; "VALUES:" lists are appended from `values` */
+    const char *arg;           /* "FILE" in the help, NULL for flags */
+    const char *help;          /* one line; "VALUES:" lists are appended from `values` */
     const char *const *values; /* the allowed values (checked), or NULL */
 } cli_opt;
 
@@ -57,23 +57,27 @@ typedef struct cli_cmd {
 
 /* The --policy option of every command that reads a pack. */
 #define CLI_POLICY_OPT(list)                                                                       \
-    {"policy", 'p', OPT_LIST, &(list), "P",                                                        \
-     "load the pack from P, a file or directory (repeatable; @default is the embedded pack, so "  \
-     "your files can add to it); default: the embedded pack",                                     \
-     NULL}
-#define CLI_END_OPTS {NULL, 0, 0, NULL, NULL, NULL, NULL}
+    {                                                                                              \
+        "policy", 'p', OPT_LIST, &(list), "P",                                                     \
+            "load the pack from P, a file or directory (repeatable; @default is the embedded "     \
+            "pack, so "                                                                            \
+            "your files can add to it); default: the embedded pack",                               \
+            NULL                                                                                   \
+    }
+#define CLI_END_OPTS                                                                               \
+    { NULL, 0, 0, NULL, NULL, NULL, NULL }
 
 /* Prints out's text to stdout (or the failure) and frees it; returns rc, or CLI_USAGE when out
  * could not be written. */
 int cli_emit(cav_buf *out, int err, const char *who);
 /* Resolves a name in catalog c for an option: the id, or -1 after printing the error with the
  * nearest names. */
-int cli_name(const cav_pack *p, cav_catalog c, const char *name, const char *who,
-             const char *opt);
+int cli_name(const cav_pack *p, cav_catalog c, const char *name, const char *who, const char *opt);
 /* Reads a date or timestamp for an option (in the pack's time zone); 0 or -1 after printing. */
 int cli_date(const cav_pack *p, const char *text, int32_t *day, const char *who, const char *opt);
 
-/* Parses argv (argv[0] is the command's name) against the command's options and --help. Accepts --opt=value,
+/* Parses argv (argv[0] is the command's name) against the command's options and --help. Accepts
+ * --opt=value,
  * --opt value, -x value, bundled short flags and "--". Positional arguments are returned in
  * *args / *nargs (pointing into argv). Returns 0, 1 when --help was printed, or -1 after printing
  * the error (with did-you-mean for a misspelt option). */
@@ -88,16 +92,26 @@ extern const int cli_ncommands;
 
 extern const char *cli_map_title, *cli_map_bbox, *cli_map_zoom, *cli_map_width, *cli_map_height;
 #define CLI_MAP_OPTS                                                                               \
-    {"title", 0, OPT_STRING, &cli_map_title, "TEXT",                                               \
-     "the map's title (default: the use in words, from catalog titles)", NULL},                   \
-        {"bbox", 0, OPT_STRING, &cli_map_bbox, "S,W,N,E",                                          \
-         "frame the map to latitudes S to N and longitudes W to E (degrees)", NULL},              \
-        {"zoom-to", 0, OPT_STRING, &cli_map_zoom, "ZONE",                                          \
-         "frame the map to a zone, country or region (kharkiv-border, UA, RU-BEL)", NULL},        \
-        {"width", 0, OPT_STRING, &cli_map_width, "N",                                              \
-         "PNG width in pixels, PDF width in points (default 1600)", NULL},                        \
-        {"height", 0, OPT_STRING, &cli_map_height, "N",                                            \
-         "the largest PNG/PDF height (default: what the width gives)", NULL}
+    {"title",    0,                                                                                \
+     OPT_STRING, &cli_map_title,                                                                   \
+     "TEXT",     "the map's title (default: the use in words, from catalog titles)",               \
+     NULL},                                                                                        \
+        {"bbox",     0,                                                                            \
+         OPT_STRING, &cli_map_bbox,                                                                \
+         "S,W,N,E",  "frame the map to latitudes S to N and longitudes W to E (degrees)",          \
+         NULL},                                                                                    \
+        {"zoom-to",  0,                                                                            \
+         OPT_STRING, &cli_map_zoom,                                                                \
+         "ZONE",     "frame the map to a zone, country or region (kharkiv-border, UA, RU-BEL)",    \
+         NULL},                                                                                    \
+        {"width",    0,                                                                            \
+         OPT_STRING, &cli_map_width,                                                               \
+         "N",        "PNG width in pixels, PDF width in points (default 1600)",                    \
+         NULL},                                                                                    \
+    {                                                                                              \
+        "height", 0, OPT_STRING, &cli_map_height, "N",                                             \
+            "the largest PNG/PDF height (default: what the width gives)", NULL                     \
+    }
 /* Reads the map options into o (zones and nzones untouched). 0, or -1 after printing. */
 int cli_map_opts(const cav_pack *p, cav_map_opts *o, const char *who);
 /* The map format of --format and -o's extension (.svg, .png, .pdf, else GeoJSON); -1 after

@@ -35,9 +35,9 @@ static const struct use_flag {
     const char *flag;
     const char **value;
     cav_qfield f;
-} use_flags[] = {{"weapon", &weapon, CAV_Q_WEAPON},     {"supplier", &supplier, CAV_Q_SUPPLIER},
-                 {"kind", &kind, CAV_Q_TARGET_KIND},    {"state", &state, CAV_Q_TARGET_STATE},
-                 {"role", &role, CAV_Q_TARGET_ROLE},    {"purpose", &purpose, CAV_Q_PURPOSE},
+} use_flags[] = {{"weapon", &weapon, CAV_Q_WEAPON},  {"supplier", &supplier, CAV_Q_SUPPLIER},
+                 {"kind", &kind, CAV_Q_TARGET_KIND}, {"state", &state, CAV_Q_TARGET_STATE},
+                 {"role", &role, CAV_Q_TARGET_ROLE}, {"purpose", &purpose, CAV_Q_PURPOSE},
                  {"date", &date, CAV_Q_DATE}};
 #define NUSE_FLAGS (sizeof use_flags / sizeof *use_flags)
 
@@ -48,8 +48,8 @@ static int use_of(const cav_pack *p, cav_query *q, const char *who) {
     cav_query_init(q, &e);
     for (size_t i = 0; i < NUSE_FLAGS; i++)
         if (*use_flags[i].value)
-            cav_query_set(q, p, use_flags[i].f, *use_flags[i].value,
-                          strlen(*use_flags[i].value), &e);
+            cav_query_set(q, p, use_flags[i].f, *use_flags[i].value, strlen(*use_flags[i].value),
+                          &e);
     cav_query_set_target(q, p, 0, 0, &e);
     cav_query_finish(q, p, &e);
     for (int i = 0; i < e.n; i++) {

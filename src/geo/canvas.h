@@ -55,7 +55,8 @@ double cav__canvas_height(const cav_canvas *c);
 int cav__canvas_failed(const cav_canvas *c);
 
 /* Paths: begin one with a paint and an optional class (an SVG class name, "" or NULL for none),
- * add subpaths with move/line/close, end it. Points are page px. A path with no point is dropped. */
+ * add subpaths with move/line/close, end it. Points are page px. A path with no point is dropped.
+ */
 void cav__canvas_path_begin(cav_canvas *c, const cav_paint *paint, const char *cls);
 void cav__canvas_move(cav_canvas *c, double x, double y);
 void cav__canvas_line(cav_canvas *c, double x, double y);
@@ -89,7 +90,6 @@ int cav__canvas_svg(cav_canvas *c, const char *title, cav_buf *out);
 /* Appends the canvas drawn with cairo as PNG (scale: device pixels per page px) or PDF (scale:
  * points per page px), with the title (may be NULL) in the PDF's metadata. Returns 0, CAV_EINVAL
  * for another format, CAV_ENOMEM or CAV_EIO when cairo fails. */
-int cav__canvas_cairo(cav_canvas *c, cav_format fmt, double scale, const char *title,
-                      cav_buf *out);
+int cav__canvas_cairo(cav_canvas *c, cav_format fmt, double scale, const char *title, cav_buf *out);
 
 #endif

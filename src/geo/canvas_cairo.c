@@ -83,7 +83,9 @@ static void draw_text(cairo_t *cr, PangoLayout *l, const cav_canvas *c, const ca
     PangoRectangle logical;
     pango_layout_get_extents(l, NULL, &logical);
     double w = (double)logical.width / PANGO_SCALE;
-    double x = op->x - (st->anchor == CAV_ANCHOR_MIDDLE ? w / 2 : st->anchor == CAV_ANCHOR_END ? w : 0);
+    double x = op->x - (st->anchor == CAV_ANCHOR_MIDDLE ? w / 2
+                        : st->anchor == CAV_ANCHOR_END  ? w
+                                                        : 0);
     double y = op->y - (double)pango_layout_get_baseline(l) / PANGO_SCALE;
     cairo_move_to(cr, x, y);
     if (st->halo) {
@@ -160,7 +162,8 @@ int cav__canvas_cairo(cav_canvas *c, cav_format fmt, double scale, const char *t
     int rc = cairo_status(cr) == CAIRO_STATUS_SUCCESS ? 0 : CAV_EIO;
     cairo_destroy(cr);
     if (rc == 0 && fmt == CAV_FMT_PNG)
-        rc = cairo_surface_write_to_png_stream(s, to_buf, out) == CAIRO_STATUS_SUCCESS ? 0 : CAV_EIO;
+        rc =
+            cairo_surface_write_to_png_stream(s, to_buf, out) == CAIRO_STATUS_SUCCESS ? 0 : CAV_EIO;
     cairo_surface_finish(s);
     if (rc == 0 && cairo_surface_status(s) != CAIRO_STATUS_SUCCESS)
         rc = CAV_EIO;

@@ -23,25 +23,25 @@ typedef struct cav_pt {
 } cav_pt;
 
 typedef struct cav_op {
-    int kind;        /* CAV_OP_* */
-    size_t cls;      /* offset of the class name in strings, or SIZE_MAX */
-    cav_paint paint; /* PATH, CIRCLE */
-    size_t pt0, npts; /* PATH: its points in pts */
-    double x, y, r;   /* CIRCLE: centre and radius; TEXT: anchor point; CLIP: corner */
-    double w, h;      /* CLIP: size */
+    int kind;            /* CAV_OP_* */
+    size_t cls;          /* offset of the class name in strings, or SIZE_MAX */
+    cav_paint paint;     /* PATH, CIRCLE */
+    size_t pt0, npts;    /* PATH: its points in pts */
+    double x, y, r;      /* CIRCLE: centre and radius; TEXT: anchor point; CLIP: corner */
+    double w, h;         /* CLIP: size */
     cav_text_style text; /* TEXT */
     size_t str, len;     /* TEXT: offset and length in strings */
 } cav_op;
 
 struct cav_canvas {
-    double w, h;       /* page size, px */
-    cav_op *ops;       /* in drawing order */
+    double w, h; /* page size, px */
+    cav_op *ops; /* in drawing order */
     size_t nops, cap_ops;
     cav_pt *pts; /* the points of every path */
     size_t npts, cap_pts;
-    cav_buf strings; /* text and class names, each NUL-terminated */
-    int open;        /* a path is being recorded */
-    int failed;      /* an allocation failed */
+    cav_buf strings;     /* text and class names, each NUL-terminated */
+    int open;            /* a path is being recorded */
+    int failed;          /* an allocation failed */
     PangoContext *pango; /* for measuring, made on first use */
     PangoLayout *layout;
 };

@@ -12,8 +12,8 @@
  * Nothing here keeps state; geometries are borrowed.
  */
 #include "core/alloc.h"
-#include "geo/map.h"
 #include "core/buf.h"
+#include "geo/map.h"
 
 #include "caveat.h"
 #include "core/num.h"

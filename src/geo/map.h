@@ -36,8 +36,7 @@ typedef struct cav_map_feature {
  * a MultiLineString, else a MultiPoint. An empty (or NULL) geometry is a null geometry, as RFC 7946
  * allows for a feature with no location. Returns 0,
  * CAV_ENOMEM when the buffer could not grow, or CAV_EGEO when GEOS fails on a geometry. */
-int cav__geojson_write(GEOSContextHandle_t h, const cav_map_feature *features, int n,
-                       cav_buf *out);
+int cav__geojson_write(GEOSContextHandle_t h, const cav_map_feature *features, int n, cav_buf *out);
 
 /* ---- drawn maps: SVG, PNG, PDF (geo/mapdraw.c) ----------------------------------------------- */
 

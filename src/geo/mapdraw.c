@@ -85,21 +85,21 @@ static const struct place {
     const char *name;
     double lat, lon;
 } places[] = {
-    {"Kyiv", 50.45, 30.52},        {"Kharkiv", 49.99, 36.23},     {"Moscow", 55.76, 37.62},
-    {"Belgorod", 50.60, 36.59},    {"Kursk", 51.73, 36.19},       {"Sumy", 50.91, 34.80},
-    {"Bryansk", 53.24, 34.36},     {"Voronezh", 51.67, 39.18},    {"Donetsk", 48.00, 37.80},
-    {"Luhansk", 48.57, 39.31},     {"Rostov-on-Don", 47.24, 39.71}, {"Taganrog", 47.21, 38.94},
-    {"Yeysk", 46.71, 38.27},       {"Odesa", 46.48, 30.72},       {"Lviv", 49.84, 24.03},
-    {"Dnipro", 48.46, 35.05},      {"Zaporizhzhia", 47.84, 35.14}, {"Mariupol", 47.10, 37.55},
-    {"Kherson", 46.64, 32.61},     {"Simferopol", 44.95, 34.10},  {"Sevastopol", 44.62, 33.53},
-    {"Chernihiv", 51.50, 31.29},   {"Poltava", 49.59, 34.55},     {"Kramatorsk", 48.74, 37.58},
-    {"Kupiansk", 49.71, 37.62},    {"Vovchansk", 50.29, 36.94},   {"Sudzha", 51.19, 35.27},
-    {"Oryol", 52.97, 36.07},       {"Lipetsk", 52.61, 39.57},     {"Krasnodar", 45.04, 38.98},
-    {"Novorossiysk", 44.72, 37.77}, {"Minsk", 53.90, 27.57},      {"Warsaw", 52.23, 21.01},
-    {"Chisinau", 47.01, 28.86},    {"Bucharest", 44.43, 26.10},   {"Vilnius", 54.69, 25.28},
-    {"Riga", 56.95, 24.11},        {"St Petersburg", 59.94, 30.31}, {"Helsinki", 60.17, 24.94},
-    {"Smolensk", 54.78, 32.04},    {"Tula", 54.19, 37.62},        {"Volgograd", 48.71, 44.51},
-    {"Murmansk", 68.97, 33.08},    {"Tbilisi", 41.72, 44.79},     {"Arkhangelsk", 64.54, 40.54}};
+    {"Kyiv", 50.45, 30.52},         {"Kharkiv", 49.99, 36.23},       {"Moscow", 55.76, 37.62},
+    {"Belgorod", 50.60, 36.59},     {"Kursk", 51.73, 36.19},         {"Sumy", 50.91, 34.80},
+    {"Bryansk", 53.24, 34.36},      {"Voronezh", 51.67, 39.18},      {"Donetsk", 48.00, 37.80},
+    {"Luhansk", 48.57, 39.31},      {"Rostov-on-Don", 47.24, 39.71}, {"Taganrog", 47.21, 38.94},
+    {"Yeysk", 46.71, 38.27},        {"Odesa", 46.48, 30.72},         {"Lviv", 49.84, 24.03},
+    {"Dnipro", 48.46, 35.05},       {"Zaporizhzhia", 47.84, 35.14},  {"Mariupol", 47.10, 37.55},
+    {"Kherson", 46.64, 32.61},      {"Simferopol", 44.95, 34.10},    {"Sevastopol", 44.62, 33.53},
+    {"Chernihiv", 51.50, 31.29},    {"Poltava", 49.59, 34.55},       {"Kramatorsk", 48.74, 37.58},
+    {"Kupiansk", 49.71, 37.62},     {"Vovchansk", 50.29, 36.94},     {"Sudzha", 51.19, 35.27},
+    {"Oryol", 52.97, 36.07},        {"Lipetsk", 52.61, 39.57},       {"Krasnodar", 45.04, 38.98},
+    {"Novorossiysk", 44.72, 37.77}, {"Minsk", 53.90, 27.57},         {"Warsaw", 52.23, 21.01},
+    {"Chisinau", 47.01, 28.86},     {"Bucharest", 44.43, 26.10},     {"Vilnius", 54.69, 25.28},
+    {"Riga", 56.95, 24.11},         {"St Petersburg", 59.94, 30.31}, {"Helsinki", 60.17, 24.94},
+    {"Smolensk", 54.78, 32.04},     {"Tula", 54.19, 37.62},          {"Volgograd", 48.71, 44.51},
+    {"Murmansk", 68.97, 33.08},     {"Tbilisi", 41.72, 44.79},       {"Arkhangelsk", 64.54, 40.54}};
 
 /* ---- the view: projection, frame, placed labels ---- */
 
@@ -107,11 +107,11 @@ typedef struct view {
     double lon0, lat0, lon1, lat1; /* the lon/lat box asked for */
     double clip[4];                /* lon/lat box geometries are cut to before projecting */
     PJ_CONTEXT *pctx;
-    PJ *pj;                      /* lon/lat (radians) to Lambert conformal conic metres */
-    double X0, Y0, X1, Y1;       /* the frame in projected metres */
-    double k;                    /* px per projected metre */
-    double ox, oy, w, h;         /* the frame on the page, px */
-    double box[MAX_LABELS][4];   /* labels placed so far: x0, y0, x1, y1 */
+    PJ *pj;                    /* lon/lat (radians) to Lambert conformal conic metres */
+    double X0, Y0, X1, Y1;     /* the frame in projected metres */
+    double k;                  /* px per projected metre */
+    double ox, oy, w, h;       /* the frame on the page, px */
+    double box[MAX_LABELS][4]; /* labels placed so far: x0, y0, x1, y1 */
     int nbox;
     cav_canvas *cv;
     GEOSContextHandle_t geos;
@@ -267,9 +267,8 @@ static GEOSGeometry *fit(GEOSContextHandle_t h, view *v, const GEOSGeometry *g) 
         return NULL;
     GEOSGeometry *c = GEOSClipByRect_r(h, g, v->clip[0], v->clip[1], v->clip[2], v->clip[3]);
     GEOSGeometry *p = c && !GEOSisEmpty_r(h, c) ? GEOSGeom_transformXY_r(h, c, px_cb, v) : NULL;
-    GEOSGeometry *f = p ? GEOSClipByRect_r(h, p, v->ox - 4, v->oy - 4, v->ox + v->w + 4,
-                                           v->oy + v->h + 4)
-                        : NULL;
+    GEOSGeometry *f =
+        p ? GEOSClipByRect_r(h, p, v->ox - 4, v->oy - 4, v->ox + v->w + 4, v->oy + v->h + 4) : NULL;
     GEOSGeometry *s = f && !GEOSisEmpty_r(h, f) ? GEOSTopologyPreserveSimplify_r(h, f, 0.25) : NULL;
     GEOSGeometry *all[3] = {c, p, f};
     for (int i = 0; i < 3; i++)
@@ -494,7 +493,8 @@ static void graticule(view *v) {
             if (!isfinite(x))
                 continue;
             char t[32];
-            cav__snprintf_c(t, sizeof t, "%g°%s", fabs(a), m ? (a < 0 ? "W" : "E") : (a < 0 ? "S" : "N"));
+            cav__snprintf_c(t, sizeof t, "%g°%s", fabs(a),
+                            m ? (a < 0 ? "W" : "E") : (a < 0 ? "S" : "N"));
             double w = cav__canvas_measure(v->cv, t, strlen(t), &st);
             if (m && x > v->ox + 40 && x < v->ox + v->w - 40 - w)
                 cav__canvas_text(v->cv, x + 2, y - 4, t, strlen(t), &st, "graticule-label");
@@ -730,7 +730,8 @@ static double legend(view *v, const cav_map_spec *m, double x, double y) {
         7;
     cav_paint dot = {0x222222, 1, 0xffffff, 1, 1, 0, 0, 0};
     cav__canvas_circle(cv, x + 13, y + 11.5, 2.6, &dot, NULL);
-    y = cav__canvas_text_block(cv, "Place, for orientation", x + 36, y, w, &body, "legend-item") + 7;
+    y = cav__canvas_text_block(cv, "Place, for orientation", x + 36, y, w, &body, "legend-item") +
+        7;
     cav_text_style small = tstyle(11.5, 0, TEXT_SOFT);
     if (m->notes) {
         const char *s = m->notes;
@@ -773,8 +774,7 @@ static int compose(GEOSContextHandle_t h, const cav_map_spec *m, view *v) {
     double y = cav__canvas_text_block(cv, m->title ? m->title : "", PAD, 8, total_w - 2 * PAD, &ts,
                                       "title");
     if (m->subtitle)
-        y = cav__canvas_text_block(cv, m->subtitle, PAD, y + 2, total_w - 2 * PAD, &ss,
-                                   "subtitle");
+        y = cav__canvas_text_block(cv, m->subtitle, PAD, y + 2, total_w - 2 * PAD, &ss, "subtitle");
     v->oy = y + 12;
     int nb = cav__borders_count();
     GEOSGeometry **outlines = cav__calloc((size_t)nb + 1, sizeof *outlines);

@@ -23,8 +23,8 @@
  * geometry return NULL, so empty operands short-cut later operations. Zone geometries are borrowed
  * from the pack (`owned` 0) and never freed here; every other geometry is owned by its region.
  */
-#include "core/alloc.h"
 #include "lang/area.h"
+#include "core/alloc.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -17,8 +17,8 @@
 typedef struct entry {
     char *key;
     int ngeoms, nints;
-    size_t *lens;         /* WKB length of each geometry, 0 for NULL */
-    unsigned char **wkb;  /* each geometry's WKB (library allocator), NULL for NULL */
+    size_t *lens;        /* WKB length of each geometry, 0 for NULL */
+    unsigned char **wkb; /* each geometry's WKB (library allocator), NULL for NULL */
     int *ints;
 } entry;
 

@@ -152,7 +152,8 @@ static void use_words(const cav_pack *p, const cav_query *use, cav_buf *b) {
     }
     if (use->purpose >= 0) {
         cav__buf_puts(b, ", for ");
-        title_in_sentence(b, name_or(p->purposes[use->purpose].title, p->purposes[use->purpose].id));
+        title_in_sentence(b,
+                          name_or(p->purposes[use->purpose].title, p->purposes[use->purpose].id));
     }
     if (use->supplier >= 0) {
         cav__buf_puts(b, ", supplied by ");
@@ -329,7 +330,10 @@ static GEOSGeometry *g_minus(GEOSContextHandle_t h, const GEOSGeometry *a, const
     return !a ? NULL : b ? GEOSDifference_r(h, a, b) : GEOSGeom_clone_r(h, a);
 }
 static GEOSGeometry *g_union(GEOSContextHandle_t h, const GEOSGeometry *a, const GEOSGeometry *b) {
-    return a && b ? GEOSUnion_r(h, a, b) : a ? GEOSGeom_clone_r(h, a) : b ? GEOSGeom_clone_r(h, b) : NULL;
+    return a && b ? GEOSUnion_r(h, a, b)
+           : a    ? GEOSGeom_clone_r(h, a)
+           : b    ? GEOSGeom_clone_r(h, b)
+                  : NULL;
 }
 
 /* Scales longitudes by the cosine of a latitude (and back), so that a buffer in degrees of
@@ -349,7 +353,8 @@ static int unsquash(double *x, double *y, void *ud) {
  * kilometres wide, where the error of this approximation is a few metres). */
 static GEOSGeometry *band_along(GEOSContextHandle_t h, const GEOSGeometry *lines, double metres) {
     double e[4];
-    if (!lines || GEOSisEmpty_r(h, lines) || !GEOSGeom_getExtent_r(h, lines, &e[0], &e[1], &e[2], &e[3]))
+    if (!lines || GEOSisEmpty_r(h, lines) ||
+        !GEOSGeom_getExtent_r(h, lines, &e[0], &e[1], &e[2], &e[3]))
         return NULL;
     double c = cos((e[1] + e[3]) / 2 * 3.14159265358979323846 / 180.0);
     if (c < 0.05)
@@ -388,7 +393,8 @@ static GEOSGeometry *edge_band(GEOSContextHandle_t h, const cav_pack *p, const z
             continue;
         GEOSGeometry *zg = cav__zone_geom(p, z, h);
         GEOSGeometry *zb = zg ? GEOSBoundary_r(h, zg) : NULL;
-        GEOSGeometry *clip = zb ? GEOSClipByRect_r(h, zb, e[0] - 1, e[1] - 1, e[2] + 1, e[3] + 1) : NULL;
+        GEOSGeometry *clip =
+            zb ? GEOSClipByRect_r(h, zb, e[0] - 1, e[1] - 1, e[2] + 1, e[3] + 1) : NULL;
         /* the stretches of the areas' edges that run along this zone's boundary */
         GEOSGeometry *near = clip && !GEOSisEmpty_r(h, clip) ? band_along(h, clip, 1.0) : NULL;
         GEOSGeometry *along = g_inter(h, edges, near);
@@ -419,22 +425,22 @@ enum { FR_INSIDE, FR_ABROAD, FR_PERMITTED, FR_DISPUTED, FR_INDET, FR_COUNT };
 typedef struct use_map {
     cav_query use;
     cav_use_areas a;
-    GEOSGeometry *ua;       /* Ukraine's zone (what "inside Ukraine" means), or NULL */
-    GEOSGeometry *band;     /* the decisive-edge band */
-    GEOSGeometry *permitted; /* a.permitted less the band */
+    GEOSGeometry *ua;              /* Ukraine's zone (what "inside Ukraine" means), or NULL */
+    GEOSGeometry *band;            /* the decisive-edge band */
+    GEOSGeometry *permitted;       /* a.permitted less the band */
     GEOSGeometry *inside, *abroad; /* permitted, split at Ukraine's border */
-    GEOSGeometry *indet;    /* a.indeterminate and the band */
-    GEOSGeometry *disputed; /* a.disputed less the band */
-    int32_t from, until;    /* validity of the rules in force */
-    double max_precision;   /* of the zones whose edges the band follows, metres */
-    int nfr[FR_COUNT];      /* the rules deciding in each part (rules_in), computed once */
+    GEOSGeometry *indet;           /* a.indeterminate and the band */
+    GEOSGeometry *disputed;        /* a.disputed less the band */
+    int32_t from, until;           /* validity of the rules in force */
+    double max_precision;          /* of the zones whose edges the band follows, metres */
+    int nfr[FR_COUNT];             /* the rules deciding in each part (rules_in), computed once */
     int fr[FR_COUNT][CAV_AREA_MAX_RULES];
 } use_map;
 
 static void use_map_free(GEOSContextHandle_t h, use_map *m) {
     cav__use_areas_free(h, &m->a);
-    GEOSGeometry **all[] = {&m->ua, &m->band, &m->permitted, &m->inside, &m->abroad, &m->indet,
-                            &m->disputed};
+    GEOSGeometry **all[] = {&m->ua,     &m->band,  &m->permitted, &m->inside,
+                            &m->abroad, &m->indet, &m->disputed};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         geom_free(h, all[i]);
 }
@@ -639,8 +645,7 @@ static void rule_titles(const cav_pack *p, const int *ids, int n, int disputed_o
 }
 
 static int check_fmt(cav_format fmt) {
-    return fmt == CAV_FMT_GEOJSON || fmt == CAV_FMT_SVG || fmt == CAV_FMT_PNG ||
-           fmt == CAV_FMT_PDF;
+    return fmt == CAV_FMT_GEOJSON || fmt == CAV_FMT_SVG || fmt == CAV_FMT_PNG || fmt == CAV_FMT_PDF;
 }
 
 static int check_use(const cav_pack *p, const cav_query *use) {
@@ -668,7 +673,8 @@ static int view_of(GEOSContextHandle_t h, const cav_pack *p, const cav_map_opts 
         int b = o->zoom_place ? cav__borders_find(o->zoom_place) : 0;
         if (o->zoom_zone >= p->nzones || b < 0)
             return CAV_EINVAL;
-        GEOSGeometry *g = o->zoom_place ? cav__borders_geom(h, b) : cav__zone_geom(p, o->zoom_zone, h);
+        GEOSGeometry *g =
+            o->zoom_place ? cav__borders_geom(h, b) : cav__zone_geom(p, o->zoom_zone, h);
         double e[4];
         int ok = envelope_ok(h, g, e);
         geom_free(h, &g);
@@ -683,8 +689,8 @@ static int view_of(GEOSContextHandle_t h, const cav_pack *p, const cav_map_opts 
 }
 
 /* A zone as a map layer: assumed zones outlined and marked; zones shown with an area, outlined. */
-static void zone_layer(const cav_pack *p, int z, const GEOSGeometry *g, int with_area,
-                       int in_force, const char *date, cav_map_layer *l, cav_buf *label) {
+static void zone_layer(const cav_pack *p, int z, const GEOSGeometry *g, int with_area, int in_force,
+                       const char *date, cav_map_layer *l, cav_buf *label) {
     if (z < 0) {
         cav__buf_puts(label, cav__borders_name(-1 - z));
         *l = (cav_map_layer){g, NULL, with_area ? CAV_LAYER_CONTEXT : CAV_LAYER_ZONE, NULL};
@@ -698,7 +704,9 @@ static void zone_layer(const cav_pack *p, int z, const GEOSGeometry *g, int with
         cav__buf_printf(label, " (no rule in force on %s tests it)", date);
     l->geom = g;
     l->label = NULL; /* set by the caller once the buffers stop moving */
-    l->style = zone->assumption ? CAV_LAYER_ASSUMED : with_area ? CAV_LAYER_CONTEXT : CAV_LAYER_ZONE;
+    l->style = zone->assumption ? CAV_LAYER_ASSUMED
+               : with_area      ? CAV_LAYER_CONTEXT
+                                : CAV_LAYER_ZONE;
     l->mark = zone->assumption ? zone->id : NULL;
 }
 
@@ -813,7 +821,8 @@ static int rules_shown(const cav_pack *p, const use_map *um, int *out, int max) 
 }
 
 static int map_geojson(GEOSContextHandle_t h, const cav_pack *p, const use_map *um,
-                       const int *zones, GEOSGeometry *const *zg, int nz, cav_buf *out) {
+                       const int *zones, GEOSGeometry *const *zg, int nz, const cav_map_spec *view,
+                       cav_buf *out) {
     cav_map_feature f[MAX_FEATURES];
     provenance pv[MAX_FEATURES];
     memset(f, 0, sizeof f);
@@ -840,8 +849,9 @@ static int map_geojson(GEOSContextHandle_t h, const cav_pack *p, const use_map *
         cav_buf missing = {0};
         missing_fields(h, p, um, &missing);
         if (um->band)
-            cav__buf_printf(&why, "within %g km of a decisive border drawn from boundary data "
-                                  "that precise",
+            cav__buf_printf(&why,
+                            "within %g km of a decisive border drawn from boundary data "
+                            "that precise",
                             um->max_precision / 1000);
         if (missing.len)
             cav__buf_printf(&why, "%sthe query does not give %s", why.len ? "; " : "",
@@ -851,17 +861,26 @@ static int map_geojson(GEOSContextHandle_t h, const cav_pack *p, const use_map *
         nf++;
         provenance_of(p, um->fr[FR_DISPUTED], um->nfr[FR_DISPUTED], -1, um->from, um->until,
                       &pv[nf]);
-        area_feature(p, &um->use, &u, &f[nf], "disputed", um->disputed, "permitted", NULL,
-                     &pv[nf]);
+        area_feature(p, &um->use, &u, &f[nf], "disputed", um->disputed, "permitted", NULL, &pv[nf]);
         nf++;
     }
     int rules[512];
     int nrules = rules_shown(p, um, rules, 512);
     for (int i = 0; i < nz && nf < MAX_FEATURES; i++, nf++)
         zone_feature(p, zones[i], zg[i], rules, nrules, um, &f[nf], &pv[nf]);
+    /* a frame cuts every feature to it (a base map of the region, not of all Russia) */
+    GEOSGeometry *cut[MAX_FEATURES] = {NULL};
+    for (int i = 0; view->has_view && i < nf; i++)
+        if (f[i].geom) {
+            cut[i] = GEOSClipByRect_r(h, f[i].geom, view->lon0, view->lat0, view->lon1, view->lat1);
+            f[i].geom = cut[i];
+            f[i].gridded = 0;
+        }
     int rc = cav__geojson_write(h, f, nf, out);
-    for (int i = 0; i < nf; i++)
+    for (int i = 0; i < nf; i++) {
         provenance_free(&pv[i]);
+        geom_free(h, &cut[i]);
+    }
     cav_buf_free(&u.consent);
     cav_buf_free(&why);
     return rc;
@@ -919,8 +938,9 @@ static void use_layers(GEOSContextHandle_t h, const cav_pack *p, const use_map *
         cav_buf missing = {0};
         missing_fields(h, p, um, &missing);
         if (um->band)
-            cav__buf_printf(l, "within %g km of a border that decides, as precise as the "
-                               "boundary data",
+            cav__buf_printf(l,
+                            "within %g km of a border that decides, as precise as the "
+                            "boundary data",
                             um->max_precision / 1000);
         if (missing.len)
             cav__buf_printf(l, "%sthe map's question does not give %s", um->band ? "; " : "",
@@ -929,7 +949,8 @@ static void use_layers(GEOSContextHandle_t h, const cav_pack *p, const use_map *
             cav__buf_puts(l, "nowhere");
         cav_buf_free(&missing);
     }
-    if (um->disputed && !GEOSisEmpty_r(h, um->disputed) && (l = add_layer(d, um->disputed, CAV_LAYER_DISPUTED, NULL))) {
+    if (um->disputed && !GEOSisEmpty_r(h, um->disputed) &&
+        (l = add_layer(d, um->disputed, CAV_LAYER_DISPUTED, NULL))) {
         cav__buf_puts(l, "Hatched: permitted on a disputed rule: ");
         rule_titles(p, um->fr[FR_DISPUTED], um->nfr[FR_DISPUTED], 1, l);
     }
@@ -944,8 +965,8 @@ static void zone_layers(const cav_pack *p, const int *zones, GEOSGeometry *const
         cav_buf *l = add_layer(d, zg[i], CAV_LAYER_ZONE, NULL);
         if (l)
             zone_layer(p, zones[i], zg[i], um != NULL,
-                       !in_force || zones[i] < 0 || zs_has(in_force, zones[i]),
-                       date, &d->layers[d->n - 1], l);
+                       !in_force || zones[i] < 0 || zs_has(in_force, zones[i]), date,
+                       &d->layers[d->n - 1], l);
     }
 }
 
@@ -993,7 +1014,7 @@ int cav_map(const cav_pack *p, const cav_query *use, const cav_map_opts *o, cav_
     if (rc == 0 && use)
         rc = use_map_make(h, p, use, use->date, o ? o->cache : NULL, &um);
     if (rc == 0 && fmt == CAV_FMT_GEOJSON)
-        rc = map_geojson(h, p, use ? &um : NULL, zones, zg, nz, out);
+        rc = map_geojson(h, p, use ? &um : NULL, zones, zg, nz, &spec, out);
     else if (rc == 0) {
         int rules[256], nrules = 0;
         zone_set in_force = {{0}};
@@ -1003,7 +1024,8 @@ int cav_map(const cav_pack *p, const cav_query *use, const cav_map_opts *o, cav_
             char day[11];
             cav_date_format(date, day);
             cav__buf_puts(&d->title, "Where ");
-            cav__buf_puts(&d->title, name_or(p->weapons[use->weapon].title, p->weapons[use->weapon].id));
+            cav__buf_puts(&d->title,
+                          name_or(p->weapons[use->weapon].title, p->weapons[use->weapon].id));
             cav__buf_puts(&d->title, " may be used ");
             use_words(p, &um.use, &d->title);
             cav__buf_printf(&d->title, ", on %s", day);
@@ -1173,7 +1195,8 @@ int cav_map_diff(const cav_pack *p, const cav_query *use, int32_t from, int32_t 
         zones_of_use(p, &m2.use, to, &in_force);
         zone_layers(p, zones, zg, nz, &m2, &in_force, d);
         cav__buf_puts(&d->title, "Where ");
-        cav__buf_puts(&d->title, name_or(p->weapons[use->weapon].title, p->weapons[use->weapon].id));
+        cav__buf_puts(&d->title,
+                      name_or(p->weapons[use->weapon].title, p->weapons[use->weapon].id));
         cav__buf_puts(&d->title, " may be used ");
         use_words(p, &m2.use, &d->title);
         cav__buf_printf(&d->title, ": %s and %s compared", d1, d2);

@@ -80,7 +80,7 @@ def stats(w, h, rows, step=3):
     return ink / max(n, 1), len(colours)
 
 
-def signature(w, h, rows, cols=32, lines=20):
+def signature(w, h, rows, cols=64, lines=40):
     """Mean colour of each cell of a cols x lines grid."""
     grid = []
     for gy in range(lines):
@@ -99,7 +99,7 @@ def signature(w, h, rows, cols=32, lines=20):
     return grid
 
 
-def compare(a, b, tolerance=24.0):
+def compare(a, b, tolerance=10.0):
     """The share of cells whose mean colours differ by more than tolerance (max over channels)."""
     bad = sum(1 for p, q in zip(a, b) if max(abs(x - y) for x, y in zip(p, q)) > tolerance)
     return bad / len(a)
@@ -112,7 +112,7 @@ if __name__ == "__main__":
         print("%d %d %.4f %d" % (w, h, ink, colours))
     elif sys.argv[1] == "compare":
         img, ref = decode(sys.argv[2]), decode(sys.argv[3])
-        limit = float(sys.argv[4]) if len(sys.argv) > 4 else 5.0
+        limit = float(sys.argv[4]) if len(sys.argv) > 4 else 2.0
         if abs(img[0] - ref[0]) > 2 or abs(img[1] - ref[1]) > 2:
             print("size %dx%d, reference %dx%d" % (img[0], img[1], ref[0], ref[1]))
             sys.exit(1)

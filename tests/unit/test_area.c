@@ -101,8 +101,9 @@ static int compare(const cav_pack *p, cav_query q, const GEOSGeometry *area,
             if (nearest <= CAV_BORDERS_PRECISION_M * 1.01 || (missing && !covered)) {
                 near_edge++;
             } else if (bad++ < 5) {
-                fprintf(stderr, "%s: %.6f %.6f: indeterminate %.0f m from the nearest imprecise "
-                                "edge%s\n",
+                fprintf(stderr,
+                        "%s: %.6f %.6f: indeterminate %.0f m from the nearest imprecise "
+                        "edge%s\n",
                         what, q.target_lat, q.target_lon, nearest,
                         covered ? ", inside the area" : "");
             }
@@ -266,7 +267,8 @@ int main(void) {
     static const use defaults[] = {
         {"2024-06-10", "gmlrs", "forces", "counterfire", NULL, 0, 0, 0, 0, 0, "attacking"},
         {"2024-06-10", "gmlrs", "forces", "counterfire", NULL, 0, 0, 0, 0, 0, "supporting"},
-        {"2024-06-10", "gmlrs", "ammunition-depot", "counterfire", NULL, 0, 0, 0, 0, 0, "supporting"},
+        {"2024-06-10", "gmlrs", "ammunition-depot", "counterfire", NULL, 0, 0, 0, 0, 0,
+         "supporting"},
         {"2024-06-10", "atacms", "forces", "strike", NULL, 0, 0, 0, 0, 0, "attacking"},
         {"2024-11-20", "atacms", "forces", "strike", NULL, 0, 0, 0, 0, 0, "attacking"},
         {"2024-05-01", "gmlrs", "forces", "counterfire", NULL, 0, 0, 0, 0, 0, NULL},

@@ -13,6 +13,7 @@
   const FIRST_DAY = '2022-02-24';
   const COUNTRIES = ['UA', 'RU', 'BY', 'MD', 'PL', 'RO', 'SK', 'HU', 'LT', 'LV', 'EE', 'FI', 'GE'];
   const REGIONS = ['RU-BRY', 'RU-KRS', 'RU-BEL', 'RU-VOR', 'RU-ROS'];
+  const BASE_BBOX = '38,12,62,56'; // south,west,north,east: the base map's region
   const PLACES = [['Kyiv', 50.45, 30.52], ['Kharkiv', 49.99, 36.23], ['Belgorod', 50.60, 36.59],
     ['Kursk', 51.73, 36.19], ['Sumy', 50.91, 34.80], ['Bryansk', 53.24, 34.36],
     ['Voronezh', 51.67, 39.18], ['Donetsk', 48.00, 37.80], ['Luhansk', 48.57, 39.31],
@@ -71,6 +72,7 @@
   map.attributionControl.setPrefix(false);
   const baseLayer = L.geoJSON(null, {
     interactive: false,
+    renderer: L.canvas({ padding: 0.2 }), // thousands of border points: canvas draws them faster
     style: (f) => ({
       color: f.id === 'UA' ? '#3c3c3c' : f.id.indexOf('-') > 0 ? '#8c8c8c' : '#6a6a6a',
       weight: f.id === 'UA' ? 1.6 : 0.9,
@@ -211,7 +213,9 @@
   async function loadTimeline() {
     const p = new URLSearchParams({ weapon: state.weapon, format: 'json' });
     if (state.supplier) p.set('party', state.supplier);
-    const rows = await api('v1/timeline?' + p.toString());
+    timeline(await api('v1/timeline?' + p.toString()));
+  }
+  function timeline(rows) {
     const last = rows.reduce((m, r) => (r.date > m ? r.date : m), FIRST_DAY);
     const slider = $('slider');
     slider.min = day(FIRST_DAY);
@@ -292,9 +296,22 @@
   }
   async function start() {
     fromHash();
-    const [pk, srcs, base] = await Promise.all([
+    state.weapon = state.weapon || 'gmlrs';
+    state.kind = state.kind || 'forces';
+    state.role = state.role === undefined ? 'attacking' : state.role;
+    state.state = state.state || 'ground';
+    state.purpose = state.purpose || '';
+    state.supplier = state.supplier || '';
+    state.date = state.date || '2024-06-10';
+    // every first request at once: catalogs, sources, base map, rule changes and the area
+    const first = useParams();
+    first.set('format', 'geojson');
+    const tl = new URLSearchParams({ weapon: state.weapon, format: 'json' });
+    if (state.supplier) tl.set('party', state.supplier);
+    const [pk, srcs, base, rows, area] = await Promise.all([
       api('v1/pack'), api('v1/sources?format=json').catch(() => []),
-      api('v1/zones?format=geojson&zones=' + COUNTRIES.concat(REGIONS).join(',')).catch(() => null)]);
+      api('v1/zones?format=geojson&bbox=' + BASE_BBOX + '&zones=' + COUNTRIES.concat(REGIONS).join(',')).catch(() => null),
+      api('v1/timeline?' + tl.toString()), state.compare ? null : api('v1/zones?' + first.toString())]);
     pack = pk;
     for (const s of srcs) sources[s.source] = s;
     if (base) baseLayer.addData(base);
@@ -305,23 +322,22 @@
     fill($('role'), c.roles, 'not given');
     fill($('state'), c.states);
     fill($('purpose'), c.purposes, 'not given');
-    $('weapon').value = state.weapon || 'gmlrs';
+    $('weapon').value = state.weapon;
     setSupplierOptions();
-    state.weapon = $('weapon').value;
-    state.kind = state.kind || 'forces';
-    state.role = state.role === undefined ? 'attacking' : state.role;
-    state.state = state.state || 'ground';
-    state.purpose = state.purpose || '';
-    state.supplier = state.supplier || '';
-    state.date = state.date || '2024-06-10';
-    writeForm();
     $('credit').textContent = 'caveat ' + (pack.version || '') + ' · pack ' + pack.id +
       ' · sources: ' + [...new Set(Object.values(sources).map((s) => s.outlet))].slice(0, 8).join('; ') +
       ' · borders: Natural Earth 1:10m; oblasts: Digital Chart of the World (gmt-dcw) · map: Leaflet';
     map.attributionControl.addAttribution('caveat · ' + esc(pack.id) + ' · Natural Earth · Leaflet');
-    await loadTimeline();
+    timeline(rows);
     writeForm();
-    await refresh();
+    if (area) {
+      readForm();
+      share();
+      showAreas(area);
+      if (state.lat != null) await ask(state.lat, state.lon);
+    } else {
+      await refresh();
+    }
     $('use').addEventListener('change', async (e) => {
       if (e.target.id === 'weapon') { setSupplierOptions(); }
       if (e.target.id === 'weapon' || e.target.id === 'supplier') { readForm(); await loadTimeline(); }
