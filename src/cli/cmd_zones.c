@@ -234,7 +234,7 @@ int cli_diff_map(const cav_pack *p, int32_t d1, int32_t d2, const char *fmt_, co
                  const char *purpose_, const char *out_) {
     weapon = weapon_, supplier = party_, kind = kind_, state = state_, role = role_;
     purpose = purpose_, out = out_;
-    char day[11];
+    static char day[11]; /* date points at it after the return */
     cav_date_format(d1, day);
     date = day;
     if (!weapon || !kind) {

@@ -21,12 +21,12 @@
  * NULL is null), or raw JSON text when bit k of `raw` is set (arrays, objects, true/false). */
 typedef struct cav_map_feature {
     const GEOSGeometry *geom; /* lon/lat degrees; borrowed; NULL or empty: a null geometry */
-    int nprops;
+    const char *id;           /* the Feature's "id" member, or NULL for none */
     const char *keys[CAV_MAP_MAX_PROPS];
     const char *values[CAV_MAP_MAX_PROPS];
-    unsigned raw;   /* bit k: values[k] is JSON text */
-    const char *id; /* the Feature's "id" member, or NULL for none */
-    int gridded;    /* 1: geom is already snapped to the 1e-6 degree grid (skip snapping) */
+    int nprops;
+    unsigned raw; /* bit k: values[k] is JSON text */
+    int gridded;  /* 1: geom is already snapped to the 1e-6 degree grid (skip snapping) */
 } cav_map_feature;
 
 /* Appends an RFC 7946 FeatureCollection of the n features to out: coordinates rounded to 6

@@ -457,10 +457,20 @@ static GEOSGeometry *ukraine(const cav_pack *p, GEOSContextHandle_t h) {
 
 /* Fills m->fr: the rules deciding in each part of the map. */
 static void part_rules(GEOSContextHandle_t h, const cav_pack *p, use_map *m) {
-    const GEOSGeometry *parts[FR_COUNT] = {m->inside, m->abroad, m->permitted, m->disputed,
-                                           m->indet};
+    const GEOSGeometry *parts[FR_COUNT] = {m->inside, m->abroad, NULL, m->disputed, m->indet};
     for (int i = 0; i < FR_COUNT; i++)
         m->nfr[i] = rules_in(h, p, &m->use, parts[i], i != FR_INDET, m->fr[i]);
+    /* the whole permitted area: both sides of the border, each evaluated apart (one polygon can
+       span the border, where one point would find one side's rules only) */
+    m->nfr[FR_PERMITTED] = 0;
+    for (int side = FR_INSIDE; side <= FR_ABROAD; side++)
+        for (int i = 0; i < m->nfr[side]; i++) {
+            int r = m->fr[side][i], dup = 0;
+            for (int j = 0; j < m->nfr[FR_PERMITTED] && !dup; j++)
+                dup = m->fr[FR_PERMITTED][j] == r;
+            if (!dup)
+                m->fr[FR_PERMITTED][m->nfr[FR_PERMITTED]++] = r;
+        }
     int k = 0; /* only the disputed rules of the disputed part */
     for (int i = 0; i < m->nfr[FR_DISPUTED]; i++)
         if (p->rules[m->fr[FR_DISPUTED][i]].disputed)
@@ -1047,8 +1057,7 @@ int cav_map(const cav_pack *p, const cav_query *use, const cav_map_opts *o, cav_
         } else {
             cav__buf_printf(&d->title, "Zones of the pack %s", cav_pack_id(p));
             cav__buf_printf(&d->subtitle, "%d zone%s", nz, nz == 1 ? "" : "s");
-            nrules = rules_shown(p, NULL, rules, 256);
-            nrules = 0; /* a zone map cites the zones' sources */
+            /* a zone map cites the zones' sources, not the rules' */
         }
         zone_layers(p, zones, zg, nz, use ? &um : NULL, use ? &in_force : NULL, d);
         credit(p, rules, nrules, zones, nz, &d->credit);
