@@ -60,6 +60,7 @@ test-sanitize:
 	  -DCAV_UBSAN=ON >/dev/null
 	cmake --build $(BUILD)-asan -j$(JOBS)
 	cd $(BUILD)-asan && CAV_GEO_POINTS=100000 ASAN_OPTIONS=detect_leaks=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan-pango.supp \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j$(JOBS)
 
 # ThreadSanitizer over the whole suite (batches, audits, the service and the test of threads

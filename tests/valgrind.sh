@@ -5,7 +5,8 @@
 set -u
 build=${1:-build}
 vg=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
-    --show-leak-kinds=definite --track-origins=yes)
+    --show-leak-kinds=definite --track-origins=yes
+    --suppressions="$(dirname "$0")/pango.supp") # fontconfig's and pango's leaks, not ours
 export CAV_GEO_POINTS=20000 CAV_DIFF_PACKS=40
 fail=0 runs=0
 run() {
