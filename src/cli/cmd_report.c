@@ -12,8 +12,8 @@ static const char *format, *party, *weapon, *date, *kind, *state, *role, *purpos
     *uncertainty, *lat, *lon, *out;
 static const char *const text_md_json[] = {"text", "md", "json", NULL};
 static const char *const text_json[] = {"text", "json", NULL};
-static const char *const diff_formats[] = {"text", "md", "json", "geojson", "svg", "png", "pdf",
-                                           NULL};
+static const char *const diff_formats[] = {"text", "md",  "json", "geojson",
+                                           "svg",  "png", "pdf",  NULL};
 
 /* Loads the pack and resolves --party / --weapon into a filter. */
 static cav_pack *setup(cav_filter *f, const char *who) {
@@ -90,8 +90,8 @@ static int run_diff(const cli_cmd *cmd, int argc, char **argv) {
     if (rc)
         return rc > 0 ? CLI_OK : CLI_USAGE;
     int fmt = cli_format(format, diff_formats, CAV_FMT_TEXT, "caveat diff");
-    int map = fmt == CAV_FMT_GEOJSON || fmt == CAV_FMT_SVG || fmt == CAV_FMT_PNG ||
-              fmt == CAV_FMT_PDF;
+    int map =
+        fmt == CAV_FMT_GEOJSON || fmt == CAV_FMT_SVG || fmt == CAV_FMT_PNG || fmt == CAV_FMT_PDF;
     if (!map && (kind || state || role || purpose || out)) {
         fputs("caveat diff: --kind, --state, --role, --purpose and -o go with a map format "
               "(geojson, svg, png, pdf)\n",
@@ -359,4 +359,3 @@ const cli_cmd cmd_can = {
     0,
     can_opts,
     run_can};
-
