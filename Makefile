@@ -21,7 +21,7 @@ DEB_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev \
 # NodeSource's nodejs, which conflicts with Debian's npm package).
 NODE_PACKAGES := $(if $(shell command -v npm),,nodejs npm)
 # Directories with a package.json whose npm packages tests use (installed with `npm ci`).
-NPM_DIRS := tests/csv-spectrum tests/json-suite tests/web
+NPM_DIRS := tests/csv-spectrum tests/json-suite bench/cedar tests/web
 
 .PHONY: setup setup-apt setup-npm build demo test test-suite test-sanitize test-tsan \
 	test-valgrind fuzz lint-c format-check hardening bench clean
@@ -88,7 +88,7 @@ lint-c: build
 
 # Every C file of ours (not the generated tables) in the layout of .clang-format.
 FORMAT_FILES = $(filter-out src/geo/borders_data.c src/geo/regions_data.c,\
-	$(wildcard src/*/*.c src/*/*.h include/*.h tests/*/*.c tests/*/*.h bench/*.c))
+	$(wildcard src/*/*.c src/*/*.h include/*.h tests/*/*.c tests/*/*.h bench/*.c examples/c/*.c))
 format-check:
 	clang-format --dry-run --Werror $(FORMAT_FILES)
 
@@ -100,7 +100,7 @@ test: setup
 	  format-check hardening
 
 bench: build
-	$(BUILD)/bench_eval
+	bench/run.sh --no-build --build $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan build-fuzz

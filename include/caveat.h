@@ -65,6 +65,12 @@ typedef struct cav_allocator {
     void *ud;
 } cav_allocator;
 CAV_API int cav_set_allocator(const cav_allocator *a);
+/* Frees what the library keeps for the whole process: the locator of the embedded boundary data,
+ * which cav_where and cav_pack_lint build on first use (tens of megabytes). After it, everything
+ * the allocator gave has come back (packs, buffers and diagnostics released). Call it only when
+ * no other thread is in the library, as cav_set_allocator; a later call builds what it needs
+ * again. */
+CAV_API void cav_cleanup(void);
 
 /* A growable text buffer. Zero-initialise it (cav_buf b = {0}); functions of this header append
  * to it; cav_buf_free releases it. data is NUL-terminated once anything was appended. When an
@@ -117,7 +123,8 @@ typedef struct cav_diag {
     const char *message;     /* one sentence, no trailing newline */
     const char *hint;        /* NULL or a suggestion ("did you mean ...") */
     const char *source_line; /* the offending line of the file, or NULL */
-    const char *code;        /* a stable identifier of the kind of problem ("unknown-name") */
+    const char *code;        /* a stable identifier of the kind of problem ("unknown-name"), or
+                                NULL (the JSON and SARIF writers then say "error"/"warning") */
 } cav_diag;
 
 CAV_API cav_diags *cav_diags_new(void);
@@ -179,6 +186,8 @@ CAV_API const char *cav_pack_id(const cav_pack *p);
 CAV_API const char *cav_pack_hash(const cav_pack *p);
 /* The pack's name (its `pack` statement, else "default" for the embedded pack, else "pack"). */
 CAV_API const char *cav_pack_name(const cav_pack *p);
+/* The title its `pack` statement gives, or "" when none does. */
+CAV_API const char *cav_pack_title(const cav_pack *p);
 /* The IANA time zone in which timestamps are turned into dates ("Europe/Kyiv"), or "UTC". */
 CAV_API const char *cav_pack_timezone(const cav_pack *p);
 
@@ -296,7 +305,8 @@ CAV_API int cav_note_info_get(const cav_pack *p, int note, cav_note_info *out);
 /* Parses "YYYY-MM-DD" (years 1900 to 2100); returns 0, or CAV_EINVAL for anything else. */
 CAV_API int cav_date_parse(const char *s, int32_t *days);
 /* Parses a date or an RFC 3339 timestamp ("2024-06-10T23:30:00+03:00", "...Z") into the
- * calendar date in the pack's time zone. On error returns CAV_EINVAL and a message in msg. */
+ * calendar date in the pack's time zone (UTC when p is NULL). On error returns CAV_EINVAL and
+ * appends why to msg (which may be NULL). */
 CAV_API int cav_date_parse_in(const cav_pack *p, const char *s, size_t len, int32_t *days,
                               cav_buf *msg);
 /* Writes "YYYY-MM-DD" into buf (size >= 11); a day outside the years 0000 to 9999 is written as
@@ -402,6 +412,15 @@ CAV_API int cav_query_set_launch(cav_query *q, const cav_pack *p, double lat, do
  * or CAV_EQUERY with every problem added to e. cav_eval refuses a query that was not finished
  * without errors only when its ids are out of range; front ends always finish. */
 CAV_API int cav_query_finish(cav_query *q, const cav_pack *p, cav_qerrors *e);
+/* The same for a use: a query some of whose fields are not asked but varied by the function it
+ * is given to. `open` is CAV_QBIT of those fields: CAV_USE_WEAPON for cav_can (every weapon and
+ * supplier is asked in turn; the query's own are cleared), CAV_USE_PLACE for cav_map and
+ * cav_map_diff (the map varies the target point); they are then not required. Returns 0,
+ * CAV_EQUERY with every problem added to e, or CAV_EINVAL when open names other fields. */
+#define CAV_USE_WEAPON (CAV_QBIT(CAV_Q_WEAPON) | CAV_QBIT(CAV_Q_SUPPLIER))
+#define CAV_USE_PLACE                                                                              \
+    (CAV_QBIT(CAV_Q_TARGET_LAT) | CAV_QBIT(CAV_Q_TARGET_LON) | CAV_QBIT(CAV_Q_TARGET_UNCERTAINTY))
+CAV_API int cav_query_finish_use(cav_query *q, const cav_pack *p, uint32_t open, cav_qerrors *e);
 
 /* Binds one JSON query (docs/semantics.md) into q: cav_query_init, every member through
  * cav_query_set*, then cav_query_finish, so JSON, CSV and flags give the same answers and
@@ -431,14 +450,14 @@ typedef struct cav_doc {
     cav_doc_kind kind;
     const char *text; /* into the caller's buffer */
     size_t len;
-    long line; /* 1-based line where it starts */
-    const char *message;
+    long line;           /* 1-based line where it starts */
+    const char *message; /* of CAV_DOC_EMPTY and CAV_DOC_ERROR: what an error line says */
 } cav_doc;
 typedef struct cav_split {
     long line;         /* the line of the next byte; starts at 1 (cav_split_init) */
     int in_array;      /* inside a top-level array */
     int after_element; /* in an array, after an element: ',' or ']' comes next */
-    int line_has_text; /* the current line has had a document or text */
+    int line_has_text; /* the current line has had a document or text (1), blanks only (2) */
     int skipping;      /* discarding the rest of an over-long document */
     long skip_line;
 } cav_split;
@@ -534,6 +553,11 @@ CAV_API int cav_explain(const cav_pack *p, const cav_query *q, const cav_decisio
 CAV_API int cav_qerrors_json(const cav_qerrors *e, const char *id_json, long line, cav_buf *out);
 /* The same in plain English: "line N: field: message; field: message". */
 CAV_API int cav_qerrors_text(const cav_qerrors *e, long line, cav_buf *out);
+/* Adds a problem found outside the library (a line that is no document, a query the caller
+ * refuses) to e, so that it is written like every other: field is a cav_qfield, or -1 for the
+ * document itself; message is one sentence (cut at the size of cav_qerror.message). Past
+ * CAV_QERR_MAX problems it is counted in `more`. Returns 0, or CAV_EINVAL for a bad argument. */
+CAV_API int cav_qerrors_add(cav_qerrors *e, int field, const char *message);
 
 /* The assumed zones (cav_zone_info.assumption) whose tests decided d, as zone ids into out (at
  * most max); returns their number (which may exceed max). */
@@ -578,7 +602,7 @@ CAV_API int cav_catalog_write(const cav_pack *p, int c, cav_format fmt, cav_buf 
 CAV_API int cav_can(const cav_pack *p, const cav_query *q, unsigned flags, cav_format fmt,
                     cav_buf *out);
 
-/* ---- maps (docs/maps.md) ----------------------------------------------------------------------
+/* ---- maps (docs/library.md, "Maps") -----------------------------------------------------------
  */
 typedef struct cav_map_opts {
     const char *title; /* NULL: made from the use (catalog titles, never ids) */
@@ -655,6 +679,10 @@ typedef struct cav_results {
  * arguments, or CAV_ENOMEM when threads could not be started. */
 CAV_API int cav_eval_batch(const cav_pack *p, const cav_columns *in, cav_results *out,
                            int nthreads);
+/* The query of row i exactly as cav_eval_batch decides it (absent columns and NaNs read as
+ * above), for rendering a row's decision (cav_results.decisions) with the writers of decisions.
+ * Returns 0, or CAV_EINVAL when i is past the last row. */
+CAV_API int cav_columns_query(const cav_columns *in, size_t i, cav_query *q);
 
 /* ---- audits: every row of event logs, decided in order on all cores (docs/audit.md) ---------- */
 /* An audit reads event logs (CSV with a header row, or NDJSON queries), decides every row through

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the unit tests, the language tests, the pack's cases and the main commands under valgrind
-# memcheck: any invalid read or write, use of uninitialised memory, or definite leak fails.
+# Runs the unit tests, the examples of docs/library.md, the language tests, the pack's cases and
+# the main commands under valgrind memcheck: any invalid read or write, use of uninitialised
+# memory, or definite leak fails.
 # Usage: tests/valgrind.sh BUILD_DIR (a normal, non-sanitizer build)
 set -u
 build=${1:-build}
@@ -20,6 +21,11 @@ run() {
   echo "valgrind ok: $*"
 }
 for t in "$build"/test_*; do [ -x "$t" ] && run "$t"; done
+# the programs of docs/library.md, as a user's program uses the library (stream reads a file)
+for t in "$build"/examples/*; do
+  [ -x "$t" ] || continue
+  if [ "${t##*/}" = stream ]; then run "$t" examples/queries.ndjson; else run "$t"; fi
+done
 # the fuzz corpora and the review's findings, through each target
 for t in "$build"/replay_*; do
   [ -x "$t" ] || continue

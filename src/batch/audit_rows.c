@@ -13,8 +13,8 @@
  * for the query), or GeoJSON features (a point per row, the columns as properties). Output is
  * always valid UTF-8: bytes of the input that are not are written as U+FFFD.
  */
-#include "core/alloc.h"
 #include "batch/audit.h"
+#include "core/alloc.h"
 #include "core/buf.h"
 #include "core/json.h"
 

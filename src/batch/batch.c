@@ -27,30 +27,37 @@ static double col_d(const double *c, size_t i, double absent) {
     return c ? c[i] : absent;
 }
 
+int cav_columns_query(const cav_columns *in, size_t i, cav_query *q) {
+    if (!in || !q || i >= in->n)
+        return CAV_EINVAL;
+    memset(q, 0, sizeof *q);
+    q->date = col_i(in->date, i, CAV_NO_DATE);
+    q->weapon = col_i(in->weapon, i, -1);
+    q->supplier = col_i(in->supplier, i, CAV_MISSING);
+    q->kind = col_i(in->kind, i, -1);
+    q->state = col_i(in->state, i, CAV_STATE_GROUND);
+    q->role = col_i(in->role, i, CAV_MISSING);
+    q->purpose = col_i(in->purpose, i, CAV_MISSING);
+    q->target_lat = col_d(in->target_lat, i, NAN);
+    q->target_lon = col_d(in->target_lon, i, NAN);
+    q->target_uncertainty_m = col_d(in->target_uncertainty_m, i, 0);
+    q->launch_lat = col_d(in->launch_lat, i, NAN);
+    q->launch_lon = col_d(in->launch_lon, i, NAN);
+    q->launch_uncertainty_m = col_d(in->launch_uncertainty_m, i, 0);
+    q->has_launch = !isnan(q->launch_lat) && !isnan(q->launch_lon);
+    if (isnan(q->target_uncertainty_m))
+        q->target_uncertainty_m = 0;
+    if (isnan(q->launch_uncertainty_m))
+        q->launch_uncertainty_m = 0;
+    return 0;
+}
+
 static void decide_range(const range *r) {
     const cav_columns *in = r->in;
     cav_results *out = r->out;
     for (size_t i = r->from; i < r->to; i++) {
         cav_query q;
-        memset(&q, 0, sizeof q);
-        q.date = col_i(in->date, i, CAV_NO_DATE);
-        q.weapon = col_i(in->weapon, i, -1);
-        q.supplier = col_i(in->supplier, i, CAV_MISSING);
-        q.kind = col_i(in->kind, i, -1);
-        q.state = col_i(in->state, i, CAV_STATE_GROUND);
-        q.role = col_i(in->role, i, CAV_MISSING);
-        q.purpose = col_i(in->purpose, i, CAV_MISSING);
-        q.target_lat = col_d(in->target_lat, i, NAN);
-        q.target_lon = col_d(in->target_lon, i, NAN);
-        q.target_uncertainty_m = col_d(in->target_uncertainty_m, i, 0);
-        q.launch_lat = col_d(in->launch_lat, i, NAN);
-        q.launch_lon = col_d(in->launch_lon, i, NAN);
-        q.launch_uncertainty_m = col_d(in->launch_uncertainty_m, i, 0);
-        q.has_launch = !isnan(q.launch_lat) && !isnan(q.launch_lon);
-        if (isnan(q.target_uncertainty_m))
-            q.target_uncertainty_m = 0;
-        if (isnan(q.launch_uncertainty_m))
-            q.launch_uncertainty_m = 0;
+        cav_columns_query(in, i, &q);
         cav_decision local;
         cav_decision *d = out->decisions ? &out->decisions[i] : &local;
         int rc = cav_eval(r->p, &q, d);

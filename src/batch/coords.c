@@ -11,9 +11,9 @@
  * proj_dmstor on random values. Decimal degrees never come here: they go straight to
  * cav_query_set. Nothing here allocates or keeps state.
  */
-#include "core/num.h"
 #include "batch/audit.h"
 #include "core/json.h"
+#include "core/num.h"
 
 #include <math.h>
 #include <string.h>

@@ -2,8 +2,8 @@
  *
  * Rows look like what an analyst's log of reported strikes holds: dates 2022-2025, targets over
  * Ukraine, the Russian border regions near Kharkiv, western Russia and Belarus, weapons, target
- * kinds, purposes and suppliers from the pack's catalog (names in varying case, a few blanks where
- * logs leave fields out), launch points for a share of rows, and passthrough columns (unit,
+ * kinds, roles, purposes and suppliers from the pack's catalog (names in varying case, a few blanks
+ * where logs leave fields out), launch points for a share of rows, and passthrough columns (unit,
  * source, a free-text note that is sometimes quoted, with commas, quotes or a line break).
  * Suppliers are chosen from each weapon's catalog entry (cav_weapon_info_get), so every row the
  * generator means to be valid is valid. With a bad rate a share of rows carries one mistake. The
@@ -131,6 +131,9 @@ static void one_row(cav_buf *b, rng *r, const cav_pack *p, uint64_t row, const c
         state = below(r, 10) < (air_defense ? 9 : 3) ? "airborne" : "ground";
     else if (below(r, 10) < 3)
         state = "ground";
+    static const char *const roles[] = {"attacking", "supporting", "none", ""};
+    static const int role_weights[] = {50, 20, 10, 20};
+    const char *role = roles[weighted(r, role_weights, 4)];
     const char *purpose = "";
     int pu = below(r, 100);
     if (air_defense)
@@ -172,7 +175,7 @@ static void one_row(cav_buf *b, rng *r, const cav_pack *p, uint64_t row, const c
     cav__buf_putc(b, ',');
     if (mistake != 3)
         put_cased(b, r, kinds[k]);
-    cav__buf_printf(b, ",%s,%s,", state, purpose);
+    cav__buf_printf(b, ",%s,%s,%s,", state, role, purpose);
     if (mistake == 5 && o->coords != CAV_COORDS_MGRS)
         cav__buf_puts(b, "50.1,"); /* a launch latitude without its longitude */
     else if (launch)
@@ -204,9 +207,10 @@ int cav_sample(const cav_pack *p, const cav_sample_opts *o, int fd) {
     cav_buf b = {0};
     cav__buf_puts(&b, o->coords == CAV_COORDS_MGRS
                           ? "id,date,weapon,supplier,target.mgrs,target.kind,target.state,"
-                            "purpose,launch.mgrs,unit,source,note\n"
+                            "target.role,purpose,launch.mgrs,unit,source,note\n"
                           : "id,date,weapon,supplier,target.lat,target.lon,target.kind,"
-                            "target.state,purpose,launch.lat,launch.lon,unit,source,note\n");
+                            "target.state,target.role,purpose,launch.lat,launch.lon,unit,source,"
+                            "note\n");
     int rc = 0;
     for (uint64_t i = 1; i <= o->rows && cav_catalog_count(p, CAV_CAT_WEAPON) > 0; i++) {
         one_row(&b, &r, p, i, o);

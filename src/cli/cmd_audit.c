@@ -51,7 +51,8 @@ static int check_paths(const char **args, int nargs) {
     for (int k = 0; k < 2; k++)
         for (int i = 0; outs[k] && i < nargs; i++)
             if (strcmp(outs[k], args[i]) == 0 || cli_same_file(outs[k], args[i])) {
-                fprintf(stderr, "caveat audit: %s %s: is also an input of this run; write elsewhere\n",
+                fprintf(stderr,
+                        "caveat audit: %s %s: is also an input of this run; write elsewhere\n",
                         names[k], outs[k]);
                 return -1;
             }

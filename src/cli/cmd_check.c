@@ -94,11 +94,7 @@ static void emit(run *r, const char *text, size_t len, long line) {
     }
     if (rc == 0 && cav_eval(r->p, &q, &d) != 0) {
         cav_query_init(&q, &e);
-        e.n = 1;
-        e.v[0].field = -1;
-        snprintf(e.v[0].name, sizeof e.v[0].name, "%s", "");
-        snprintf(e.v[0].message, sizeof e.v[0].message, "%s",
-                 "the query could not be evaluated against this pack");
+        cav_qerrors_add(&e, -1, "the query could not be evaluated against this pack");
         rc = CAV_EINVAL;
     }
     int has_id = strcmp(r->id.data, "null") != 0;
@@ -139,8 +135,8 @@ static void flush_line(run *r) {
 }
 
 static void doc_error(run *r, long line, const char *message) {
-    cav_qerrors e = {1, 0, {{-1, "", ""}}};
-    snprintf(e.v[0].message, sizeof e.v[0].message, "%s", message);
+    cav_qerrors e = {0};
+    cav_qerrors_add(&e, -1, message);
     r->errors++;
     if (r->text)
         cav_qerrors_text(&e, line, &r->out);
@@ -174,9 +170,7 @@ static int stream(run *r, FILE *in) {
             if (doc.kind == CAV_DOC_QUERY) {
                 emit(r, doc.text, doc.len, doc.line);
                 flush_line(r);
-            } else if (doc.kind == CAV_DOC_EMPTY) {
-                doc_error(r, doc.line, "empty line: expected a JSON query");
-            } else if (doc.kind == CAV_DOC_ERROR) {
+            } else if (doc.kind == CAV_DOC_EMPTY || doc.kind == CAV_DOC_ERROR) {
                 doc_error(r, doc.line, doc.message);
             } else if (used == 0) {
                 break;

@@ -56,11 +56,12 @@ static void print_diff(const char *path, const char *a, size_t alen, const char 
     for (int i = n - 1; i >= 0; i--)
         for (int j = m - 1; j >= 0; j--)
             L(i, j) = same(la[i], na[i], lb[j], nb[j]) ? L(i + 1, j + 1) + 1
-                      : L(i + 1, j) > L(i, j + 1)       ? L(i + 1, j)
-                                                        : L(i, j + 1);
+                      : L(i + 1, j) > L(i, j + 1)      ? L(i + 1, j)
+                                                       : L(i, j + 1);
     /* the edit script: ' ' kept, '-' from a, '+' from b */
     char *op = malloc((size_t)(n + m + 1));
-    int *ia = malloc((size_t)(n + m + 1) * sizeof *ia), *ib = malloc((size_t)(n + m + 1) * sizeof *ib);
+    int *ia = malloc((size_t)(n + m + 1) * sizeof *ia),
+        *ib = malloc((size_t)(n + m + 1) * sizeof *ib);
     int k = 0;
     for (int i = 0, j = 0; op && ia && ib && (i < n || j < m);) {
         if (i < n && j < m && same(la[i], na[i], lb[j], nb[j])) {

@@ -10,8 +10,7 @@
 static int force;
 
 static const cli_opt opts[] = {
-    {"force", 0, OPT_FLAG, &force, NULL, "replace files that exist already", NULL},
-    CLI_END_OPTS};
+    {"force", 0, OPT_FLAG, &force, NULL, "replace files that exist already", NULL}, CLI_END_OPTS};
 
 static int run_pack(const cli_cmd *cmd, int argc, char **argv) {
     const char **args;
@@ -57,7 +56,8 @@ const cli_cmd cmd_pack = {
     "caveat pack export [--force] DIR",
     "write the embedded default pack out as files",
     "Writes the embedded default pack (its .cav files and its test cases, tests/*.jsonl) into\n"
-    "DIR, so it can be read, changed, tested (`caveat test DIR`) and used (`--policy DIR`). To add\n"
+    "DIR, so it can be read, changed, tested (`caveat test DIR`) and used (`--policy DIR`). To "
+    "add\n"
     "your own rules on top of the default pack without copying it, give both:\n"
     "`--policy @default --policy mine.cav`.",
     2,

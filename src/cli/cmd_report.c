@@ -320,16 +320,10 @@ static int run_can(const cli_cmd *cmd, int argc, char **argv) {
     for (size_t i = 0; i < sizeof given / sizeof *given; i++)
         if (given[i].value)
             cav_query_set(&q, p, given[i].f, given[i].value, strlen(given[i].value), &e);
-    /* the weapon is what is asked: any one satisfies the required-field check */
-    cav_query_set(&q, p, CAV_Q_WEAPON, cav_catalog_name(p, CAV_CAT_WEAPON, 0),
-                  strlen(cav_catalog_name(p, CAV_CAT_WEAPON, 0)), &e);
-    q.supplier = CAV_MISSING;
-    q.given |= CAV_QBIT(CAV_Q_SUPPLIER); /* each weapon's suppliers are asked in turn */
-    cav_query_finish(&q, p, &e);
+    /* the weapon is what is asked: every weapon and supplier in turn */
+    cav_query_finish_use(&q, p, CAV_USE_WEAPON, &e);
     int bad = 0;
     for (int i = 0; i < e.n; i++) {
-        if (e.v[i].field == CAV_Q_SUPPLIER || e.v[i].field == CAV_Q_WEAPON)
-            continue;
         const char *name = e.v[i].name;
         for (size_t k = 0; k < sizeof given / sizeof *given; k++)
             if (e.v[i].field == (int)given[k].f)

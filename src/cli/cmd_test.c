@@ -117,8 +117,8 @@ static int run_test(const cli_cmd *cmd, int argc, char **argv) {
             fputs("caveat test: no test case ran\n", stderr);
             rc = CLI_INPUT_ERRORS;
         } else {
-            rc = res.failed || res.errors || (coverage && res.uncovered) ? CLI_INPUT_ERRORS
-                                                                          : CLI_OK;
+            rc =
+                res.failed || res.errors || (coverage && res.uncovered) ? CLI_INPUT_ERRORS : CLI_OK;
         }
     }
     cav_buf_free(&out);

@@ -50,8 +50,7 @@ static int use_of(const cav_pack *p, cav_query *q, const char *who) {
         if (*use_flags[i].value)
             cav_query_set(q, p, use_flags[i].f, *use_flags[i].value, strlen(*use_flags[i].value),
                           &e);
-    cav_query_set_target(q, p, 0, 0, &e);
-    cav_query_finish(q, p, &e);
+    cav_query_finish_use(q, p, CAV_USE_PLACE, &e); /* the map varies the target point */
     for (int i = 0; i < e.n; i++) {
         const char *name = e.v[i].name, *value = NULL;
         for (size_t k = 0; k < NUSE_FLAGS; k++)

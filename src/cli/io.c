@@ -36,9 +36,9 @@ void cli_print_diags(const cav_diags *d, FILE *f, int show_warnings) {
 cav_pack *cli_load_pack(const cli_list *policies) {
     cav_diags *d = cav_diags_new();
     cav_pack *p = NULL;
-    int rc = !d                             ? CAV_ENOMEM
+    int rc = !d                            ? CAV_ENOMEM
              : policies && policies->n > 0 ? cav_pack_load(policies->v, (size_t)policies->n, d, &p)
-                                            : cav_pack_load_default(d, &p);
+                                           : cav_pack_load_default(d, &p);
     if (d)
         cli_print_diags(d, stderr, 0);
     if (rc != 0) {
@@ -199,7 +199,8 @@ int cli_out_open(cli_out *o, const char *path, const char *who, const char *opt,
 }
 
 int cli_out_write(cli_out *o, const char *data, size_t len) {
-    return write_all(o->fd, data, len) == 0 ? 0 : out_error(o->who, o->opt, o->path, strerror(errno));
+    return write_all(o->fd, data, len) == 0 ? 0
+                                            : out_error(o->who, o->opt, o->path, strerror(errno));
 }
 
 int cli_out_commit(cli_out *o) {
@@ -283,8 +284,7 @@ int cli_emit(cav_buf *out, int err, const char *who) {
     return rc;
 }
 
-int cli_name(const cav_pack *p, cav_catalog c, const char *name, const char *who,
-             const char *opt) {
+int cli_name(const cav_pack *p, cav_catalog c, const char *name, const char *who, const char *opt) {
     int id = cav_catalog_find(p, c, name, strlen(name));
     if (id >= 0)
         return id;

@@ -25,31 +25,23 @@ extern const cli_cmd cmd_serve;
 extern const cli_cmd cmd_log;
 
 const cli_cmd *const cli_commands[] = {
-    &cmd_check,
-    &cmd_can,
-    &cmd_where,
-    &cmd_zones,
-    &cmd_timeline,
-    &cmd_diff,
-    &cmd_sources,
-    &cmd_catalog,
-    &cmd_lint,
-    &cmd_fmt,
-    &cmd_test,
-    &cmd_audit,
-    &cmd_sample,
-    &cmd_serve,
-    &cmd_log,
-    &cmd_pack,
+    &cmd_check,   &cmd_can,     &cmd_where, &cmd_zones, &cmd_timeline, &cmd_diff,
+    &cmd_sources, &cmd_catalog, &cmd_lint,  &cmd_fmt,   &cmd_test,     &cmd_audit,
+    &cmd_sample,  &cmd_serve,   &cmd_log,   &cmd_pack,
 };
 const int cli_ncommands = (int)(sizeof cli_commands / sizeof cli_commands[0]);
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: caveat COMMAND [OPTIONS] [ARGUMENTS]\n\n"
-               "caveat checks uses of supplied weapons against the conditions their suppliers set.\n"
-               "With no --policy, commands use the default pack embedded in the binary (%s).\n\n"
-               "commands:\n",
-            "the 2024 regime");
+    cav_pack *p = NULL;
+    cav_pack_load_default(NULL, &p);
+    fprintf(f,
+            "usage: caveat COMMAND [OPTIONS] [ARGUMENTS]\n\n"
+            "caveat checks uses of supplied weapons against the conditions their suppliers set.\n"
+            "With no --policy, commands use the default pack embedded in the binary:\n"
+            "%s.\n\n"
+            "commands:\n",
+            p ? cav_pack_title(p) : "(it could not be loaded)");
+    cav_pack_release(p);
     for (int i = 0; i < cli_ncommands; i++)
         fprintf(f, "  %-9s %s\n", cli_commands[i]->name, cli_commands[i]->summary);
     fputs("\n'caveat help COMMAND' (or 'caveat COMMAND --help') describes a command;\n"

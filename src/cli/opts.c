@@ -160,8 +160,7 @@ int cli_parse(const cli_cmd *cmd, int argc, char **argv, const char ***args, int
             fprintf(stderr, "caveat %s: options come before the arguments: '%s'\n", cmd->name,
                     argv[optind]);
         else if (cmd->max_args == 0)
-            fprintf(stderr, "caveat %s: takes no arguments (got '%s')\n", cmd->name,
-                    argv[optind]);
+            fprintf(stderr, "caveat %s: takes no arguments (got '%s')\n", cmd->name, argv[optind]);
         else
             fprintf(stderr, "caveat %s: wrong number of arguments\n", cmd->name);
         fprintf(stderr, "usage: %s\n", cmd->usage);

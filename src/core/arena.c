@@ -1,6 +1,6 @@
 /* arena.c — the bump allocator behind parses and compiled packs (see arena.h). */
-#include "core/alloc.h"
 #include "core/arena.h"
+#include "core/alloc.h"
 
 #include <stdint.h>
 #include <stdlib.h>

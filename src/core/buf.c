@@ -10,6 +10,7 @@
 #include "core/num.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +72,72 @@ void cav__buf_putc(cav_buf *b, char c) {
     cav__buf_put(b, &c, 1);
 }
 
+/* 1 when fmt uses only the directives simple_format writes: %s %d %ld %u %zu %c %%, without flags,
+ * widths or precisions. */
+static int simple_format(const char *fmt) {
+    for (const char *f = strchr(fmt, '%'); f; f = strchr(f + 1, '%')) {
+        const char *d = f + 1;
+        if (*d == 'l' || *d == 'z')
+            d++;
+        if (!strchr("sduc%", *d) || !*d || ((f[1] == 'l' || f[1] == 'z') && !strchr("du", *d)))
+            return 0;
+        if (*d == '%')
+            f = d;
+    }
+    return 1;
+}
+
+static void put_unsigned(cav_buf *b, unsigned long long v, int negative) {
+    char digits[24];
+    int n = 0;
+    do
+        digits[sizeof digits - 1 - n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    if (negative)
+        digits[sizeof digits - 1 - n++] = '-';
+    cav__buf_put(b, digits + sizeof digits - n, (size_t)n);
+}
+
 void cav__buf_vprintf(cav_buf *b, const char *fmt, va_list ap) {
+    if (simple_format(fmt)) {
+        /* Names, ids and counts only: written directly, without the C library's printf (which
+           costs about a microsecond a call here, most of it switching to the "C" locale);
+           writing decisions is a measured hot path (bench/serve_parse.c). */
+        for (const char *f = fmt;;) {
+            const char *pc = strchr(f, '%');
+            cav__buf_put(b, f, pc ? (size_t)(pc - f) : strlen(f));
+            if (!pc)
+                return;
+            const char *d = pc + 1;
+            int wide = *d == 'l', size = *d == 'z';
+            d += wide || size;
+            switch (*d) {
+            case 's': {
+                const char *str = va_arg(ap, const char *);
+                cav__buf_puts(b, str ? str : "(null)");
+                break;
+            }
+            case 'c': cav__buf_putc(b, (char)va_arg(ap, int)); break;
+            case '%': cav__buf_putc(b, '%'); break;
+            case 'u':
+                put_unsigned(b,
+                             size   ? (unsigned long long)va_arg(ap, size_t)
+                             : wide ? (unsigned long long)va_arg(ap, unsigned long)
+                                    : (unsigned long long)va_arg(ap, unsigned),
+                             0);
+                break;
+            default: { /* 'd' */
+                long long v = size   ? (long long)va_arg(ap, size_t)
+                              : wide ? (long long)va_arg(ap, long)
+                                     : (long long)va_arg(ap, int);
+                put_unsigned(b, v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v,
+                             v < 0);
+                break;
+            }
+            }
+            f = d + 1;
+        }
+    }
     va_list again;
     va_copy(again, ap);
     char small[256];
@@ -176,6 +242,21 @@ void cav__buf_json(cav_buf *b, const char *s, size_t n) {
     const unsigned char *u = (const unsigned char *)s;
     size_t run = 0, i = 0;
     while (i < n) {
+        /* eight plain ASCII bytes at a time (no control, quote, backslash or high bit): the
+           common case of explanations and names; a measured hot path of writing decisions */
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, u + i, 8);
+            const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+            uint64_t ctl = (w - 0x20 * ones) & ~w;                              /* a byte < 0x20 */
+            uint64_t quo = ((w ^ (0x22 * ones)) - ones) & ~(w ^ (0x22 * ones)); /* '"' */
+            uint64_t bsl = ((w ^ (0x5c * ones)) - ones) & ~(w ^ (0x5c * ones)); /* '\\' */
+            if ((ctl | quo | bsl | w) & high)
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
         unsigned char c = u[i];
         if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
             i++;

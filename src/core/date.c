@@ -63,7 +63,7 @@ int cav_date_parse(const char *s, int32_t *days) {
     return 0;
 }
 
-int cav_date_parse_in(const cav_pack *p, const char *s, size_t n, int32_t *days, cav_buf *msg) {
+static int parse_in(const cav_pack *p, const char *s, size_t n, int32_t *days, cav_buf *msg) {
     int32_t day;
     int rc = read_date(s, n, &day);
     if (rc == -1) {
@@ -141,6 +141,15 @@ int cav_date_parse_in(const cav_pack *p, const char *s, size_t n, int32_t *days,
     }
     *days = (int32_t)d;
     return 0;
+}
+
+int cav_date_parse_in(const cav_pack *p, const char *s, size_t n, int32_t *days, cav_buf *msg) {
+    if (msg)
+        return parse_in(p, s, n, days, msg);
+    cav_buf unused = {0}; /* the caller wants no message */
+    int rc = parse_in(p, s, n, days, &unused);
+    cav_buf_free(&unused);
+    return rc;
 }
 
 void cav_date_format(int32_t days, char *buf) {

@@ -1,8 +1,8 @@
 /* diag.c — diagnostics: problems in user input with file, line, column, caret and hint. Parsing
  * and checking go on after an error so that a user sees every mistake at once (as SQLite does);
  * a pack with any error is then rejected whole. */
-#include "core/alloc.h"
 #include "core/diag.h"
+#include "core/alloc.h"
 
 #include "core/buf.h"
 #include "core/util.h"

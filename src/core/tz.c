@@ -148,7 +148,8 @@ static int64_t year_of(int64_t days) {
     return yoe + era * 400 + (m <= 2);
 }
 
-/* The local time (seconds since the epoch, as if local were UTC) at which rule r falls in year y. */
+/* The local time (seconds since the epoch, as if local were UTC) at which rule r falls in year y.
+ */
 static int64_t rule_time(const cav_tz_rule *r, int64_t y) {
     int64_t day;
     if (r->kind == 1) {
@@ -213,8 +214,7 @@ int cav__tz_read(const unsigned char *d, size_t n, cav_arena *a, cav_tz *tz, cha
     const unsigned char *h = d + skip;
     for (int i = 0; i < 6; i++)
         c[i] = be(h + 20 + 4 * i, 4);
-    int64_t isut = c[0], isstd = c[1], leap = c[2], timecnt = c[3], typecnt = c[4],
-            charcnt = c[5];
+    int64_t isut = c[0], isstd = c[1], leap = c[2], timecnt = c[3], typecnt = c[4], charcnt = c[5];
     if (timecnt < 0 || typecnt < 1 || typecnt > 256 || timecnt > 100000 || charcnt < 0 ||
         leap < 0 || isut < 0 || isstd < 0)
         return failf(err, errlen, "inconsistent TZif counts");

@@ -25,7 +25,8 @@ int cav__edit_distance(const char *a, const char *b) {
         row[0] = (int)i;
         for (size_t j = 1; j <= lb; j++) {
             int up = row[j];
-            int cost = cav__tolower((unsigned char)a[i - 1]) != cav__tolower((unsigned char)b[j - 1]);
+            int cost =
+                cav__tolower((unsigned char)a[i - 1]) != cav__tolower((unsigned char)b[j - 1]);
             int best = diag + cost;
             if (row[j] + 1 < best)
                 best = row[j] + 1;

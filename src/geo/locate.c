@@ -532,10 +532,44 @@ static double wrap_shift(const loc_edge *e, double lon) {
  * the plane finds the nearest one and its exact distance becomes the bound to beat; an edge is
  * measured exactly only if neither the plane's bounds (where the edge is the short way round),
  * nor its latitude gap, nor its chord rules it out. */
+/* The distance from the point to the nearest of the n near edges of a leaf, exact (as
+ * cav__locator_distance measures an edge), or INFINITY when n is 0. */
+static double near_list_distance(const cav_locator *loc, const loc_edge *e, uint32_t n, double lat,
+                                 double lon) {
+    cav_geo_frame f;
+    cav__geo_frame(&f, lat, lon);
+    double best = INFINITY;
+    for (uint32_t i = 0; i < n; i++) {
+        double s = wrap_shift(&e[i], lon);
+        double d = cav__geo_segment(&loc->geod, &f, e[i].lx + s, e[i].ly, e[i].hx + s, e[i].hy);
+        if (d < best)
+            best = d;
+    }
+    return best;
+}
+
 double cav__locator_distance(const cav_locator *loc, int zone, double lat, double lon) {
     if (!loc || zone < 0 || zone >= loc->nzones || loc->empty || loc->zreal[zone] == 0 ||
         !(lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180))
         return -1;
+    /* A point closer to an imprecise zone's edge than its precision: the leaf's near list holds
+     * every edge of the zone within the precision of the cell, so the nearest of them, if within
+     * the precision, is the nearest of all. Explanations and `where` measure exactly these points
+     * (the undecided ones), and a leaf's list is a few edges where the zone has thousands. */
+    if (loc->prec[zone] > 0 && in_box(loc, lat, lon)) {
+        int sub;
+        const loc_leaf *leaf = descend_sub(loc, lat, lon, &sub);
+        const loc_test *t = loc->tests + leaf->tests;
+        uint32_t n = leaf->nnear & ~LOC_WIDE;
+        for (uint32_t i = 0; i < n && !(leaf->nnear & LOC_WIDE); i++, t++)
+            if (t->zone == (uint32_t)zone && t->nnear) {
+                double d =
+                    near_list_distance(loc, loc->edges + t->edges + t->ncut, t->nnear, lat, lon);
+                if (d <= loc->prec[zone])
+                    return d;
+                break;
+            }
+    }
     const loc_edge *e = loc->zedges + loc->zfirst[zone];
     uint32_t n = loc->zreal[zone], nearest = 0;
     cav_geo_frame f;

@@ -868,7 +868,8 @@ static int split_meridian(vec *v, size_t from) {
             k += 2 * (size_t)on_meridian((const loc_edge *)v->data + from + i, -x);
         if (!k)
             continue;
-        double *ends = cav__malloc(k * sizeof *ends); /* every end of the other side's edges, sorted */
+        double *ends =
+            cav__malloc(k * sizeof *ends); /* every end of the other side's edges, sorted */
         if (!ends)
             return -1;
         k = 0;

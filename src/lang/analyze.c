@@ -129,21 +129,19 @@ static int enumerate(const cav_pack *p, const space *s, visit_fn visit, void *ud
                 un[z >> 6] |= bit;
         }
         /* the last value of an optional field's domain is "not given" */
-        cav_facts f = {.weapon = v[CAV_F_WEAPON],
-                       .kind = v[CAV_F_KIND],
-                       .state = v[CAV_F_STATE],
-                       .role = s->used[CAV_F_ROLE] && v[CAV_F_ROLE] < 3 ? v[CAV_F_ROLE] : -1,
-                       .purpose = s->used[CAV_F_PURPOSE] && v[CAV_F_PURPOSE] < p->npurposes
-                                      ? v[CAV_F_PURPOSE]
-                                      : -1,
-                       .supplier = s->used[CAV_F_SUPPLIER] && v[CAV_F_SUPPLIER] < p->nparties
-                                       ? v[CAV_F_SUPPLIER]
-                                       : -1,
-                       .target_in = tz,
-                       .target_unsure = tu,
-                       .launch_in = s->used[CAV_F_LAUNCH] && v[CAV_F_LAUNCH] == 0 ? NULL : lz,
-                       .launch_unsure = s->used[CAV_F_LAUNCH] && v[CAV_F_LAUNCH] == 0 ? NULL
-                                                                                      : lu};
+        cav_facts f = {
+            .weapon = v[CAV_F_WEAPON],
+            .kind = v[CAV_F_KIND],
+            .state = v[CAV_F_STATE],
+            .role = s->used[CAV_F_ROLE] && v[CAV_F_ROLE] < 3 ? v[CAV_F_ROLE] : -1,
+            .purpose =
+                s->used[CAV_F_PURPOSE] && v[CAV_F_PURPOSE] < p->npurposes ? v[CAV_F_PURPOSE] : -1,
+            .supplier =
+                s->used[CAV_F_SUPPLIER] && v[CAV_F_SUPPLIER] < p->nparties ? v[CAV_F_SUPPLIER] : -1,
+            .target_in = tz,
+            .target_unsure = tu,
+            .launch_in = s->used[CAV_F_LAUNCH] && v[CAV_F_LAUNCH] == 0 ? NULL : lz,
+            .launch_unsure = s->used[CAV_F_LAUNCH] && v[CAV_F_LAUNCH] == 0 ? NULL : lu};
         if (s->fixed_weapon > 0)
             f.weapon = s->fixed_weapon - 1;
         f.wclass = p->nweapons ? p->weapons[f.weapon].wclass : -1;
@@ -334,8 +332,8 @@ static void lint_zone_places(const cav_pack *p, cav_diags *diags) {
             cav_buf msg = {0};
             cav__buf_printf(&msg, "zone '%s' lies outside every country with boundary data",
                             zone->id);
-            const char *file = zone->file >= 0 && zone->file < p->nfiles ? p->file_names[zone->file]
-                                                                          : NULL;
+            const char *file =
+                zone->file >= 0 && zone->file < p->nfiles ? p->file_names[zone->file] : NULL;
             cav_buf hint = {0};
             if (swapped >= 0)
                 cav__buf_printf(&hint,

@@ -116,7 +116,7 @@ int cav__find_role(const char *name) {
 const char **cav__names_of(cav_build *b, cav_field f, size_t *n) {
     const cav_pack *p = b->pack;
     static const cav_catalog of_field[CAV_F_COUNT] = {
-        CAV_CAT_WEAPON, CAV_CAT_CLASS,   CAV_CAT_KIND,  CAV_CAT_STATE, CAV_CAT_ROLE,
+        CAV_CAT_WEAPON,  CAV_CAT_CLASS, CAV_CAT_KIND, CAV_CAT_STATE, CAV_CAT_ROLE,
         CAV_CAT_PURPOSE, CAV_CAT_PARTY, CAV_CAT_ZONE, CAV_CAT_ZONE};
     cav_catalog c = of_field[f];
     int count = cav_catalog_count(p, c);
@@ -344,6 +344,8 @@ static void build_pack_statement(cav_build *b) {
         if (s->kind != CAV_S_PACK)
             continue;
         p->name = dup(b, s->name.s);
+        if (s->title)
+            p->title = dup(b, s->title);
         if (!s->timezone)
             continue;
         if (first_tz && strcmp(first_tz->timezone, s->timezone) != 0) {
@@ -490,8 +492,8 @@ static void build_weapons(cav_build *b) {
         w->nconsent = s->consent.n > CAV_MAX_PARTIES - 1 ? CAV_MAX_PARTIES - 1 : s->consent.n;
         if (s->consent.n > CAV_MAX_PARTIES - 1)
             cav__report(b, CAV_SEV_ERROR, s->file, s->line, s->col, NULL,
-                        "weapon '%s' names %d consent parties; at most %d", s->name.s,
-                        s->consent.n, CAV_MAX_PARTIES - 1);
+                        "weapon '%s' names %d consent parties; at most %d", s->name.s, s->consent.n,
+                        CAV_MAX_PARTIES - 1);
         w->consent = resolve_parties(b, s->file, &s->consent);
     }
     for (int i = 0, w = 0; p->weapons && i < ps->nstmts && !b->oom; i++) {
@@ -524,8 +526,7 @@ static void build_rules_and_notes(cav_build *b) {
         for (int i = 0; i < ps->nstmts && !b->oom; i++) {
             const cav_stmt *s = ps->stmts[i];
             int is_note = s->kind == CAV_S_NOTE;
-            if ((s->kind != CAV_S_PERMIT && s->kind != CAV_S_FORBID && !is_note) ||
-                is_note != pass)
+            if ((s->kind != CAV_S_PERMIT && s->kind != CAV_S_FORBID && !is_note) || is_note != pass)
                 continue;
             int id = is_note ? nr + p->nnotes : p->nrules;
             if (!enter_name(b, s, CAV_CAT_RULE, &s->name, id, cav__stmt_keyword(s->kind)))
@@ -597,8 +598,8 @@ static void build_rules_and_notes(cav_build *b) {
             if (s->has_from && s->has_until && s->until <= s->from)
                 cav__report(b, CAV_SEV_ERROR, s->file, s->until_at.line, s->until_at.col,
                             "'until' is the first day the rule no longer applies",
-                            "rule '%s' ends (%s) before it starts (%s)", s->name.s,
-                            s->until_at.s, s->from_at.s);
+                            "rule '%s' ends (%s) before it starts (%s)", s->name.s, s->until_at.s,
+                            s->from_at.s);
         }
     }
 }

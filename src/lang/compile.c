@@ -326,7 +326,7 @@ static void build_zones(cav_build *b) {
     }
     p->locator = cav__locator_new(b->geos, geoms, precision, p->nzones);
     if (!p->locator) {
-        cav__report(b, CAV_SEV_ERROR, -1, 0, 0, NULL, "could not compile the zones' locator");
+        b->oom = 1; /* the zones are valid and the precisions in range: out of memory */
         goto cleanup;
     }
     p->zone_words = cav__locator_words(p->locator);

@@ -206,8 +206,8 @@ void cav__facts_of(const cav_pack *p, const cav_query *q, uint64_t *scratch, cav
     f->role = q->role;
     f->purpose = q->purpose;
     f->supplier = q->supplier;
-    cav__locator_find3(p->locator, q->target_lat, q->target_lon, q->target_uncertainty_m,
-                       scratch, scratch + zw);
+    cav__locator_find3(p->locator, q->target_lat, q->target_lon, q->target_uncertainty_m, scratch,
+                       scratch + zw);
     f->target_in = scratch;
     f->target_unsure = scratch + zw;
     f->launch_in = f->launch_unsure = NULL;
@@ -333,8 +333,8 @@ static void decide_in(const cav_pack *p, int party, const cav_epoch *ep, int32_t
             continue; /* false whatever the other facts */
         speaks |= !rule->all_parties;
         cav_tri t = m || rule->nunless ? rule_value(p, r, date, f, m)
-                    : rule->root < 0        ? CAV_TRUE
-                                            : run(p, rule, f);
+                    : rule->root < 0   ? CAV_TRUE
+                                       : run(p, rule, f);
         if (t == CAV_FALSE)
             continue;
         int *v = rule->forbid ? (t == CAV_TRUE ? fb : fu) : (t == CAV_TRUE ? pb : pu);
@@ -393,8 +393,8 @@ int cav__deciding_rules(const cav_pack *p, const cav_party_decision *pd, int32_t
     /* more than were stored: find them all again */
     const cav_epoch *ep = cav__epoch_of(p, pd->party, date);
     int want_forbid = pd->basis == CAV_BASIS_FORBID || pd->basis == CAV_BASIS_FORBID_UNDET;
-    cav_tri want = pd->basis == CAV_BASIS_FORBID || pd->basis == CAV_BASIS_PERMIT ? CAV_TRUE
-                                                                                   : CAV_UNDET;
+    cav_tri want =
+        pd->basis == CAV_BASIS_FORBID || pd->basis == CAV_BASIS_PERMIT ? CAV_TRUE : CAV_UNDET;
     int n = 0;
     for (int i = 0; i < ep->nrules; i++) {
         int r = ep->rules[i];
@@ -428,7 +428,8 @@ static int quiet_step(const cav_pack *p, const cav_epoch *a, const cav_epoch *b,
         return 0;
     int i = 0, j = 0;
     while (i < a->nrules || j < b->nrules) {
-        int ra = i < a->nrules ? a->rules[i] : INT32_MAX, rb = j < b->nrules ? b->rules[j] : INT32_MAX;
+        int ra = i < a->nrules ? a->rules[i] : INT32_MAX,
+            rb = j < b->nrules ? b->rules[j] : INT32_MAX;
         int r;
         int32_t at;
         if (ra == rb) {
@@ -498,8 +499,8 @@ int cav__consent_parties(const cav_pack *p, const cav_query *q, int *out) {
 }
 
 static int valid_point(double lat, double lon, double r) {
-    return isfinite(lat) && isfinite(lon) && lat >= -90 && lat <= 90 && lon >= -180 &&
-           lon <= 180 && isfinite(r) && r >= 0 && r <= CAV_MAX_UNCERTAINTY_M;
+    return isfinite(lat) && isfinite(lon) && lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180 &&
+           isfinite(r) && r >= 0 && r <= CAV_MAX_UNCERTAINTY_M;
 }
 
 int cav_eval(const cav_pack *p, const cav_query *q, cav_decision *d) {

@@ -287,8 +287,8 @@ static void assumptions_of(const ctx *c, zone_list *zl) {
         }
 }
 
-int cav_decision_assumptions(const cav_pack *p, const cav_query *q, const cav_decision *d,
-                             int *out, int max) {
+int cav_decision_assumptions(const cav_pack *p, const cav_query *q, const cav_decision *d, int *out,
+                             int max) {
     ctx c;
     ctx_init(&c, p, q, d, 0);
     zone_list zl;
@@ -461,8 +461,9 @@ static void leaf_json(const ctx *c, const leaf *l, cav_buf *o) {
             cav__buf_puts(o, ", \"zone\": ");
             cav__buf_json_str(o, p->zones[z].id);
             cav_tri t = cav__eval_node(p, l->node, &c->f);
-            cav__buf_puts(o, t == CAV_UNDET ? ", \"edge_km\": " : excludes ? ", \"inside_km\": "
-                                                                            : ", \"outside_km\": ");
+            cav__buf_puts(o, t == CAV_UNDET ? ", \"edge_km\": "
+                             : excludes     ? ", \"inside_km\": "
+                                            : ", \"outside_km\": ");
             cav__buf_fixed(o, km, 1);
         }
     } else {
@@ -490,8 +491,7 @@ static void find_nearest(const ctx *c, const cav_party_decision *pd, nearest *ou
     for (int i = 0; i < ep->nrules; i++) {
         int r = ep->rules[i];
         const cav_rule *rule = &p->rules[r];
-        if (rule->forbid || rule->root < 0 || cav__rule_value(p, r, c->q->date, &c->f) ==
-                                                   CAV_TRUE)
+        if (rule->forbid || rule->root < 0 || cav__rule_value(p, r, c->q->date, &c->f) == CAV_TRUE)
             continue;
         leaves l = {0};
         why_false(p, rule->root, &c->f, &l);
@@ -636,8 +636,11 @@ static void unsure_zones_of(const ctx *c, unsure_zones *u) {
         for (int k = 0; k < n && k < 256; k++) {
             const cav_rule *r = &c->p->rules[rules[k]];
             rule_zones(c->p, r->root, add_unsure, u);
-            for (int e = 0; e < r->nunless; e++)
-                rule_zones(c->p, c->p->rules[r->unless[e]].root, add_unsure, u);
+            for (int e = 0; e < r->nunless; e++) {
+                const cav_rule *ex = &c->p->rules[r->unless[e]];
+                if (c->q->date >= ex->from && c->q->date < ex->until)
+                    rule_zones(c->p, ex->root, add_unsure, u);
+            }
         }
     }
 }
@@ -684,23 +687,46 @@ static void settle_text(const ctx *c, cav_buf *o) {
     if (missing & CAV_QBIT(CAV_Q_LAUNCH_LAT))
         cav__buf_puts(o, " The query gives no launch point, which a rule tests.");
     if (unsure_of(c->d)) {
+        /* one sentence per position: "The target is 0.5 km outside the edge of RU and 0.5 km
+           inside the edge of UA, closer than its position is known (...)." */
         unsure_zones u;
         unsure_zones_of(c, &u);
-        for (int i = 0; i < u.n; i++) {
-            double km = zone_edge_km(c, u.zone[i], u.field[i]);
-            const char *side = zone_has_centre(c, u.zone[i], u.field[i]) ? "inside" : "outside";
-            cav__buf_printf(o, " The %s is ",
-                            u.field[i] == CAV_F_TARGET ? "target" : "launch point");
-            if (km >= 0) {
-                put_km(o, km);
-                cav__buf_printf(o, " %s the edge of %s", side, p->zones[u.zone[i]].id);
-            } else {
-                cav__buf_printf(o, "%s %s, near its edge", side, p->zones[u.zone[i]].id);
+        for (int field = CAV_F_TARGET; field <= CAV_F_LAUNCH; field++) {
+            int k = 0;
+            double precision = 0;
+            for (int i = 0; i < u.n; i++) {
+                if (u.field[i] != field)
+                    continue;
+                int last = 1;
+                for (int j = i + 1; j < u.n; j++)
+                    last &= u.field[j] != field;
+                if (k++ == 0)
+                    cav__buf_printf(o, " The %s is ",
+                                    field == CAV_F_TARGET ? "target" : "launch point");
+                else
+                    cav__buf_puts(o, last ? " and " : ", ");
+                double km = zone_edge_km(c, u.zone[i], u.field[i]);
+                const char *side = zone_has_centre(c, u.zone[i], u.field[i]) ? "inside" : "outside";
+                if (km >= 0) {
+                    put_km(o, km);
+                    cav__buf_printf(o, " %s the edge of %s", side, p->zones[u.zone[i]].id);
+                } else {
+                    cav__buf_printf(o, "%s %s, near its edge", side, p->zones[u.zone[i]].id);
+                }
+                if (p->zones[u.zone[i]].precision_m > precision)
+                    precision = p->zones[u.zone[i]].precision_m;
             }
+            if (!k)
+                continue;
             cav__buf_puts(o, ", closer than its position is known");
-            if (p->zones[u.zone[i]].precision_m > 0)
-                cav__buf_printf(o, " (the boundary data are precise to about %.0f m)",
-                                p->zones[u.zone[i]].precision_m);
+            if (precision > 0) {
+                cav__buf_puts(o, " (the boundary data are precise to about ");
+                if (precision >= 1000 && fmod(precision, 1000) == 0)
+                    cav__buf_printf(o, "%.0f km", precision / 1000);
+                else
+                    put_km(o, precision / 1000.0);
+                cav__buf_puts(o, ")");
+            }
             cav__buf_puts(o, ".");
         }
     }
@@ -786,8 +812,14 @@ static void end_sentence(cav_buf *o) {
 
 /* A says text on one line (newlines in a policy string would break line-based outputs). */
 static void put_says(cav_buf *o, const char *s) {
-    for (; s && *s; s++)
-        cav__buf_putc(o, *s == '\n' || *s == '\r' ? ' ' : *s);
+    while (s && *s) {
+        size_t n = strcspn(s, "\n\r");
+        cav__buf_put(o, s, n);
+        if (!s[n])
+            break;
+        cav__buf_putc(o, ' ');
+        s += n + 1;
+    }
 }
 
 static void explain_rules(const ctx *c, const cav_party_decision *pd, const char *verb,
@@ -820,8 +852,8 @@ static void explain_rules(const ctx *c, const cav_party_decision *pd, const char
             for (int k = 0; k < p->nrules; k++)
                 for (int e = 0; e < p->rules[k].nunless; e++)
                     if (p->rules[k].unless[e] == rules[i] &&
-                        cav__rule_applies(&p->rules[k], pd->party) && p->rules[k].from <= c->q->date &&
-                        c->q->date < p->rules[k].until)
+                        cav__rule_applies(&p->rules[k], pd->party) &&
+                        p->rules[k].from <= c->q->date && c->q->date < p->rules[k].until)
                         cav__buf_printf(o, "%s%s", nex++ ? ", " : " It is an exception to ",
                                         p->rules[k].id);
             if (nex)
@@ -836,7 +868,8 @@ static void explain_rules(const ctx *c, const cav_party_decision *pd, const char
             end_sentence(o);
         }
         if ((c->flags & CAV_EXPLAIN) && r->quote) {
-            cav__buf_printf(o, " %s %s: \"", r->id, r->paraphrase ? "paraphrases its source" : "quotes");
+            cav__buf_printf(o, " %s %s: \"", r->id,
+                            r->paraphrase ? "paraphrases its source" : "quotes");
             put_says(o, r->quote);
             cav__buf_puts(o, "\"");
             if (r->nsources)
@@ -1018,8 +1051,8 @@ static const cav_decision *with_validity(const cav_pack *p, const cav_query *q,
     return copy;
 }
 
-int cav_decision_text(const cav_pack *p, const cav_query *q, const cav_decision *d,
-                      unsigned flags, cav_buf *out) {
+int cav_decision_text(const cav_pack *p, const cav_query *q, const cav_decision *d, unsigned flags,
+                      cav_buf *out) {
     cav_decision full;
     d = with_validity(p, q, d, &full);
     ctx c;
@@ -1106,8 +1139,8 @@ static void put_party_json(const ctx *c, const cav_party_decision *pd, cav_buf *
         const char *sep = "";
         for (int f = 0; f < CAV_Q_COUNT; f++)
             if (pd->missing & CAV_QBIT(f)) {
-                cav__buf_printf(o, "%s\"%s\"", sep, f == CAV_Q_LAUNCH_LAT ? "launch"
-                                                                          : cav_qfield_name((cav_qfield)f));
+                cav__buf_printf(o, "%s\"%s\"", sep,
+                                f == CAV_Q_LAUNCH_LAT ? "launch" : cav_qfield_name((cav_qfield)f));
                 sep = ", ";
             }
         cav__buf_puts(o, "]");
@@ -1210,7 +1243,8 @@ int cav_decision_json(const cav_pack *p, const cav_query *q, const cav_decision 
         for (int i = 0; i < nn; i++) {
             cav__buf_puts(o, i ? ", {\"note\": " : "{\"note\": ");
             cav__buf_json_str(o, p->notes[notes[i]].id);
-            cav__buf_printf(o, ", \"disputed\": %s}", p->notes[notes[i]].disputed ? "true" : "false");
+            cav__buf_printf(o, ", \"disputed\": %s}",
+                            p->notes[notes[i]].disputed ? "true" : "false");
         }
         cav__buf_puts(o, "]");
     }

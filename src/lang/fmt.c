@@ -302,8 +302,8 @@ static void put_stmt(cav_buf *o, const cav_stmt *s) {
         put_names(o, &s->sources);
     }
     const char *texts[] = {s->says, s->quote, s->disputed, s->assumption, s->note};
-    const char *names[] = {"says", s->paraphrase ? "paraphrase" : "quote", "disputed",
-                           "assumption", "note"};
+    const char *names[] = {"says", s->paraphrase ? "paraphrase" : "quote", "disputed", "assumption",
+                           "note"};
     for (int i = 0; i < 5; i++)
         if (texts[i]) {
             cav__buf_printf(o, "\n  %s ", names[i]);

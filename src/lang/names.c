@@ -114,9 +114,9 @@ int cav__names_find(const cav_pack *p, int catalog, const char *name, size_t len
 
 static const char *const state_names[] = {"ground", "airborne"};
 static const char *const role_names[] = {"attacking", "supporting", "none"};
-static const char *const role_titles[] = {
-    "firing on Ukraine or preparing to", "supplying, commanding or enabling such attacks",
-    "neither attacking nor supporting an attack"};
+static const char *const role_titles[] = {"firing on Ukraine or preparing to",
+                                          "supplying, commanding or enabling such attacks",
+                                          "neither attacking nor supporting an attack"};
 
 int cav_catalog_count(const cav_pack *p, cav_catalog c) {
     switch (c) {
@@ -199,8 +199,8 @@ const char *cav_catalog_title(const cav_pack *p, cav_catalog c, int i) {
 }
 
 static const char *const labels[][2] = {
-    {"party", "parties"}, {"class", "classes"}, {"kind", "kinds"},   {"purpose", "purposes"},
-    {"weapon", "weapons"}, {"source", "sources"}, {"zone", "zones"},  {"rule", "rules"},
+    {"party", "parties"},  {"class", "classes"},  {"kind", "kinds"}, {"purpose", "purposes"},
+    {"weapon", "weapons"}, {"source", "sources"}, {"zone", "zones"}, {"rule", "rules"},
     {"note", "notes"},     {"state", "states"},   {"role", "roles"}};
 
 const char *cav_catalog_label(cav_catalog c) {
@@ -218,9 +218,8 @@ int cav_weapon_info_get(const cav_pack *p, int i, cav_weapon_info *out) {
     if (!p || !out || i < 0 || i >= p->nweapons)
         return CAV_EINVAL;
     const cav_weapon *w = &p->weapons[i];
-    *out = (cav_weapon_info){w->id,         w->title,      w->range,      w->wclass,
-                             w->nconsent,   w->consent,    w->nsuppliers, w->suppliers,
-                             w->naliases,   w->aliases};
+    *out = (cav_weapon_info){w->id,      w->title,      w->range,     w->wclass,   w->nconsent,
+                             w->consent, w->nsuppliers, w->suppliers, w->naliases, w->aliases};
     return 0;
 }
 
@@ -289,18 +288,10 @@ int cav_note_info_get(const cav_pack *p, int i, cav_note_info *out) {
     if (!p || !out || i < 0 || i >= p->nnotes)
         return CAV_EINVAL;
     const cav_note *n = &p->notes[i];
-    *out = (cav_note_info){n->id,
-                           or_empty(n->title),
-                           n->says,
-                           n->quote,
-                           n->disputed,
-                           n->paraphrase,
-                           n->nparties,
-                           n->parties,
-                           n->has_date ? n->date : CAV_DATE_OPEN,
-                           n->until,
-                           n->root >= 0,
-                           n->nsources,
+    *out = (cav_note_info){n->id,       or_empty(n->title), n->says,
+                           n->quote,    n->disputed,        n->paraphrase,
+                           n->nparties, n->parties,         n->has_date ? n->date : CAV_DATE_OPEN,
+                           n->until,    n->root >= 0,       n->nsources,
                            n->sources};
     return 0;
 }

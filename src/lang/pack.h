@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #define CAV_DATE_MAX CAV_DATE_OPEN /* "until" of a rule that has none */
-#define CAV_MAX_ZONE_WORDS 16  /* zones of a pack: at most 64 * 16 = 1024 */
+#define CAV_MAX_ZONE_WORDS 16      /* zones of a pack: at most 64 * 16 = 1024 */
 
 typedef struct cav_party {
     const char *code, *title;
@@ -54,14 +54,14 @@ typedef struct cav_source {
 } cav_source;
 typedef struct cav_zone {
     const char *id, *title, *note;
-    const char *assumption;    /* why the zone is an assumption of the pack, or NULL */
+    const char *assumption; /* why the zone is an assumption of the pack, or NULL */
     int nsources;
     int *sources;
-    double precision_m;        /* stated precision of its edges: 0 exact (user-drawn) */
-    int implicit;              /* a country/region named directly in a rule */
-    const unsigned char *wkb;  /* the geometry (lon/lat) as WKB: each user of GEOS reads it into
-                                  a context of its own (cav__zone_geom), so the pack holds no
-                                  GEOS object and no mutable state */
+    double precision_m;       /* stated precision of its edges: 0 exact (user-drawn) */
+    int implicit;             /* a country/region named directly in a rule */
+    const unsigned char *wkb; /* the geometry (lon/lat) as WKB: each user of GEOS reads it into
+                                 a context of its own (cav__zone_geom), so the pack holds no
+                                 GEOS object and no mutable state */
     size_t wkb_len;
     int line, col, file;
 } cav_zone;
@@ -94,16 +94,16 @@ typedef struct cav_rule {
     int *sources;
     const char *says, *quote, *disputed, *note;
     const char *assumption; /* why the rule rests on an assumption of the pack, or NULL */
-    int paraphrase; /* the quote is a paraphrase, not verbatim */
+    int paraphrase;         /* the quote is a paraphrase, not verbatim */
     int nunless;
-    int *unless;    /* forbid: permit rule ids that are its exceptions (same party) */
-    int root;       /* node index of the condition, -1 when the rule has no `when` */
+    int *unless;          /* forbid: permit rule ids that are its exceptions (same party) */
+    int root;             /* node index of the condition, -1 when the rule has no `when` */
     uint32_t prog, nprog; /* the condition in postfix (cav_pack.prog), for the hot path */
     int and_chain;        /* the condition is tests joined by `and` only: prog lists them */
-    uint32_t needs; /* CAV_QBIT of the optional query fields the condition tests */
-    uint32_t speaks; /* offset in words of the set of weapons the rule speaks of: those for
-                        which its condition is not false whatever the other facts */
-    uint64_t places; /* the rule tests target zones (bit 0), launch zones (bit 1) */
+    uint32_t needs;       /* CAV_QBIT of the optional query fields the condition tests */
+    uint32_t speaks;      /* offset in words of the set of weapons the rule speaks of: those for
+                             which its condition is not false whatever the other facts */
+    uint64_t places;      /* the rule tests target zones (bit 0), launch zones (bit 1) */
     int file, line;
 } cav_rule;
 
@@ -141,16 +141,15 @@ typedef struct cav_name_entry {
     int id;
 } cav_name_entry;
 
-
 struct cav_pack {
     _Atomic int refs; /* atomically updated */
     cav_arena arena;
     const char **file_names;
     int nfiles;
-    const char *name, *timezone;
+    const char *name, *title, *timezone; /* title: of the `pack` statement, or NULL */
     cav_tz tz;
-    char hash[65]; /* SHA-256 of the canonical content, hex */
-    char id[96];   /* name@ + 12 hex digits */
+    char hash[65];         /* SHA-256 of the canonical content, hex */
+    char id[96];           /* name@ + 12 hex digits */
     cav_name_entry *names; /* open addressing, nnames_cap slots (a power of two) */
     int names_cap;
     int nparties, nclasses, nkinds, npurposes, nweapons, nsources, nzones, nrules, nnotes;
@@ -172,13 +171,13 @@ struct cav_pack {
                        CAV_P_*, arg a node for TEST, a forward distance for JF / JT (eval.c) */
     int domain_words[CAV_F_COUNT]; /* words per set, by field */
     cav_party_index *index;        /* per party */
-    cav_party_index *windex; /* per party and weapon ([party * nweapons + weapon]): the epochs
-                                where the rules in force that speak of the weapon change, with
-                                only those rules; NULL when it would be too large (eval then
-                                filters the party's epochs) */
-    cav_locator *locator; /* every zone; bit i = zones[i] */
+    cav_party_index *windex;       /* per party and weapon ([party * nweapons + weapon]): the epochs
+                                      where the rules in force that speak of the weapon change, with
+                                      only those rules; NULL when it would be too large (eval then
+                                      filters the party's epochs) */
+    cav_locator *locator;          /* every zone; bit i = zones[i] */
     int zone_words;
-    uint64_t *assumed;   /* zone set: the zones that are assumptions (zone_words words) */
+    uint64_t *assumed; /* zone set: the zones that are assumptions (zone_words words) */
 };
 
 /* Facts of one query as the evaluator sees them (ids; missing optional fields flagged). Zone
@@ -187,8 +186,8 @@ struct cav_pack {
 typedef struct cav_facts {
     int weapon, wclass, kind, state, role, purpose, supplier; /* role/purpose/supplier may be
                                                                   CAV_MISSING */
-    const uint64_t *target_in, *target_unsure; /* locator words */
-    const uint64_t *launch_in, *launch_unsure; /* NULL when no launch point */
+    const uint64_t *target_in, *target_unsure;                /* locator words */
+    const uint64_t *launch_in, *launch_unsure;                /* NULL when no launch point */
 } cav_facts;
 
 /* Scratch words for the facts of one query: in and unsure for target and launch. */

@@ -48,10 +48,10 @@ typedef struct parser {
     int oom;
 } parser;
 
-static const char *const stmt_keywords[] = {"party", "class",  "kind",   "purpose",
-                                            "weapon", "source", "zone",   "note",
+static const char *const stmt_keywords[] = {"party",  "class",  "kind", "purpose",
+                                            "weapon", "source", "zone", "note",
                                             "permit", "forbid", "pack"};
-static const char *const field_names[] = {"weapon",      "weapon.class", "target.kind",
+static const char *const field_names[] = {"weapon",       "weapon.class", "target.kind",
                                           "target.state", "target.role",  "purpose",
                                           "supplier",     "target",       "launch"};
 
@@ -634,10 +634,9 @@ enum {
     CL_TIMEZONE = 1 << 21
 };
 static const char *const clause_names[] = {
-    "class",     "consent",    "alias",  "range",   "outlet", "date",  "url",
-    "note",      "source",     "party",  "from",    "until",  "says",  "quote",
-    "disputed",  "when",       "in",     "suppliers", "assumption", "paraphrase", "unless",
-    "timezone"};
+    "class",  "consent",   "alias",      "range",      "outlet", "date",    "url",      "note",
+    "source", "party",     "from",       "until",      "says",   "quote",   "disputed", "when",
+    "in",     "suppliers", "assumption", "paraphrase", "unless", "timezone"};
 enum { NCLAUSES = 22 };
 
 static unsigned clauses_of(cav_stmt_kind k) {
@@ -677,8 +676,12 @@ static void parse_clause(parser *P, cav_stmt *s, unsigned bit) {
         s->quote = parse_string(P, "the source's words as reported, in quotes");
         s->paraphrase = 1;
         break;
-    case CL_ASSUMPTION: s->assumption = parse_string(P, "why it is an assumption, in quotes"); break;
-    case CL_TIMEZONE: s->timezone = parse_string(P, "an IANA time zone such as \"Europe/Kyiv\""); break;
+    case CL_ASSUMPTION:
+        s->assumption = parse_string(P, "why it is an assumption, in quotes");
+        break;
+    case CL_TIMEZONE:
+        s->timezone = parse_string(P, "an IANA time zone such as \"Europe/Kyiv\"");
+        break;
     case CL_UNLESS: parse_names(P, &s->unless, "a permit's id or a [list]"); break;
     case CL_DISPUTED: s->disputed = parse_string(P, "why it is disputed, in quotes"); break;
     case CL_SOURCE: parse_names(P, &s->sources, "a source id"); break;
@@ -818,8 +821,8 @@ static void parse_stmt(parser *P) {
             error_at(P, t, hint, "expected a statement");
             return;
         }
-        if (t->kind != CAV_TK_NAME ||
-            !cav__nearest_names(t->str, stmt_keywords, CAV_NSTMT_KINDS, hint + 13, sizeof hint - 14))
+        if (t->kind != CAV_TK_NAME || !cav__nearest_names(t->str, stmt_keywords, CAV_NSTMT_KINDS,
+                                                          hint + 13, sizeof hint - 14))
             snprintf(hint, sizeof hint,
                      "statements: pack party class kind purpose weapon source zone "
                      "note permit forbid; continuation lines are indented");

@@ -82,8 +82,8 @@ int cav_qfield_find(const char *name, size_t len) {
 }
 
 int cav_qfield_required(cav_qfield f) {
-    return f == CAV_Q_DATE || f == CAV_Q_WEAPON || f == CAV_Q_TARGET_LAT ||
-           f == CAV_Q_TARGET_LON || f == CAV_Q_TARGET_KIND;
+    return f == CAV_Q_DATE || f == CAV_Q_WEAPON || f == CAV_Q_TARGET_LAT || f == CAV_Q_TARGET_LON ||
+           f == CAV_Q_TARGET_KIND;
 }
 
 /* ---- problems ------------------------------------------------------------------------------- */
@@ -222,8 +222,7 @@ static int set_number(cav_query *q, int f, double v, cav_qerrors *e) {
     return 0;
 }
 
-int cav_query_set_number(cav_query *q, const cav_pack *p, cav_qfield f, double v,
-                         cav_qerrors *e) {
+int cav_query_set_number(cav_query *q, const cav_pack *p, cav_qfield f, double v, cav_qerrors *e) {
     (void)p;
     if ((int)f < 0 || f >= CAV_Q_COUNT)
         return CAV_EINVAL;
@@ -344,23 +343,23 @@ int cav_query_set_role(cav_query *q, const cav_pack *p, const char *s, cav_qerro
 int cav_query_set_purpose(cav_query *q, const cav_pack *p, const char *s, cav_qerrors *e) {
     return cav_query_set(q, p, CAV_Q_PURPOSE, s, s ? strlen(s) : 0, e);
 }
-int cav_query_set_target(cav_query *q, const cav_pack *p, double lat, double lon,
-                         cav_qerrors *e) {
+int cav_query_set_target(cav_query *q, const cav_pack *p, double lat, double lon, cav_qerrors *e) {
     int a = cav_query_set_number(q, p, CAV_Q_TARGET_LAT, lat, e);
     int b = cav_query_set_number(q, p, CAV_Q_TARGET_LON, lon, e);
     return a ? a : b;
 }
-int cav_query_set_launch(cav_query *q, const cav_pack *p, double lat, double lon,
-                         cav_qerrors *e) {
+int cav_query_set_launch(cav_query *q, const cav_pack *p, double lat, double lon, cav_qerrors *e) {
     int a = cav_query_set_number(q, p, CAV_Q_LAUNCH_LAT, lat, e);
     int b = cav_query_set_number(q, p, CAV_Q_LAUNCH_LON, lon, e);
     return a ? a : b;
 }
 
-int cav_query_finish(cav_query *q, const cav_pack *p, cav_qerrors *e) {
+/* cav_query_finish, for a query whose fields in `open` (CAV_QBIT) are not asked. */
+static int finish(cav_query *q, const cav_pack *p, uint32_t open, cav_qerrors *e) {
     int before = e ? e->n + e->more : 0, bad = 0;
     for (int f = 0; f < CAV_Q_COUNT; f++)
-        if (cav_qfield_required((cav_qfield)f) && !(q->given & CAV_QBIT(f)))
+        if (cav_qfield_required((cav_qfield)f) && !(q->given & CAV_QBIT(f)) &&
+            !(open & CAV_QBIT(f)))
             bad |= problem(e, f, NULL, "missing; it is required") != 0;
     uint32_t lat = CAV_QBIT(CAV_Q_LAUNCH_LAT), lon = CAV_QBIT(CAV_Q_LAUNCH_LON);
     if ((q->given & lat) && !(q->given & lon))
@@ -368,9 +367,12 @@ int cav_query_finish(cav_query *q, const cav_pack *p, cav_qerrors *e) {
     if ((q->given & lon) && !(q->given & lat))
         bad |= problem(e, CAV_Q_LAUNCH_LAT, NULL, "missing; a launch point needs lat and lon");
     if ((q->given & CAV_QBIT(CAV_Q_LAUNCH_UNCERTAINTY)) && !(q->given & (lat | lon)))
-        bad |= problem(e, CAV_Q_LAUNCH_UNCERTAINTY, NULL,
-                       "is given without a launch point") != 0;
+        bad |= problem(e, CAV_Q_LAUNCH_UNCERTAINTY, NULL, "is given without a launch point") != 0;
     q->has_launch = (q->given & lat) && (q->given & lon);
+    if (open & (CAV_QBIT(CAV_Q_WEAPON) | CAV_QBIT(CAV_Q_SUPPLIER))) {
+        q->weapon = -1; /* varied by the function the use is given to */
+        q->supplier = CAV_MISSING;
+    }
     if (p && q->weapon >= 0 && q->weapon < p->nweapons) {
         const cav_weapon *w = &p->weapons[q->weapon];
         if (w->nconsent == 0 && q->supplier == CAV_MISSING &&
@@ -384,8 +386,7 @@ int cav_query_finish(cav_query *q, const cav_pack *p, cav_qerrors *e) {
             for (int i = 0; i < w->nsuppliers; i++)
                 listed |= w->suppliers[i] == q->supplier;
             if (!listed)
-                bad |= problem(e, CAV_Q_SUPPLIER, NULL,
-                               "%s is not recorded as a supplier of '%s'",
+                bad |= problem(e, CAV_Q_SUPPLIER, NULL, "%s is not recorded as a supplier of '%s'",
                                p->parties[q->supplier].code, w->id) != 0;
         }
     }
@@ -394,11 +395,23 @@ int cav_query_finish(cav_query *q, const cav_pack *p, cav_qerrors *e) {
     return bad ? CAV_EQUERY : 0;
 }
 
+int cav_query_finish(cav_query *q, const cav_pack *p, cav_qerrors *e) {
+    return finish(q, p, 0, e);
+}
+
+int cav_query_finish_use(cav_query *q, const cav_pack *p, uint32_t open, cav_qerrors *e) {
+    uint32_t allowed = CAV_QBIT(CAV_Q_WEAPON) | CAV_QBIT(CAV_Q_SUPPLIER) |
+                       CAV_QBIT(CAV_Q_TARGET_LAT) | CAV_QBIT(CAV_Q_TARGET_LON) |
+                       CAV_QBIT(CAV_Q_TARGET_UNCERTAINTY);
+    if (open & ~allowed)
+        return CAV_EINVAL;
+    return finish(q, p, open, e);
+}
+
 /* ---- JSON ----------------------------------------------------------------------------------- */
 
 /* The JSON of one member value bound to field f. */
-static void bind_json_value(cav_json *j, const cav_pack *p, cav_query *q, int f,
-                            cav_qerrors *e) {
+static void bind_json_value(cav_json *j, const cav_pack *p, cav_query *q, int f, cav_qerrors *e) {
     const qfield_desc *d = &fields[f];
     cav_jkind k = cav__json_peek(j);
     if (k == CAV_J_NULL) {
@@ -424,8 +437,7 @@ static void bind_json_value(cav_json *j, const cav_pack *p, cav_query *q, int f,
     q->given |= CAV_QBIT(f); /* given, wrongly: not "missing" too */
     if (cav__json_skip(j) == 0)
         problem(e, f, NULL, "must be %s",
-                numeric            ? (d->type == T_METRES ? "a number of metres"
-                                                          : "a number of degrees")
+                numeric ? (d->type == T_METRES ? "a number of metres" : "a number of degrees")
                 : d->type == T_DATE ? "a date string (YYYY-MM-DD) or a timestamp"
                                     : "a string");
 }
@@ -517,8 +529,8 @@ static void bind_id(cav_json *j, cav_buf *id, cav_qerrors *e) {
         problem(e, -1, "id", "must be a string or an integer");
 }
 
-int cav_query_parse_json(const cav_pack *p, const char *json, size_t len,
-                         const cav_query *defaults, cav_query *q, cav_buf *id, cav_qerrors *e) {
+int cav_query_parse_json(const cav_pack *p, const char *json, size_t len, const cav_query *defaults,
+                         cav_query *q, cav_buf *id, cav_qerrors *e) {
     static const char *const top[] = {"id",     "date",   "weapon", "supplier",
                                       "target", "launch", "purpose"};
     cav_query_init(q, e);
@@ -641,4 +653,11 @@ int cav_qerrors_text(const cav_qerrors *e, long line, cav_buf *out) {
     if (e && e->more)
         cav__buf_printf(out, "; and %d more problem%s", e->more, e->more == 1 ? "" : "s");
     return cav__buf_status(out);
+}
+
+int cav_qerrors_add(cav_qerrors *e, int field, const char *message) {
+    if (!e || !message || field < -1 || field >= CAV_Q_COUNT)
+        return CAV_EINVAL;
+    problem(e, field, NULL, "%s", message);
+    return 0;
 }

@@ -6,8 +6,8 @@
  * one. The parse arena is dropped once the pack is built; the pack owns its own arena, its GEOS
  * context and geometries, and its locator, all freed by the last cav_pack_release().
  */
-#include "core/alloc.h"
 #include "caveat.h"
+#include "core/alloc.h"
 #include "core/diag.h"
 #include "lang/check.h"
 #include "pack/embedded.h"
@@ -385,6 +385,10 @@ const char *cav_pack_hash(const cav_pack *p) {
 const char *cav_pack_name(const cav_pack *p) {
     return p->name;
 }
+
+const char *cav_pack_title(const cav_pack *p) {
+    return p && p->title ? p->title : "";
+}
 const char *cav_pack_timezone(const cav_pack *p) {
     return p->timezone ? p->timezone : "UTC";
 }
@@ -395,7 +399,7 @@ int cav_default_file(size_t i, const char **path, const char **text, size_t *len
         nfiles++;
     while (cav__default_pack_tests[ntests].name)
         ntests++;
-    const struct cav_embedded_file *f = i < nfiles           ? &cav__default_pack_files[i]
+    const struct cav_embedded_file *f = i < nfiles            ? &cav__default_pack_files[i]
                                         : i < nfiles + ntests ? &cav__default_pack_tests[i - nfiles]
                                                               : NULL;
     if (!f)

@@ -5,8 +5,7 @@
 
 #include <string.h>
 
-int cav_can(const cav_pack *p, const cav_query *tmpl, unsigned flags, cav_format fmt,
-            cav_buf *o) {
+int cav_can(const cav_pack *p, const cav_query *tmpl, unsigned flags, cav_format fmt, cav_buf *o) {
     (void)flags;
     if (!p || !tmpl || (fmt != CAV_FMT_TEXT && fmt != CAV_FMT_JSON))
         return CAV_EINVAL;
@@ -14,8 +13,7 @@ int cav_can(const cav_pack *p, const cav_query *tmpl, unsigned flags, cav_format
     if (json)
         cav__buf_puts(o, "[");
     else
-        cav__buf_printf(o, "%-14s %-8s %-13s %s\n", "weapon", "supplier", "decision",
-                        "by party");
+        cav__buf_printf(o, "%-14s %-8s %-13s %s\n", "weapon", "supplier", "decision", "by party");
     for (int w = 0; w < p->nweapons; w++) {
         const cav_weapon *wp = &p->weapons[w];
         /* the uses to ask: no supplier (the consent parties decide), or each supplier */

@@ -123,8 +123,8 @@ static void write_one(const cav_pack *p, cav_catalog c, int json, cav_buf *o) {
         case CAV_CAT_ZONE: {
             const cav_zone *z = &p->zones[i];
             if (json) {
-                cav__buf_printf(o, ", \"implicit\": %s, \"assumption\": ",
-                                z->implicit ? "true" : "false");
+                cav__buf_printf(
+                    o, ", \"implicit\": %s, \"assumption\": ", z->implicit ? "true" : "false");
                 cav__buf_json_str(o, z->assumption);
                 cav__buf_puts(o, ", \"precision_m\": ");
                 cav__buf_double(o, z->precision_m);
@@ -209,13 +209,12 @@ int cav_catalog_write(const cav_pack *p, int c, cav_format fmt, cav_buf *o) {
     if (!p || c < -1 || c >= CAV_CAT_COUNT || (fmt != CAV_FMT_TEXT && fmt != CAV_FMT_JSON))
         return CAV_EINVAL;
     int json = fmt == CAV_FMT_JSON;
-    static const cav_catalog order[] = {CAV_CAT_WEAPON, CAV_CAT_CLASS,  CAV_CAT_KIND,
-                                        CAV_CAT_PURPOSE, CAV_CAT_STATE, CAV_CAT_ROLE,
-                                        CAV_CAT_PARTY,  CAV_CAT_ZONE,   CAV_CAT_RULE,
-                                        CAV_CAT_SOURCE, CAV_CAT_NOTE};
-    static const char *const plural[CAV_CAT_COUNT] = {
-        "parties", "classes", "kinds", "purposes", "weapons", "sources",
-        "zones",   "rules",   "notes", "states",   "roles"};
+    static const cav_catalog order[] = {
+        CAV_CAT_WEAPON, CAV_CAT_CLASS, CAV_CAT_KIND, CAV_CAT_PURPOSE, CAV_CAT_STATE, CAV_CAT_ROLE,
+        CAV_CAT_PARTY,  CAV_CAT_ZONE,  CAV_CAT_RULE, CAV_CAT_SOURCE,  CAV_CAT_NOTE};
+    static const char *const plural[CAV_CAT_COUNT] = {"parties", "classes", "kinds", "purposes",
+                                                      "weapons", "sources", "zones", "rules",
+                                                      "notes",   "states",  "roles"};
     if (c >= 0) {
         if (!json)
             cav__buf_printf(o, "%s:\n", plural[c]);

@@ -52,6 +52,14 @@ const cav_locator *cav__borders_locator(void) {
     return borders;
 }
 
+void cav_cleanup(void) {
+    pthread_mutex_lock(&borders_lock);
+    cav_locator *built = atomic_exchange(&borders, NULL);
+    pthread_mutex_unlock(&borders_lock);
+    if (built)
+        cav__locator_free(built);
+}
+
 static int bit(const uint64_t *v, int i) {
     return (int)((v[i >> 6] >> (i & 63)) & 1u);
 }

@@ -31,9 +31,9 @@ unsigned ref_take(ref_bytes *b, unsigned n) {
 /* ---- the generator ---- */
 
 enum { NFIELDS = 9 };
-static const char *const fields[NFIELDS] = {"weapon", "weapon.class", "target.kind",
-                                            "target.state", "target.role", "purpose",
-                                            "supplier", "target", "launch"};
+static const char *const fields[NFIELDS] = {"weapon",       "weapon.class", "target.kind",
+                                            "target.state", "target.role",  "purpose",
+                                            "supplier",     "target",       "launch"};
 static const char *const values[NFIELDS][5] = {
     {"w1", "w2", "w3", "w4", "HIMARS"},
     {"c1", "c2", "c1", "c2", "c1"},
@@ -296,9 +296,9 @@ static int value_hit(ref_ctx *c, const cav_cond *t, const char *v) {
     case CAV_F_TARGET:
         return zone_value(c, v, q->target_lat, q->target_lon, q->target_uncertainty_m);
     default:
-        return q->has_launch ? zone_value(c, v, q->launch_lat, q->launch_lon,
-                                          q->launch_uncertainty_m)
-                             : U;
+        return q->has_launch
+                   ? zone_value(c, v, q->launch_lat, q->launch_lon, q->launch_uncertainty_m)
+                   : U;
     }
 }
 
@@ -358,8 +358,8 @@ static int ref_rule(ref_ctx *c, const cav_stmt *s) {
 
 int ref_eval(const cav_parse *ps, const cav_pack *p, const cav_query *q, cav_verdict *verdict,
              ref_party *parties, int *ambiguous) {
-    ref_ctx c = {ps, p, q, find_stmt(ps, CAV_S_WEAPON, p->weapons[q->weapon].id), 0,
-                 GEOS_init_r(), 0};
+    ref_ctx c = {ps, p, q, find_stmt(ps, CAV_S_WEAPON, p->weapons[q->weapon].id), 0, GEOS_init_r(),
+                 0};
     const char *names[16];
     int n = 0;
     for (int i = 0; i < c.weapon->consent.n; i++)

@@ -11,7 +11,7 @@ in time (each socket has a timeout); sends only to 127.0.0.1.
 import json, socket, sys, threading, time, http.client
 
 port, pid = int(sys.argv[1]), int(sys.argv[2])
-GOOD = "/v1/decisions?weapon=gmlrs&lat=50.6&lon=36.59&kind=forces&date=2024-06-10&purpose=counterfire"
+GOOD = "/v1/decisions?weapon=gmlrs&lat=50.6&lon=36.59&kind=forces&role=attacking&date=2024-06-10&purpose=counterfire"
 peak = [0]
 
 def rss():

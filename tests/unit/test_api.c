@@ -138,8 +138,8 @@ static void test_setters(void) {
     cav_query_finish(&q, p, &e);
     int missing = 0;
     for (int i = 0; i < e.n; i++)
-        missing += strstr(e.v[i].message, "missing") != NULL &&
-                   strcmp(e.v[i].name, "target.kind") == 0;
+        missing +=
+            strstr(e.v[i].message, "missing") != NULL && strcmp(e.v[i].name, "target.kind") == 0;
     CHECK_EQ_INT(missing, 1); /* the fields given wrongly are not reported missing too */
     /* the JSON form binds through the same setters */
     cav_buf id = {0};
@@ -320,8 +320,8 @@ static void test_threads(void) {
         purpose[i] = i % 3 == 0 ? CAV_MISSING : 0;
     }
     lat[5] = NAN; /* a bad row is an error, not a stop */
-    cav_columns in = {N, date, weapon, NULL, kind, NULL, NULL, purpose, lat, lon, NULL,
-                      NULL, NULL, NULL};
+    cav_columns in = {N,       date, weapon, NULL, kind, NULL, NULL,
+                      purpose, lat,  lon,    NULL, NULL, NULL, NULL};
     cav_results r1 = {v1, NULL, rule, from, until, NULL}, r2 = {v2, NULL, NULL, NULL, NULL, NULL};
     CHECK_EQ_INT(cav_eval_batch(p, &in, &r1, 1), 0);
     CHECK_EQ_INT(cav_eval_batch(p, &in, &r2, 4), 0);
@@ -365,8 +365,97 @@ static void test_default_pack(void) {
     cav_pack_release(p);
 }
 
+/* The helpers that spare front ends the struct's internals: a use without weapon or place, a
+ * batch row as a query, a problem of the caller's own, a date without a message buffer, the
+ * splitter's wording for an empty line. */
+static void test_uses_and_rows(void) {
+    cav_pack *p = load();
+    if (!p)
+        return;
+    cav_query q;
+    cav_qerrors e;
+    /* a use for cav_can: no weapon, and the weapon and supplier are cleared */
+    cav_query_init(&q, &e);
+    cav_query_set_date(&q, p, "2024-06-10", &e);
+    cav_query_set_target(&q, p, 50.5, 37, &e);
+    cav_query_set_kind(&q, p, "forces", &e);
+    CHECK_EQ_INT(cav_query_finish(&q, p, &e), CAV_EQUERY); /* as a query: the weapon is missing */
+    cav_query_init(&q, &e);
+    cav_query_set_date(&q, p, "2024-06-10", &e);
+    cav_query_set_weapon(&q, p, "f-16", &e); /* needs a supplier as a query, not as a use */
+    cav_query_set_target(&q, p, 50.5, 37, &e);
+    cav_query_set_kind(&q, p, "forces", &e);
+    CHECK_EQ_INT(cav_query_finish_use(&q, p, CAV_USE_WEAPON, &e), 0);
+    CHECK_EQ_INT(q.weapon, -1);
+    cav_buf out = {0};
+    CHECK_EQ_INT(cav_can(p, &q, 0, CAV_FMT_JSON, &out), 0);
+    CHECK(out.data && strstr(out.data, "\"weapon\": \"f-16\"") != NULL);
+    cav_buf_free(&out);
+    /* a use for a map: no place, but still every other check */
+    cav_query_init(&q, &e);
+    cav_query_set_weapon(&q, p, "gmlrs", &e);
+    cav_query_set_kind(&q, p, "forces", &e);
+    cav_query_set_number(&q, p, CAV_Q_LAUNCH_LAT, 50, &e);
+    CHECK_EQ_INT(cav_query_finish_use(&q, p, CAV_USE_PLACE, &e), CAV_EQUERY);
+    CHECK_EQ_INT(e.n, 2); /* the date, and the launch point's longitude */
+    CHECK_EQ_INT(cav_query_finish_use(&q, p, CAV_QBIT(CAV_Q_DATE), &e), CAV_EINVAL);
+    /* problems of the caller's own, counted past CAV_QERR_MAX */
+    cav_qerrors mine = {0};
+    for (int i = 0; i < CAV_QERR_MAX + 2; i++)
+        CHECK_EQ_INT(cav_qerrors_add(&mine, -1, "no document"), 0);
+    CHECK_EQ_INT(mine.n, CAV_QERR_MAX);
+    CHECK_EQ_INT(mine.more, 2);
+    CHECK_EQ_STR(mine.v[0].name, "");
+    CHECK_EQ_INT(cav_qerrors_add(&mine, CAV_Q_COUNT, "x"), CAV_EINVAL);
+    cav_qerrors one = {0};
+    cav_qerrors_add(&one, CAV_Q_PURPOSE, "refused by this program");
+    cav_qerrors_json(&one, "\"a\"", 4, &out);
+    CHECK_EQ_STR(out.data, "{\"id\": \"a\", \"error\": {\"field\": \"purpose\", \"line\": 4, "
+                           "\"message\": \"refused by this program\"}}");
+    cav_buf_free(&out);
+    /* a batch row is the query the batch decides */
+    int32_t date[2] = {19884, 19884}, weapon[2] = {0, 0}, kind[2] = {1, 1};
+    double lat[2] = {50.5, 50.5}, lon[2] = {37, 37}, llat[2] = {NAN, 50.1}, llon[2] = {NAN, 36.5};
+    cav_columns in = {.n = 2,
+                      .date = date,
+                      .weapon = weapon,
+                      .kind = kind,
+                      .target_lat = lat,
+                      .target_lon = lon,
+                      .launch_lat = llat,
+                      .launch_lon = llon};
+    CHECK_EQ_INT(cav_columns_query(&in, 0, &q), 0);
+    CHECK(q.has_launch == 0 && q.role == CAV_MISSING && q.state == CAV_STATE_GROUND);
+    CHECK_EQ_INT(cav_columns_query(&in, 1, &q), 0);
+    CHECK(q.has_launch == 1 && q.launch_lat == 50.1);
+    CHECK_EQ_INT(cav_columns_query(&in, 2, &q), CAV_EINVAL);
+    /* a date's message is optional */
+    int32_t day;
+    CHECK_EQ_INT(cav_date_parse_in(p, "2024-13-01", 10, &day, NULL), CAV_EINVAL);
+    CHECK_EQ_INT(cav_date_parse_in(NULL, "2024-06-09T23:30:00Z", 20, &day, NULL), 0);
+    CHECK_EQ_INT(day, 19883); /* no pack: UTC */
+    /* an empty line carries the message every front end writes */
+    cav_split s;
+    cav_doc doc;
+    cav_split_init(&s);
+    CHECK_EQ_INT(cav_split_next(&s, "\n", 1, 1, &doc), 1);
+    CHECK_EQ_INT(doc.kind, CAV_DOC_EMPTY);
+    CHECK_EQ_STR(doc.message, "empty line: expected a JSON query");
+    /* the process-wide boundary locator is freed by cav_cleanup and built again on use */
+    cav_buf where = {0}, again = {0};
+    CHECK_EQ_INT(cav_where(p, 44.95, 34.10, 0, CAV_FMT_TEXT, &where), 0);
+    cav_cleanup();
+    cav_cleanup(); /* twice is nothing */
+    CHECK_EQ_INT(cav_where(p, 44.95, 34.10, 0, CAV_FMT_TEXT, &again), 0);
+    CHECK(where.data && again.data && strcmp(where.data, again.data) == 0);
+    cav_buf_free(&where);
+    cav_buf_free(&again);
+    cav_pack_release(p);
+}
+
 int main(void) {
     test_pack();
+    test_uses_and_rows();
     test_setters();
     test_decisions();
     test_bad_policy();

