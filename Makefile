@@ -18,14 +18,14 @@ DEB_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev \
 	libgeos-dev libproj-dev proj-data libjansson-dev libssl-dev libgeographiclib-dev \
 	libmicrohttpd-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core libjs-leaflet tzdata \
 	valgrind cppcheck clang-tidy clang-format python3 libxml2-utils jq gdal-bin locales \
-	chromium curl wrk nginx python3-jsonschema \
+	chromium curl wrk nginx python3-jsonschema poppler-utils \
 	python3-dev python3-numpy python3-pandas python3-geopandas python3-dask python3-distributed \
 	python3-pytest python3-matplotlib
 # Node and npm: Debian's nodejs and npm, unless a node with its npm is already installed (as
 # NodeSource's nodejs, which conflicts with Debian's npm package).
 NODE_PACKAGES := $(if $(shell command -v npm),,nodejs npm)
 # Directories with a package.json whose npm packages tests use (installed with `npm ci`).
-NPM_DIRS := tests/csv-spectrum tests/json-suite bench/cedar
+NPM_DIRS := tests/csv-spectrum tests/json-suite bench/cedar tests/web
 
 .PHONY: setup setup-apt setup-npm build demo deb python test test-suite test-sanitize test-tsan \
 	test-valgrind fuzz lint-c format-check hardening bench bench-python clean
@@ -75,6 +75,7 @@ test-sanitize:
 	  -DCAV_UBSAN=ON >/dev/null
 	cmake --build $(BUILD)-asan -j$(JOBS)
 	cd $(BUILD)-asan && CAV_GEO_POINTS=100000 CAV_OOM_BUDGET=100 ASAN_OPTIONS=detect_leaks=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan-pango.supp \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j$(JOBS)
 
 # ThreadSanitizer over the tests that run several threads on one pack: batches, audits, the

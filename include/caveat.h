@@ -488,9 +488,9 @@ typedef struct cav_split {
     long line;         /* the line of the next byte; starts at 1 (cav_split_init) */
     int in_array;      /* inside a top-level array */
     int after_element; /* in an array, after an element: ',' or ']' comes next */
-    int line_has_text;   /* the current line has had a document or text (1), blanks only (2) */
-    int skipping;        /* discarding: 1 the rest of a line, 2 the rest of an over-long value */
-    int skip_depth;      /* while skipping a value: its open brackets, whether inside a string */
+    int line_has_text; /* the current line has had a document or text (1), blanks only (2) */
+    int skipping;      /* discarding: 1 the rest of a line, 2 the rest of an over-long value */
+    int skip_depth;    /* while skipping a value: its open brackets, whether inside a string */
     int skip_instr, skip_esc;
     int skip_in_array; /* the skipped value is an element of an array: the array goes on */
 } cav_split;
@@ -692,19 +692,44 @@ typedef struct cav_map_opts {
     int nzones;
     int has_bbox; /* frame [south, north] x [west, east] */
     double south, west, north, east;
-    int zoom_zone;     /* frame this zone (-1: no) */
-    int width, height; /* PNG/PDF size in pixels / points (0: 1600 x 1200) */
+    int zoom_zone;             /* frame this zone (-1: no) */
+    int width, height;         /* PNG pixels / PDF points to fit in (0: no limit; both 0: 1600
+                                  wide) */
+    const char *const *places; /* countries and regions of the embedded boundary data to show
+                                  too, by ISO 3166 code ("BY", "RU-BEL"), whether or not the
+                                  pack names them */
+    int nplaces;
+    const char *zoom_place;      /* frame this country or region by ISO code (NULL: no) */
+    struct cav_map_cache *cache; /* computed areas kept for the same use on any date of the same
+                                    epoch of rules (cav_map_cache_new), or NULL */
 } cav_map_opts;
+/* A bounded, thread-safe cache of computed map areas: a service that draws the same use again,
+ * on any date between the same two rule changes, skips the geometry computation (the output is
+ * the same as without the cache). Holds at most max_entries uses (the oldest is dropped);
+ * cav_map_cache_free releases it. NULL when max_entries is 0 or out of memory. */
+typedef struct cav_map_cache cav_map_cache;
+CAV_API cav_map_cache *cav_map_cache_new(size_t max_entries);
+CAV_API void cav_map_cache_free(cav_map_cache *c);
+/* Lookups that found their entry, and those that did not. */
+CAV_API void cav_map_cache_stats(const cav_map_cache *c, unsigned long *hits,
+                                 unsigned long *misses);
+/* 1 when the embedded boundary data has a country or region with this ISO 3166 code
+ * (case-insensitive: "BY", "ru-bel"), else 0. */
+CAV_API int cav_place_known(const char *code);
 /* Without a use: the pack's zones. With a use (a query whose target point is ignored): the area
- * where it is permitted on its date, the band along decisive edges where it is indeterminate,
- * disputed permissions hatched and named, assumed zones outlined and labelled, with a credit
- * line (tool version, pack id, sources, boundary data). GeoJSON (features with id, rules,
- * sources, disputed, assumptions, valid), SVG, PNG or PDF. Returns 0, CAV_EINVAL (a bad use or
- * format), CAV_EGEO or CAV_ENOMEM. */
+ * where it is permitted on its date, inside Ukraine and across its border apart; where it is
+ * indeterminate (a field the rules test is missing, or nearer to a decisive edge than the
+ * boundary data's precision); disputed permissions hatched and named; assumed zones outlined and
+ * labelled; a legend, the rules that permit, and a credit line (tool version, pack id, sources,
+ * boundary data). Drawn in a Lambert conformal conic projection (docs/maps.md). GeoJSON
+ * (features with an id; properties rules, sources, disputed, assumptions, valid; a null geometry
+ * for an empty part; with a frame, features are cut to it), SVG, PNG or PDF. Returns 0, CAV_EINVAL
+ * (a bad use, format, frame or place), CAV_ELIMIT (more than 64 zones), CAV_EGEO or CAV_ENOMEM. */
 CAV_API int cav_map(const cav_pack *p, const cav_query *use, const cav_map_opts *o, cav_format fmt,
                     cav_buf *out);
-/* Where the area permitted for a use grew, shrank or stayed between two dates, with the rules
- * that changed between them. The same formats. */
+/* Where the area permitted for a use grew, shrank or stayed between two dates (inside Ukraine
+ * and across its border apart), with the rules that started or ended between them and their
+ * dates. The same formats. */
 CAV_API int cav_map_diff(const cav_pack *p, const cav_query *use, int32_t from, int32_t to,
                          const cav_map_opts *o, cav_format fmt, cav_buf *out);
 
@@ -728,15 +753,15 @@ typedef struct cav_columns {
 typedef struct cav_results {
     uint8_t *verdict;        /* cav_verdict; CAV_BATCH_ERROR for a row not evaluated */
     int32_t *error;          /* 0, or the CAV_E* code of a row not evaluated */
-    int32_t *rule;              /* the first of the use's deciding rules (cav_decision_rules:
-                                   a rule id, CAV_RULE_DEFAULT_DENY or CAV_RULE_SILENT), or -1
-                                   for a row not evaluated */
+    int32_t *rule;           /* the first of the use's deciding rules (cav_decision_rules:
+                                a rule id, CAV_RULE_DEFAULT_DENY or CAV_RULE_SILENT), or -1
+                                for a row not evaluated */
     int32_t *valid_from;     /* INT32_MIN for an open start */
     int32_t *valid_until;    /* CAV_DATE_OPEN for an open end */
     cav_decision *decisions; /* whole decisions (for rendering), or NULL */
-    uint8_t *nrules;            /* how many rules cav_decision_rules gives (255 for 255 or
-                                   more), 0 for a row not evaluated: a row with one needs no
-                                   more than `rule` to write its rule column */
+    uint8_t *nrules;         /* how many rules cav_decision_rules gives (255 for 255 or
+                                more), 0 for a row not evaluated: a row with one needs no
+                                more than `rule` to write its rule column */
 } cav_results;
 #define CAV_BATCH_ERROR 255
 /* Decides every row of in into out on nthreads threads (0: one per core). Allocation-free per
@@ -831,7 +856,7 @@ typedef struct cav_sample_opts {
 /* Writes the log to fd. Returns 0, CAV_EINVAL or CAV_EIO. */
 CAV_API int cav_sample(const cav_pack *p, const cav_sample_opts *o, int fd);
 
-/* ---- a pack's own test cases (docs/library.md, "A pack's own test cases") ---------------------
+/* ---- a pack's own test cases (docs/testing.md) ------------------------------------------------
  */
 /* A case file is JSON lines: {"case": NAME, "query": {...}, "expect": VERDICT, "rules": [ids],
  * "explain": "substring"}; "rules" (exactly the deciding rules of all parties together) and

@@ -6,7 +6,8 @@
 set -u
 build=${1:-build}
 vg=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
-    --show-leak-kinds=definite --track-origins=yes)
+    --show-leak-kinds=definite --track-origins=yes
+    --suppressions="$(dirname "$0")/pango.supp") # fontconfig's and pango's leaks, not ours
 # the programs that sample many cases are scaled down here (memcheck runs 20 to 50 times slower):
 # what they check is checked at full size by the suite, natively and under the sanitizers
 export CAV_GEO_POINTS=20000 CAV_DIFF_PACKS=40 CAV_AREA_SCALE=10 CAV_OOM_BUDGET=15 \

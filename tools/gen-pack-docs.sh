@@ -21,13 +21,12 @@ maps() {
   mkdir -p "$docs/maps"
   "$caveat" zones --format svg -o "$docs/zones-default.svg" &&
   "$caveat" zones --weapon gmlrs --kind forces --role attacking --date 2024-06-10 \
-    --zone kharkiv-border --format svg -o "$docs/permitted-gmlrs-2024-06-10.svg" || return 1
+    --format svg -o "$docs/permitted-gmlrs-2024-06-10.svg" || return 1
   for d in $dates; do
-    "$caveat" zones --weapon gmlrs --kind forces --role attacking --date "$d" \
-      --zone kharkiv-border --zone ru-border-region --format svg \
+    "$caveat" zones --weapon gmlrs --kind forces --role attacking --date "$d" --format svg \
       -o "$docs/maps/gmlrs-counterfire-$d.svg" &&
-    "$caveat" zones --weapon atacms --kind forces --date "$d" \
-      --zone kursk-area --format svg -o "$docs/maps/atacms-$d.svg" || return 1
+    "$caveat" zones --weapon atacms --kind forces --date "$d" --format svg \
+      -o "$docs/maps/atacms-$d.svg" || return 1
   done
 }
 maps_ok=1
@@ -182,9 +181,12 @@ MD
 
 ## Where US GMLRS counterfire and ATACMS strikes were permitted
 
-Green: where the use was permitted on that date by every party whose consent it needs (for these
-weapons, the United States): GMLRS against Russian forces that are attacking Ukraine or preparing to
-(`--role attacking`), ATACMS against Russian forces. Dashed outlines: the assumed zones.
+Where the use was permitted on that date by every party whose consent it needs (for these
+weapons, the United States), inside Ukraine (green) and across its border (blue): GMLRS against
+Russian forces that are attacking Ukraine or preparing to (`--role attacking`), ATACMS against
+Russian forces. Amber: indeterminate (within the boundary data's precision of a border that
+decides); purple hatching: a disputed permission; dark dashes: the assumed zones in force that
+day. How the maps are drawn: [maps.md](maps.md).
 
 MD
   if [ "$maps_ok" = 0 ]; then

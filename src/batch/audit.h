@@ -18,13 +18,13 @@
 #include <stdint.h>
 
 enum {
-    AUDIT_CHUNK = 1 << 20,      /* input bytes per chunk */
-    AUDIT_MAX_ROW = 1 << 20,    /* longest row; a longer one is an error row */
-    AUDIT_MAX_COLS = 4096,      /* columns of a CSV header */
-    AUDIT_SLACK = 64,           /* readable bytes after a chunk's input (word loads) */
-    AUDIT_SAMPLES = 10,         /* error rows kept for the summary */
-    AUDIT_MONTH0 = 1900 * 12,   /* months are counted from 1900-01 */
-    AUDIT_NMONTHS = 201 * 12,   /* to 2100-12 (cav_date_parse's years) */
+    AUDIT_CHUNK = 1 << 20,    /* input bytes per chunk */
+    AUDIT_MAX_ROW = 1 << 20,  /* longest row; a longer one is an error row */
+    AUDIT_MAX_COLS = 4096,    /* columns of a CSV header */
+    AUDIT_SLACK = 64,         /* readable bytes after a chunk's input (word loads) */
+    AUDIT_SAMPLES = 10,       /* error rows kept for the summary */
+    AUDIT_MONTH0 = 1900 * 12, /* months are counted from 1900-01 */
+    AUDIT_NMONTHS = 201 * 12, /* to 2100-12 (cav_date_parse's years) */
     AUDIT_NVERDICTS = 4
 };
 
@@ -101,12 +101,12 @@ typedef struct audit_sample {
 enum { CH_FREE, CH_READY, CH_BUSY, CH_DONE };
 
 typedef struct chunk {
-    int state;        /* CH_* */
-    uint64_t seq;     /* input order */
-    int file;         /* index of the input */
-    long first_line;  /* file line of the chunk's first byte */
-    int too_long;     /* one row longer than AUDIT_MAX_ROW, whose bytes were dropped */
-    char *in;         /* whole rows; AUDIT_SLACK readable bytes follow in_len */
+    int state;       /* CH_* */
+    uint64_t seq;    /* input order */
+    int file;        /* index of the input */
+    long first_line; /* file line of the chunk's first byte */
+    int too_long;    /* one row longer than AUDIT_MAX_ROW, whose bytes were dropped */
+    char *in;        /* whole rows; AUDIT_SLACK readable bytes follow in_len */
     size_t in_len, in_cap;
     cav_split split; /* NDJSON: the splitter's state at the chunk's start */
     cav_buf out;
@@ -135,8 +135,8 @@ typedef struct dec_slot {
     uint16_t nslots;           /* places in the explanation where the row's date goes */
     uint16_t state;            /* SLOT_* */
     uint32_t slots[8];
-    int32_t ncount;            /* rules counted for the summary (ids; nrules: default deny,
-                                  nrules + 1: silent), in the decision key store */
+    int32_t ncount; /* rules counted for the summary (ids; nrules: default deny,
+                       nrules + 1: silent), in the decision key store */
     uint32_t count_off;
 } dec_slot;
 

@@ -23,8 +23,8 @@
  * stores) are not cached: their rows are formatted one by one. A full cache is emptied, never an
  * error.
  */
-#include "core/alloc.h"
 #include "batch/audit.h"
+#include "core/alloc.h"
 #include "core/buf.h"
 #include "core/json.h"
 #include "lang/pack.h"

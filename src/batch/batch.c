@@ -28,7 +28,7 @@ static inline void take_id(const int32_t *col, size_t i, int *member, cav_qfield
     if (col && col[i] != CAV_MISSING) {
         *member = col[i];
         q->given |= CAV_QBIT(f);
-}
+    }
 }
 
 /* The same for a number column (NaN: not given). */
@@ -102,7 +102,7 @@ static void decide_range(const range *r) {
             if (!rc)
                 n = cav_decision_rules(r->p, &q, d, &first, 1);
             if (out->rule)
-            out->rule[i] = first;
+                out->rule[i] = first;
             if (out->nrules)
                 out->nrules[i] = (uint8_t)(n > 255 ? 255 : n);
         }

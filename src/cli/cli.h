@@ -77,7 +77,8 @@ extern cli_list cli_allow_paths;
      "your files can add to it); default: the embedded pack",                                      \
      NULL},                                                                                        \
         CLI_ALLOW_OPT
-#define CLI_END_OPTS {NULL, 0, 0, NULL, NULL, NULL, NULL}
+#define CLI_END_OPTS                                                                               \
+    { NULL, 0, 0, NULL, NULL, NULL, NULL }
 
 /* Prints out's text to stdout (or the failure) and frees it; returns rc, or CLI_USAGE when out
  * could not be written. */
@@ -99,6 +100,36 @@ void cli_help(const cli_cmd *cmd, FILE *f);
 /* The commands, for `caveat help` and completion (main.c). */
 extern const cli_cmd *const cli_commands[];
 extern const int cli_ncommands;
+
+/* ---- maps (cmd_zones.c): the options every map command takes ---- */
+
+extern const char *cli_map_title, *cli_map_bbox, *cli_map_zoom, *cli_map_width, *cli_map_height;
+#define CLI_MAP_OPTS                                                                               \
+    {"title",    0,                                                                                \
+     OPT_STRING, &cli_map_title,                                                                   \
+     "TEXT",     "the map's title (default: the use in words, from catalog titles)",               \
+     NULL},                                                                                        \
+        {"bbox",     0,                                                                            \
+         OPT_STRING, &cli_map_bbox,                                                                \
+         "S,W,N,E",  "frame the map to latitudes S to N and longitudes W to E (degrees)",          \
+         NULL},                                                                                    \
+        {"zoom-to",  0,                                                                            \
+         OPT_STRING, &cli_map_zoom,                                                                \
+         "ZONE",     "frame the map to a zone, country or region (kharkiv-border, UA, RU-BEL)",    \
+         NULL},                                                                                    \
+        {"width",    0,                                                                            \
+         OPT_STRING, &cli_map_width,                                                               \
+         "N",        "PNG width in pixels, PDF width in points (default 1600)",                    \
+         NULL},                                                                                    \
+    {                                                                                              \
+        "height", 0, OPT_STRING, &cli_map_height, "N",                                             \
+            "the largest PNG/PDF height (default: what the width gives)", NULL                     \
+    }
+/* Reads the map options into o (zones and nzones untouched). 0, or -1 after printing. */
+int cli_map_opts(const cav_pack *p, cav_map_opts *o, const char *who);
+/* The map format of --format and -o's extension (.svg, .png, .pdf, else GeoJSON); -1 after
+ * printing an error. */
+int cli_map_format(const char *format, const char *out, const char *who);
 
 /* ---- packs and diagnostics ---- */
 

@@ -81,6 +81,7 @@ static const cli_opt diff_opts[] = {
     {"role", 0, OPT_STRING, &role, "R", "with a map: the target's role", NULL},
     {"purpose", 0, OPT_STRING, &purpose, "U", "with a map: the purpose", NULL},
     {"output", 'o', OPT_STRING, &out, "FILE", "with a map: write it to FILE", NULL},
+    CLI_MAP_OPTS,
     CLI_END_OPTS};
 
 static int run_diff(const cli_cmd *cmd, int argc, char **argv) {

@@ -49,10 +49,10 @@ cav_pack *cli_load_pack(const cli_list *policies) {
     cav_diags *d = cav_diags_new();
     cav_pack *p = NULL;
     cav_load_opts o = cli_load_opts();
-    int rc = !d                            ? CAV_ENOMEM
+    int rc = !d ? CAV_ENOMEM
              : policies && policies->n > 0
                  ? cav_pack_load_opts(policies->v, (size_t)policies->n, &o, d, &p)
-                                           : cav_pack_load_default(d, &p);
+                 : cav_pack_load_default(d, &p);
     if (d)
         cli_print_diags(d, stderr, 0);
     if (rc != 0) {

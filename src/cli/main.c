@@ -119,7 +119,8 @@ static int man_page(void) {
     }
     puts(".SH EXIT STATUS\n0 done; 1 some input line or row was an error, or a test failed; 2 "
          "usage, policy or I/O error; 3 a decision matched \\fB\\-\\-fail\\-on\\fR.");
-    puts(".SH SEE ALSO\ndocs/ of the caveat sources: semantics.md, language.md, audit.md, serve.md, library.md.");
+    puts(".SH SEE ALSO\ndocs/ of the caveat sources: semantics.md, language.md, audit.md, "
+         "serve.md, library.md.");
     return CLI_OK;
 }
 

@@ -68,8 +68,8 @@ int cav__date_read(const char *s, size_t n, int32_t *days, cav_buf *msg) {
     int rc = read_date(s, n, days);
     if (rc == -1) {
         if (msg)
-        cav__buf_puts(msg, "must be a date written YYYY-MM-DD or an RFC 3339 timestamp "
-                           "(2024-06-10T14:30:00Z)");
+            cav__buf_puts(msg, "must be a date written YYYY-MM-DD or an RFC 3339 timestamp "
+                               "(2024-06-10T14:30:00Z)");
         return CAV_EINVAL;
     }
     if (rc == -2) {

@@ -6,8 +6,8 @@
  * realpath) before it is compared with the roots.
  */
 #define _GNU_SOURCE /* O_CLOEXEC, O_NOCTTY on older C libraries */
-#include "core/alloc.h"
 #include "core/file.h"
+#include "core/alloc.h"
 #include "core/buf.h"
 
 #include <errno.h>

@@ -65,18 +65,18 @@ typedef enum cav_zone_kind {
 
 typedef struct cav_zone_expr {
     cav_zone_kind kind;
-    int line, col;               /* where the expression starts, for diagnostics */
-    char name[64];               /* COUNTRY, REGION, BORDER (first country), REF */
-    char name2[64];              /* BORDER: second country */
-    int has_between;             /* BORDER: cut to a stretch */
-    double num[4];               /* see the kinds above; distances in metres */
-    double *coords;              /* POLYGON: lat,lon pairs */
-    int ncoords;                 /* POLYGON: number of pairs */
-    const char *path;            /* GEOJSON: resolved against the pack file's directory */
-    const char *written_path;    /* GEOJSON: as written in the policy (for fmt) */
-    const char *data;            /* GEOJSON: the file's bytes when the caller read them (the
-                                    compiler does, within the pack's directories); NULL: the
-                                    builder reads path itself */
+    int line, col;            /* where the expression starts, for diagnostics */
+    char name[64];            /* COUNTRY, REGION, BORDER (first country), REF */
+    char name2[64];           /* BORDER: second country */
+    int has_between;          /* BORDER: cut to a stretch */
+    double num[4];            /* see the kinds above; distances in metres */
+    double *coords;           /* POLYGON: lat,lon pairs */
+    int ncoords;              /* POLYGON: number of pairs */
+    const char *path;         /* GEOJSON: resolved against the pack file's directory */
+    const char *written_path; /* GEOJSON: as written in the policy (for fmt) */
+    const char *data;         /* GEOJSON: the file's bytes when the caller read them (the
+                                 compiler does, within the pack's directories); NULL: the
+                                 builder reads path itself */
     size_t data_len;
     struct cav_zone_expr *a, *b; /* operands of WITHIN (a), UNION, INTERSECT, DIFF */
     int parens;                  /* written inside parentheses (kept by fmt) */

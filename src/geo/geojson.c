@@ -216,7 +216,7 @@ static int write_geometry(GEOSContextHandle_t h, const GEOSGeometry *g, cav_buf 
         }
         cav__buf_puts(t, "]}");
     } else if (rc == 0) {
-        cav__buf_puts(t, "{\"type\": \"MultiPolygon\", \"coordinates\": []}"); /* empty */
+        cav__buf_puts(t, "null"); /* nothing left: no location (RFC 7946, 3.2) */
     }
     cav__free(ps.g);
     return rc;
@@ -228,13 +228,21 @@ int cav__geojson_write(GEOSContextHandle_t h, const cav_map_feature *features, i
     for (int i = 0; i < n; i++) {
         const cav_map_feature *f = &features[i];
         cav__buf_puts(out, i ? ",\n" : "\n");
-        cav__buf_puts(out, "{\"type\": \"Feature\", \"properties\": {");
+        cav__buf_puts(out, "{\"type\": \"Feature\", ");
+        if (f->id) {
+            cav__buf_puts(out, "\"id\": ");
+            json_str(out, f->id);
+            cav__buf_puts(out, ", ");
+        }
+        cav__buf_puts(out, "\"properties\": {");
         for (int k = 0; k < f->nprops && k < CAV_MAP_MAX_PROPS; k++) {
             if (k)
                 cav__buf_puts(out, ", ");
             json_str(out, f->keys[k]);
             cav__buf_puts(out, ": ");
-            if (f->values[k])
+            if (f->values[k] && ((f->raw >> k) & 1u))
+                cav__buf_puts(out, f->values[k]);
+            else if (f->values[k])
                 json_str(out, f->values[k]);
             else
                 cav__buf_puts(out, "null");
@@ -242,7 +250,11 @@ int cav__geojson_write(GEOSContextHandle_t h, const cav_map_feature *features, i
         cav__buf_puts(out, "}, \"geometry\": ");
         /* snap-round to the 6-decimal grid first: rounding vertices one by one could make two
          * rings that touch cross each other; GEOS's snap-rounding keeps the polygons valid */
-        GEOSGeometry *snapped = GEOSGeom_setPrecision_r(h, f->geom, 1e-6, 0);
+        if (!f->geom || GEOSisEmpty_r(h, f->geom) != 0) {
+            cav__buf_puts(out, "null}");
+            continue;
+        }
+        GEOSGeometry *snapped = f->gridded ? NULL : GEOSGeom_setPrecision_r(h, f->geom, 1e-6, 0);
         int rc = write_geometry(h, snapped ? snapped : f->geom, out);
         if (snapped)
             GEOSGeom_destroy_r(h, snapped);

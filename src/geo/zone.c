@@ -40,7 +40,7 @@
 #define ZONE_MAX_LAT 85.0       /* geodesic buffers must stay south of this (and north of -) */
 #define ZONE_TILE_ORIGIN 0.0137 /* tiles start off whole degrees, away from typical edges */
 #define ZONE_PI 3.14159265358979323846
-#define ZONE_MAX_VERTICES 1000000                  /* of one geojson() or polygon() zone */
+#define ZONE_MAX_VERTICES 1000000 /* of one geojson() or polygon() zone */
 
 /* The state of one cav__zone_build call. */
 typedef struct zone_ctx {
@@ -549,7 +549,7 @@ static int geodesic_buffer(zone_ctx *c, const cav_zone_expr *e, const GEOSGeomet
     }
     /* a buffer that reaches across the antimeridian continues on the other side */
     *out = wrap_antimeridian(h, merged);
-        if (!*out)
+    if (!*out)
         rc = fail(c, e, CAV_EGEO, "within(): GEOS could not cut the zone at the antimeridian");
 cleanup:
     for (size_t i = 0; i < n; i++)
@@ -700,7 +700,7 @@ static int build_polygon(zone_ctx *c, const cav_zone_expr *e, GEOSGeometry **out
         return fail(c, e, CAV_EGEO, "polygon(): GEOS could not make a ring of the points");
     int rc = check_polygonal(c, e, "polygon()", g);
     GEOSGeometry *wrapped = rc < 0 ? NULL : wrap_antimeridian(c->h, g);
-        GEOSGeom_destroy_r(c->h, g);
+    GEOSGeom_destroy_r(c->h, g);
     if (rc < 0)
         return rc;
     if (!wrapped)

@@ -270,23 +270,23 @@ static int try_all(lint_run *run, int rule, const space *s, visit_fn visit, void
 
 static void check_never(lint_run *run, int i) {
     const cav_pack *p = run->p;
-        const cav_rule *r = &p->rules[i];
-        space s = {0};
-        space_add(p, r->root, &s);
-        for (int e = 0; e < r->nunless; e++)
-            space_add(p, p->rules[r->unless[e]].root, &s);
-        pair_ctx c = {r, NULL, i, -1, r->from};
+    const cav_rule *r = &p->rules[i];
+    space s = {0};
+    space_add(p, r->root, &s);
+    for (int e = 0; e < r->nunless; e++)
+        space_add(p, p->rules[r->unless[e]].root, &s);
+    pair_ctx c = {r, NULL, i, -1, r->from};
     if (step(run, i) && try_all(run, i, &s, visit_true, &c) == 0) {
         run->never[i] = 1;
         warn(run, r, "never-matches", "check the weapons, classes and kinds it combines",
-                 "rule '%s' can never match: no use satisfies its condition%s", r->id, "");
+             "rule '%s' can never match: no use satisfies its condition%s", r->id, "");
     }
 }
 
 /* Compares rule i with rule j (in this order: warnings are about i). */
 static void check_pair(lint_run *run, int i, int j, int overlaps) {
     const cav_pack *p = run->p;
-            const cav_rule *a = &p->rules[i], *b = &p->rules[j];
+    const cav_rule *a = &p->rules[i], *b = &p->rules[j];
     if (run->never[i] || run->never[j])
         return;
     int b_covers = covers_parties(b, a) && b->from <= a->from && b->until >= a->until;
@@ -298,14 +298,14 @@ static void check_pair(lint_run *run, int i, int j, int overlaps) {
     int wanted = overlaps ? !a->forbid && b->forbid : b_covers && ordered && !run->reported[i];
     if (!wanted)
         return;
-            space s = {0};
-            space_add(p, a->root, &s);
-            space_add(p, b->root, &s);
-            for (int e = 0; e < a->nunless; e++)
-                space_add(p, p->rules[a->unless[e]].root, &s);
-            for (int e = 0; e < b->nunless; e++)
-                space_add(p, p->rules[b->unless[e]].root, &s);
-            pair_ctx c = {a, b, i, j, a->from > b->from ? a->from : b->from};
+    space s = {0};
+    space_add(p, a->root, &s);
+    space_add(p, b->root, &s);
+    for (int e = 0; e < a->nunless; e++)
+        space_add(p, p->rules[a->unless[e]].root, &s);
+    for (int e = 0; e < b->nunless; e++)
+        space_add(p, p->rules[b->unless[e]].root, &s);
+    pair_ctx c = {a, b, i, j, a->from > b->from ? a->from : b->from};
     if (overlaps) {
         if (try_all(run, i, &s, visit_both, &c) == 1)
             warn(run, a, "overlap", NULL,
@@ -313,20 +313,20 @@ static void check_pair(lint_run *run, int i, int j, int overlaps) {
                  b->id);
         return;
     }
-            visit_fn test = a->forbid == b->forbid ? visit_not_implied : visit_can_permit;
+    visit_fn test = a->forbid == b->forbid ? visit_not_implied : visit_can_permit;
     if (try_all(run, i, &s, test, &c) != 0)
         return;
     run->reported[i] = 1; /* once: the first rule found that covers it is named */
-                if (a->forbid == b->forbid)
+    if (a->forbid == b->forbid)
         warn(run, a, "redundant", "remove one, or narrow one of them",
              "rule '%s' is redundant: '%s' has the same effect wherever it applies", a->id, b->id);
-                else
+    else
         warn(run, a, "shadowed",
              "a forbid that is true or undetermined keeps a permit from permitting; narrow the "
              "forbid or drop the permit",
              "permit '%s' is shadowed: it can never permit, because forbid '%s' forbids or might "
              "forbid wherever it applies",
-                         a->id, b->id);
+             a->id, b->id);
 }
 
 typedef struct start_key {
@@ -366,13 +366,13 @@ static void compare_pairs(lint_run *run, int overlaps, start_key *order, int *ac
             int lo = x < y ? x : y, hi = x < y ? y : x;
             check_pair(run, lo, hi, overlaps);
             check_pair(run, hi, lo, overlaps);
-            }
+        }
         if (run->stopped)
             break;
         nactive = kept;
         active[nactive++] = x;
-        }
     }
+}
 
 int cav__pack_analyze(const cav_pack *p, cav_diags *diags, int overlaps) {
     lint_run run = {.p = p, .diags = diags, .budget = CAV_LINT_BUDGET, .stopped_at = -1};

@@ -237,12 +237,39 @@ static region forbid_false(area_ctx *c, const cav_rule *r) {
     return f;
 }
 
-/* Where party permits the use on date (steps 1 to 6 of docs/semantics.md for an exact point):
- * where some permit is true, minus where any forbid is not false (true or undetermined); nowhere
- * when none of the party's own rules in force speaks of the weapon. */
-static region party_area(area_ctx *c, int party) {
+/* Where forbid r is true: its condition true and every exception in force false. */
+static region forbid_true(area_ctx *c, const cav_rule *r) {
+    region t = plane_region, unused;
+    if (r->root >= 0)
+        eval_region(c, r->root, 1, 0, &t, &unused);
+    for (int i = 0; i < r->nunless; i++) {
+        const cav_rule *ex = &c->p->rules[r->unless[i]];
+        if (c->date < ex->from || c->date >= ex->until)
+            continue;
+        region ef = empty_region, unused2;
+        if (ex->root >= 0)
+            eval_region(c, ex->root, 0, 1, &unused2, &ef);
+        t = r_and(c, t, ef);
+    }
+    return t;
+}
+
+/* A region as a plain geometry (the plane built when it is a complement); NULL for the empty set
+ * or on failure (then c->failed). The region is consumed. */
+static GEOSGeometry *region_geom(area_ctx *c, region r);
+
+/* What a party answers over the plane, for a use (steps 1 to 6 of docs/semantics.md for exact
+ * points): where it permits, where it is indeterminate (when asked), where one of its disputed
+ * permits is true, and whether it is silent. */
+typedef struct party_regions {
+    region permitted, indeterminate, disputed;
+    int silent; /* no rule of its own in force speaks of the weapon: unknown everywhere */
+} party_regions;
+
+static party_regions party_regions_of(area_ctx *c, int party, int want_indet) {
     const cav_epoch *ep = cav__epoch_of(c->p, party, c->date);
-    region permits = empty_region, forbids = empty_region;
+    region t_permit = empty_region, nf_permit = empty_region, disputed = empty_region;
+    region t_forbid = empty_region, nf_forbid = empty_region;
     int speaks = 0;
     for (int i = 0; i < ep->nrules; i++) {
         int id = ep->rules[i];
@@ -250,21 +277,55 @@ static region party_area(area_ctx *c, int party) {
         if (!cav__rule_speaks(c->p, id, c->facts->weapon))
             continue;
         speaks |= !r->all_parties;
+        region t = empty_region, nf = empty_region;
         if (r->forbid) {
-            forbids = r_or(c, forbids, r_not(forbid_false(c, r)));
+            nf = r_not(forbid_false(c, r));
+            if (want_indet)
+                t = forbid_true(c, r);
+        } else if (r->root >= 0) {
+            region f;
+            eval_region(c, r->root, 1, want_indet, &t, &f);
+            nf = want_indet ? r_not(f) : empty_region;
         } else {
-            region t = plane_region, unused;
-            if (r->root >= 0)
-                eval_region(c, r->root, 1, 0, &t, &unused);
-            permits = r_or(c, permits, t);
+            t = plane_region;
+            nf = plane_region;
+        }
+        if (r->forbid) {
+            t_forbid = r_or(c, t_forbid, t);
+            nf_forbid = r_or(c, nf_forbid, nf);
+        } else {
+            if (r->disputed)
+                disputed = r_or(c, disputed, copy_region(c, t));
+            t_permit = r_or(c, t_permit, t);
+            nf_permit = r_or(c, nf_permit, nf);
         }
     }
+    party_regions pr = {empty_region, empty_region, disputed, !speaks};
     if (!speaks) {
-        region_free(c, &permits);
-        region_free(c, &forbids);
-        return empty_region; /* unknown everywhere: never permitted */
+        region_free(c, &t_permit), region_free(c, &nf_permit);
+        region_free(c, &t_forbid), region_free(c, &nf_forbid);
+        return pr;
     }
-    return r_and(c, permits, r_not(forbids));
+    if (want_indet) {
+        /* step 3: a forbid might apply; step 5: a permit might, and no forbid can */
+        region forbid_undet = r_and(c, copy_region(c, nf_forbid), r_not(t_forbid));
+        region permit_undet = r_and(c, nf_permit, r_not(copy_region(c, t_permit)));
+        permit_undet = r_and(c, permit_undet, r_not(copy_region(c, nf_forbid)));
+        pr.indeterminate = r_or(c, forbid_undet, permit_undet);
+    } else {
+        region_free(c, &t_forbid);
+        region_free(c, &nf_permit);
+    }
+    pr.permitted = r_and(c, t_permit, r_not(nf_forbid));
+    return pr;
+}
+
+/* Where party permits the use on date: where some permit is true, minus where any forbid is not
+ * false (true or undetermined); nowhere when the party is silent. */
+static region party_area(area_ctx *c, int party) {
+    party_regions pr = party_regions_of(c, party, 0);
+    region_free(c, &pr.disputed);
+    return pr.permitted;
 }
 
 /* The plane: the whole lon/lat range. */
@@ -318,4 +379,120 @@ int cav__permitted_area(const cav_pack *p, const cav_query *tmpl, GEOSContextHan
         return CAV_EGEO;
     *out = g;
     return 0;
+}
+
+static GEOSGeometry *region_geom(area_ctx *c, region r) {
+    if (c->failed) {
+        region_free(c, &r);
+        return NULL;
+    }
+    if (r.comp) {
+        region plane = {plane_geom(c->h), 1, 0};
+        if (!plane.g)
+            c->failed = 1;
+        r.comp = 0;
+        int owned;
+        r.g = g_minus(c, plane, r, &owned);
+        r.owned = owned;
+    }
+    if (!r.g || c->failed) {
+        region_free(c, &r);
+        return NULL;
+    }
+    GEOSGeometry *g = r.owned ? r.g : GEOSGeom_clone_r(c->h, r.g);
+    if (!g)
+        c->failed = 1;
+    return g;
+}
+
+/* 1 when a rule in force for the use's parties, or an exception in force of one, tests an
+ * optional field the template does not give: only then can a point be indeterminate for lack of
+ * a fact (an exact point is inside or outside every zone). */
+static int may_be_undetermined(const cav_pack *p, const cav_query *q, const int *parties, int np) {
+    for (int k = 0; k < np; k++) {
+        const cav_epoch *ep = cav__epoch_of(p, parties[k], q->date);
+        for (int i = 0; i < ep->nrules; i++) {
+            const cav_rule *r = &p->rules[ep->rules[i]];
+            if (!cav__rule_speaks(p, ep->rules[i], q->weapon))
+                continue;
+            if (r->needs & ~q->given)
+                return 1;
+            for (int e = 0; e < r->nunless; e++) {
+                const cav_rule *ex = &p->rules[r->unless[e]];
+                if (ex->from <= q->date && q->date < ex->until && (ex->needs & ~q->given))
+                    return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+int cav__use_areas(const cav_pack *p, const cav_query *tmpl, GEOSContextHandle_t h,
+                   cav_use_areas *out) {
+    cav_decision d;
+    memset(out, 0, sizeof *out);
+    if (!p || !tmpl || cav_eval(p, tmpl, &d) != 0)
+        return CAV_EINVAL;
+    uint64_t scratch[CAV_FACT_WORDS];
+    memset(scratch, 0, sizeof scratch);
+    cav_facts facts;
+    cav__facts_of(p, tmpl, scratch, &facts);
+    GEOSGeometry **zones = cav__calloc((size_t)p->nzones + 1, sizeof *zones);
+    if (!zones)
+        return CAV_ENOMEM;
+    area_ctx c = {p, h, &facts, tmpl->date, zones, 0};
+    int parties[CAV_MAX_PARTIES];
+    int np = cav__consent_parties(p, tmpl, parties);
+    int want_indet = may_be_undetermined(p, tmpl, parties, np);
+    /* permitted: every party permits; indeterminate: none prohibits (each permits, is
+     * indeterminate or is silent) and one is indeterminate */
+    region permitted = np > 0 ? plane_region : empty_region, disputed = empty_region;
+    region none_prohibits = np > 0 ? plane_region : empty_region, some_indet = empty_region;
+    for (int i = 0; i < np && !c.failed; i++) {
+        party_regions pr = party_regions_of(&c, parties[i], want_indet);
+        disputed = r_or(&c, disputed, pr.disputed);
+        if (pr.silent) {
+            region_free(&c, &permitted);
+            continue; /* unknown: prohibits nowhere, permits nowhere */
+        }
+        if (want_indet) {
+            region ok = r_or(&c, copy_region(&c, pr.permitted), copy_region(&c, pr.indeterminate));
+            none_prohibits = r_and(&c, none_prohibits, ok);
+            some_indet = r_or(&c, some_indet, pr.indeterminate);
+        }
+        permitted = r_and(&c, permitted, pr.permitted);
+    }
+    region indet = r_and(&c, none_prohibits, some_indet);
+    out->permitted = region_geom(&c, permitted);
+    out->indeterminate = region_geom(&c, indet);
+    /* disputed: permitted where a disputed permit is true */
+    GEOSGeometry *dt = region_geom(&c, disputed);
+    if (dt && out->permitted && !c.failed) {
+        out->disputed = GEOSIntersection_r(h, dt, out->permitted);
+        if (!out->disputed)
+            c.failed = 1;
+        else if (GEOSisEmpty_r(h, out->disputed)) {
+            GEOSGeom_destroy_r(h, out->disputed);
+            out->disputed = NULL;
+        }
+    }
+    if (dt)
+        GEOSGeom_destroy_r(h, dt);
+    for (int z = 0; z < p->nzones; z++)
+        if (zones[z])
+            GEOSGeom_destroy_r(h, zones[z]);
+    cav__free(zones);
+    if (c.failed) {
+        cav__use_areas_free(h, out);
+        return CAV_EGEO;
+    }
+    return 0;
+}
+
+void cav__use_areas_free(GEOSContextHandle_t h, cav_use_areas *a) {
+    GEOSGeometry *all[3] = {a->permitted, a->indeterminate, a->disputed};
+    for (int i = 0; i < 3; i++)
+        if (all[i])
+            GEOSGeom_destroy_r(h, all[i]);
+    memset(a, 0, sizeof *a);
 }

@@ -222,7 +222,8 @@ static int read_zone_files(cav_build *b, cav_zone_expr *e, const cav_stmt *s) {
     }
     size_t nroots = 0;
     if (strncmp(name, "<default>", 9) != 0) {
-        dir = slash ? cav__strndup(name, slash == name ? 1 : (size_t)(slash - name)) : cav__strdup(".");
+        dir = slash ? cav__strndup(name, slash == name ? 1 : (size_t)(slash - name))
+                    : cav__strdup(".");
         if (!dir) {
             cav__free(roots);
             b->oom = 1;

@@ -7,8 +7,8 @@
  * it). Parentheses the author wrote are kept; those that precedence needs are added. Formatting
  * is idempotent and the result parses to the same pack (tests/lang/fmt.test checks both).
  */
-#include "core/alloc.h"
 #include "lang/fmt.h"
+#include "core/alloc.h"
 
 #include "caveat.h"
 #include "core/buf.h"
@@ -408,7 +408,8 @@ int cav_fmt_diff(const char *name, const char *a, size_t alen, const char *b, si
     const char **la = NULL, **lb = NULL;
     size_t *na = NULL, *nb = NULL;
     int n = diff_lines(a, alen, &la, &na), m = diff_lines(b, blen, &lb, &nb);
-    int *lcs = n >= 0 && m >= 0 ? cav__calloc((size_t)(n + 1) * (size_t)(m + 1), sizeof *lcs) : NULL;
+    int *lcs =
+        n >= 0 && m >= 0 ? cav__calloc((size_t)(n + 1) * (size_t)(m + 1), sizeof *lcs) : NULL;
     if (!lcs) {
         rc = CAV_ENOMEM;
         goto done;
@@ -478,4 +479,3 @@ done:
     cav__free(nb);
     return rc ? rc : o->failed ? CAV_ENOMEM : 0;
 }
-

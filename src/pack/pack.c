@@ -185,11 +185,11 @@ char *cav__read_policy_file(const char *path, int listed, cav_diags *d) {
                       why.data ? why.data : "out of memory");
     cav_buf_free(&why);
     if (buf && memchr(buf, '\0', n)) {
-            cav__diag_add(d, CAV_SEV_ERROR, path, NULL, 0, 0, NULL,
-                          "policy file contains a NUL byte (is it a text file?)");
-            cav__free(buf);
-            buf = NULL;
-        }
+        cav__diag_add(d, CAV_SEV_ERROR, path, NULL, 0, 0, NULL,
+                      "policy file contains a NUL byte (is it a text file?)");
+        cav__free(buf);
+        buf = NULL;
+    }
     return buf;
 }
 

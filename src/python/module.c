@@ -515,7 +515,7 @@ static PyObject *pack_map(PackObject *o, PyObject *args) {
             return raise_query(&e);
         use = &q;
     }
-    cav_map_opts opts = {NULL, NULL, 0, 0, 0, 0, 0, 0, -1, 0, 0};
+    cav_map_opts opts = {.zoom_zone = -1};
     cav_buf b = {0};
     int rc;
     Py_BEGIN_ALLOW_THREADS;

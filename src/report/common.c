@@ -35,11 +35,18 @@ int cav__rule_assumed_zones(const cav_pack *p, int r, int *out, int max) {
 }
 
 int cav__rule_zones(const cav_pack *p, int r, int *out, int max) {
+    return cav__rule_zones_on(p, r, CAV_NO_DATE, out, max);
+}
+
+int cav__rule_zones_on(const cav_pack *p, int r, int32_t date, int *out, int max) {
     uint64_t seen[CAV_MAX_ZONE_WORDS] = {0};
     const cav_rule *rule = &p->rules[r];
     zones_of(p, rule->root, seen);
-    for (int e = 0; e < rule->nunless; e++)
-        zones_of(p, p->rules[rule->unless[e]].root, seen);
+    for (int e = 0; e < rule->nunless; e++) {
+        const cav_rule *ex = &p->rules[rule->unless[e]];
+        if (date == CAV_NO_DATE || (ex->from <= date && date < ex->until))
+            zones_of(p, ex->root, seen);
+    }
     int n = 0;
     for (int z = 0; z < p->nzones; z++)
         if ((seen[z >> 6] >> (z & 63)) & 1u) {

@@ -12,6 +12,9 @@ int cav__rule_assumed_zones(const cav_pack *p, int r, int *out, int max);
 /* Every zone rule r tests, its exceptions' included, into out (at most max, in zone order);
  * returns their number. */
 int cav__rule_zones(const cav_pack *p, int r, int *out, int max);
+/* The same with only the exceptions in force on date (every exception for CAV_NO_DATE, none
+ * for CAV_DATE_OPEN: the zones of the rule's own condition). */
+int cav__rule_zones_on(const cav_pack *p, int r, int32_t date, int *out, int max);
 /* The locator of every embedded country and region (index = boundary index), built once per
  * process and shared read-only; NULL when it could not be built. */
 const cav_locator *cav__borders_locator(void);

@@ -10,6 +10,7 @@
  */
 #include "serve.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,13 +161,33 @@ static int has_use(const srv_params *ps) {
     return 0;
 }
 
-static int zones_of(const cav_pack *p, const char *list, int *zones, int max, srv_reply *r) {
+/* Countries and regions of the boundary data named by ISO code in a map's zones (the web map's
+ * base map), kept for the request. */
+typedef struct map_places {
+    char code[64][16];
+    const char *v[64];
+    int n;
+} map_places;
+
+static int zones_of(const cav_pack *p, const char *list, int *zones, int max, map_places *pl,
+                    srv_reply *r) {
     int n = 0;
     const char *s = list;
+    pl->n = 0;
     while (*s) {
         const char *comma = strchr(s, ',');
         size_t len = comma ? (size_t)(comma - s) : strlen(s);
         int z = cav_catalog_find(p, CAV_CAT_ZONE, s, len);
+        if (z < 0 && len < sizeof pl->code[0] && pl->n < 64) {
+            memcpy(pl->code[pl->n], s, len);
+            pl->code[pl->n][len] = '\0';
+            if (cav_place_known(pl->code[pl->n])) {
+                pl->v[pl->n] = pl->code[pl->n];
+                pl->n++;
+                s += len + (comma ? 1 : 0);
+                continue;
+            }
+        }
         if (z < 0 || n == max) {
             char msg[200];
             snprintf(msg, sizeof msg, z < 0 ? "unknown zone '%.*s'" : "too many zones", (int)len,
@@ -180,23 +201,37 @@ static int zones_of(const cav_pack *p, const char *list, int *zones, int max, sr
     return n;
 }
 
+/* The service's cache of map areas (every pack's: the key holds the pack's hash), made on first
+ * use: the web map asks for the same use on many dates of one epoch of rules. */
+static cav_map_cache *map_cache;
+static pthread_once_t map_cache_once = PTHREAD_ONCE_INIT;
+static void map_cache_make(void) {
+    map_cache = cav_map_cache_new(SRV_MAP_CACHE_ENTRIES);
+}
+
 /* The map options from zones, bbox, zoom, width, height and title. 0 or -1 with the error. */
 static int map_opts(const cav_pack *p, const srv_params *ps, cav_map_opts *o, int *zones, int max,
-                    srv_reply *r) {
+                    map_places *pl, srv_reply *r) {
     memset(o, 0, sizeof *o);
     o->zoom_zone = -1;
+    pthread_once(&map_cache_once, map_cache_make);
+    o->cache = map_cache; /* NULL out of memory: no cache, the same answers */
     o->title = srv_params_get(ps, "title");
     const char *v;
     if ((v = srv_params_get(ps, "zones"))) {
-        int n = zones_of(p, v, zones, max, r);
+        int n = zones_of(p, v, zones, max, pl, r);
         if (n < 0)
             return -1;
         o->zones = zones;
         o->nzones = n;
+        o->places = pl->n ? pl->v : NULL;
+        o->nplaces = pl->n;
     }
     if ((v = srv_params_get(ps, "zoom"))) {
         o->zoom_zone = cav_catalog_find(p, CAV_CAT_ZONE, v, strlen(v));
-        if (o->zoom_zone < 0) {
+        if (o->zoom_zone < 0 && cav_place_known(v))
+            o->zoom_place = v;
+        else if (o->zoom_zone < 0) {
             srv_reply_error(r, 400, "zoom", "unknown zone");
             return -1;
         }
@@ -242,8 +277,9 @@ static void zones(const cav_pack *p, const srv_params *ps, srv_reply *r) {
     if (fmt < 0 || only(ps, names, r) != 0)
         return;
     int zl[64];
+    map_places pl;
     cav_map_opts o;
-    if (map_opts(p, ps, &o, zl, 64, r) != 0)
+    if (map_opts(p, ps, &o, zl, 64, &pl, r) != 0)
         return;
     cav_query use, *up = NULL;
     if (has_use(ps)) {
@@ -289,8 +325,9 @@ static void diff(const cav_pack *p, const srv_params *ps, srv_reply *r) {
         with.v[with.n++].value = day;
     }
     int zl[64];
+    map_places pl;
     cav_map_opts o;
-    if (map_opts(p, ps, &o, zl, 64, r) != 0)
+    if (map_opts(p, ps, &o, zl, 64, &pl, r) != 0)
         return;
     cav_query use;
     cav_qerrors e;

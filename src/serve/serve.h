@@ -76,8 +76,9 @@ typedef enum srv_endpoint {
     EP_COUNT
 } srv_endpoint;
 
-#define SRV_NBUCKETS 14 /* latency histogram buckets, +Inf excluded */
-#define SRV_NCODES 12   /* the status codes counted apart, the last one "other" */
+#define SRV_NBUCKETS 14          /* latency histogram buckets, +Inf excluded */
+#define SRV_MAP_CACHE_ENTRIES 64 /* uses whose map areas the service keeps (cav_map_cache) */
+#define SRV_NCODES 12            /* the status codes counted apart, the last one "other" */
 
 typedef struct srv_metrics {
     atomic_ullong requests[EP_COUNT][SRV_NCODES];

@@ -58,20 +58,28 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 python3 - "$tmp/d.geojson" <<'PY' && ok || bad "diff geojson content"
 import json, sys
 d = json.load(open(sys.argv[1]))
-ch = {f["properties"]["change"]: f["geometry"]["coordinates"] for f in d["features"]}
+ch = {f["id"]: f["geometry"] for f in d["features"] if "change" in f["properties"]}
 assert set(ch) == {"grew", "shrank", "unchanged"}
-assert ch["grew"] and ch["unchanged"] and not ch["shrank"]  # only grew: the border region
+def area(g):
+    ring = lambda r: abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(r, r[1:]))) / 2
+    return sum(ring(p[0]) - sum(ring(h) for h in p[1:]) for p in g["coordinates"]) if g else 0
+# it grew by the border region; what shrank is slivers where the band along a decisive border
+# moved (where the border region meets the sea): a few square kilometres in all
+assert area(ch["grew"]) > 1 and ch["unchanged"] and area(ch["shrank"]) < 0.01, area(ch["shrank"])
+# the rules behind the change, with their dates
+rc = {(r["rule"], r["change"], r["date"]) for r in d["features"][0]["properties"]["rules_changed"]}
+assert ("us-kharkiv-counterfire", "starts", "2024-05-30") in rc, rc
 PY
 "$caveat" diff --weapon atacms --kind forces --role attacking --format geojson 2024-11-16 2024-11-17 |
-  python3 -c 'import json,sys; d={f["properties"]["change"]: f["geometry"]["coordinates"] for f in json.load(sys.stdin)["features"]}; assert d["grew"] and not d["shrank"]' && ok || bad "ATACMS Kursk grew"
+  python3 -c 'import json,sys; d={f["id"]: f["geometry"] for f in json.load(sys.stdin)["features"]}; assert d["grew"] and not d["shrank"]' && ok || bad "ATACMS Kursk grew"
 "$caveat" diff --weapon atacms --kind forces --role attacking --format geojson 2025-08-23 2025-08-24 |
-  python3 -c 'import json,sys; d={f["properties"]["change"]: f["geometry"]["coordinates"] for f in json.load(sys.stdin)["features"]}; assert d["shrank"] and not d["grew"]' && ok || bad "ATACMS review shrank"
-"$caveat" diff --weapon gmlrs --kind forces --format svg 2024-05-29 2024-06-20 > "$tmp/d.svg" && ok || bad "diff svg run"
-grep -q "newly permitted on 2024-06-20" "$tmp/d.svg" && ok || bad "diff svg legend"
+  python3 -c 'import json,sys; d={f["id"]: f["geometry"] for f in json.load(sys.stdin)["features"]}; assert d["shrank"] and not d["grew"]' && ok || bad "ATACMS review shrank"
+"$caveat" diff --weapon gmlrs --kind forces --role attacking --format svg 2024-05-29 2024-06-20 > "$tmp/d.svg" && ok || bad "diff svg run"
+grep -q "Newly permitted on 2024-06-20, across Ukraine" "$tmp/d.svg" && grep -q "In force on 2024-06-20, not on 2024-05-29:" "$tmp/d.svg" && ok || bad "diff svg legend"
 python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$tmp/d.svg" && ok || bad "diff svg is XML"
 "$caveat" diff --format svg 2024-05-29 2024-06-20 > /dev/null 2>&1; [ $? -eq 2 ] && ok || bad "diff map needs a use"
 "$caveat" diff --weapon gmlrs --kind forcs --format svg 2024-05-29 2024-06-20 2> "$tmp/err" > /dev/null
-[ $? -eq 2 ] && grep -q -- "--kind: unknown target.kind 'forcs'" "$tmp/err" && ok || bad "diff map bad kind"
+[ $? -eq 2 ] && grep -q -- "--kind 'forcs': unknown target.kind 'forcs'" "$tmp/err" && ok || bad "diff map bad kind"
 
 # -o on a device writes in place (never renamed over it); on a directory it is an error
 "$caveat" diff --weapon gmlrs --kind forces --format geojson -o /dev/null 2024-05-29 2024-06-20 && ok || bad "-o /dev/null"

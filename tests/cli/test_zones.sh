@@ -45,7 +45,10 @@ def area2(ring):
 for f in feats:
     assert f["type"] == "Feature"
     assert isinstance(f["properties"], dict)
+    assert isinstance(f.get("id"), str) and f["id"], "feature without an id"
     g = f["geometry"]
+    if g is None:
+        continue  # an empty part: RFC 7946 allows a null geometry
     assert g["type"] in ("MultiPolygon", "MultiLineString", "MultiPoint"), g["type"]
     if g["type"] != "MultiPolygon":
         continue
@@ -104,54 +107,128 @@ if command -v ogrinfo >/dev/null; then
 fi
 
 # ---- the permitted area ----
-expect_exit 0 "permitted area" -- "$CAVEAT" zones --weapon gmlrs --party US --kind forces \
-    --purpose counterfire --date 2024-06-10 -o "$TMP/area.geojson"
-check_geojson "$TMP/area.geojson" 1
-props=$(jq -c '.features[0].properties | [.weapon, .party, .kind, .purpose, .date, .decision]' "$TMP/area.geojson")
-if [ "$props" = '["gmlrs","US","forces","counterfire","2024-06-10","permitted"]' ]; then ok; else bad "area properties: $props"; fi
-# Belgorod (across the border from Kharkiv) is in the area on 2024-06-10 and not on 2024-05-01
-in_area() { # FILE LON LAT -> 0 when the point is inside a polygon of the first feature
+expect_exit 0 "permitted area" -- "$CAVEAT" zones --weapon gmlrs --supplier US --kind forces \
+    --role attacking --date 2024-06-10 -o "$TMP/area.geojson"
+# inside Ukraine, across the border, indeterminate, disputed; and the one zone its rules test
+check_geojson "$TMP/area.geojson" 5
+ids=$(jq -r '[.features[].id] | join(",")' "$TMP/area.geojson")
+if [ "$ids" = "permitted-ukraine,permitted-abroad,indeterminate,disputed,kharkiv-border" ]; then ok; else bad "area feature ids: $ids"; fi
+props=$(jq -c '.features[1].properties | [.weapon, .supplier, .kind, .role, .date, .decision, .where]' "$TMP/area.geojson")
+if [ "$props" = '["gmlrs","US","forces","attacking","2024-06-10","permitted","abroad"]' ]; then ok; else bad "area properties: $props"; fi
+# typed provenance: rules and sources are arrays, disputed a boolean, valid an interval of dates
+prov=$(jq -c '.features[1].properties | [.rules, (.sources | index("cnn-2024-05-30") != null), .disputed, .assumptions, .valid]' "$TMP/area.geojson")
+if [ "$prov" = '[["us-kharkiv-counterfire"],true,false,["kharkiv-border"],{"from":"2024-05-30","until":"2024-06-17"}]' ]; then ok; else bad "area provenance: $prov"; fi
+# nothing disputed that day: a null geometry, not an empty MultiPolygon
+if [ "$(jq -c '.features[3].geometry' "$TMP/area.geojson")" = null ]; then ok; else bad "empty disputed part is not null"; fi
+# feature N of FILE covers the point LON LAT -> exit 0
+in_area() { # FILE FEATURE LON LAT
     python3 - "$@" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
-x, y = float(sys.argv[2]), float(sys.argv[3])
+x, y = float(sys.argv[3]), float(sys.argv[4])
 def inside(ring):
     c = False
     for (x0, y0), (x1, y1) in zip(ring, ring[1:]):
         if (y0 > y) != (y1 > y) and x < x0 + (y - y0) * (x1 - x0) / (y1 - y0):
             c = not c
     return c
-hit = any(inside(p[0]) and not any(inside(h) for h in p[1:])
-          for p in doc["features"][0]["geometry"]["coordinates"])
+g = [f for f in doc["features"] if f["id"] == sys.argv[2]][0]["geometry"]
+hit = g is not None and any(inside(p[0]) and not any(inside(h) for h in p[1:]) for p in g["coordinates"])
 sys.exit(0 if hit else 1)
 PY
 }
-if in_area "$TMP/area.geojson" 36.59 50.60; then ok; else bad "Belgorod not permitted on 2024-06-10"; fi
-if ! in_area "$TMP/area.geojson" 37.62 55.76; then ok; else bad "Moscow permitted"; fi
-"$CAVEAT" zones --weapon HIMARS --kind forces --purpose counterfire --date 2024-05-01 >"$TMP/before.geojson"
-check_geojson "$TMP/before.geojson" 1
-if ! in_area "$TMP/before.geojson" 36.59 50.60; then ok; else bad "Belgorod permitted on 2024-05-01"; fi
-if in_area "$TMP/before.geojson" 36.23 49.99; then ok; else bad "Kharkiv not permitted on 2024-05-01"; fi
-# a use permitted nowhere: an empty MultiPolygon, still valid
-"$CAVEAT" zones --weapon gmlrs --kind civilian-object --purpose counterfire --date 2024-06-10 >"$TMP/none.geojson"
-check_geojson "$TMP/none.geojson" 1
-if [ "$(jq -c '.features[0].geometry.coordinates' "$TMP/none.geojson")" = "[]" ]; then ok; else bad "civilian area not empty"; fi
+# Belgorod (across the border from Kharkiv) is in the band on 2024-06-10, Kharkiv inside Ukraine
+if in_area "$TMP/area.geojson" permitted-abroad 36.59 50.60; then ok; else bad "Belgorod not permitted across the border on 2024-06-10"; fi
+if in_area "$TMP/area.geojson" permitted-ukraine 36.23 49.99; then ok; else bad "Kharkiv not permitted inside Ukraine"; fi
+if ! in_area "$TMP/area.geojson" permitted-abroad 37.62 55.76; then ok; else bad "Moscow permitted"; fi
+# the border of Sumy and Kursk oblasts decides: walking north across it at 34.5E, the answer
+# goes from permitted (Ukraine) to indeterminate for a few km (the boundary data's precision either
+# side) to prohibited; the border facing Belgorod oblast (permitted on both sides)
+# has no band
+if python3 - "$TMP/area.geojson" <<'PY'; then ok; else bad "no indeterminate band along the decisive border"; fi
+import json, sys
+doc = json.load(open(sys.argv[1]))
+geoms = {f["id"]: f["geometry"] for f in doc["features"]}
+def inside(ring, x, y):
+    c = False
+    for (x0, y0), (x1, y1) in zip(ring, ring[1:]):
+        if (y0 > y) != (y1 > y) and x < x0 + (y - y0) * (x1 - x0) / (y1 - y0):
+            c = not c
+    return c
+def where(x, y):
+    for k in ("permitted-ukraine", "permitted-abroad", "indeterminate"):
+        g = geoms[k]
+        if g and any(inside(p[0], x, y) and not any(inside(h, x, y) for h in p[1:]) for p in g["coordinates"]):
+            return k
+    return "-"
+walk = [where(34.5, 51.1 + i * 0.0005) for i in range(800)]
+runs = []
+for w in walk:
+    if not runs or runs[-1][0] != w:
+        runs.append([w, 0])
+    runs[-1][1] += 1
+assert [r[0] for r in runs] == ["permitted-ukraine", "indeterminate", "-"], runs
+width_km = runs[1][1] * 0.0005 * 111.2
+assert 1.5 < width_km < 4.8, width_km  # twice the boundary data's precision (1-2 km)
+assert where(36.5962, 50.2036) != "indeterminate"  # Kharkiv/Belgorod border
+PY
+"$CAVEAT" zones --weapon HIMARS --kind forces --role attacking --date 2024-05-01 >"$TMP/before.geojson"
+check_geojson "$TMP/before.geojson" 4
+if ! in_area "$TMP/before.geojson" permitted-abroad 36.59 50.60; then ok; else bad "Belgorod permitted on 2024-05-01"; fi
+if in_area "$TMP/before.geojson" permitted-ukraine 36.23 49.99; then ok; else bad "Kharkiv not permitted on 2024-05-01"; fi
+# without the target's role the counterfire permission is indeterminate, not permitted
+"$CAVEAT" zones --weapon gmlrs --kind forces --date 2024-06-10 >"$TMP/norole.geojson"
+if in_area "$TMP/norole.geojson" indeterminate 36.59 50.60; then ok; else bad "Belgorod not indeterminate without a role"; fi
+if jq -e '.features[2].properties.why | test("target.role")' "$TMP/norole.geojson" >/dev/null; then ok; else bad "indeterminate area does not name the missing role"; fi
+# a use permitted nowhere: null geometries, still valid
+"$CAVEAT" zones --weapon gmlrs --kind civilian-object --role attacking --date 2024-06-10 >"$TMP/none.geojson"
+check_geojson "$TMP/none.geojson" 5
+if [ "$(jq -c '[.features[0,1].geometry]' "$TMP/none.geojson")" = "[null,null]" ]; then ok; else bad "civilian area not empty"; fi
+# a disputed permission is its own feature, with the disputed rule
+"$CAVEAT" zones --weapon atacms --kind forces --date 2024-11-20 >"$TMP/atacms.geojson"
+if in_area "$TMP/atacms.geojson" disputed 36.19 51.73 &&
+    [ "$(jq -c '.features[3].properties | [.disputed, .rules]' "$TMP/atacms.geojson")" = '[true,["us-atacms-kursk"]]' ]; then
+    ok
+else
+    bad "Kursk is not a disputed ATACMS permission on 2024-11-20"
+fi
+# only zones whose rules are in force on the map's date
+if [ "$(jq -r '[.features[4:][].id] | join(",")' "$TMP/atacms.geojson")" = "kursk-area" ]; then ok; else bad "atacms zones: $(jq -r '[.features[4:][].id] | join(",")' "$TMP/atacms.geojson")"; fi
 
 # ---- SVG ----
 expect_exit 0 "zones SVG" -- "$CAVEAT" zones --format svg -o "$TMP/zones.svg"
 check_svg "$TMP/zones.svg"
 if grep -q 'kharkiv-border' "$TMP/zones.svg"; then ok; else bad "legend lacks kharkiv-border"; fi
-expect_exit 0 "area SVG" -- "$CAVEAT" zones --weapon gmlrs --party US --kind forces \
-    --purpose counterfire --date 2024-06-10 --zone kharkiv-border --format svg -o "$TMP/area.svg"
+expect_exit 0 "area SVG" -- "$CAVEAT" zones --weapon gmlrs --supplier US --kind forces \
+    --role attacking --date 2024-06-10 --format svg -o "$TMP/area.svg"
 check_svg "$TMP/area.svg"
-if grep -q '2024-06-10' "$TMP/area.svg" && grep -q 'Permitted area' "$TMP/area.svg"; then ok; else bad "area SVG lacks date or legend"; fi
+if grep -q '2024-06-10' "$TMP/area.svg" && grep -q 'Permitted inside Ukraine' "$TMP/area.svg" &&
+    grep -q "Permitted across Ukraine&apos;s border\|Permitted across Ukraine's border" "$TMP/area.svg"; then
+    ok
+else
+    bad "area SVG lacks date or legend"
+fi
+# the two sides of the border in two colours; the assumed zone outlined and marked on the map
+if grep -q 'class="permitted-ukraine"' "$TMP/area.svg" && grep -q 'class="permitted-abroad"' "$TMP/area.svg"; then ok; else bad "area SVG does not tell the two sides apart"; fi
+if grep -q 'class="assumed-zone"' "$TMP/area.svg" && grep -q 'class="assumed-label"[^>]*>kharkiv-border<' "$TMP/area.svg"; then ok; else bad "assumed zone not outlined and labelled"; fi
+# the title names the weapon, the kind and the role by their catalog titles, never by id
+title=$(sed -n 's:.*<title>\(.*\)</title>.*:\1:p' "$TMP/area.svg")
+case "$title" in
+*"GMLRS guided rockets"*"armed forces"*"firing on Ukraine or preparing to"*2024-06-10*) ok ;;
+*) bad "title: $title" ;;
+esac
+if grep -q 'class="credit"[^>]*>Made with caveat [0-9.]* from the pack default@' "$TMP/area.svg"; then ok; else bad "no credit line"; fi
+if grep -q 'class="region region-RU-BEL"' "$TMP/area.svg"; then ok; else bad "no oblast lines"; fi
+for place in Sumy Bryansk Donetsk Luhansk Taganrog Yeysk; do
+    if grep -q "class=\"place\"[^>]*>$place<" "$TMP/area.svg"; then ok; else bad "place $place not labelled"; fi
+done
 expect_exit 0 "SVG of a large zone" -- "$CAVEAT" zones --zone RU --format svg -o "$TMP/ru.svg"
 check_svg "$TMP/ru.svg"
 
 # ---- errors: exit 2, the option named, no file left behind ----
 echo keep >"$TMP/keep.geojson"
 expect_exit 2 "unknown zone" -- "$CAVEAT" zones --zone kharkiv-bordr -o "$TMP/keep.geojson"
-expect_err "--zone 'kharkiv-bordr'"
+expect_err "--zone: unknown zone 'kharkiv-bordr'"
 expect_err "did you mean kharkiv-border"
 if [ "$(cat "$TMP/keep.geojson")" = keep ]; then ok; else bad "a failed run replaced the output file"; fi
 if [ -z "$(ls "$TMP" | grep '\.tmp\.')" ]; then ok; else bad "temporary file left behind"; fi
@@ -165,10 +242,22 @@ expect_exit 2 "unknown weapon" -- "$CAVEAT" zones --weapon nosuch --kind forces 
 expect_err "--weapon"
 expect_exit 2 "unknown kind" -- "$CAVEAT" zones --weapon gmlrs --kind forcs --date 2024-06-10
 expect_err "--kind"
-expect_exit 2 "unknown party" -- "$CAVEAT" zones --weapon gmlrs --kind forces --date 2024-06-10 --party XX
-expect_err "--party"
-expect_exit 2 "bad format" -- "$CAVEAT" zones --format png
+expect_exit 2 "unknown supplier" -- "$CAVEAT" zones --weapon gmlrs --kind forces --date 2024-06-10 --supplier XX
+expect_err "--supplier 'XX'"
+expect_exit 2 "bad format" -- "$CAVEAT" zones --format tiff
 expect_err "--format"
+expect_exit 2 "date without a use" -- "$CAVEAT" zones --date 2024-06-10
+expect_err "--date needs --weapon"
+expect_exit 2 "bad bbox" -- "$CAVEAT" zones --bbox 52,35,50,39
+expect_err "south must be below north"
+expect_exit 2 "bbox not numbers" -- "$CAVEAT" zones --bbox 50,35,north,39
+expect_err "--bbox must be SOUTH,WEST,NORTH,EAST"
+expect_exit 2 "bbox and zoom" -- "$CAVEAT" zones --bbox 50,35,52,39 --zoom-to UA
+expect_err "not both"
+expect_exit 2 "unknown zoom zone" -- "$CAVEAT" zones --zoom-to kharkiv-bordr
+expect_err "--zoom-to: unknown zone 'kharkiv-bordr'"
+expect_exit 2 "bad width" -- "$CAVEAT" zones --format png --width 5
+expect_err "--width must be a number of pixels"
 expect_exit 2 "use fields without --weapon" -- "$CAVEAT" zones --kind forces
 expect_err "--kind needs --weapon"
 expect_exit 2 "unwritable output" -- "$CAVEAT" zones -o "$TMP/no/such/dir/x.geojson"

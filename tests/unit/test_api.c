@@ -320,8 +320,8 @@ static void test_threads(void) {
         purpose[i] = i % 3 == 0 ? CAV_MISSING : 0;
     }
     lat[5] = NAN; /* a bad row is an error, not a stop */
-    cav_columns in = {N, date, weapon, NULL, kind, NULL, NULL, purpose, lat, lon, NULL,
-                      NULL, NULL, NULL};
+    cav_columns in = {N,       date, weapon, NULL, kind, NULL, NULL,
+                      purpose, lat,  lon,    NULL, NULL, NULL, NULL};
     cav_results r1 = {v1, NULL, rule, from, until, NULL, NULL},
                 r2 = {v2, NULL, NULL, NULL, NULL, NULL, NULL};
     CHECK_EQ_INT(cav_eval_batch(p, &in, &r1, 1), 0);

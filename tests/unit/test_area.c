@@ -132,6 +132,82 @@ static int compare(const cav_pack *p, cav_query q, const GEOSGeometry *area,
     return inside;
 }
 
+/* 1 when (lat, lon) is within the boundary data's precision of an imprecise zone edge, where the
+ * evaluator may answer indeterminate whatever the exact areas say. */
+static int near_imprecise_edge(const cav_pack *p, double lat, double lon) {
+    for (int z = 0; z < p->nzones; z++) {
+        double m = cav__locator_distance(p->locator, z, lat, lon);
+        if (m >= 0 && p->zones[z].precision_m > 0 && m <= p->zones[z].precision_m * 1.01)
+            return 1;
+    }
+    return 0;
+}
+
+/* The indeterminate area of cav__use_areas (missing facts) against the evaluator on n random
+ * places: a place well inside it is indeterminate, a place well outside it and away from the
+ * imprecise edges is not. Returns how many were. */
+static int compare_indet(const cav_pack *p, cav_query q, const GEOSGeometry *indet, int n,
+                         double lat0, double lat1, double lon0, double lon1, const char *what) {
+    const GEOSPreparedGeometry *prep = indet ? GEOSPrepare_r(h, indet) : NULL;
+    GEOSGeometry *boundary = indet ? GEOSBoundary_r(h, indet) : NULL;
+    int found = 0, bad = 0;
+    for (int i = 0; i < n; i++) {
+        q.target_lat = lat0 + (lat1 - lat0) * uniform();
+        q.target_lon = lon0 + (lon1 - lon0) * uniform();
+        cav_decision d;
+        CHECK_EQ_INT(cav_eval(p, &q, &d), 0);
+        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, q.target_lon, q.target_lat);
+        int covered = prep && GEOSPreparedCovers_r(h, prep, pt) == 1;
+        int is = d.verdict == CAV_INDETERMINATE;
+        found += is;
+        double dist = INFINITY;
+        if (covered != is && boundary)
+            GEOSDistance_r(h, boundary, pt, &dist);
+        if (covered != is && dist >= 1e-6 && !near_imprecise_edge(p, q.target_lat, q.target_lon) &&
+            bad++ < 5)
+            fprintf(stderr, "%s: %.6f %.6f: evaluator says %s, indeterminate area %s it\n", what,
+                    q.target_lat, q.target_lon, cav_verdict_name(d.verdict),
+                    covered ? "covers" : "does not cover");
+        GEOSGeom_destroy_r(h, pt);
+    }
+    if (boundary)
+        GEOSGeom_destroy_r(h, boundary);
+    if (prep)
+        GEOSPreparedGeom_destroy_r(h, prep);
+    CHECK_EQ_INT(bad, 0);
+    return found;
+}
+
+/* cav__use_areas: the same permitted area as cav__permitted_area, and an indeterminate area
+ * that agrees with the evaluator. */
+static void check_use_areas(const cav_pack *p, cav_query q, const GEOSGeometry *area,
+                            const char *what) {
+    cav_use_areas a;
+    CHECK_EQ_INT(cav__use_areas(p, &q, h, &a), 0);
+    double sym = 0;
+    if (a.permitted) {
+        GEOSGeometry *d = GEOSSymDifference_r(h, a.permitted, area);
+        CHECK(d != NULL);
+        if (d)
+            GEOSArea_r(h, d, &sym), GEOSGeom_destroy_r(h, d);
+    } else
+        CHECK(GEOSisEmpty_r(h, area) == 1);
+    CHECK(sym < 1e-9);
+    int n = compare_indet(p, q, a.indeterminate, 1500, 35, 72, 10, 65, what);
+    n += compare_indet(p, q, a.indeterminate, 1000, 49, 52, 34, 40, what);
+    printf("  %-60s %4d of 2500 places indeterminate\n", what, n);
+    /* a disputed part is part of the permitted area */
+    if (a.disputed && a.permitted) {
+        GEOSGeometry *out = GEOSDifference_r(h, a.disputed, a.permitted);
+        double left = 1;
+        if (out)
+            GEOSArea_r(h, out, &left), GEOSGeom_destroy_r(h, out);
+        CHECK(left < 1e-9);
+    }
+    cav__use_areas_free(h, &a);
+    CHECK(a.permitted == NULL && a.indeterminate == NULL && a.disputed == NULL);
+}
+
 static void check_use(const cav_pack *p, const use *u) {
     char what[160];
     snprintf(what, sizeof what, "%s %s %s %s %s %s%s", u->date, u->weapon, u->kind,
@@ -152,6 +228,7 @@ static void check_use(const cav_pack *p, const use *u) {
     if (!u->expect_empty)
         CHECK(inside > 0);
     printf("  %-60s %4d of %d places permitted\n", what, inside, 5000 / scale);
+    check_use_areas(p, q, area, what);
     GEOSPreparedGeom_destroy_r(h, prep);
     GEOSGeom_destroy_r(h, area);
 }

@@ -471,8 +471,8 @@ static void test_map_writers(void) {
     CHECK_EQ_INT(cav__geojson_write(h, &f, 1, &gj), 0);
     CHECK(gj.data && strstr(gj.data, "[36.123457,50.45]") != NULL);
     cav_map_layer layer = {.geom = poly, .label = "box 50.45", .style = CAV_LAYER_ZONE};
-    cav_svg_map m = {.title = "A box", .layers = &layer, .nlayers = 1};
-    CHECK_EQ_INT(cav__svg_write(h, &m, &svg), 0);
+    cav_map_spec m = {.title = "A box", .layers = &layer, .nlayers = 1};
+    CHECK_EQ_INT(cav__map_draw(h, &m, CAV_FMT_SVG, 0, 0, &svg), 0);
     int comma_decimals = 0;
     for (size_t i = 1; svg.data && i + 1 < svg.len; i++)
         comma_decimals += svg.data[i] == ',' && cav__isdigit((unsigned char)svg.data[i - 1]) &&
