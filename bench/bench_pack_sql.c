@@ -5,8 +5,8 @@
  * 17 significant digits of the pack's own GEOS geometries) tested with ST_Covers (closed zones,
  * as caveat's locator), every rule's condition translated from the compiled pack (SQL's NULL logic
  * is the evaluator's three-valued logic: a missing purpose or launch point leaves a test unknown,
- * and a rule matches only when its condition IS TRUE), and the decision logic of DESIGN.md written
- * out per party (forbid overrides permit, default deny, unknown without own rules in force,
+ * and a rule matches only when its condition IS TRUE), and the decision logic of docs/semantics.md
+ * written out per party (forbid overrides permit, default deny, unknown without own rules in force,
  * `party *` rules for every party, consent parties of the weapon plus the supplier). Rows the
  * query reader would refuse (unknown names, a supplier that is needed or not recorded) are
  * 'error'. Generated from the compiled pack, so it follows the pack as the binary embeds it.

@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-/* Exit statuses shared by every command (docs/cli.md). */
+/* Exit statuses shared by every command (docs/semantics.md, "Exit statuses"). */
 enum {
     CLI_OK = 0,           /* done; every input evaluated */
     CLI_INPUT_ERRORS = 1, /* some input line or row was an error (the run went on) */
@@ -148,7 +148,7 @@ void cli_print_diags(const cav_diags *d, FILE *f, int show_warnings);
 /* Reads a whole file (or stdin for NULL or "-") into *data / *len. 0, or -1 after printing the
  * error. The caller frees *data. */
 int cli_read_file(const char *path, char **data, size_t *len, const char *who);
-/* Writes data to path atomically (docs/cli.md, "Output files"): to stdout for NULL or "-";
+/* Writes data to path atomically (docs/robustness.md, "Output files"): to stdout for NULL or "-";
  * otherwise through a temporary file in the same directory renamed over the target, keeping the
  * target's permissions, following a symbolic link to the file it names, refusing a path that is
  * one of `inputs` (NULL-terminated list, may be NULL) or a directory; a device or FIFO (such as

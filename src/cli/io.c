@@ -1,8 +1,8 @@
 /* io.c — loading packs with their diagnostics, reading input files, and the one atomic writer of
  * output files.
  *
- * An output file is written completely or not at all (docs/cli.md, "Output files"): the text goes
- * to an unnamed temporary file in the target's directory (O_TMPFILE, so a killed run leaves
+ * An output file is written completely or not at all (docs/robustness.md, "Output files"): the text
+ * goes to an unnamed temporary file in the target's directory (O_TMPFILE, so a killed run leaves
  * nothing behind), which is given a name and renamed over the target only once it is complete and
  * flushed. The target keeps its permissions; a symbolic link is followed to the file it names
  * (the link stays); a file with other hard links, a read-only file, a directory, or a file that

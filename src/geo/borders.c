@@ -6,10 +6,10 @@
  * border has bit-identical vertices on both sides and GEOS can intersect their boundaries exactly.
  *
  * Each country has two geometries. Its zone (cav__borders_geom) is its land and its territorial
- * sea, 12 nautical miles split between neighbours by equidistance, as DESIGN.md defines a country
- * for every rule; its land (cav__borders_land_geom) is what maps draw and what border(A, B) is
- * made of. The zone tables are on a grid 16 times finer, so the zone's land borders decode to the
- * same doubles as the land's. Regions are land only: both calls give the same geometry.
+ * sea, 12 nautical miles split between neighbours by equidistance, as docs/semantics.md defines a
+ * country for every rule; its land (cav__borders_land_geom) is what maps draw and what border(A, B)
+ * is made of. The zone tables are on a grid 16 times finer, so the zone's land borders decode to
+ * the same doubles as the land's. Regions are land only: both calls give the same geometry.
  *
  * Quantization leaves a few land rings that touch or cross themselves (a pinch on the
  * Ukraine-Russia border in Luhansk oblast, three in Russia's Arctic islands). Building a polygon

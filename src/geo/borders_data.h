@@ -14,11 +14,11 @@
 
 /* The precision of the embedded Natural Earth 1:10m lines, in metres: the minimum uncertainty
  * radius of an edge that comes from them. A point closer than this to such an edge that decides
- * an answer is treated like a position with this uncertainty (DESIGN.md, "Semantics"). Measured
- * by tools/measure-precision/measure.py against GSHHG full resolution (coasts) and the Digital
- * Chart of the World and World Data Bank II (land borders): about the 95th percentile of the
- * distances from Natural Earth's vertices to those lines. docs/geography.md ("Precision") has the
- * figures and the argument. */
+ * an answer is treated like a position with this uncertainty (docs/semantics.md, "Semantics").
+ * Measured by tools/measure-precision/measure.py against GSHHG full resolution (coasts) and the
+ * Digital Chart of the World and World Data Bank II (land borders): about the 95th percentile of
+ * the distances from Natural Earth's vertices to those lines. docs/geography.md ("Precision") has
+ * the figures and the argument. */
 #define CAV_BORDERS_PRECISION_M 2000
 
 /* One embedded boundary: a country or a first-level region. */

@@ -1,11 +1,11 @@
 /* decide.c — the lines of the decision endpoints, and a request body decided chunk by chunk.
  *
- * The service must answer byte for byte what `caveat check` prints for the same input (DESIGN.md,
- * "The service"), so a document goes through exactly the calls of cmd_check.c: the splitter
- * (cav_split_next) cuts the body into documents, cav_query_parse_json binds each, cav_eval
- * decides, and cav_decision_json or cav_qerrors_json writes the line, with the same messages for
- * an empty line, a document the splitter refuses and a query the pack cannot evaluate. A test
- * (tests/serve/test_decisions.sh) compares the two outputs over the same files.
+ * The service must answer byte for byte what `caveat check` prints for the same input
+ * (docs/semantics.md, "The service"), so a document goes through exactly the calls of cmd_check.c:
+ * the splitter (cav_split_next) cuts the body into documents, cav_query_parse_json binds each,
+ * cav_eval decides, and cav_decision_json or cav_qerrors_json writes the line, with the same
+ * messages for an empty line, a document the splitter refuses and a query the pack cannot evaluate.
+ * A test (tests/serve/test_decisions.sh) compares the two outputs over the same files.
  *
  * A body is decided in chunks (srv_stream_fill): each chunk's decisions are written to the log
  * and made durable before a byte of them is handed to the connection, so no decision is ever

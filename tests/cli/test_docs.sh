@@ -55,6 +55,8 @@ python3 "$here/doc_examples.py" --min 20 "$caveat" docs/language.md && ok ||
   bad "docs/language.md examples differ from the real output"
 python3 "$here/doc_examples.py" --min 20 "$caveat" docs/semantics.md && ok ||
   bad "docs/semantics.md examples differ from the real output"
+python3 "$here/doc_examples.py" --min 5 "$caveat" docs/testing.md && ok ||
+  bad "docs/testing.md examples differ from the real output"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

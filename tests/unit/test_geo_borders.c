@@ -5,9 +5,9 @@
  * below are checked twice, with GEOS (covers) on the country geometries (land and territorial sea)
  * and with the point locator compiled from them, so the data and the locator are each held to the
  * same truth. Crimea (Simferopol, Sevastopol, Kerch) and the occupied parts of Donetsk, Luhansk,
- * Zaporizhzhia and Kherson oblasts must be Ukraine and not Russia (DESIGN.md: internationally
- * recognised borders); world-atlas puts Crimea in Russia, so these checks fail if the
- * derivation's fix is lost. The sea points' distances were measured independently of the
+ * Zaporizhzhia and Kherson oblasts must be Ukraine and not Russia (docs/semantics.md:
+ * internationally recognised borders); world-atlas puts Crimea in Russia, so these checks fail if
+ * the derivation's fix is lost. The sea points' distances were measured independently of the
  * derivation's own code path, with pyproj's Geod (WGS84) from the point to the nearest point of
  * the Natural Earth coast (found in an azimuthal equidistant projection centred on the point).
  */

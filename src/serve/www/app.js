@@ -1,6 +1,6 @@
 /* app.js — the web map of caveat serve.
  *
- * Everything it shows comes from the service's API (DESIGN.md, "The service"): the catalogs from
+ * Everything it shows comes from the service's API (docs/semantics.md, "The service"): the catalogs from
  * /v1/pack, the permitted, indeterminate and disputed areas from /v1/zones (GeoJSON, the same
  * cav_map as `caveat zones`), the comparison of two dates from /v1/diff, the rule changes from
  * /v1/timeline, a place's decision from /v1/decisions with explain, the sources' addresses from
