@@ -88,6 +88,31 @@ CAV_API int cav_buf_append(cav_buf *b, const char *s, size_t n);
 /* Appends s[0, n) as a JSON string literal, always valid UTF-8 JSON (bad bytes become U+FFFD). */
 CAV_API int cav_buf_json_string(cav_buf *b, const char *s, size_t n);
 
+/* Output files written completely or not at all (docs/robustness.md, "Output files"): the text
+ * goes to an unnamed temporary file next to the target, renamed over it once complete and
+ * flushed, so a reader never sees half a file and a killed writer leaves the old one. path NULL
+ * or "-" is standard output. The target keeps its permissions; a symbolic link is followed (the
+ * link stays); a device or FIFO (/dev/null), or the process's own standard output, is written in
+ * place. Refused with CAV_EIO, the target left as it was: a directory, a read-only file, a file
+ * with other hard links, a file among `inputs` (a NULL-terminated list of the run's input files,
+ * may be NULL), or a policy file among `packs` (the files and directories a pack was loaded from,
+ * NULL-terminated, may be NULL: a .cav file in one of those directories counts). On an error, err
+ * (may be NULL) gets why, as "is read-only; it is left as it is" (the caller names the path).
+ * cav_outfile_commit and cav_outfile_abort release the handle, whatever they return. */
+typedef struct cav_outfile cav_outfile;
+CAV_API int cav_outfile_open(cav_outfile **out, const char *path, const char *const *inputs,
+                             const char *const *packs, cav_buf *err);
+CAV_API int cav_outfile_write(cav_outfile *o, const char *data, size_t len, cav_buf *err);
+CAV_API int cav_outfile_commit(cav_outfile *o, cav_buf *err);
+CAV_API void cav_outfile_abort(cav_outfile *o);
+/* The descriptor cav_outfile_write writes to, for writers that take one (cav_audit_opts.out_fd). */
+CAV_API int cav_outfile_fd(const cav_outfile *o);
+/* All of data to path, as cav_outfile_open, _write and _commit. */
+CAV_API int cav_write_file(const char *path, const char *data, size_t len,
+                           const char *const *inputs, const char *const *packs, cav_buf *err);
+/* 1 when the paths a and b name the same existing file, else 0. */
+CAV_API int cav_same_file(const char *a, const char *b);
+
 /* Output formats of the library's writers. */
 typedef enum cav_format {
     CAV_FMT_TEXT,

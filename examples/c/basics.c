@@ -1,10 +1,14 @@
 /* basics.c — the small things every program of the API meets: the version, error codes, the text
  * buffer (cav_buf) and its JSON escaper, output formats, dates and the pack's time zone, "did you
- * mean" suggestions, and the names of verdicts, bases and query fields. */
+ * mean" suggestions, the names of verdicts, bases and query fields, and output files written
+ * completely or not at all. */
+#define _GNU_SOURCE /* mkdtemp */
 #include <caveat.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int failed;
 
@@ -101,6 +105,32 @@ static void names(void) {
     expect(cav_qfield_find("launch-lon", 10) == CAV_Q_LAUNCH_LON, "the flag spelling");
 }
 
+/* An output file is written completely or not at all, and never replaces an input. */
+static void output_files(void) {
+    char dir[] = "/tmp/caveat-basics-XXXXXX", path[64];
+    expect(mkdtemp(dir) != NULL, "a scratch directory");
+    snprintf(path, sizeof path, "%s/report.txt", dir);
+    cav_buf why = {0};
+    expect(cav_write_file(path, "first\n", 6, NULL, NULL, &why) == 0, "a new file");
+    cav_outfile *o;
+    expect(cav_outfile_open(&o, path, NULL, NULL, &why) == 0, "open it again");
+    cav_outfile_write(o, "second, ", 8, &why);
+    cav_outfile_abort(o); /* say the run failed here: the file keeps its first text */
+    const char *inputs[] = {path, NULL};
+    int rc = cav_write_file(path, "x", 1, inputs, NULL, &why);
+    printf("writing over an input: %s: %s\n", cav_strerror(rc), why.data);
+    expect(rc == CAV_EIO, "an input is never replaced");
+    FILE *f = fopen(path, "r");
+    char text[16] = "";
+    expect(f && fgets(text, sizeof text, f) && strcmp(text, "first\n") == 0, "still first");
+    if (f)
+        fclose(f);
+    printf("after an abort and a refusal the file holds: %s", text);
+    cav_buf_free(&why);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void) {
     cav_pack *pack = NULL;
     if (cav_pack_load_default(NULL, &pack) != 0)
@@ -111,6 +141,7 @@ int main(void) {
     dates(pack);
     suggestions();
     names();
+    output_files();
     cav_pack_release(pack);
     return failed;
 }

@@ -148,30 +148,20 @@ void cli_print_diags(const cav_diags *d, FILE *f, int show_warnings);
 /* Reads a whole file (or stdin for NULL or "-") into *data / *len. 0, or -1 after printing the
  * error. The caller frees *data. */
 int cli_read_file(const char *path, char **data, size_t *len, const char *who);
-/* Writes data to path atomically (docs/robustness.md, "Output files"): to stdout for NULL or "-";
- * otherwise through a temporary file in the same directory renamed over the target, keeping the
- * target's permissions, following a symbolic link to the file it names, refusing a path that is
- * one of `inputs` (NULL-terminated list, may be NULL) or a directory; a device or FIFO (such as
- * /dev/null or /dev/stdout) is written in place. Errors name the option. 0 or -1. */
-int cli_write_output(const char *path, const char *data, size_t len, const char *who,
-                     const char *opt, const char *const *inputs);
-/* The same, streamed: cli_out_open checks the path as cli_write_output does and opens stdout, the
- * device in place, or an unnamed temporary file next to the target; cli_out_commit gives the
- * target its new contents (or closes the device); cli_out_abort leaves the target as it was. Each
- * returns 0, or -1 after printing the error. */
+/* Output files through the library (cav_outfile_*, docs/robustness.md "Output files"): stdout
+ * for NULL or "-"; never one of `inputs` (NULL-terminated, may be NULL) or a policy file of the
+ * loaded pack. Each returns 0, or -1 after printing "WHO: OPT PATH: why". */
 typedef struct cli_out {
-    int fd, temp, named;
-    mode_t mode;
+    cav_outfile *f;
     const char *who, *opt, *path;
-    char target[PATH_MAX], dir[PATH_MAX], tmp[2 * PATH_MAX + 64];
 } cli_out;
 int cli_out_open(cli_out *o, const char *path, const char *who, const char *opt,
                  const char *const *inputs);
 int cli_out_write(cli_out *o, const char *data, size_t len);
 int cli_out_commit(cli_out *o);
 void cli_out_abort(cli_out *o);
-/* 1 when paths a and b name the same file (both existing). */
-int cli_same_file(const char *a, const char *b);
+int cli_write_output(const char *path, const char *data, size_t len, const char *who,
+                     const char *opt, const char *const *inputs);
 
 /* Draws the map of `caveat diff --format geojson|svg` (cmd_zones.c). */
 int cli_diff_map(const cav_pack *p, int32_t d1, int32_t d2, const char *fmt, const char *weapon,

@@ -50,13 +50,13 @@ static int check_paths(const char **args, int nargs) {
     const char *names[2] = {"-o", "--summary"};
     for (int k = 0; k < 2; k++)
         for (int i = 0; outs[k] && i < nargs; i++)
-            if (strcmp(outs[k], args[i]) == 0 || cli_same_file(outs[k], args[i])) {
+            if (strcmp(outs[k], args[i]) == 0 || cav_same_file(outs[k], args[i])) {
                 fprintf(stderr,
                         "caveat audit: %s %s: is also an input of this run; write elsewhere\n",
                         names[k], outs[k]);
                 return -1;
             }
-    if (outs[0] && outs[1] && (strcmp(outs[0], outs[1]) == 0 || cli_same_file(outs[0], outs[1]))) {
+    if (outs[0] && outs[1] && (strcmp(outs[0], outs[1]) == 0 || cav_same_file(outs[0], outs[1]))) {
         fprintf(stderr, "caveat audit: -o and --summary name the same file\n");
         return -1;
     }
@@ -96,7 +96,7 @@ static int run_audit(const cli_cmd *cmd, int argc, char **argv) {
     }
     cav_pack *p = cli_load_pack(&policies);
     cav_audit *a = NULL;
-    cli_out of = {.fd = -1};
+    cli_out of = {0};
     rc = CLI_USAGE;
     if (!p)
         goto done;
@@ -116,7 +116,7 @@ static int run_audit(const cli_cmd *cmd, int argc, char **argv) {
                         .threads = (int)nthreads};
     if (cli_out_open(&of, output, "caveat audit", "-o", args) != 0)
         goto done;
-    o.out_fd = of.fd;
+    o.out_fd = cav_outfile_fd(of.f);
     if (cav_audit_new(p, &o, &a, &err) != 0 || cav_audit_run(a, &err) != 0) {
         /* every problem on its own line */
         for (char *line = err.data, *nl; line && *line; line = nl ? nl + 1 : NULL) {

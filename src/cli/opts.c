@@ -12,8 +12,9 @@
 
 enum { MAX_OPTS = 64 };
 
+/* Appends v; the list stays NULL-terminated. */
 static int list_add(cli_list *l, const char *v) {
-    if (l->n == l->cap) {
+    if (l->n + 1 >= l->cap) {
         int cap = l->cap ? l->cap * 2 : 8;
         const char **g = realloc(l->v, (size_t)cap * sizeof *g);
         if (!g)
@@ -22,6 +23,7 @@ static int list_add(cli_list *l, const char *v) {
         l->cap = cap;
     }
     l->v[l->n++] = v;
+    l->v[l->n] = NULL;
     return 0;
 }
 

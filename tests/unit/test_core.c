@@ -5,7 +5,11 @@
 #include "core/diag.h"
 #include "core/util.h"
 
+#include <dirent.h>
 #include <stdarg.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void test_dates(void) {
     int32_t d;
@@ -249,6 +253,75 @@ static void test_utf8_cuts(void) {
     CHECK(cav__utf8_valid(e.v[0].message, strlen(e.v[0].message)));
 }
 
+/* Reads a small file whole into buf (NUL-terminated); its length, or -1. */
+static long slurp(const char *path, char *buf, size_t cap) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, cap - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    return (long)n;
+}
+
+/* cav_outfile: complete or not at all, the target's mode kept, inputs and policy files refused,
+ * an abort leaves the old contents and no temporary file behind. */
+static void test_outfile(void) {
+    char dir[] = "/tmp/caveat-outfile-XXXXXX", path[256], pol[256], cav[256], buf[256];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/out.txt", dir);
+    snprintf(pol, sizeof pol, "%s/pack", dir);
+    snprintf(cav, sizeof cav, "%s/pack/new.cav", dir);
+    CHECK(mkdir(pol, 0700) == 0);
+    cav_buf why = {0};
+    CHECK_EQ_INT(cav_write_file(path, "one\n", 4, NULL, NULL, &why), 0);
+    CHECK(slurp(path, buf, sizeof buf) == 4 && strcmp(buf, "one\n") == 0);
+    CHECK(chmod(path, 0640) == 0);
+    cav_outfile *o = NULL;
+    CHECK_EQ_INT(cav_outfile_open(&o, path, NULL, NULL, &why), 0);
+    CHECK(o != NULL && cav_outfile_fd(o) > 2);
+    CHECK_EQ_INT(cav_outfile_write(o, "two, ", 5, &why), 0);
+    /* mid-write, the target still holds the old text */
+    CHECK(slurp(path, buf, sizeof buf) == 4 && strcmp(buf, "one\n") == 0);
+    CHECK_EQ_INT(cav_outfile_write(o, "whole\n", 6, &why), 0);
+    CHECK_EQ_INT(cav_outfile_commit(o, &why), 0);
+    struct stat st;
+    CHECK(slurp(path, buf, sizeof buf) == 11 && strcmp(buf, "two, whole\n") == 0);
+    CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0640);
+    /* an abort: the old text stays, nothing else in the directory */
+    CHECK_EQ_INT(cav_outfile_open(&o, path, NULL, NULL, &why), 0);
+    CHECK_EQ_INT(cav_outfile_write(o, "lost", 4, &why), 0);
+    cav_outfile_abort(o);
+    CHECK(slurp(path, buf, sizeof buf) == 11);
+    DIR *d = opendir(dir);
+    int entries = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        entries += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    CHECK_EQ_INT(entries, 2); /* out.txt and pack */
+    /* refused, the target left as it was, with the reason */
+    const char *inputs[] = {path, NULL}, *packs[] = {pol, NULL};
+    CHECK_EQ_INT(cav_write_file(path, "x", 1, inputs, NULL, &why), CAV_EIO);
+    CHECK(why.data && strstr(why.data, "input of this run"));
+    CHECK_EQ_INT(cav_write_file(cav, "x", 1, NULL, packs, &why), CAV_EIO);
+    CHECK(why.data && strstr(why.data, "policy file"));
+    CHECK(slurp(cav, buf, sizeof buf) < 0);
+    CHECK_EQ_INT(cav_write_file(pol, "x", 1, NULL, NULL, &why), CAV_EIO);
+    CHECK(why.data && strstr(why.data, "directory"));
+    CHECK(chmod(path, 0444) == 0);
+    CHECK_EQ_INT(cav_write_file(path, "x", 1, NULL, NULL, &why), CAV_EIO);
+    CHECK(why.data && strstr(why.data, "read-only"));
+    CHECK(slurp(path, buf, sizeof buf) == 11);
+    /* a device is written in place */
+    CHECK_EQ_INT(cav_write_file("/dev/null", "x", 1, NULL, NULL, &why), 0);
+    CHECK(cav_same_file(path, path) && !cav_same_file(path, pol) && !cav_same_file(NULL, path));
+    cav_buf_free(&why);
+    unlink(path);
+    rmdir(pol);
+    rmdir(dir);
+}
+
 int main(void) {
     test_printf();
     test_json_escape();
@@ -258,5 +331,6 @@ int main(void) {
     test_diags();
     test_diags_sort();
     test_utf8_cuts();
+    test_outfile();
     return check_done();
 }
