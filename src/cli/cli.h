@@ -52,7 +52,7 @@ typedef struct cli_cmd {
     const char *description; /* paragraphs after the usage */
     int min_args, max_args;  /* positional arguments (-1: any number) */
     const cli_opt *opts;     /* its options (static slots), ending with a NULL name */
-    int (*run)(const struct cli_cmd *cmd, int argc, char **argv);
+    int (*run)(const char **args, int nargs); /* after main has parsed the options */
 } cli_cmd;
 
 /* The --allow-path option: directories geojson() may read from besides the policy files' own

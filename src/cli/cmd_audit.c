@@ -63,11 +63,8 @@ static int check_paths(const char **args, int nargs) {
     return 0;
 }
 
-static int run_audit(const cli_cmd *cmd, int argc, char **argv) {
-    const char **args;
-    int nargs, rc = cli_parse(cmd, argc, argv, &args, &nargs);
-    if (rc)
-        return rc > 0 ? CLI_OK : CLI_USAGE;
+static int run_audit(const char **args, int nargs) {
+    int rc = CLI_OK;
     char *end = NULL;
     long nthreads = threads ? strtol(threads, &end, 10) : 0;
     if (threads && (*end || nthreads < 1 || nthreads > 256)) {

@@ -229,12 +229,8 @@ static int question(run *r) {
     return 0;
 }
 
-static int run_check(const cli_cmd *cmd, int argc, char **argv) {
-    const char **args;
-    int nargs;
-    int rc = cli_parse(cmd, argc, argv, &args, &nargs);
-    if (rc)
-        return rc > 0 ? CLI_OK : CLI_USAGE;
+static int run_check(const char **args, int nargs) {
+    int rc = CLI_OK;
     int asking = 0;
     for (int f = 0; f < CAV_Q_COUNT; f++)
         asking |= flag[f] != NULL;

@@ -59,11 +59,8 @@ static int fmt_one(const char *path) {
     return rc;
 }
 
-static int run_fmt(const cli_cmd *cmd, int argc, char **argv) {
-    const char **args;
-    int nargs, rc = cli_parse(cmd, argc, argv, &args, &nargs);
-    if (rc)
-        return rc > 0 ? CLI_OK : CLI_USAGE;
+static int run_fmt(const char **args, int nargs) {
+    int rc = CLI_OK;
     if (write_back + check + diff > 1) {
         fputs("caveat fmt: give one of --write, --check and --diff\n", stderr);
         return CLI_USAGE;

@@ -21,11 +21,8 @@ static const cli_opt opts[] = {
     CLI_ALLOW_OPT,
     CLI_END_OPTS};
 
-static int run_lint(const cli_cmd *cmd, int argc, char **argv) {
-    const char **args;
-    int nargs, rc = cli_parse(cmd, argc, argv, &args, &nargs);
-    if (rc)
-        return rc > 0 ? CLI_OK : CLI_USAGE;
+static int run_lint(const char **args, int nargs) {
+    int rc = CLI_OK;
     int fmt = cli_format(format, formats, CAV_FMT_TEXT, "caveat lint");
     size_t n = (size_t)bases.n + (size_t)nargs;
     const char **paths = malloc((n + 1) * sizeof *paths);

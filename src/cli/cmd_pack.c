@@ -12,11 +12,8 @@ static int force;
 static const cli_opt opts[] = {
     {"force", 0, OPT_FLAG, &force, NULL, "replace files that exist already", NULL}, CLI_END_OPTS};
 
-static int run_pack(const cli_cmd *cmd, int argc, char **argv) {
-    const char **args;
-    int nargs, rc = cli_parse(cmd, argc, argv, &args, &nargs);
-    if (rc)
-        return rc > 0 ? CLI_OK : CLI_USAGE;
+static int run_pack(const char **args, int nargs) {
+    (void)nargs; /* a fixed count, checked by cli_parse */
     if (strcmp(args[0], "export") != 0) {
         fprintf(stderr, "caveat pack: unknown action '%s' (export)\n", args[0]);
         return CLI_USAGE;

@@ -38,11 +38,9 @@ static const cli_opt timeline_opts[] = {
     {"format", 'f', OPT_STRING, &format, "F", "output format", text_md_json},
     CLI_END_OPTS};
 
-static int run_timeline(const cli_cmd *cmd, int argc, char **argv) {
-    const char **args;
-    int nargs, rc = cli_parse(cmd, argc, argv, &args, &nargs);
-    if (rc)
-        return rc > 0 ? CLI_OK : CLI_USAGE;
+static int run_timeline(const char **args, int nargs) {
+    (void)args, (void)nargs; /* takes no arguments */
+    int rc = CLI_OK;
     cav_filter f;
     cav_pack *p = setup(&f, "caveat timeline");
     if (!p)
@@ -84,11 +82,9 @@ static const cli_opt diff_opts[] = {
     CLI_MAP_OPTS,
     CLI_END_OPTS};
 
-static int run_diff(const cli_cmd *cmd, int argc, char **argv) {
-    const char **args;
-    int nargs, rc = cli_parse(cmd, argc, argv, &args, &nargs);
-    if (rc)
-        return rc > 0 ? CLI_OK : CLI_USAGE;
+static int run_diff(const char **args, int nargs) {
+    (void)nargs; /* a fixed count, checked by cli_parse */
+    int rc = CLI_OK;
     int fmt = cli_format(format, diff_formats, CAV_FMT_TEXT, "caveat diff");
     int map =
         fmt == CAV_FMT_GEOJSON || fmt == CAV_FMT_SVG || fmt == CAV_FMT_PNG || fmt == CAV_FMT_PDF;
@@ -137,11 +133,9 @@ static const cli_opt sources_opts[] = {
     {"format", 'f', OPT_STRING, &format, "F", "output format", text_md_json},
     CLI_END_OPTS};
 
-static int run_sources(const cli_cmd *cmd, int argc, char **argv) {
-    const char **args;
-    int nargs, rc = cli_parse(cmd, argc, argv, &args, &nargs);
-    if (rc)
-        return rc > 0 ? CLI_OK : CLI_USAGE;
+static int run_sources(const char **args, int nargs) {
+    (void)args, (void)nargs; /* takes no arguments */
+    int rc = CLI_OK;
     cav_pack *p = cli_load_pack(&policies);
     if (!p)
         return CLI_USAGE;
@@ -170,11 +164,8 @@ static const cli_opt catalog_opts[] = {
     {"format", 'f', OPT_STRING, &format, "F", "output format", text_json},
     CLI_END_OPTS};
 
-static int run_catalog(const cli_cmd *cmd, int argc, char **argv) {
-    const char **args;
-    int nargs, rc = cli_parse(cmd, argc, argv, &args, &nargs);
-    if (rc)
-        return rc > 0 ? CLI_OK : CLI_USAGE;
+static int run_catalog(const char **args, int nargs) {
+    int rc = CLI_OK;
     int c = -1;
     if (nargs && (c = cav_catalog_by_label(args[0])) < 0) {
         fprintf(stderr,
@@ -231,11 +222,9 @@ static int coordinate(const cav_pack *p, const char *text, cav_qfield f, double 
     return 0;
 }
 
-static int run_where(const cli_cmd *cmd, int argc, char **argv) {
-    const char **args;
-    int nargs, rc = cli_parse(cmd, argc, argv, &args, &nargs);
-    if (rc)
-        return rc > 0 ? CLI_OK : CLI_USAGE;
+static int run_where(const char **args, int nargs) {
+    (void)nargs; /* a fixed count, checked by cli_parse */
+    int rc = CLI_OK;
     cav_pack *p = cli_load_pack(&policies);
     if (!p)
         return CLI_USAGE;
@@ -293,11 +282,9 @@ static const cli_opt can_opts[] = {
     {"format", 'f', OPT_STRING, &format, "F", "output format", text_json},
     CLI_END_OPTS};
 
-static int run_can(const cli_cmd *cmd, int argc, char **argv) {
-    const char **args;
-    int nargs, rc = cli_parse(cmd, argc, argv, &args, &nargs);
-    if (rc)
-        return rc > 0 ? CLI_OK : CLI_USAGE;
+static int run_can(const char **args, int nargs) {
+    (void)args, (void)nargs; /* takes no arguments */
+    int rc = CLI_OK;
     cav_pack *p = cli_load_pack(&policies);
     if (!p)
         return CLI_USAGE;

@@ -30,11 +30,9 @@ static int read_count(const char *name, const char *text, unsigned long long *v)
     return 0;
 }
 
-static int run_sample(const cli_cmd *cmd, int argc, char **argv) {
-    const char **args;
-    int nargs, rc = cli_parse(cmd, argc, argv, &args, &nargs);
-    if (rc)
-        return rc > 0 ? CLI_OK : CLI_USAGE;
+static int run_sample(const char **args, int nargs) {
+    (void)args, (void)nargs; /* takes no arguments */
+    int rc = CLI_OK;
     unsigned long long n = 1000, s = 1;
     if ((rows && read_count("rows", rows, &n) != 0) || (seed && read_count("seed", seed, &s) != 0))
         return CLI_USAGE;

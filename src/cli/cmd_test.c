@@ -75,12 +75,8 @@ static int read_cases(const char *dir, char ***names, char ***texts, size_t **le
     return 0;
 }
 
-static int run_test(const cli_cmd *cmd, int argc, char **argv) {
-    const char **args;
-    int nargs;
-    int rc = cli_parse(cmd, argc, argv, &args, &nargs);
-    if (rc)
-        return rc > 0 ? CLI_OK : CLI_USAGE;
+static int run_test(const char **args, int nargs) {
+    int rc = CLI_OK;
     cav_format fmt = (cav_format)cli_format(format, formats, CAV_FMT_TEXT, "caveat test");
     char **names = NULL, **texts = NULL;
     size_t *lens = NULL, n = 0;

@@ -153,11 +153,9 @@ static int write_map(const cav_pack *p, const cav_query *use, const cav_map_opts
     return rc;
 }
 
-static int run_zones(const cli_cmd *cmd, int argc, char **argv) {
-    const char **args;
-    int nargs, rc = cli_parse(cmd, argc, argv, &args, &nargs);
-    if (rc)
-        return rc > 0 ? CLI_OK : CLI_USAGE;
+static int run_zones(const char **args, int nargs) {
+    (void)args, (void)nargs; /* takes no arguments */
+    int rc = CLI_OK;
     int fmt = cli_map_format(format, out, "caveat zones");
     if (fmt < 0)
         return CLI_USAGE;

@@ -206,7 +206,11 @@ int main(int argc, char **argv) {
     const cli_cmd *c = find_command(name);
     if (!c)
         return unknown_command(name);
-    int rc = c->run(c, argc - 1, argv + 1);
+    const char **args;
+    int nargs, rc = cli_parse(c, argc - 1, argv + 1, &args, &nargs);
+    if (rc)
+        return rc > 0 ? CLI_OK : CLI_USAGE; /* --help, or a usage error already said */
+    rc = c->run(args, nargs);
     /* output that could not be written (a full disk, a closed pipe) is a failure */
     if (fflush(stdout) != 0 || ferror(stdout)) {
         perror("caveat: writing the output");

@@ -180,8 +180,7 @@ void cav__buf_fixed(cav_buf *b, double v, int decimals) {
         b->failed = 1;
 }
 
-/* Length of the valid UTF-8 character at s[0, n), or 0 when the bytes there are not one. */
-static size_t utf8_char(const unsigned char *s, size_t n) {
+size_t cav__utf8_char(const unsigned char *s, size_t n) {
     unsigned c = s[0];
     if (c < 0x80)
         return 1;
@@ -215,7 +214,7 @@ static size_t utf8_char(const unsigned char *s, size_t n) {
 int cav__utf8_valid(const char *s, size_t n) {
     const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {
-        size_t k = utf8_char(u + i, n - i);
+        size_t k = cav__utf8_char(u + i, n - i);
         if (!k)
             return 0;
         i += k;
@@ -304,7 +303,7 @@ void cav__buf_json(cav_buf *b, const char *s, size_t n) {
             i++;
             continue;
         }
-        size_t k = c >= 0x80 ? utf8_char(u + i, n - i) : 0;
+        size_t k = c >= 0x80 ? cav__utf8_char(u + i, n - i) : 0;
         if (k) {
             i += k;
             continue;
@@ -345,7 +344,7 @@ void cav__buf_xml(cav_buf *b, const char *s, size_t n) {
         unsigned char c = u[i];
         const char *esc = NULL;
         if (c >= 0x80) {
-            size_t k = utf8_char(u + i, n - i);
+            size_t k = cav__utf8_char(u + i, n - i);
             /* U+FFFE and U+FFFF are no characters in XML 1.0 either */
             int nonchar = k == 3 && c == 0xef && u[i + 1] == 0xbf && u[i + 2] >= 0xbe;
             if (k && !nonchar) {
@@ -387,7 +386,7 @@ void cav__buf_md(cav_buf *b, const char *s, size_t n) {
         unsigned char c = u[i];
         const char *esc = NULL;
         if (c >= 0x80) {
-            size_t k = utf8_char(u + i, n - i);
+            size_t k = cav__utf8_char(u + i, n - i);
             if (k) {
                 i += k;
                 continue;

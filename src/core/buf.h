@@ -62,5 +62,9 @@ void cav__quote_value(const char *s, size_t n, char *out, size_t size);
 void cav__qerrors_vadd(cav_qerrors *e, int field, const char *name, const char *fmt, va_list ap);
 /* 1 when s[0, n) is valid UTF-8 (no overlong forms, surrogates or code points over U+10FFFF). */
 int cav__utf8_valid(const char *s, size_t n);
+/* Length of the valid UTF-8 character at s[0, n) (n > 0), or 0 when the bytes there are not one
+ * (overlong forms, surrogates and code points past U+10FFFF are not). The one UTF-8 check of
+ * the library: the JSON reader, the escaper and the cutters use it. */
+size_t cav__utf8_char(const unsigned char *s, size_t n);
 
 #endif

@@ -8,6 +8,7 @@
  */
 #include "core/json.h"
 #include "core/alloc.h"
+#include "core/buf.h"
 #include "core/num.h"
 
 #include <math.h>
@@ -77,36 +78,6 @@ cav_jkind cav__json_peek(cav_json *j) {
     }
 }
 
-/* Length of the valid UTF-8 character at p (p < end, *p >= 0x80), or 0. */
-static size_t utf8_len(const unsigned char *p, const unsigned char *end) {
-    unsigned c = p[0];
-    size_t len;
-    unsigned min;
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if ((size_t)(end - p) < len)
-        return 0;
-    unsigned cp = c & (0x3fu >> (len - 1));
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3fu);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
 /* Appends n bytes to the scratch string s (length *len). 0 or -1 out of memory. */
 static int scratch_put(cav_jstr *s, size_t *len, const char *src, size_t n) {
     char *base = s->heap ? s->heap : s->inline_buf;
@@ -166,7 +137,7 @@ static int read_string(cav_json *j, cav_jstr *scratch, const char **s, size_t *n
         if (c < 0x20)
             return fail(j, (const char *)p, "control character in a string (escape it)");
         if (c >= 0x80) {
-            size_t k = utf8_len(p, end);
+            size_t k = cav__utf8_char(p, (size_t)(end - p));
             if (!k)
                 return fail(j, (const char *)p, "string is not valid UTF-8");
             p += k;

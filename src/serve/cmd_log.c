@@ -23,11 +23,8 @@ static const cli_opt opts[] = {
      NULL},
     CLI_END_OPTS};
 
-static int run_log(const cli_cmd *cmd, int argc, char **argv) {
-    const char **args;
-    int nargs, rc = cli_parse(cmd, argc, argv, &args, &nargs);
-    if (rc)
-        return rc > 0 ? CLI_OK : CLI_USAGE;
+static int run_log(const char **args, int nargs) {
+    int rc = CLI_OK;
     const char *what = args[0];
     const char *const *files = args + 1;
     int nfiles = nargs - 1;

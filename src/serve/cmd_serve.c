@@ -86,11 +86,8 @@ static int count_of(const char *text, const char *opt, unsigned lo, unsigned hi,
     return 0;
 }
 
-static int run_serve(const cli_cmd *cmd, int argc, char **argv) {
-    const char **args;
-    int nargs, rc = cli_parse(cmd, argc, argv, &args, &nargs);
-    if (rc)
-        return rc > 0 ? CLI_OK : CLI_USAGE;
+static int run_serve(const char **args, int nargs) {
+    (void)args, (void)nargs; /* takes no arguments */
     srv_config c = {0};
     c.listen = listen_at ? listen_at : "127.0.0.1:8080";
     c.policies = policies.v;
