@@ -14,7 +14,7 @@ BUILD ?= build
 JOBS ?= 2
 FUZZ_SECONDS ?= 30
 # Debian 12 packages the build and the tests need.
-DEB_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev \
+DEB_PACKAGES := build-essential dpkg-dev file cmake pkg-config clang libclang-rt-14-dev \
 	libgeos-dev libproj-dev proj-data libjansson-dev libssl-dev libgeographiclib-dev \
 	libmicrohttpd-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core libjs-leaflet tzdata \
 	valgrind cppcheck clang-tidy clang-format python3 libxml2-utils jq gdal-bin locales \
