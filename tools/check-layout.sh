@@ -26,7 +26,11 @@ if [ -z "$so" ]; then
   echo "layout: no libcaveat.so in $build"
   fail=1
 else
-  bad=$(nm -D --defined-only "$so" | awk '{print $3}' | grep -v '^cav_' | grep -v '^_\(init\|fini\|edata\|end\|_bss_start\)$' || true)
+  # (_ZTIF/_ZTSF: the type information of C++ function types that clang's -fsanitize=function
+  # emits for src/batch/mgrs.cpp in the UBSan build, with default visibility by design; no
+  # function or data of ours)
+  bad=$(nm -D --defined-only "$so" | awk '{print $3}' | grep -v '^cav_' |
+    grep -v '^_\(init\|fini\|edata\|end\|_bss_start\)$' | grep -v '^_ZT[IS]F' || true)
   if [ -n "$bad" ]; then
     echo "layout: libcaveat.so exports names outside the public API:"
     printf '  %s\n' $bad | head -20
