@@ -86,7 +86,7 @@ test-tsan:
 	CC=clang CXX=clang++ cmake -S . -B $(BUILD)-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCAV_TSAN=ON >/dev/null
 	cmake --build $(BUILD)-tsan -j$(JOBS)
-	cd $(BUILD)-tsan && CAV_OOM_BUDGET=60 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	cd $(BUILD)-tsan && CAV_OOM_BUDGET=60 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp \
 	  ctest --output-on-failure -j$(JOBS) -R "$(TSAN_TESTS)"
 
 test-valgrind: build
