@@ -225,7 +225,9 @@ static void check_use(const cav_pack *p, const use *u) {
     int inside = compare(p, q, area, prep, 3000 / scale, 35, 72, 10, 65, what);
     inside += compare(p, q, area, prep, 1000 / scale, 49, 52, 34, 40, what); /* near Kharkiv */
     inside += compare(p, q, area, prep, 1000 / scale, -90, 90, -180, 180, what);
-    if (!u->expect_empty)
+    /* the sample finds a point of every non-empty area at full size (one area of the test pack
+       holds 1 of its 5,000 points); scaled down (valgrind), only the exact emptiness above */
+    if (!u->expect_empty && scale == 1)
         CHECK(inside > 0);
     printf("  %-60s %4d of %d places permitted\n", what, inside, 5000 / scale);
     check_use_areas(p, q, area, what);
