@@ -13,15 +13,32 @@ vg=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kin
 export CAV_GEO_POINTS=20000 CAV_DIFF_PACKS=40 CAV_AREA_SCALE=10 CAV_OOM_BUDGET=15 \
   CAV_GEO_REF_POINTS=40
 fail=0 runs=0
+# memcheck runs a program on one core: the runs go side by side, one per core (VG_JOBS)
+jobs_max=${VG_JOBS:-$(nproc)}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
 run() {
   runs=$((runs + 1))
-  "${vg[@]}" "$@" > /tmp/cav-vg.out 2> /tmp/cav-vg.err
-  rc=$?
-  # exit 1 from caveat check means "a line was an error", expected for the bad example line
-  if [ $rc -ne 0 ] && ! { [ $rc -eq 1 ] && [ "$(basename "$1")" = caveat ]; }; then
-    echo "valgrind FAIL ($rc): $*"; tail -30 /tmp/cav-vg.err; fail=$((fail + 1)); return
-  fi
-  echo "valgrind ok: $*"
+  printf '%s\n' "$*" > "$out/$runs.cmd"
+  ( "${vg[@]}" "$@" > "$out/$runs.out" 2> "$out/$runs.err"; echo $? > "$out/$runs.rc" ) &
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n; done
+}
+# after every run has ended: each one's status, in the order they were started
+report() {
+  wait
+  for i in $(seq 1 "$runs"); do
+    local cmd rc
+    cmd=$(cat "$out/$i.cmd")
+    rc=$(cat "$out/$i.rc" 2> /dev/null || echo 98)
+    # exit 1 from caveat check means "a line was an error", expected for the bad example line
+    if [ "$rc" -ne 0 ] && ! { [ "$rc" -eq 1 ] && [ "$(basename "${cmd%% *}")" = caveat ]; }; then
+      echo "valgrind FAIL ($rc): $cmd"
+      tail -30 "$out/$i.err"
+      fail=$((fail + 1))
+    else
+      echo "valgrind ok: $cmd"
+    fi
+  done
 }
 for t in "$build"/test_*; do [ -x "$t" ] && run "$t"; done
 # the programs of docs/library.md, as a user's program uses the library (stream reads a file)
@@ -62,5 +79,6 @@ rm -rf /tmp/cav-vg-pack; run "$build/caveat" pack export /tmp/cav-vg-pack
 run "$build/caveat" audit --quiet --threads 2 --summary /tmp/cav-vg-summary.json \
   -o /tmp/cav-vg-out.csv /tmp/cav-vg.csv
 run "$build/caveat" audit --quiet --threads 2 -f ndjson -o /tmp/cav-vg-out.ndjson /tmp/cav-vg.csv
+report
 echo "$runs runs, $fail failed under valgrind"
 [ "$fail" -eq 0 ]
