@@ -284,7 +284,7 @@ static int required_missing(audit_plan *pl, const int *given_by, cav_buf *err) {
                         field_name(f), field_name(f));
         for (size_t i = 0; i < sizeof usual / sizeof *usual; i++)
             if (usual[i].field == f)
-                for (int k = 0; usual[i].names[k] && k < 4; k++)
+                for (int k = 0; k < 4 && usual[i].names[k]; k++)
                     cav__buf_printf(&b, ", %s", usual[i].names[k]);
         cav__buf_printf(&b, ", or --map COLUMN=%s)", field_name(f));
         /* columns kept out of the query whose names are near */

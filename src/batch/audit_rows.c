@@ -579,7 +579,7 @@ static void put_ndjson_row(worker *w, const row_result *r, cav_buf *o, const cav
     cav__buf_printf(o, "{\"line\": %ld, ", r->line);
     if (!w->a->plan.ndjson_in) {
         put_csv_as_json(w, r, o);
-    } else if (r->object) {
+    } else if (r->object && query && input) {
         cav__buf_puts(o, "\"query\": ");
         cav__buf_put(o, query->data, query->len);
         cav__buf_puts(o, ", \"input\": ");

@@ -46,7 +46,7 @@ static int has_ext(const char *path, const char *ext) {
 /* Refuses -o and --summary naming an input or each other (cli_out_open checks the inputs too,
  * but only once the pack is loaded; this answers before any work). */
 static int check_paths(const char **args, int nargs) {
-    const char *outs[2] = {output && strcmp(output, "-") ? output : NULL, summary};
+    const char *outs[2] = {output && strcmp(output, "-") != 0 ? output : NULL, summary};
     const char *names[2] = {"-o", "--summary"};
     for (int k = 0; k < 2; k++)
         for (int i = 0; outs[k] && i < nargs; i++)

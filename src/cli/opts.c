@@ -61,7 +61,7 @@ void cli_help(const cli_cmd *cmd, FILE *f) {
 static void unknown_option(const cli_cmd *cmd, const cli_opt *opts, const char *arg) {
     const char *names[MAX_OPTS + 1];
     size_t n = 0;
-    for (const cli_opt *o = opts; o->name && n < MAX_OPTS; o++)
+    for (const cli_opt *o = opts; o && o->name && n < MAX_OPTS; o++)
         names[n++] = o->name;
     names[n++] = "help";
     const char *name = arg;
@@ -206,7 +206,7 @@ int cli_parse(const cli_cmd *cmd, int argc, char **argv, const char ***args, int
         if (c >= 256)
             o = &opts[c - 256];
         else
-            for (const cli_opt *x = opts; x->name; x++)
+            for (const cli_opt *x = opts; x && x->name; x++)
                 if (x->letter == c)
                     o = x;
         if (!o)

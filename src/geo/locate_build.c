@@ -861,6 +861,8 @@ static int spans_cover(const span *sp, size_t ns, double y) {
  * of the zone's edges on the other side, so that each piece is either wholly matched by the other
  * side or not at all (collinear pieces answer membership exactly as the whole edge). 0 or -1. */
 static int split_meridian(vec *v, size_t from) {
+    if (!v->data || from >= v->n)
+        return 0; /* no edge of this zone */
     for (int side = 0; side < 2; side++) {
         double x = side ? 180.0 : -180.0;
         size_t n = v->n - from, k = 0;
@@ -992,7 +994,8 @@ static int gather(cav_locator *loc, GEOSContextHandle_t h, const GEOSGeometry *c
         goto fail;
     for (int z = 0; z < loc->nzones; z++) {
         size_t n = first[z + 1] - first[z];
-        int64_t real = n ? mark_cuts((loc_edge *)all.data + first[z], n, cut + first[z]) : 0;
+        int64_t real =
+            n && all.data ? mark_cuts((loc_edge *)all.data + first[z], n, cut + first[z]) : 0;
         if (real < 0)
             goto fail;
         loc->zfirst[z] = (uint32_t)first[z];

@@ -375,7 +375,9 @@ static int diff_lines(const char *text, size_t len, const char ***lines, size_t 
     int n = 0, cap = 64;
     *lines = cav__malloc((size_t)cap * sizeof **lines);
     *lens = cav__malloc((size_t)cap * sizeof **lens);
-    for (size_t i = 0; *lines && *lens && i < len;) {
+    if (!*lines || !*lens)
+        return -1; /* the caller frees both */
+    for (size_t i = 0; i < len;) {
         const char *e = memchr(text + i, '\n', len - i);
         size_t l = e ? (size_t)(e - (text + i)) : len - i;
         if (n == cap) {
@@ -393,7 +395,7 @@ static int diff_lines(const char *text, size_t len, const char ***lines, size_t 
         (*lens)[n++] = l;
         i += l + (e != NULL);
     }
-    return *lines && *lens ? n : -1;
+    return n;
 }
 
 static int same(const char *a, size_t la, const char *b, size_t lb) {
@@ -421,9 +423,9 @@ int cav_fmt_diff(const char *name, const char *a, size_t alen, const char *b, si
                       : L(i + 1, j) > L(i, j + 1)      ? L(i + 1, j)
                                                        : L(i, j + 1);
     /* the edit script: ' ' kept, '-' from a, '+' from b */
-    char *op = cav__malloc((size_t)(n + m + 1));
-    int *ia = cav__malloc((size_t)(n + m + 1) * sizeof *ia),
-        *ib = cav__malloc((size_t)(n + m + 1) * sizeof *ib);
+    size_t steps = (size_t)n + (size_t)m + 1;
+    char *op = cav__malloc(steps);
+    int *ia = cav__malloc(steps * sizeof *ia), *ib = cav__malloc(steps * sizeof *ib);
     int k = 0;
     for (int i = 0, j = 0; op && ia && ib && (i < n || j < m);) {
         if (i < n && j < m && same(la[i], na[i], lb[j], nb[j])) {

@@ -261,7 +261,7 @@ int cav_query_set(cav_query *q, const cav_pack *p, cav_qfield f, const char *tex
         return CAV_EINVAL;
     if (take(q, e, f))
         return CAV_EQUERY;
-    if (memchr(text, '\0', len))
+    if (len && memchr(text, '\0', len))
         return problem(e, f, NULL, "contains a NUL character");
     if (!cav__utf8_valid(text, len))
         return problem(e, f, NULL, "is not valid UTF-8");

@@ -103,7 +103,7 @@ int cav_answer_batch(const cav_pack *p, const cav_doc *docs, size_t n, const cav
     /* a thread for fewer than 64 documents costs more than it saves */
     if ((size_t)nthreads > n / 64)
         nthreads = n / 64 > 0 ? (int)(n / 64) : 1;
-    part parts[256];
+    part parts[256] = {{0}}; /* (nthreads is at least 1: the loop below sets parts[0]) */
     pthread_t tids[256];
     int started[256] = {0};
     size_t at = 0;
