@@ -6,7 +6,7 @@ set -euo pipefail
 seconds=${1:-60}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-CC=clang cmake -S . -B build-fuzz -DCAV_FUZZ=ON -DCAV_ASAN=ON -DCAV_UBSAN=ON \
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCAV_FUZZ=ON -DCAV_ASAN=ON -DCAV_UBSAN=ON \
   -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build-fuzz -j2 --target fuzz_policy fuzz_query fuzz_csv fuzz_geojson fuzz_diff fuzz_coords >/dev/null
 status=0
