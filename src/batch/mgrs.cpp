@@ -49,6 +49,11 @@ int cav__mgrs_parse(const char *s, size_t n, double *lat, double *lon, char *msg
             message("names a whole grid zone, not a square", msg, size);
             return -1;
         }
+        if (prec > 5) {
+            message("gives more than 5 digits an axis (a square under 1 m); give at most 5", msg,
+                    size);
+            return -1;
+        }
         GeographicLib::UTMUPS::Reverse(zone, northp, x, y, *lat, *lon);
         return prec;
     } catch (const std::exception &e) {

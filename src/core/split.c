@@ -299,6 +299,7 @@ size_t cav_split_next(cav_split *s, const char *buf, size_t len, int eof, cav_do
         doc->line = s->line;
         doc->message = "the array of queries is not closed with ']'";
         s->in_array = 0;
+        s->line_has_text = 1; /* its blank last line belongs to the array: answered by this */
         return i;
     }
     return i;
