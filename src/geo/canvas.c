@@ -277,6 +277,13 @@ static void num(cav_buf *b, double v) {
         cav__buf_fixed(b, r, 1);
 }
 
+/* Appends ` name="v"` (v as num writes it). */
+static void num_attr(cav_buf *b, const char *name, double v) {
+    cav__buf_printf(b, " %s=\"", name);
+    num(b, v);
+    cav__buf_putc(b, '"');
+}
+
 static void colour(cav_buf *b, uint32_t rgb) {
     cav__buf_printf(b, "#%06x", rgb & 0xFFFFFFu);
 }
@@ -355,13 +362,9 @@ static void svg_text(const cav_canvas *c, const cav_op *op, cav_buf *b) {
     const cav_text_style *st = &op->text;
     cav__buf_puts(b, "<text");
     cls_attr(c, op, b);
-    cav__buf_puts(b, " x=\"");
-    num(b, op->x);
-    cav__buf_puts(b, "\" y=\"");
-    num(b, op->y);
-    cav__buf_puts(b, "\" font-size=\"");
-    num(b, st->size);
-    cav__buf_puts(b, "\"");
+    num_attr(b, "x", op->x);
+    num_attr(b, "y", op->y);
+    num_attr(b, "font-size", st->size);
     if (st->bold)
         cav__buf_puts(b, " font-weight=\"bold\"");
     if (st->italic)
@@ -433,27 +436,20 @@ int cav__canvas_svg(cav_canvas *c, const char *title, cav_buf *out) {
         case CAV_OP_CIRCLE:
             cav__buf_puts(out, "<circle");
             cls_attr(c, op, out);
-            cav__buf_puts(out, " cx=\"");
-            num(out, op->x);
-            cav__buf_puts(out, "\" cy=\"");
-            num(out, op->y);
-            cav__buf_puts(out, "\" r=\"");
-            num(out, op->r);
-            cav__buf_puts(out, "\"");
+            num_attr(out, "cx", op->x);
+            num_attr(out, "cy", op->y);
+            num_attr(out, "r", op->r);
             paint_attrs(out, &op->paint);
             cav__buf_puts(out, "/>\n");
             break;
         case CAV_OP_TEXT: svg_text(c, op, out); break;
         case CAV_OP_CLIP:
-            cav__buf_printf(out, "<clipPath id=\"clip%d\"><rect x=\"", clips);
-            num(out, op->x);
-            cav__buf_puts(out, "\" y=\"");
-            num(out, op->y);
-            cav__buf_puts(out, "\" width=\"");
-            num(out, op->w);
-            cav__buf_puts(out, "\" height=\"");
-            num(out, op->h);
-            cav__buf_printf(out, "\"/></clipPath>\n<g clip-path=\"url(#clip%d)\">\n", clips);
+            cav__buf_printf(out, "<clipPath id=\"clip%d\"><rect", clips);
+            num_attr(out, "x", op->x);
+            num_attr(out, "y", op->y);
+            num_attr(out, "width", op->w);
+            num_attr(out, "height", op->h);
+            cav__buf_printf(out, "/></clipPath>\n<g clip-path=\"url(#clip%d)\">\n", clips);
             clips++;
             break;
         case CAV_OP_UNCLIP: cav__buf_puts(out, "</g>\n"); break;
