@@ -20,12 +20,19 @@ for round in 1 2; do
   sort -u "$tmp/acked" > "$tmp/acked.sorted"
   missing=$(comm -23 "$tmp/acked.sorted" "$tmp/logged" | wc -l)
   expect_eq "$missing" 0 "round $round: acknowledged decisions missing from the log ($(wc -l < "$tmp/acked.sorted") acknowledged)"
-  out=$("$caveat" log verify "$tmp/d.log")
-  expect_match "$out" '^ok: [0-9]+ records intact' "round $round: the chain after kill -9"
-  # a crash in the middle of a write leaves a torn last record: make one from a real record
-  n=$(wc -l < "$tmp/d.log")
-  tail -1 "$tmp/d.log" | head -c 200 | sed 's/"seq":[0-9]*/"seq":'$((n + 1))'/' | tr -d '\n' >> "$tmp/d.log"
+  # kill -9 lands between records or in the middle of a write: the kernel may cut a write short
+  # when the signal arrives, leaving a torn last record that was never acknowledged.  Either way
+  # every complete record verifies; when the kill left none torn, make one from a real record.
   out=$("$caveat" log verify "$tmp/d.log"); rc=$?
+  n=$(wc -l < "$tmp/d.log")
+  if [[ $out == ok:* ]]; then
+    expect_match "$out" "^ok: $n records intact" "round $round: the chain after kill -9"
+    expect_eq "$rc" 0 "round $round: verify's status after kill -9"
+    tail -1 "$tmp/d.log" | head -c 200 | sed 's/"seq":[0-9]*/"seq":'$((n + 1))'/' | tr -d '\n' >> "$tmp/d.log"
+    out=$("$caveat" log verify "$tmp/d.log"); rc=$?
+  else
+    echo "round $round: kill -9 tore the last record itself"
+  fi
   expect_match "$out" "^torn: .* line $((n + 1)): an incomplete last record" "round $round: the torn tail is reported"
   expect_match "$out" "intact up to the torn record: $n records" "round $round: intact up to it"
   expect_eq "$rc" 1 "round $round: verify's status with a torn tail"
