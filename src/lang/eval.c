@@ -30,7 +30,7 @@
  */
 #include "lang/pack.h"
 
-#include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 static int has_bit(const uint64_t *set, int i) {
@@ -77,44 +77,52 @@ static cav_tri test_node(const cav_pack *p, const cav_node *node, const cav_fact
 
 /* Bit 0 "may be true", bit 1 "may be false": true 1, false 2, undetermined 3. Kleene's and, or
  * and not are then bit operations, so a condition is evaluated without branches per operator
- * and without recursion (compile.c emits the programs). */
-static inline unsigned test2(const cav_pack *p, const cav_node *node, const cav_facts *f) {
+ * and without recursion (compile.c emits the programs). A test of a field is a look-up of the
+ * field's value in the facts (f->val, indexed by cav_field) and of its bit in the test's set;
+ * `!=` and `not in` flip true and false (r ^ 3), which the test's operator says in its low bit.
+ * Written out and forced inline: it runs several times a decision (bench/RESULTS.md). */
+_Static_assert(CAV_T_EQ == 0 && CAV_T_NE == 1 && CAV_T_IN == 2 && CAV_T_NOT_IN == 3,
+               "test2 reads negation from the low bit of the test operator");
+_Static_assert(offsetof(cav_facts, val) == offsetof(cav_facts, weapon) &&
+                   offsetof(cav_facts, supplier) ==
+                       offsetof(cav_facts, val) + CAV_F_SUPPLIER * sizeof(int) &&
+                   offsetof(cav_facts, kind) ==
+                       offsetof(cav_facts, val) + CAV_F_KIND * sizeof(int) &&
+                   offsetof(cav_facts, role) == offsetof(cav_facts, val) + CAV_F_ROLE * sizeof(int),
+               "cav_facts' named values and val[] agree");
+static inline __attribute__((always_inline)) unsigned test2(const cav_pack *p, const cav_node *node,
+                                                            const cav_facts *f) {
     const uint64_t *set = p->words + node->set;
-    int v;
-    switch (node->field) {
-    case CAV_F_WEAPON: v = has_bit(set, f->weapon); break;
-    case CAV_F_KIND: v = has_bit(set, f->kind); break;
-    case CAV_F_STATE: v = has_bit(set, f->state); break;
-    case CAV_F_ROLE:
-        if (f->role < 0)
-            return 3;
-        v = has_bit(set, f->role);
-        break;
-    case CAV_F_PURPOSE:
-        if (f->purpose < 0)
-            return 3;
-        v = has_bit(set, f->purpose);
-        break;
-    case CAV_F_SUPPLIER:
-        if (f->supplier < 0)
-            return 3;
-        v = has_bit(set, f->supplier);
-        break;
-    default: {
-        cav_tri t = node->field == CAV_F_TARGET
-                        ? test_place(p, set, f->target_in, f->target_unsure)
-                        : test_place(p, set, f->launch_in, f->launch_unsure);
-        if (t == CAV_UNDET)
-            return 3;
-        v = t == CAV_TRUE;
-        break;
+    unsigned r;
+    if (node->field < CAV_F_TARGET) {
+        int x = f->val[node->field];
+        if (x < 0)
+            return 3u; /* a field the query does not give */
+        r = 2u - (unsigned)has_bit(set, x);
+    } else {
+        const uint64_t *in = f->target_in, *unsure = f->target_unsure;
+        if (node->field != CAV_F_TARGET) {
+            in = f->launch_in;
+            unsure = f->launch_unsure;
+            if (!in)
+                return 3u;
+        }
+        uint64_t sure = 0, maybe = 0;
+        for (int w = 0; w < p->zone_words; w++) {
+            sure |= in[w] & ~unsure[w] & set[w];
+            maybe |= unsure[w] & set[w];
+        }
+        if (!sure && maybe)
+            return 3u;
+        r = sure ? 1u : 2u;
     }
-    }
-    unsigned r = v ? 1u : 2u;
-    return node->test == CAV_T_NE || node->test == CAV_T_NOT_IN ? 3u - r : r;
+    return r ^ ((node->test & 1u) * 3u);
 }
 
-static inline cav_tri run(const cav_pack *p, const cav_rule *rule, const cav_facts *f) {
+/* Forced inline into its two callers (decide_in's loop, cond_value): a call a rule costs about
+ * 30 instructions of a decision's 1,300 (callgrind). */
+static inline __attribute__((always_inline)) cav_tri run(const cav_pack *p, const cav_rule *rule,
+                                                         const cav_facts *f) {
     const uint32_t *ops = p->prog + rule->prog;
     if (rule->and_chain) {
         unsigned acc = 1u;
@@ -239,7 +247,8 @@ typedef struct memo {
     uint8_t value[MEMO_SLOTS];
 } memo;
 
-static cav_tri cond_value(const cav_pack *p, int r, const cav_facts *f, memo *m) {
+static inline __attribute__((always_inline)) cav_tri cond_value(const cav_pack *p, int r,
+                                                                const cav_facts *f, memo *m) {
     const cav_rule *rule = &p->rules[r];
     if (rule->root < 0)
         return CAV_TRUE;
@@ -288,7 +297,10 @@ static void why_undetermined(const cav_pack *p, int r, const cav_facts *f, uint3
 }
 
 /* cav__rule_value with remembered conditions. */
-static cav_tri rule_value(const cav_pack *p, int r, int32_t date, const cav_facts *f, memo *m) {
+/* Forced inline, as decide_in: both run on every decision (callgrind: about 40 instructions a
+ * decision in calls). */
+static inline __attribute__((always_inline)) cav_tri
+rule_value(const cav_pack *p, int r, int32_t date, const cav_facts *f, memo *m) {
     const cav_rule *rule = &p->rules[r];
     cav_tri t = cond_value(p, r, f, m);
     if (t == CAV_FALSE || rule->nunless == 0)
@@ -325,8 +337,10 @@ static const cav_party_index *index_for(const cav_pack *p, int party, int w) {
                      : &p->index[party];
 }
 
-static void decide_in(const cav_pack *p, int party, const cav_epoch *ep, int32_t date,
-                      const cav_facts *f, cav_party_decision *pd, memo *m) {
+static inline __attribute__((always_inline)) void decide_in(const cav_pack *p, int party,
+                                                            const cav_epoch *ep, int32_t date,
+                                                            const cav_facts *f,
+                                                            cav_party_decision *pd, memo *m) {
     const uint64_t *words = p->words;
     int w = f->weapon, filtered = p->windex != NULL;
     /* the deciding rules of each step, the first CAV_MAX_DECIDING of them, and their counts */
@@ -506,9 +520,11 @@ int cav__consent_parties(const cav_pack *p, const cav_query *q, int *out) {
     return n;
 }
 
+/* A comparison with NaN is false and infinities are out of range, so the ranges alone refuse
+ * every value that is not a finite number in them. */
 static int valid_point(double lat, double lon, double r) {
-    return isfinite(lat) && isfinite(lon) && lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180 &&
-           isfinite(r) && r >= 0 && r <= CAV_MAX_UNCERTAINTY_M;
+    return lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180 && r >= 0 &&
+           r <= CAV_MAX_UNCERTAINTY_M;
 }
 
 int cav_eval(const cav_pack *p, const cav_query *q, cav_decision *d) {

@@ -184,10 +184,15 @@ struct cav_pack {
  * membership is three-valued: a zone of `unsure` is neither certainly in nor out (the position's
  * uncertainty disk, or the boundary data's precision, crosses its edge); otherwise `in` says. */
 typedef struct cav_facts {
-    int weapon, wclass, kind, state, role, purpose, supplier; /* role/purpose/supplier may be
-                                                                  CAV_MISSING */
-    const uint64_t *target_in, *target_unsure;                /* locator words */
-    const uint64_t *launch_in, *launch_unsure;                /* NULL when no launch point */
+    union {
+        struct {
+            int weapon, wclass, kind, state, role, purpose, supplier; /* role, purpose, supplier
+                                                                          may be CAV_MISSING */
+        };
+        int val[CAV_F_TARGET]; /* the same, indexed by cav_field (eval.c's hot path) */
+    };
+    const uint64_t *target_in, *target_unsure; /* locator words */
+    const uint64_t *launch_in, *launch_unsure; /* NULL when no launch point */
 } cav_facts;
 
 /* Scratch words for the facts of one query: in and unsure for target and launch. */
