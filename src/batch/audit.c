@@ -711,6 +711,7 @@ void cav_audit_free(cav_audit *a) {
     cav__free(a->inputs);
     cav__free(a->carry);
     cav__free(a->epochs);
+    cav__free(a->exception_fields);
     cav__audit_plan_free(&a->plan);
     pthread_mutex_destroy(&a->mu);
     pthread_cond_destroy(&a->cv_ready);

@@ -197,6 +197,9 @@ struct cav_audit {
     uint64_t geo_rows; /* GeoJSON: features written, for the separating commas */
     int32_t *epochs;   /* the dates where a rule or note starts or ends, sorted (audit_cache.c) */
     int nepochs;
+    uint64_t note_zones[16]; /* the zones the notes' conditions test (CAV_MAX_ZONE_WORDS words) */
+    unsigned note_fields;    /* the fields they test (bit cav_field) */
+    unsigned *exception_fields; /* by rule: the fields its exceptions test (bit cav_field) */
     /* results */
     worker *workers;
     uint64_t rows_out;
@@ -239,7 +242,9 @@ int cav__audit_column(worker *w, const cav_query *q, const cav_decision *d, out_
 /* Counts d for the summary (parties, rules, month, verdict). */
 void cav__audit_count(worker *w, const cav_query *q, const cav_decision *d, const dec_slot *s);
 void cav__audit_cache_clear(worker *w);
-/* Finds the dates where the pack's rules and notes start and end (a->epochs). 0 or CAV_ENOMEM. */
+/* Finds the dates where the pack's rules and notes start and end (a->epochs), and the zones the
+ * notes' conditions test (a->note_zones, a->note_fields), and the fields each rule's exceptions test
+ * (a->exception_fields). 0 or CAV_ENOMEM. */
 int cav__audit_epochs(cav_audit *a);
 
 /* ---- coords.c / mgrs.cpp ---- */

@@ -221,8 +221,42 @@ static int cmp_date(const void *x, const void *y) {
     return (a > b) - (a < b);
 }
 
+_Static_assert(sizeof((cav_audit *)0)->note_zones == CAV_MAX_ZONE_WORDS * sizeof(uint64_t),
+               "a->note_zones holds a zone set");
+
+/* Adds to mask the zones that node n's tests of a place name, and to *fields the fields it
+ * tests (bit cav_field). */
+static void tested(const cav_pack *p, int n, uint64_t *mask, unsigned *fields) {
+    for (; n >= 0;) {
+        const cav_node *node = &p->nodes[n];
+        if (node->op == CAV_N_TEST) {
+            *fields |= 1u << node->field;
+            if (node->field == CAV_F_TARGET || node->field == CAV_F_LAUNCH)
+                for (int i = 0; i < p->zone_words && i < CAV_MAX_ZONE_WORDS; i++)
+                    mask[i] |= p->words[node->set + (uint32_t)i];
+            return;
+        }
+        if (node->op != CAV_N_NOT)
+            tested(p, node->b, mask, fields);
+        n = node->a;
+    }
+}
+
 int cav__audit_epochs(cav_audit *a) {
     const cav_pack *p = a->pack;
+    memset(a->note_zones, 0, sizeof a->note_zones);
+    a->note_fields = 0;
+    for (int i = 0; i < p->nnotes; i++)
+        tested(p, p->notes[i].root, a->note_zones, &a->note_fields);
+    a->exception_fields = cav__malloc(((size_t)p->nrules + 1) * sizeof *a->exception_fields);
+    if (!a->exception_fields)
+        return CAV_ENOMEM;
+    for (int r = 0; r < p->nrules; r++) {
+        uint64_t zones[CAV_MAX_ZONE_WORDS] = {0};
+        a->exception_fields[r] = 0;
+        for (int e = 0; e < p->rules[r].nunless; e++)
+            tested(p, p->rules[p->rules[r].unless[e]].root, zones, &a->exception_fields[r]);
+    }
     int nr = cav_catalog_count(p, CAV_CAT_RULE), nn = cav_catalog_count(p, CAV_CAT_NOTE);
     int32_t *e = cav__malloc(((size_t)(nr + nn) * 2 + 1) * sizeof *e);
     if (!e)
@@ -266,30 +300,43 @@ static int32_t epoch_of(const cav_audit *a, int32_t date) {
     return lo;
 }
 
-/* The facts of q the explanation depends on beyond the decision: the rules it considers (the
- * nearest permits of a default deny), the assumed zones they test and the notes it carries are
- * found from the facts and the rules and notes in force, so two rows share an explanation only
- * when their facts are the same (every field, and the zones their positions are in) and their
- * dates lie in the same epoch (epoch_of); within it only the quoted date differs, which the
- * template handles. Writes them at key; returns their words. */
-static int fact_key(const worker *w, const cav_query *q, int32_t *key) {
+/* The facts of q the explanation of d depends on beyond the decision: the rules it considers (the
+ * permits of a default deny that speak of the weapon), the assumed zones they test (with the
+ * exceptions of a deciding forbid, whose failure off their place is judged on every field but
+ * the places) and the notes it carries are found from the facts and the rules and notes in
+ * force, so two rows share an explanation only when the fields these read are the same (those
+ * the notes test and those the exceptions of a deciding forbid test), their dates lie
+ * in the same epoch (epoch_of; within it only the quoted date differs, which the template
+ * handles) and their positions are in (or unsure of) the same zones among those the notes'
+ * conditions test (a->note_zones): the other zones a row's positions are in change nothing an
+ * explanation without CAV_EXPLAIN says (the texts that name distances or the values that would
+ * settle a decision are never cached: decision_key). Keying by every zone made nearly every row
+ * of a real log a miss. Writes them at key; returns their words. */
+static int fact_key(const worker *w, const cav_query *q, const cav_decision *d, int32_t *key) {
     const cav_pack *p = w->a->pack;
     uint64_t scratch[CAV_FACT_WORDS];
     cav_facts f;
     cav__facts_of(p, q, scratch, &f);
+    /* the fields the notes test, and those the exceptions of a deciding forbid test
+     * (fails_off_place in explain.c judges them on every field but the places) */
+    unsigned fields = w->a->note_fields;
+    for (int i = 0; i < d->nparties; i++) {
+        const cav_party_decision *pd = &d->parties[i];
+        for (int r = 0; pd->basis == CAV_BASIS_FORBID && r < pd->nrules; r++)
+            fields |= w->a->exception_fields[pd->rules[r]];
+    }
     int k = 0;
     key[k++] = epoch_of(w->a, q->date);
-    key[k++] = f.kind;
-    key[k++] = f.state;
-    key[k++] = f.role;
-    key[k++] = f.purpose;
-    key[k++] = f.supplier;
+    static const int keyed[] = {CAV_F_KIND, CAV_F_STATE, CAV_F_ROLE, CAV_F_PURPOSE, CAV_F_SUPPLIER};
+    for (size_t i = 0; i < sizeof keyed / sizeof *keyed; i++)
+        key[k++] = fields & (1u << keyed[i]) ? f.val[keyed[i]] : INT32_MIN;
     key[k++] = f.launch_in != NULL;
     const uint64_t *sets[] = {f.target_in, f.target_unsure, f.launch_in, f.launch_unsure};
     for (int s = 0; s < 4; s++)
         for (int i = 0; sets[s] && i < p->zone_words && i < CAV_MAX_ZONE_WORDS; i++) {
-            key[k++] = (int32_t)(uint32_t)sets[s][i];
-            key[k++] = (int32_t)(uint32_t)(sets[s][i] >> 32);
+            uint64_t v = sets[s][i] & w->a->note_zones[i];
+            key[k++] = (int32_t)(uint32_t)v;
+            key[k++] = (int32_t)(uint32_t)(v >> 32);
         }
     return k;
 }
@@ -323,7 +370,7 @@ static int decision_key(const worker *w, const cav_query *q, const cav_decision 
             key[k++] = pd->rules[r];
     }
     if (explained)
-        k += fact_key(w, q, key + k);
+        k += fact_key(w, q, d, key + k);
     return k;
 }
 

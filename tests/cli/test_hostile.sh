@@ -10,8 +10,9 @@ pass=0 fail=0
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
 expect_eq() { [ "$1" = "$2" ] && ok || bad "$3: got '$1', expected '$2'"; }
-# Sanitizer builds reserve terabytes of address space: only limit memory in plain builds.
-limit_mem() { if readelf -s "$caveat" | grep -q __asan_init; then "$@"; else (ulimit -v 1048576; "$@"); fi; }
+# Sanitizer builds (ASan, TSan) reserve terabytes of address space: only limit memory in plain
+# builds.
+limit_mem() { if readelf -s "$caveat" | grep -qE '__(asan|tsan)_init'; then "$@"; else (ulimit -v 1048576; "$@"); fi; }
 good='{"date": "2024-06-10", "weapon": "gmlrs", "target": {"lat": 50.6, "lon": 36.59, "kind": "forces"}}'
 
 # a 1 GiB line between two good lines: one error line for it, the run goes on, memory bounded
