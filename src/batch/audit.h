@@ -243,8 +243,8 @@ int cav__audit_column(worker *w, const cav_query *q, const cav_decision *d, out_
 void cav__audit_count(worker *w, const cav_query *q, const cav_decision *d, const dec_slot *s);
 void cav__audit_cache_clear(worker *w);
 /* Finds the dates where the pack's rules and notes start and end (a->epochs), and the zones the
- * notes' conditions test (a->note_zones, a->note_fields), and the fields each rule's exceptions test
- * (a->exception_fields). 0 or CAV_ENOMEM. */
+ * notes' conditions test (a->note_zones, a->note_fields), and the fields each rule's exceptions
+ * test (a->exception_fields). 0 or CAV_ENOMEM. */
 int cav__audit_epochs(cav_audit *a);
 
 /* ---- coords.c / mgrs.cpp ---- */
