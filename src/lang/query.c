@@ -81,9 +81,13 @@ int cav_qfield_find(const char *name, size_t len) {
     return -1;
 }
 
+/* The required fields (CAV_QBIT). */
+#define REQUIRED                                                                                   \
+    (CAV_QBIT(CAV_Q_DATE) | CAV_QBIT(CAV_Q_WEAPON) | CAV_QBIT(CAV_Q_TARGET_LAT) |                  \
+     CAV_QBIT(CAV_Q_TARGET_LON) | CAV_QBIT(CAV_Q_TARGET_KIND))
+
 int cav_qfield_required(cav_qfield f) {
-    return f == CAV_Q_DATE || f == CAV_Q_WEAPON || f == CAV_Q_TARGET_LAT || f == CAV_Q_TARGET_LON ||
-           f == CAV_Q_TARGET_KIND;
+    return f >= 0 && f < CAV_Q_COUNT && (REQUIRED & CAV_QBIT(f)) != 0;
 }
 
 /* ---- problems ------------------------------------------------------------------------------- */
@@ -337,9 +341,9 @@ int cav_query_set_launch(cav_query *q, const cav_pack *p, double lat, double lon
 /* cav_query_finish, for a query whose fields in `open` (CAV_QBIT) are not asked. */
 static int finish(cav_query *q, const cav_pack *p, uint32_t open, cav_qerrors *e) {
     int before = e ? e->n + e->more : 0, bad = 0;
-    for (int f = 0; f < CAV_Q_COUNT; f++)
-        if (cav_qfield_required((cav_qfield)f) && !(q->given & CAV_QBIT(f)) &&
-            !(open & CAV_QBIT(f)))
+    uint32_t absent = REQUIRED & ~q->given & ~open; /* one test a query, not one a field */
+    for (int f = 0; absent && f < CAV_Q_COUNT; f++)
+        if (absent & CAV_QBIT(f))
             bad |= problem(e, f, NULL, "missing; it is required") != 0;
     uint32_t lat = CAV_QBIT(CAV_Q_LAUNCH_LAT), lon = CAV_QBIT(CAV_Q_LAUNCH_LON);
     if ((q->given & lat) && !(q->given & lon))
