@@ -81,10 +81,16 @@ june = events["date"].str.startswith("2024-06")
 prohibited = events[gmlrs & june & (events["decision"] == "prohibited")]
 print(f"{len(prohibited)} prohibited GMLRS events in June 2024")
 
+# the permitted area is two features, inside Ukraine and across its border; the others are the
+# indeterminate band, the disputed part and the zones the rules test
+permitted = area["id"].isin(["permitted-ukraine", "permitted-abroad"])
+assert not area[permitted].geometry.is_empty.all(), "the permitted area is empty"
+zones = area[~area["id"].isin(["permitted-ukraine", "permitted-abroad", "indeterminate",
+                               "disputed"])]
+assert len(zones) > 0, "no zone drawn"
 fig, ax = plt.subplots(figsize=(10, 8))
-area[area["id"] == "permitted-area"].plot(ax=ax, color="#a5d6a7", edgecolor="#2e7d32")
-area[area["id"] != "permitted-area"].boundary.plot(ax=ax, color="#555555", linewidth=0.8,
-                                                    linestyle="--")
+area[permitted].plot(ax=ax, color="#a5d6a7", edgecolor="#2e7d32")
+zones.boundary.plot(ax=ax, color="#555555", linewidth=0.8, linestyle="--")
 prohibited.plot(ax=ax, color="#c62828", markersize=6)
 ax.set_xlim(21, 43)
 ax.set_ylim(43.5, 56.5)
