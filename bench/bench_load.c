@@ -23,6 +23,10 @@
  *                                   10x the peak memory to lint, or when lint is not bounded
  *                                   (20,000 rules take over 3x the time of 10,000, or no
  *                                   "analysis-incomplete" warning).
+ *        In --test, CAV_LOAD_RUNS sets the runs of each measure (default 3) and CAV_LOAD_FLOOR_MS
+ *        the floor of CPU time (default 20 ms, see compare()): make test-tsan runs each measure
+ *        once, and raises the floor to 100 ms, as ThreadSanitizer makes every load some ten
+ *        times slower (a thousand erroneous rules then take about that floor).
  */
 #define _DEFAULT_SOURCE /* wait4 */
 #include "caveat.h"
@@ -217,6 +221,8 @@ static measure measure_best(int n, int shape, int lint, int runs) {
 }
 
 static int failures;
+static int test_runs = 3;           /* runs of each measure in --test (CAV_LOAD_RUNS) */
+static double test_floor_s = 0.020; /* the floor of CPU time in --test (CAV_LOAD_FLOOR_MS) */
 
 static void expect_ratio(const char *what, double small, double big, double limit) {
     double ratio = big / (small > 0 ? small : 1e-9);
@@ -230,13 +236,13 @@ static void expect_ratio(const char *what, double small, double big, double limi
 }
 
 /* Measures `small` and `big` rules of a shape (loading, or linting) and checks that time grew at
- * most time_limit times and peak memory at most mem_limit times. CPU time has a floor of 20 ms,
- * so that a load too fast to time (a few ms) cannot fail the test on noise alone. Returns the
- * big measure. */
+ * most time_limit times and peak memory at most mem_limit times. CPU time has a floor (20 ms
+ * unless CAV_LOAD_FLOOR_MS says otherwise), so that a load too fast to time (a few ms) cannot
+ * fail the test on noise alone. Returns the big measure. */
 static measure compare(int shape, int lint, int small_n, int big_n, double time_limit,
                        double mem_limit) {
-    measure small = measure_best(small_n, shape, lint, 3);
-    measure big = measure_best(big_n, shape, lint, 3);
+    measure small = measure_best(small_n, shape, lint, test_runs);
+    measure big = measure_best(big_n, shape, lint, test_runs);
     char what[160];
     if (!small.ok || !big.ok) {
         printf("FAIL: %s %s rules: failed, or over the CPU limit of the child\n",
@@ -244,7 +250,7 @@ static measure compare(int shape, int lint, int small_n, int big_n, double time_
         failures++;
         return big;
     }
-    double floor_s = 0.020;
+    double floor_s = test_floor_s;
     snprintf(what, sizeof what, "%s time, %dk -> %dk %s rules (s, CPU)", lint ? "lint" : "load",
              small_n / 1000, big_n / 1000, shape_names[shape]);
     expect_ratio(what, small.cpu_s > floor_s ? small.cpu_s : floor_s, big.cpu_s, time_limit);
@@ -259,6 +265,12 @@ static measure compare(int shape, int lint, int small_n, int big_n, double time_
  * 10,000 to 20,000 overlapping rules (both past the budget) it may grow 3x at most (a quadratic
  * analysis grows 4x, and 1,000 rules take a fraction of the budget, so 1k -> 10k says little). */
 static int run_test(void) {
+    const char *env = getenv("CAV_LOAD_RUNS");
+    if (env && atoi(env) > 0)
+        test_runs = atoi(env);
+    env = getenv("CAV_LOAD_FLOOR_MS");
+    if (env && atoi(env) > 0)
+        test_floor_s = atoi(env) / 1000.0;
     compare(OVERLAPPING, 0, 1000, 10000, 10, 10);
     compare(ERRORS, 0, 1000, 10000, 10, 10);
     compare(OVERLAPPING, 1, 1000, 10000, 1e9, 10);
