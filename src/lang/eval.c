@@ -37,42 +37,6 @@ static int has_bit(const uint64_t *set, int i) {
     return (int)((set[i >> 6] >> (i & 63)) & 1u);
 }
 
-static cav_tri test_place(const cav_pack *p, const uint64_t *set, const uint64_t *in,
-                          const uint64_t *unsure) {
-    if (!in)
-        return CAV_UNDET;
-    uint64_t sure = 0, maybe = 0;
-    for (int w = 0; w < p->zone_words; w++) {
-        sure |= in[w] & ~unsure[w] & set[w];
-        maybe |= unsure[w] & set[w];
-    }
-    return sure ? CAV_TRUE : maybe ? CAV_UNDET : CAV_FALSE;
-}
-
-static cav_tri test_node(const cav_pack *p, const cav_node *node, const cav_facts *f) {
-    const uint64_t *set = p->words + node->set;
-    cav_tri t;
-    switch (node->field) {
-    case CAV_F_WEAPON: t = has_bit(set, f->weapon) ? CAV_TRUE : CAV_FALSE; break;
-    case CAV_F_KIND: t = has_bit(set, f->kind) ? CAV_TRUE : CAV_FALSE; break;
-    case CAV_F_STATE: t = has_bit(set, f->state) ? CAV_TRUE : CAV_FALSE; break;
-    case CAV_F_ROLE:
-        t = f->role < 0 ? CAV_UNDET : has_bit(set, f->role) ? CAV_TRUE : CAV_FALSE;
-        break;
-    case CAV_F_PURPOSE:
-        t = f->purpose < 0 ? CAV_UNDET : has_bit(set, f->purpose) ? CAV_TRUE : CAV_FALSE;
-        break;
-    case CAV_F_SUPPLIER:
-        t = f->supplier < 0 ? CAV_UNDET : has_bit(set, f->supplier) ? CAV_TRUE : CAV_FALSE;
-        break;
-    case CAV_F_TARGET: t = test_place(p, set, f->target_in, f->target_unsure); break;
-    default: t = test_place(p, set, f->launch_in, f->launch_unsure); break;
-    }
-    if (t != CAV_UNDET && (node->test == CAV_T_NE || node->test == CAV_T_NOT_IN))
-        t = t == CAV_TRUE ? CAV_FALSE : CAV_TRUE;
-    return t;
-}
-
 /* ---- the hot path: postfix conditions on two-bit truth values ---- */
 
 /* Bit 0 "may be true", bit 1 "may be false": true 1, false 2, undetermined 3. Kleene's and, or
@@ -117,6 +81,12 @@ static inline __attribute__((always_inline)) unsigned test2(const cav_pack *p, c
         r = sure ? 1u : 2u;
     }
     return r ^ ((node->test & 1u) * 3u);
+}
+
+/* One test's value as cav_tri, for the recursive evaluator (explanations, areas). */
+static cav_tri test_node(const cav_pack *p, const cav_node *node, const cav_facts *f) {
+    unsigned v = test2(p, node, f);
+    return v == 1u ? CAV_TRUE : v == 2u ? CAV_FALSE : CAV_UNDET;
 }
 
 /* Forced inline into its two callers (decide_in's loop, cond_value): a call a rule costs about
