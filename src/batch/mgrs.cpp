@@ -38,9 +38,18 @@ int cav__mgrs_parse(const char *s, size_t n, double *lat, double *lon, char *msg
     try {
         std::string t;
         t.reserve(n);
-        for (size_t i = 0; i < n; i++)
-            if (s[i] != ' ' && s[i] != '\t')
-                t.push_back(s[i]);
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = static_cast<unsigned char>(s[i]);
+            if (c == ' ' || c == '\t')
+                continue;
+            /* letters and digits only: GeographicLib reads past other bytes (a NUL, say) and
+             * names a square that does not write back to itself (a fuzz finding) */
+            if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) {
+                message("has a character that is not a letter, a digit or a space", msg, size);
+                return -1;
+            }
+            t.push_back(static_cast<char>(c));
+        }
         int zone, prec;
         bool northp;
         double x, y;
