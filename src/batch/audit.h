@@ -253,11 +253,13 @@ int cav__audit_epochs(cav_audit *a);
 int cav__dms_parse(const char *s, size_t n, int lat, double *deg);
 /* Latitude and longitude of the centre of an MGRS square ("37U DB 12345 67890", spaces
  * optional). Returns its precision (digits per axis, 0 to 5: the square's side is 10^(5 - it)
- * metres), or -1 with a message in msg (size bytes). */
-int cav__mgrs_parse(const char *s, size_t n, double *lat, double *lon, char *msg, size_t size);
-/* Writes the MGRS reference of (lat, lon) with `digits` digits per axis (1 to 5) into out.
- * Returns 0 or -1. */
-int cav__mgrs_format(double lat, double lon, int digits, char *out, size_t size);
+ * metres), or -1 with a message in msg (size bytes); its grid zone (1 to 60, 0 for the polar
+ * grids) into *zone unless zone is NULL. */
+int cav__mgrs_parse(const char *s, size_t n, double *lat, double *lon, int *zone, char *msg,
+                    size_t size);
+/* Writes the MGRS reference of (lat, lon) in grid zone `zone` (-1: the point's standard zone)
+ * with `digits` digits per axis (1 to 5) into out. Returns 0 or -1. */
+int cav__mgrs_format(double lat, double lon, int zone, int digits, char *out, size_t size);
 
 /* ---- audit_summary.c ---- */
 int cav__audit_summary_json(const cav_audit *a, cav_buf *out);

@@ -164,7 +164,7 @@ static void bind_mgrs(worker *w, cav_query *q, int launch, const char *s, size_t
     const cav_pack *p = w->a->pack;
     double lat, lon;
     char msg[200];
-    int prec = cav__mgrs_parse(s, n, &lat, &lon, msg, sizeof msg);
+    int prec = cav__mgrs_parse(s, n, &lat, &lon, NULL, msg, sizeof msg);
     cav_qfield flat = launch ? CAV_Q_LAUNCH_LAT : CAV_Q_TARGET_LAT;
     cav_qfield flon = launch ? CAV_Q_LAUNCH_LON : CAV_Q_TARGET_LON;
     cav_qfield func = launch ? CAV_Q_LAUNCH_UNCERTAINTY : CAV_Q_TARGET_UNCERTAINTY;

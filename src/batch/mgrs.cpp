@@ -13,8 +13,9 @@
 #include <string>
 
 extern "C" {
-int cav__mgrs_parse(const char *s, size_t n, double *lat, double *lon, char *msg, size_t size);
-int cav__mgrs_format(double lat, double lon, int digits, char *out, size_t size);
+int cav__mgrs_parse(const char *s, size_t n, double *lat, double *lon, int *zone, char *msg,
+                    size_t size);
+int cav__mgrs_format(double lat, double lon, int zone, int digits, char *out, size_t size);
 }
 
 /* Writes an exception's text into msg, cut at a UTF-8 character boundary. */
@@ -33,8 +34,10 @@ static void message(const char *what, char *msg, size_t size) {
 /* Reads an MGRS reference (spaces allowed between its parts) into the centre of its square: an
  * MGRS reference names a square (1 m to 100 km), whose centre is the best single point, and the
  * caller states the square's size as the position's uncertainty (audit_rows.c). Returns the
- * precision (digits per axis, 0 to 5; the square's side is 10^(5 - precision) m) or -1. */
-int cav__mgrs_parse(const char *s, size_t n, double *lat, double *lon, char *msg, size_t size) {
+ * precision (digits per axis, 0 to 5; the square's side is 10^(5 - precision) m) or -1, and,
+ * when zone is not NULL, the reference's grid zone (1 to 60, or 0 for the polar grids). */
+int cav__mgrs_parse(const char *s, size_t n, double *lat, double *lon, int *zone, char *msg,
+                    size_t size) {
     try {
         std::string t;
         t.reserve(n);
@@ -50,10 +53,10 @@ int cav__mgrs_parse(const char *s, size_t n, double *lat, double *lon, char *msg
             }
             t.push_back(static_cast<char>(c));
         }
-        int zone, prec;
+        int z, prec;
         bool northp;
         double x, y;
-        GeographicLib::MGRS::Reverse(t, zone, northp, x, y, prec, true);
+        GeographicLib::MGRS::Reverse(t, z, northp, x, y, prec, true);
         if (prec < 0) {
             message("names a whole grid zone, not a square", msg, size);
             return -1;
@@ -63,7 +66,9 @@ int cav__mgrs_parse(const char *s, size_t n, double *lat, double *lon, char *msg
                     size);
             return -1;
         }
-        GeographicLib::UTMUPS::Reverse(zone, northp, x, y, *lat, *lon);
+        GeographicLib::UTMUPS::Reverse(z, northp, x, y, *lat, *lon);
+        if (zone)
+            *zone = z;
         return prec;
     } catch (const std::exception &e) {
         message(e.what(), msg, size);
@@ -74,14 +79,20 @@ int cav__mgrs_parse(const char *s, size_t n, double *lat, double *lon, char *msg
     }
 }
 
-int cav__mgrs_format(double lat, double lon, int digits, char *out, size_t size) {
+/* Writes (lat, lon) in the grid zone given (-1: the point's standard zone). A square at the edge
+ * of its zone may have its centre beyond the edge (a UPS square at 76 degrees south, a square of
+ * zone 31 centred in zone 32's longitudes): written in the standard zone, that centre would name
+ * another square (a fuzz finding), so a reference read is written back in the zone it was read in.
+ */
+int cav__mgrs_format(double lat, double lon, int zone, int digits, char *out, size_t size) {
     try {
-        int zone;
+        int z;
         bool northp;
-        double x, y;
-        GeographicLib::UTMUPS::Forward(lat, lon, zone, northp, x, y);
+        double x, y, gamma, k;
+        GeographicLib::UTMUPS::Forward(lat, lon, z, northp, x, y, gamma, k,
+                                       zone < 0 ? GeographicLib::UTMUPS::STANDARD : zone, true);
         std::string t;
-        GeographicLib::MGRS::Forward(zone, northp, x, y, lat, digits, t);
+        GeographicLib::MGRS::Forward(z, northp, x, y, lat, digits, t);
         if (t.size() + 1 > size)
             return -1;
         std::snprintf(out, size, "%s", t.c_str());

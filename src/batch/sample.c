@@ -75,7 +75,7 @@ static void put_cased(cav_buf *b, rng *r, const char *name) {
 static void put_position(cav_buf *b, int coords, double lat, double lon) {
     if (coords == CAV_COORDS_MGRS) {
         char m[64];
-        if (cav__mgrs_format(lat, lon, 5, m, sizeof m) == 0)
+        if (cav__mgrs_format(lat, lon, -1, 5, m, sizeof m) == 0)
             cav__buf_puts(b, m);
         return;
     }

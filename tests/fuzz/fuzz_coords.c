@@ -1,8 +1,9 @@
 /* fuzz_coords.c — libFuzzer target for the readers of positions and times in logs: any bytes as
  * a degrees-minutes-seconds latitude and longitude, an MGRS reference, a date or RFC 3339
  * timestamp (in the default pack's time zone) and, through the query setters, every numeric and
- * date field. A value that is read must be in range; an MGRS square read must write back to a
- * reference that reads to the same square. Must never crash, leak or hang. */
+ * date field. A value that is read must be in range; an MGRS square read must write back, in the
+ * grid zone it was read in, to a reference that reads to the same square. Must never crash, leak
+ * or hang. */
 #include "batch/audit.h"
 #include "caveat.h"
 
@@ -23,14 +24,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             abort();
     double la, lo;
     char msg[200], back[64];
-    int prec = cav__mgrs_parse(s, size, &la, &lo, msg, sizeof msg);
+    int zone;
+    int prec = cav__mgrs_parse(s, size, &la, &lo, &zone, msg, sizeof msg);
     if (prec >= 0) {
-        if (!(fabs(la) <= 90 && fabs(lo) <= 180) || prec > 5)
+        if (!(fabs(la) <= 90 && fabs(lo) <= 180) || prec > 5 || zone < 0 || zone > 60)
             abort();
-        if (prec >= 1 && cav__mgrs_format(la, lo, prec, back, sizeof back) == 0) {
+        if (prec >= 1 && cav__mgrs_format(la, lo, zone, prec, back, sizeof back) == 0) {
             double la2, lo2;
-            if (cav__mgrs_parse(back, strlen(back), &la2, &lo2, msg, sizeof msg) != prec ||
-                fabs(la2 - la) > 1e-6 || fabs(lo2 - lo) > 1e-6)
+            int zone2;
+            if (cav__mgrs_parse(back, strlen(back), &la2, &lo2, &zone2, msg, sizeof msg) != prec ||
+                zone2 != zone || fabs(la2 - la) > 1e-6 || fabs(lo2 - lo) > 1e-6)
                 abort(); /* the centre of a square writes back to the same square */
         }
     }

@@ -54,16 +54,29 @@ static void test_dms(void) {
 static void test_mgrs(void) {
     char m[64], msg[200];
     double lat, lon;
-    CHECK(cav__mgrs_format(50.6, 36.59, 5, m, sizeof m) == 0);
-    CHECK(cav__mgrs_parse(m, strlen(m), &lat, &lon, msg, sizeof msg) == 5);
+    CHECK(cav__mgrs_format(50.6, 36.59, -1, 5, m, sizeof m) == 0);
+    CHECK(cav__mgrs_parse(m, strlen(m), &lat, &lon, NULL, msg, sizeof msg) == 5);
     CHECK(fabs(lat - 50.6) < 2e-5 && fabs(lon - 36.59) < 2e-5);
-    CHECK(cav__mgrs_parse("37U DB 12345 67890", 18, &lat, &lon, msg, sizeof msg) == 5);
+    CHECK(cav__mgrs_parse("37U DB 12345 67890", 18, &lat, &lon, NULL, msg, sizeof msg) == 5);
     double lat2, lon2;
-    CHECK(cav__mgrs_parse("37UDB1234567890", 15, &lat2, &lon2, msg, sizeof msg) == 5);
+    CHECK(cav__mgrs_parse("37UDB1234567890", 15, &lat2, &lon2, NULL, msg, sizeof msg) == 5);
     CHECK(lat == lat2 && lon == lon2);
-    CHECK(cav__mgrs_parse("37UDB12", 7, &lat, &lon, msg, sizeof msg) == 1); /* a 10 km square */
-    CHECK(cav__mgrs_parse("99ZZZ1", 6, &lat, &lon, msg, sizeof msg) < 0 && msg[0]);
-    CHECK(cav__mgrs_parse("", 0, &lat, &lon, msg, sizeof msg) < 0);
+    CHECK(cav__mgrs_parse("37UDB12", 7, &lat, &lon, NULL, msg, sizeof msg) ==
+          1); /* a 10 km square */
+    CHECK(cav__mgrs_parse("99ZZZ1", 6, &lat, &lon, NULL, msg, sizeof msg) < 0 && msg[0]);
+    CHECK(cav__mgrs_parse("", 0, &lat, &lon, NULL, msg, sizeof msg) < 0);
+    /* squares whose centre is beyond their zone's edge write back to themselves in their own
+     * zone (fuzz findings): a polar square at 76 degrees south, a zone 31 square at 7.6 E */
+    const char *edge[] = {"ALA22", "31UGA99"};
+    for (int i = 0; i < 2; i++) {
+        int zone;
+        CHECK(cav__mgrs_parse(edge[i], strlen(edge[i]), &lat, &lon, &zone, msg, sizeof msg) == 1);
+        CHECK_EQ_INT(zone, i ? 31 : 0);
+        CHECK(cav__mgrs_format(lat, lon, zone, 1, m, sizeof m) == 0);
+        CHECK(strcmp(m, edge[i]) == 0);
+        CHECK(cav__mgrs_format(lat, lon, -1, 1, m, sizeof m) == 0);
+        CHECK(strcmp(m, edge[i]) != 0); /* the standard zone names another square */
+    }
 }
 
 int main(void) {
