@@ -84,6 +84,7 @@ typedef struct audit_plan {
     out_item *items;
     int nitems;
     int has_decision_items; /* some item is derived from the decision */
+    int has_validity_items; /* valid_from or valid_until is an item */
     char *header;           /* the CSV output header line, with its newline */
     size_t header_len;
     char **map_from, **map_to; /* --map as given, for the summary */
@@ -125,6 +126,12 @@ typedef struct value_slot {
 } value_slot;
 
 /* A cached decision: the output columns of one distinct decision (see audit_cache.c). */
+/* Slots of a worker's decision cache (a power of two; half may be filled before it is emptied).
+ * A log's distinct decisions, each with the facts its explanation reads, number some 24,000 in a
+ * million rows of `caveat sample`: 16,384 slots emptied the cache every 45,000 rows, a miss in 8
+ * rows; 65,536 slots (11 MB a worker, and about 16 MB of texts when half full) hold them. */
+#define AUDIT_DEC_SLOTS 65536
+
 typedef struct dec_slot {
     uint64_t hash;
     uint32_t key_off, key_len; /* in the worker's decision key store (int32 words) */
@@ -233,9 +240,12 @@ void cav__audit_worker_free(worker *w);
 /* Binds field f of q from text s[0, n) through the worker's cache in front of cav_query_set
  * (names and dates), exactly as cav_query_set would. */
 int cav__audit_bind(worker *w, cav_query *q, int f, const char *s, size_t n, cav_qerrors *e);
-/* The cached columns of decision d of q, formatted on first sight; NULL when d cannot be cached
- * (its texts depend on more than the decision) or out of memory (w->scratch.failed). */
-const dec_slot *cav__audit_decision(worker *w, const cav_query *q, const cav_decision *d);
+struct cav_facts; /* lang/pack.h */
+/* The cached columns of decision d of q (whose facts are f: cav__eval_facts), formatted on first
+ * sight; NULL when d cannot be cached (its texts depend on more than the decision and the facts)
+ * or out of memory (w->scratch.failed). */
+const dec_slot *cav__audit_decision(worker *w, const cav_query *q, const struct cav_facts *f,
+                                    const cav_decision *d);
 /* Formats the decision-derived column k of (q, d) into out, uncached (raw text). */
 int cav__audit_column(worker *w, const cav_query *q, const cav_decision *d, out_kind k,
                       cav_buf *out);

@@ -17,11 +17,12 @@
  * validity of each), so a key is never cut and two decisions never share an entry. The
  * explanation is kept as a template with the places where it quotes the row's date; the template
  * is checked against a real explanation on the first row with another date, and a decision whose
- * explanation changes with the date otherwise is keyed by its date instead. Decisions whose texts
- * depend on more than that (a missing field or a position near a zone edge, whose explanation
- * names the values or the distance that would settle it; more deciding rules than a decision
- * stores) are not cached: their rows are formatted one by one. A full cache is emptied, never an
- * error.
+ * explanation changes with the date otherwise is keyed by its date instead. A decision that a
+ * missing field leaves open names the values that would settle it, which are decisions on every
+ * fact of the row: its entry is keyed by all the facts (every field and every zone). Decisions
+ * whose texts depend on more than that (a position near a zone edge, whose explanation names the
+ * distance to it; more deciding rules than a decision stores) are not cached: their rows are
+ * formatted one by one. A full cache is emptied, never an error.
  */
 #include "batch/audit.h"
 #include "core/alloc.h"
@@ -35,7 +36,7 @@
 enum {
     VALUE_SLOTS = 8192,                          /* per-thread value cache (power of two) */
     VALUE_MAX = 64,                              /* longest value cached */
-    DEC_SLOTS = 16384,                           /* per-thread decision cache (power of two) */
+    DEC_SLOTS = AUDIT_DEC_SLOTS,                 /* per-thread decision cache */
     FACT_KEY_WORDS = 8 + 8 * CAV_MAX_ZONE_WORDS, /* epoch and facts, for the explanation */
     KEY_WORDS = 8 + CAV_MAX_PARTIES * (8 + CAV_MAX_DECIDING) + FACT_KEY_WORDS,
     TEXT_LIMIT = 64 << 20 /* cached texts past which the cache is emptied */
@@ -309,23 +310,25 @@ static int32_t epoch_of(const cav_audit *a, int32_t date) {
  * in the same epoch (epoch_of; within it only the quoted date differs, which the template
  * handles) and their positions are in (or unsure of) the same zones among those the notes'
  * conditions test (a->note_zones): the other zones a row's positions are in change nothing an
- * explanation without CAV_EXPLAIN says (the texts that name distances or the values that would
- * settle a decision are never cached: decision_key). Keying by every zone made nearly every row
- * of a real log a miss. Writes them at key; returns their words. */
-static int fact_key(const worker *w, const cav_query *q, const cav_decision *d, int32_t *key) {
+ * explanation without CAV_EXPLAIN says (the texts that name distances are never cached:
+ * decision_key). Keying by every zone made nearly every row of a real log a miss. With `all`
+ * (a decision a missing field leaves open, whose text names the values that would settle it, each
+ * a decision on every fact) every field and zone is keyed. Writes them at key; returns their
+ * words. */
+static int fact_key(const worker *w, const cav_query *q, const cav_facts *fp, const cav_decision *d,
+                    int all, int32_t *key) {
     const cav_pack *p = w->a->pack;
-    uint64_t scratch[CAV_FACT_WORDS];
-    cav_facts f;
-    cav__facts_of(p, q, scratch, &f);
+    const cav_facts f = *fp;
     /* the fields the notes test, and those the exceptions of a deciding forbid test
      * (fails_off_place in explain.c judges them on every field but the places) */
-    unsigned fields = w->a->note_fields;
+    unsigned fields = all ? ~0u : w->a->note_fields;
     for (int i = 0; i < d->nparties; i++) {
         const cav_party_decision *pd = &d->parties[i];
         for (int r = 0; pd->basis == CAV_BASIS_FORBID && r < pd->nrules; r++)
             fields |= w->a->exception_fields[pd->rules[r]];
     }
     int k = 0;
+    key[k++] = all;
     key[k++] = epoch_of(w->a, q->date);
     static const int keyed[] = {CAV_F_KIND, CAV_F_STATE, CAV_F_ROLE, CAV_F_PURPOSE, CAV_F_SUPPLIER};
     for (size_t i = 0; i < sizeof keyed / sizeof *keyed; i++)
@@ -334,7 +337,7 @@ static int fact_key(const worker *w, const cav_query *q, const cav_decision *d, 
     const uint64_t *sets[] = {f.target_in, f.target_unsure, f.launch_in, f.launch_unsure};
     for (int s = 0; s < 4; s++)
         for (int i = 0; sets[s] && i < p->zone_words && i < CAV_MAX_ZONE_WORDS; i++) {
-            uint64_t v = sets[s][i] & w->a->note_zones[i];
+            uint64_t v = all ? sets[s][i] : sets[s][i] & w->a->note_zones[i];
             key[k++] = (int32_t)(uint32_t)v;
             key[k++] = (int32_t)(uint32_t)(v >> 32);
         }
@@ -343,9 +346,11 @@ static int fact_key(const worker *w, const cav_query *q, const cav_decision *d, 
 
 /* The key of d (and q's weapon): every member of the decision its texts depend on, and with an
  * explanation the facts (fact_key). Returns its number of words, or -1 when d's texts cannot be
- * cached: with CAV_EXPLAIN the explanation measures distances from the row's own position. */
-static int decision_key(const worker *w, const cav_query *q, const cav_decision *d, int32_t *key) {
-    int k = 0, explained = 0;
+ * cached: with CAV_EXPLAIN, or a position near a zone edge, the explanation measures distances
+ * from the row's own position. */
+static int decision_key(const worker *w, const cav_query *q, const cav_facts *f,
+                        const cav_decision *d, int32_t *key) {
+    int k = 0, explained = 0, missing = 0;
     for (int i = 0; i < w->a->plan.nitems; i++)
         explained |= w->a->plan.items[i].kind == OUT_EXPLANATION;
     if (explained && (w->a->flags & CAV_EXPLAIN))
@@ -357,8 +362,9 @@ static int decision_key(const worker *w, const cav_query *q, const cav_decision 
     key[k++] = d->nparties;
     for (int i = 0; i < d->nparties; i++) {
         const cav_party_decision *pd = &d->parties[i];
-        if (pd->nrules > CAV_MAX_DECIDING || (explained && (pd->missing || pd->unsure)))
+        if (pd->nrules > CAV_MAX_DECIDING || (explained && pd->unsure))
             return -1;
+        missing |= pd->missing != 0;
         key[k++] = pd->party;
         key[k++] = (int32_t)pd->verdict | (int32_t)pd->basis << 4;
         key[k++] = pd->nrules;
@@ -370,7 +376,7 @@ static int decision_key(const worker *w, const cav_query *q, const cav_decision 
             key[k++] = pd->rules[r];
     }
     if (explained)
-        k += fact_key(w, q, d, key + k);
+        k += fact_key(w, q, f, d, missing, key + k);
     return k;
 }
 
@@ -488,9 +494,10 @@ static dec_slot *lookup(worker *w, const int32_t *key, int klen, uint64_t h, uin
     return NULL;
 }
 
-const dec_slot *cav__audit_decision(worker *w, const cav_query *q, const cav_decision *d) {
+const dec_slot *cav__audit_decision(worker *w, const cav_query *q, const cav_facts *f,
+                                    const cav_decision *d) {
     int32_t key[KEY_WORDS + 1];
-    int klen = decision_key(w, q, d, key);
+    int klen = decision_key(w, q, f, d, key);
     if (klen < 0)
         return NULL;
     for (int pass = 0; pass < 2; pass++) {

@@ -374,6 +374,8 @@ static int parse_columns(audit_plan *pl, const char *columns, int csv_in, cav_bu
             pl->items[pl->nitems++] = it;
             if (it.kind >= OUT_DATE && it.kind <= OUT_WHY)
                 pl->has_decision_items = 1;
+            if (it.kind == OUT_VALID_FROM || it.kind == OUT_VALID_UNTIL)
+                pl->has_validity_items = 1;
         }
         p = end ? end + 1 : p + n;
     }

@@ -6,6 +6,7 @@
  * threads. The pack is shared read-only (caveat.h: a loaded pack is immutable).
  */
 #include "caveat.h"
+#include "lang/pack.h" /* cav__eval_facts: the validity on the facts the decision found */
 
 #include <math.h>
 #include <pthread.h>
@@ -89,10 +90,12 @@ static void decide_range(const range *r) {
         cav_decision *d = out->decisions ? &out->decisions[i] : &local;
         /* the checks no single field can make, as for a query bound field by field */
         int rc = cav_query_finish(&q, r->p, NULL);
+        uint64_t scratch[CAV_FACT_WORDS];
+        cav_facts f;
         if (rc == 0)
-            rc = cav_eval(r->p, &q, d);
+            rc = cav__eval_facts(r->p, &q, scratch, &f, d);
         if (rc == 0 && (out->valid_from || out->valid_until || out->decisions))
-            cav_decision_validity(r->p, &q, d);
+            cav__validity_of(r->p, &q, &f, d); /* on the facts cav_eval found */
         if (out->error)
             out->error[i] = rc;
         if (out->verdict)

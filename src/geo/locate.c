@@ -528,30 +528,32 @@ static double wrap_shift(const loc_edge *e, double lon) {
     return mid - lon > 180 ? -360 : mid - lon < -180 ? 360 : 0;
 }
 
-/* Geodesic metres from (lat, lon) to zone's boundary, or -1 (see geo.h). Scans the zone's edges:
- * the plane finds the nearest one and its exact distance becomes the bound to beat; an edge is
- * measured exactly only if neither the plane's bounds (where the edge is the short way round),
- * nor its latitude gap, nor its chord rules it out. */
-/* The distance from the point to the nearest of the n near edges of a leaf, exact (as
- * cav__locator_distance measures an edge), or INFINITY when n is 0. */
-static double near_list_distance(const cav_locator *loc, const loc_edge *e, uint32_t n, double lat,
-                                 double lon) {
-    cav_geo_frame f;
-    cav__geo_frame(&f, lat, lon);
-    double best = INFINITY;
-    for (uint32_t i = 0; i < n; i++) {
-        double s = wrap_shift(&e[i], lon);
-        double d = cav__geo_segment(&loc->geod, &f, e[i].lx + s, e[i].ly, e[i].hx + s, e[i].hy);
-        if (d < best)
-            best = d;
-    }
-    return best;
+/* One edge's distance from the point: exact (lo = hi, cav__geo_segment), or only bounded by its
+ * chord (cav__geo_chord_bounds, a small fraction of the cost). */
+static void measure(const cav_locator *loc, const cav_geo_frame *f, const double p[3], int exact,
+                    double ax, double ay, double bx, double by, double *lo, double *hi) {
+    if (exact)
+        *lo = *hi = cav__geo_segment(&loc->geod, f, ax, ay, bx, by);
+    else
+        cav__geo_chord_bounds(p, ax, ay, bx, by, lo, hi);
 }
 
-double cav__locator_distance(const cav_locator *loc, int zone, double lat, double lon) {
+/* Metres from (lat, lon) to zone's boundary, exact (*lo = *hi, see geo.h) or bounded (lo <= the
+ * geodesic distance <= hi); -1 when there is none. Scans the zone's edges: the plane finds the
+ * nearest one, whose distance (its upper bound) becomes the bound to beat; an edge is measured
+ * only if neither the plane's bounds (where the edge is the short way round), nor its latitude
+ * gap, nor its chord rules it out. An edge ruled out is no nearer than the bound, which is no
+ * nearer than the nearest edge measured, so the smallest bounds of the edges measured bound the
+ * distance. */
+static int zone_distance(const cav_locator *loc, int zone, double lat, double lon, int exact,
+                         double *lo_out, double *hi_out) {
     if (!loc || zone < 0 || zone >= loc->nzones || loc->empty || loc->zreal[zone] == 0 ||
         !(lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180))
         return -1;
+    cav_geo_frame f;
+    cav__geo_frame(&f, lat, lon);
+    double p[3];
+    cav__geo_ecef(lat, lon, p);
     /* A point closer to an imprecise zone's edge than its precision: the leaf's near list holds
      * every edge of the zone within the precision of the cell, so the nearest of them, if within
      * the precision, is the nearest of all. Explanations and `where` measure exactly these points
@@ -563,17 +565,24 @@ double cav__locator_distance(const cav_locator *loc, int zone, double lat, doubl
         uint32_t n = leaf->nnear & ~LOC_WIDE;
         for (uint32_t i = 0; i < n && !(leaf->nnear & LOC_WIDE); i++, t++)
             if (t->zone == (uint32_t)zone && t->nnear) {
-                double d =
-                    near_list_distance(loc, loc->edges + t->edges + t->ncut, t->nnear, lat, lon);
-                if (d <= loc->prec[zone])
-                    return d;
+                const loc_edge *e = loc->edges + t->edges + t->ncut;
+                double lo = INFINITY, hi = INFINITY;
+                for (uint32_t k = 0; k < t->nnear; k++) {
+                    double s = wrap_shift(&e[k], lon), a, b;
+                    measure(loc, &f, p, exact, e[k].lx + s, e[k].ly, e[k].hx + s, e[k].hy, &a, &b);
+                    lo = fmin(lo, a);
+                    hi = fmin(hi, b);
+                }
+                if (hi <= loc->prec[zone]) {
+                    *lo_out = lo;
+                    *hi_out = hi;
+                    return 0;
+                }
                 break;
             }
     }
     const loc_edge *e = loc->zedges + loc->zfirst[zone];
     uint32_t n = loc->zreal[zone], nearest = 0;
-    cav_geo_frame f;
-    cav__geo_frame(&f, lat, lon);
     double dmin = INFINITY;
     for (uint32_t i = 0; i < n; i++) {
         double s = wrap_shift(&e[i], lon);
@@ -583,14 +592,13 @@ double cav__locator_distance(const cav_locator *loc, int zone, double lat, doubl
             nearest = i;
         }
     }
-    double sh = wrap_shift(&e[nearest], lon);
-    double best = cav__geo_segment(&loc->geod, &f, e[nearest].lx + sh, e[nearest].ly,
-                                   e[nearest].hx + sh, e[nearest].hy);
-    if (best == 0)
-        return 0;
-    double lo, hi, bounded = best, p[3];
+    double sh = wrap_shift(&e[nearest], lon), least, best;
+    measure(loc, &f, p, exact, e[nearest].lx + sh, e[nearest].ly, e[nearest].hx + sh, e[nearest].hy,
+            &least, &best);
+    if (!exact && !(best < INFINITY)) /* a chord too long to bound the arc: measure exactly */
+        return zone_distance(loc, zone, lat, lon, 1, lo_out, hi_out);
+    double lo, hi, bounded = best;
     cav__geo_bounds(&f, best, &lo, &hi);
-    cav__geo_ecef(lat, lon, p);
     for (uint32_t i = 0; i < n && best > 0; i++) {
         double s = wrap_shift(&e[i], lon), ax = e[i].lx + s, bx = e[i].hx + s;
         if (i == nearest || e[i].ly - lat >= best / CAV_M_MIN_PER_DEG ||
@@ -604,16 +612,37 @@ double cav__locator_distance(const cav_locator *loc, int zone, double lat, doubl
         cav__geo_chord_bounds(p, ax, e[i].ly, bx, e[i].hy, &clo, &chi);
         if (clo >= best)
             continue;
-        double d = cav__geo_segment(&loc->geod, &f, ax, e[i].ly, bx, e[i].hy);
-        if (d < best) {
-            best = d;
+        double a = clo, b = chi;
+        if (exact)
+            a = b = cav__geo_segment(&loc->geod, &f, ax, e[i].ly, bx, e[i].hy);
+        least = fmin(least, a);
+        if (b < best) {
+            best = b;
             if (best < 0.9 * bounded) { /* tighter plane bounds for the rest */
                 cav__geo_bounds(&f, best, &lo, &hi);
                 bounded = best;
             }
         }
     }
-    return best;
+    *lo_out = fmin(least, best);
+    *hi_out = best;
+    return 0;
+}
+
+double cav__locator_distance(const cav_locator *loc, int zone, double lat, double lon) {
+    double lo, hi;
+    return zone_distance(loc, zone, lat, lon, 1, &lo, &hi) == 0 ? hi : -1;
+}
+
+int cav__locator_distance_bounds(const cav_locator *loc, int zone, double lat, double lon,
+                                 double *lo, double *hi) {
+    if (zone_distance(loc, zone, lat, lon, 0, lo, hi) != 0)
+        return -1;
+    /* bounds on what cav__locator_distance returns: its Newton steps stop within 1e-6 of the
+     * minimum (cav__geo_segment), above it */
+    *lo = fmax(0, *lo - 1e-6);
+    *hi = *hi * (1 + 2e-6) + 1e-6;
+    return 0;
 }
 
 /* ---- sizes ----------------------------------------------------------------------------------- */

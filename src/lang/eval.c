@@ -498,6 +498,15 @@ static int valid_point(double lat, double lon, double r) {
 }
 
 int cav_eval(const cav_pack *p, const cav_query *q, cav_decision *d) {
+    /* Scratch for two three-valued membership sets. Packs with more zones than fit here are
+     * rejected at load time (CAV_MAX_ZONE_WORDS), so this never overflows. */
+    uint64_t scratch[CAV_FACT_WORDS];
+    cav_facts f;
+    return cav__eval_facts(p, q, scratch, &f, d);
+}
+
+int cav__eval_facts(const cav_pack *p, const cav_query *q, uint64_t *scratch, cav_facts *facts,
+                    cav_decision *d) {
     if (!p || !q || !d || q->weapon < 0 || q->weapon >= p->nweapons || q->kind < 0 ||
         q->kind >= p->nkinds || (q->state != CAV_STATE_GROUND && q->state != CAV_STATE_AIRBORNE) ||
         q->purpose >= p->npurposes || q->purpose < CAV_MISSING || q->supplier >= p->nparties ||
@@ -506,11 +515,8 @@ int cav_eval(const cav_pack *p, const cav_query *q, cav_decision *d) {
         !valid_point(q->target_lat, q->target_lon, q->target_uncertainty_m) ||
         (q->has_launch && !valid_point(q->launch_lat, q->launch_lon, q->launch_uncertainty_m)))
         return CAV_EINVAL;
-    /* Scratch for two three-valued membership sets. Packs with more zones than fit here are
-     * rejected at load time (CAV_MAX_ZONE_WORDS), so this never overflows. */
-    uint64_t scratch[CAV_FACT_WORDS];
-    cav_facts f;
-    cav__facts_of(p, q, scratch, &f);
+    cav__facts_of(p, q, scratch, facts);
+    const cav_facts *f = facts;
     int parties[CAV_MAX_PARTIES];
     d->nparties = cav__consent_parties(p, q, parties);
     if (d->nparties == 0)
@@ -520,8 +526,8 @@ int cav_eval(const cav_pack *p, const cav_query *q, cav_decision *d) {
     int any_prohibited = 0, all_permitted = 1, any_indeterminate = 0;
     for (int i = 0; i < d->nparties; i++) {
         cav_party_decision *pd = &d->parties[i];
-        decide_in(p, parties[i], cav__epoch_in(index_for(p, parties[i], f.weapon), q->date),
-                  q->date, &f, pd, NULL);
+        decide_in(p, parties[i], cav__epoch_in(index_for(p, parties[i], f->weapon), q->date),
+                  q->date, f, pd, NULL);
         pd->valid_from = pd->valid_until = CAV_VALIDITY_UNSET;
         any_prohibited |= pd->verdict == CAV_PROHIBITED;
         all_permitted &= pd->verdict == CAV_PERMITTED;
@@ -541,17 +547,21 @@ int cav_decision_validity(const cav_pack *p, const cav_query *q, cav_decision *d
     uint64_t scratch[CAV_FACT_WORDS];
     cav_facts f;
     cav__facts_of(p, q, scratch, &f);
+    cav__validity_of(p, q, &f, d);
+    return 0;
+}
+
+void cav__validity_of(const cav_pack *p, const cav_query *q, const cav_facts *f, cav_decision *d) {
     memo m;
     memset(m.rule, 0, sizeof m.rule);
     d->valid_from = INT32_MIN;
     d->valid_until = CAV_DATE_OPEN;
     for (int i = 0; i < d->nparties; i++) {
         cav_party_decision *pd = &d->parties[i];
-        party_validity(p, q->date, &f, pd, &m);
+        party_validity(p, q->date, f, pd, &m);
         if (pd->valid_from > d->valid_from)
             d->valid_from = pd->valid_from;
         if (pd->valid_until < d->valid_until)
             d->valid_until = pd->valid_until;
     }
-    return 0;
 }

@@ -13,6 +13,7 @@
  * Explaining re-evaluates rules and may measure distances; it is not on the hot path. All text
  * goes into the caller's growable buffer: nothing is cut.
  */
+#include "core/num.h"
 #include "core/util.h"
 #include "lang/pack.h"
 
@@ -381,11 +382,13 @@ static double edge_km(const ctx *c, const cav_node *node, int *zone_out) {
     return best < 0 ? -1 : best / 1000.0;
 }
 
+/* Decimals a distance is written with: in text 0.1 km below 10 km, else whole km; in JSON 10 m. */
+static int km_decimals(double km, int json) {
+    return json ? 2 : km < 10 ? 1 : 0;
+}
+
 static void put_km(cav_buf *o, double km) {
-    if (km < 10)
-        cav__buf_fixed(o, km, 1);
-    else
-        cav__buf_fixed(o, km, 0);
+    cav__buf_fixed(o, km, km_decimals(km, 0));
     cav__buf_puts(o, " km");
 }
 
@@ -645,10 +648,26 @@ static void unsure_zones_of(const ctx *c, unsure_zones *u) {
     }
 }
 
-static double zone_edge_km(const ctx *c, int z, int field) {
+/* Km from the point of field to zone z's edge, as written in text (json 0) or JSON, or -1. The
+ * chords' bounds are enough where both are written alike (then so is the geodesic distance
+ * between them); only where they straddle a rounding step is the geodesic measured: the texts are
+ * the same as from cav__locator_distance, at a fraction of the cost (an audit's rows near edges
+ * spent a tenth of its time here). */
+static double zone_edge_km(const ctx *c, int z, int field, int json) {
     int launch = field == CAV_F_LAUNCH;
-    double m = cav__locator_distance(c->p->locator, z, launch ? c->q->launch_lat : c->q->target_lat,
-                                     launch ? c->q->launch_lon : c->q->target_lon);
+    double lat = launch ? c->q->launch_lat : c->q->target_lat;
+    double lon = launch ? c->q->launch_lon : c->q->target_lon;
+    double lo, hi;
+    if (cav__locator_distance_bounds(c->p->locator, z, lat, lon, &lo, &hi) != 0)
+        return -1;
+    char a[64], b[64];
+    lo /= 1000.0;
+    hi /= 1000.0;
+    int na = cav__format_fixed(lo, km_decimals(lo, json), a, sizeof a);
+    int nb = cav__format_fixed(hi, km_decimals(hi, json), b, sizeof b);
+    if (na > 0 && na == nb && (size_t)na < sizeof a && memcmp(a, b, (size_t)na) == 0)
+        return lo;
+    double m = cav__locator_distance(c->p->locator, z, lat, lon);
     return m < 0 ? -1 : m / 1000.0;
 }
 
@@ -705,7 +724,7 @@ static void settle_text(const ctx *c, cav_buf *o) {
                                     field == CAV_F_TARGET ? "target" : "launch point");
                 else
                     cav__buf_puts(o, last ? " and " : ", ");
-                double km = zone_edge_km(c, u.zone[i], u.field[i]);
+                double km = zone_edge_km(c, u.zone[i], u.field[i], 0);
                 const char *side = zone_has_centre(c, u.zone[i], u.field[i]) ? "inside" : "outside";
                 if (km >= 0) {
                     put_km(o, km);
@@ -770,7 +789,7 @@ static void settle_json(const ctx *c, cav_buf *o) {
             cav__buf_json_str(o, u.field[i] == CAV_F_TARGET ? "target" : "launch");
             cav__buf_puts(o, ", \"zone\": ");
             cav__buf_json_str(o, p->zones[u.zone[i]].id);
-            double km = zone_edge_km(c, u.zone[i], u.field[i]);
+            double km = zone_edge_km(c, u.zone[i], u.field[i], 1);
             cav__buf_puts(o, ", \"edge_km\": ");
             if (km >= 0)
                 cav__buf_fixed(o, km, 2);

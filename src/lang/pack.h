@@ -204,6 +204,12 @@ typedef enum cav_tri { CAV_FALSE = 0, CAV_TRUE = 1, CAV_UNDET = 2 } cav_tri;
 cav_tri cav__eval_node(const cav_pack *p, int n, const cav_facts *f);
 /* Fills f from q, using zone scratch space of CAV_FACT_WORDS words. */
 void cav__facts_of(const cav_pack *p, const cav_query *q, uint64_t *scratch, cav_facts *f);
+/* cav_eval, leaving q's facts in f (in scratch, CAV_FACT_WORDS words) for the caller to reuse:
+ * the audit and the batches key, validate and explain on them without locating q again. */
+int cav__eval_facts(const cav_pack *p, const cav_query *q, uint64_t *scratch, cav_facts *f,
+                    cav_decision *d);
+/* cav_decision_validity of a decision of q, on q's facts f (cav__eval_facts). */
+void cav__validity_of(const cav_pack *p, const cav_query *q, const cav_facts *f, cav_decision *d);
 /* The three-valued value of rule r on f, its `unless` exceptions in force on date included. */
 cav_tri cav__rule_value(const cav_pack *p, int r, int32_t date, const cav_facts *f);
 /* 1 when rule r speaks of weapon w (see cav_rule.speaks). */

@@ -285,6 +285,8 @@ static void set_free(GEOSContextHandle_t h, zone_set_ref *s) {
 }
 
 static long n_checked, n_unsure, n_sure, n_band, n_dist;
+static long n_border_dist, n_border_tight; /* distances under 10 km to real borders; bounded
+                                              within 10 m */
 
 /* Checks find3's answers at one point and radius against the reference distances ref[]. */
 static void check_radius(const zone_set_ref *s, double lat, double lon, double radius,
@@ -332,8 +334,19 @@ static void check_point(const zone_set_ref *s, double lat, double lon, double ra
         check_radius(s, lat, lon, ref[z] * (1 - u), ref);
     }
     for (int z = 0; with_distance && z < s->n; z++) {
-        double d = cav__locator_distance(s->loc, z, lat, lon);
+        double d = cav__locator_distance(s->loc, z, lat, lon), lo, hi;
         n_dist++;
+        /* the chords' bounds hold the distance itself (explanations print it from them) */
+        int rb = cav__locator_distance_bounds(s->loc, z, lat, lon, &lo, &hi);
+        if (strncmp(s->name, "borders", 7) == 0 && d >= 0 && d < 10000) {
+            n_border_dist++;
+            n_border_tight += rb == 0 && hi - lo < 10;
+        }
+        if (d < 0 ? rb != -1 : !(rb == 0 && lo <= d && d <= hi)) {
+            CHECK(d < 0 ? rb == -1 : rb == 0 && lo <= d && d <= hi);
+            fprintf(stderr, "%s zone %d at %.9f %.9f: distance %.6f, bounds %d %.6f %.6f\n",
+                    s->name, z, lat, lon, d, rb, lo, hi);
+        }
         if (isinf(ref[z])) {
             CHECK(d == -1);
         } else if (!(fabs(d - ref[z]) <= 0.005 * ref[z] + 1e-3)) {
@@ -469,6 +482,15 @@ static void test_known(GEOSContextHandle_t h) {
     CHECK(cav__locator_distance(loc, -1, 50, 36) == -1);
     CHECK(cav__locator_distance(loc, 0, NAN, 36) == -1);
     CHECK(cav__locator_distance(loc, 0, 49.0, 36.0) == 0);
+    double lo = 1, hi = 1;
+    CHECK(cav__locator_distance_bounds(loc, 2, 50, 36, &lo, &hi) == -1);
+    CHECK(cav__locator_distance_bounds(loc, 0, NAN, 36, &lo, &hi) == -1);
+    /* the bounds hold the distance; on these squares' long edges (degrees: their chords sag by
+     * kilometres) they are kilometres apart, and a printed distance is measured exactly */
+    CHECK(cav__locator_distance_bounds(loc, 0, 49.0, 36.0, &lo, &hi) == 0 && lo == 0 && hi > 0);
+    double d = cav__locator_distance(loc, 0, 50.0, 36.5);
+    CHECK(cav__locator_distance_bounds(loc, 0, 50.0, 36.5, &lo, &hi) == 0 && lo <= d && d <= hi &&
+          hi - lo > 1000);
     cav__locator_free(loc);
     double bad[2] = {0, -1};
     CHECK(cav__locator_new(h, (const GEOSGeometry *const *)g, bad, 2) == NULL);
@@ -625,9 +647,10 @@ int main(void) {
     test_many(h, npoints);
     test_borders(h, npoints);
     printf("%ld answers: %ld unsure, %ld sure, %ld within 0.5 %% of r_z (either is right); "
-           "%ld distances\n",
-           n_checked, n_unsure, n_sure, n_band, n_dist);
+           "%ld distances, %ld of %ld under 10 km to real borders bounded within 10 m by chords\n",
+           n_checked, n_unsure, n_sure, n_band, n_dist, n_border_tight, n_border_dist);
     CHECK(n_unsure > 1000 && n_sure > 1000);
+    CHECK(n_border_dist > 0); /* how tight the bounds are is for bench/ (RESULTS-audit.md) */
     GEOS_finish_r(h);
     return check_done();
 }
