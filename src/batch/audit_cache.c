@@ -6,9 +6,9 @@
  * a date (keyed by the field and all its bytes, never a prefix or a hash alone). A hit sets the
  * same member and the same `given` bit the setter sets; a miss, and every value the setter
  * refuses, goes through cav_query_set itself, so a row gets the library's answer and errors.
- * Numbers in plain decimal go through cav_query_set_number after the JSON number grammar is
- * checked here and the value read by the library's own number reader; anything else (an exponent,
- * a '+', degrees-minutes-seconds, garbage) takes the setter's path.
+ * Numbers in plain decimal (at most 15 digits, no exponent) are read by the library's number
+ * reader in one pass (cav__parse_plain) and go through cav_query_set_number; anything else (an
+ * exponent, a '+', degrees-minutes-seconds, garbage) takes the setter's path.
  *
  * Decisions. The derived columns (parties, rule, validity, the short explanation and the
  * explanation) are functions of the decision and the query's weapon, and the explanation also of
@@ -28,6 +28,7 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/json.h"
+#include "core/num.h"
 #include "lang/pack.h"
 
 #include <stdlib.h>
@@ -92,35 +93,6 @@ static void set_member(cav_query *q, int f, int32_t v) {
     }
 }
 
-/* 1 when s[0, n) is a number in the JSON grammar without an exponent and with at most 15
- * digits: the library's number reader then reads it exactly without strtod. */
-static int plain_decimal(const char *s, size_t n) {
-    size_t i = 0, digits = 0;
-    if (i < n && s[i] == '-')
-        i++;
-    if (i == n)
-        return 0;
-    if (s[i] == '0') {
-        i++;
-        digits++;
-    } else {
-        if (s[i] < '1' || s[i] > '9')
-            return 0;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++, digits++;
-    }
-    if (i < n && s[i] == '.') {
-        i++;
-        size_t f = 0;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++, f++;
-        if (!f)
-            return 0;
-        digits += f;
-    }
-    return i == n && digits <= 15;
-}
-
 /* 1 when s[0, n) may be a number the setter reads itself (digits, sign, dot, exponent only). */
 static int numberish(const char *s, size_t n) {
     for (size_t i = 0; i < n; i++) {
@@ -136,9 +108,9 @@ int cav__audit_bind(worker *w, cav_query *q, int f, const char *s, size_t n, cav
     const cav_pack *p = w->a->pack;
     if (f == CAV_Q_TARGET_LAT || f == CAV_Q_TARGET_LON || f == CAV_Q_LAUNCH_LAT ||
         f == CAV_Q_LAUNCH_LON || f == CAV_Q_TARGET_UNCERTAINTY || f == CAV_Q_LAUNCH_UNCERTAINTY) {
-        if (plain_decimal(s, n))
-            return cav_query_set_number(q, p, (cav_qfield)f, cav__json_number_value(s, n), e);
         double deg;
+        if (cav__parse_plain(s, n, &deg) == 0) /* a plain decimal: read exactly, in one pass */
+            return cav_query_set_number(q, p, (cav_qfield)f, deg, e);
         if (f != CAV_Q_TARGET_UNCERTAINTY && f != CAV_Q_LAUNCH_UNCERTAINTY && !numberish(s, n) &&
             cav__dms_parse(s, n, f == CAV_Q_TARGET_LAT || f == CAV_Q_LAUNCH_LAT, &deg) == 0)
             return cav_query_set_number(q, p, (cav_qfield)f, deg, e);

@@ -191,7 +191,11 @@ size_t cav__csv_lines(const char *s, size_t n) {
         unsigned lf = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, nl));
         unsigned lone = (unsigned)_mm_movemask_epi8(
             _mm_andnot_si128(_mm_cmpeq_epi8(y, nl), _mm_cmpeq_epi8(x, cr)));
-        count += (size_t)__builtin_popcount(lf) + (size_t)__builtin_popcount(lone);
+        /* line ends are sparse (a row is ~100 bytes): clearing the lowest bit until none is left
+         * beats __builtin_popcount, a call into libgcc on baseline x86-64 (a measured hot path:
+         * the audit's reader spent 300 instructions a row there) */
+        for (unsigned m = lf | lone << 16; m; m &= m - 1)
+            count++;
         i += 16;
     }
 #endif

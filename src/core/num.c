@@ -290,14 +290,21 @@ static int plain_value(const char *s, size_t n, double *out) {
 }
 #endif
 
+int cav__parse_plain(const char *s, size_t n, double *out) {
+#if NUM_FAST_PATH
+    return s && n ? plain_value(s, n, out) : -1;
+#else
+    (void)s, (void)n, (void)out;
+    return -1;
+#endif
+}
+
 int cav__parse_double(const char *s, size_t n, double *out) {
     num_text t;
     if (!s || n == 0)
         return -1;
-#if NUM_FAST_PATH
-    if (plain_value(s, n, out) == 0)
+    if (cav__parse_plain(s, n, out) == 0)
         return 0;
-#endif
     if (scan_json(s, n, &t) != 0)
         return -1;
     return convert(&t, out);

@@ -65,6 +65,12 @@ static inline int cav__toupper(int c) {
  * rounded subnormal or a zero of the number's sign. Any length is accepted; no allocation. */
 int cav__parse_double(const char *s, size_t n, double *out);
 
+/* cav__parse_double for the common case alone, read in one pass: a JSON number without an
+ * exponent and with at most 15 digits in all (coordinates, distances). Returns 0 with the same
+ * value cav__parse_double gives, or -1 for anything else (which may still be a number), and
+ * always -1 where the platform computes with excess precision. */
+int cav__parse_plain(const char *s, size_t n, double *out);
+
 /* Parses the n bytes at s as a number of the policy language: digits, optionally followed by '.'
  * and digits (no sign, no exponent; leading zeros allowed). Returns 0 with the correctly rounded
  * value in *out, or -1 (*out unchanged) for anything else or a value too large for a double. */
