@@ -11,7 +11,7 @@ vg=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kin
 # the programs that sample many cases are scaled down here (memcheck runs 20 to 50 times slower):
 # what they check is checked at full size by the suite, natively and under the sanitizers
 export CAV_GEO_POINTS=20000 CAV_DIFF_PACKS=40 CAV_AREA_SCALE=10 CAV_OOM_BUDGET=15 \
-  CAV_GEO_REF_POINTS=40
+  CAV_GEO_REF_POINTS=40 CAV_AUDIT_CACHE_ROWS=3000
 fail=0 runs=0
 # memcheck runs a program on one core: the runs go side by side, one per core (VG_JOBS)
 jobs_max=${VG_JOBS:-$(nproc)}

@@ -561,6 +561,7 @@ int cav_audit_new(const cav_pack *p, const cav_audit_opts *o, cav_audit **out, c
     a->fd = -1;
     a->out_fd = o->out_fd;
     a->flags = o->flags;
+    a->dec_slots = AUDIT_DEC_SLOTS;
     cav_split_init(&a->split);
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv_ready, NULL);

@@ -172,6 +172,7 @@ typedef struct worker {
     uint64_t *months; /* AUDIT_NMONTHS x 4 */
     uint64_t err_fields[CAV_Q_COUNT + 1];
     uint64_t cache_hits, cache_misses;
+    uint64_t cache_clears; /* times the decision cache was emptied (a test reads it) */
 } worker;
 
 struct cav_audit {
@@ -207,6 +208,7 @@ struct cav_audit {
     uint64_t note_zones[16]; /* the zones the notes' conditions test (CAV_MAX_ZONE_WORDS words) */
     unsigned note_fields;    /* the fields they test (bit cav_field) */
     unsigned *exception_fields; /* by rule: the fields its exceptions test (bit cav_field) */
+    uint32_t dec_slots;         /* slots of each worker's decision cache (AUDIT_DEC_SLOTS) */
     /* results */
     worker *workers;
     uint64_t rows_out;
@@ -252,6 +254,9 @@ int cav__audit_column(worker *w, const cav_query *q, const cav_decision *d, out_
 /* Counts d for the summary (parties, rules, month, verdict). */
 void cav__audit_count(worker *w, const cav_query *q, const cav_decision *d, const dec_slot *s);
 void cav__audit_cache_clear(worker *w);
+/* Gives each worker of a (before cav_audit_run) a decision cache of n slots, a power of two of at
+ * least 4, in place of AUDIT_DEC_SLOTS: a test empties the cache every n / 2 decisions with it. */
+void cav__audit_set_dec_slots(cav_audit *a, uint32_t n);
 /* Finds the dates where the pack's rules and notes start and end (a->epochs), and the zones the
  * notes' conditions test (a->note_zones, a->note_fields), and the fields each rule's exceptions
  * test (a->exception_fields). 0 or CAV_ENOMEM. */

@@ -37,7 +37,6 @@
 enum {
     VALUE_SLOTS = 8192,                          /* per-thread value cache (power of two) */
     VALUE_MAX = 64,                              /* longest value cached */
-    DEC_SLOTS = AUDIT_DEC_SLOTS,                 /* per-thread decision cache */
     FACT_KEY_WORDS = 8 + 8 * CAV_MAX_ZONE_WORDS, /* epoch and facts, for the explanation */
     KEY_WORDS = 8 + CAV_MAX_PARTIES * (8 + CAV_MAX_DECIDING) + FACT_KEY_WORDS,
     TEXT_LIMIT = 64 << 20 /* cached texts past which the cache is emptied */
@@ -197,22 +196,27 @@ static int cmp_date(const void *x, const void *y) {
 _Static_assert(sizeof((cav_audit *)0)->note_zones == CAV_MAX_ZONE_WORDS * sizeof(uint64_t),
                "a->note_zones holds a zone set");
 
+/* What tests of a condition read: the zones their places name (mask) and their fields (bit
+ * cav_field). */
+typedef struct tested_set {
+    const cav_pack *p;
+    uint64_t *mask;
+    unsigned *fields;
+} tested_set;
+
+static void add_tested(void *ud, const cav_node *node) {
+    tested_set *t = ud;
+    *t->fields |= 1u << node->field;
+    if (node->field == CAV_F_TARGET || node->field == CAV_F_LAUNCH)
+        for (int i = 0; i < t->p->zone_words && i < CAV_MAX_ZONE_WORDS; i++)
+            t->mask[i] |= t->p->words[node->set + (uint32_t)i];
+}
+
 /* Adds to mask the zones that node n's tests of a place name, and to *fields the fields it
  * tests (bit cav_field). */
 static void tested(const cav_pack *p, int n, uint64_t *mask, unsigned *fields) {
-    for (; n >= 0;) {
-        const cav_node *node = &p->nodes[n];
-        if (node->op == CAV_N_TEST) {
-            *fields |= 1u << node->field;
-            if (node->field == CAV_F_TARGET || node->field == CAV_F_LAUNCH)
-                for (int i = 0; i < p->zone_words && i < CAV_MAX_ZONE_WORDS; i++)
-                    mask[i] |= p->words[node->set + (uint32_t)i];
-            return;
-        }
-        if (node->op != CAV_N_NOT)
-            tested(p, node->b, mask, fields);
-        n = node->a;
-    }
+    tested_set t = {p, mask, fields};
+    cav__node_tests(p, n, add_tested, &t);
 }
 
 int cav__audit_epochs(cav_audit *a) {
@@ -303,6 +307,9 @@ static int fact_key(const worker *w, const cav_query *q, const cav_facts *fp, co
     key[k++] = all;
     key[k++] = epoch_of(w->a, q->date);
     static const int keyed[] = {CAV_F_KIND, CAV_F_STATE, CAV_F_ROLE, CAV_F_PURPOSE, CAV_F_SUPPLIER};
+    _Static_assert(2 + sizeof keyed / sizeof *keyed + 1 + 4 * 2 * CAV_MAX_ZONE_WORDS ==
+                       FACT_KEY_WORDS,
+                   "FACT_KEY_WORDS holds every word fact_key writes");
     for (size_t i = 0; i < sizeof keyed / sizeof *keyed; i++)
         key[k++] = fields & (1u << keyed[i]) ? f.val[keyed[i]] : INT32_MIN;
     key[k++] = f.launch_in != NULL;
@@ -352,9 +359,15 @@ static int decision_key(const worker *w, const cav_query *q, const cav_facts *f,
     return k;
 }
 
+void cav__audit_set_dec_slots(cav_audit *a, uint32_t n) {
+    if (n >= 4 && (n & (n - 1)) == 0)
+        a->dec_slots = n;
+}
+
 void cav__audit_cache_clear(worker *w) {
-    memset(w->decs, 0, DEC_SLOTS * sizeof *w->decs);
+    memset(w->decs, 0, w->a->dec_slots * sizeof *w->decs);
     w->ndecs = 0;
+    w->cache_clears++;
     cav_buf_clear(&w->dkeys);
     cav_buf_clear(&w->texts);
 }
@@ -453,8 +466,9 @@ static int template_holds(worker *w, const dec_slot *e, const cav_query *q, cons
 }
 
 static dec_slot *lookup(worker *w, const int32_t *key, int klen, uint64_t h, uint32_t *slot) {
-    uint32_t i = (uint32_t)h & (DEC_SLOTS - 1);
-    for (;; i = (i + 1) & (DEC_SLOTS - 1)) {
+    uint32_t mask = w->a->dec_slots - 1;
+    uint32_t i = (uint32_t)h & mask;
+    for (;; i = (i + 1) & mask) {
         dec_slot *e = &w->decs[i];
         if (!e->hash)
             break; /* hashes of entries are odd: 0 is an empty slot */
@@ -493,7 +507,8 @@ const dec_slot *cav__audit_decision(worker *w, const cav_query *q, const cav_fac
             return e;
         }
         w->cache_misses++;
-        if (w->ndecs >= DEC_SLOTS / 2 || w->texts.len > TEXT_LIMIT || w->dkeys.len > TEXT_LIMIT) {
+        if (w->ndecs >= w->a->dec_slots / 2 || w->texts.len > TEXT_LIMIT ||
+            w->dkeys.len > TEXT_LIMIT) {
             cav__audit_cache_clear(w);
             lookup(w, key, klen, h, &slot);
         }

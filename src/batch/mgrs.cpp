@@ -13,6 +13,8 @@
 #include <string>
 
 extern "C" {
+#include "core/num.h" /* the locale-free character classes */
+
 int cav__mgrs_parse(const char *s, size_t n, double *lat, double *lon, int *zone, char *msg,
                     size_t size);
 int cav__mgrs_format(double lat, double lon, int zone, int digits, char *out, size_t size);
@@ -47,7 +49,7 @@ int cav__mgrs_parse(const char *s, size_t n, double *lat, double *lon, int *zone
                 continue;
             /* letters and digits only: GeographicLib reads past other bytes (a NUL, say) and
              * names a square that does not write back to itself (a fuzz finding) */
-            if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) {
+            if (!cav__isalnum(c)) {
                 message("has a character that is not a letter, a digit or a space", msg, size);
                 return -1;
             }

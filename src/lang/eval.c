@@ -207,6 +207,21 @@ int cav__rule_speaks(const cav_pack *p, int r, int w) {
     return has_bit(p->words + p->rules[r].speaks, w);
 }
 
+void cav__node_tests(const cav_pack *p, int n, void (*fn)(void *ud, const cav_node *test),
+                     void *ud) {
+    while (n >= 0) {
+        const cav_node *node = &p->nodes[n];
+        if (node->op == CAV_N_TEST) {
+            fn(ud, node);
+            return;
+        }
+        cav__node_tests(p, node->a, fn, ud);
+        if (node->op == CAV_N_NOT)
+            return;
+        n = node->b; /* the right operand of and/or, without a call */
+    }
+}
+
 /* Values of rules' own conditions for one query, remembered while a decision and its validity
  * are computed: a rule's condition does not depend on the date, so re-deciding a party at the
  * neighbouring epochs costs no condition evaluation. A small open-addressing table on the
@@ -497,16 +512,12 @@ static int valid_point(double lat, double lon, double r) {
            r <= CAV_MAX_UNCERTAINTY_M;
 }
 
-int cav_eval(const cav_pack *p, const cav_query *q, cav_decision *d) {
-    /* Scratch for two three-valued membership sets. Packs with more zones than fit here are
-     * rejected at load time (CAV_MAX_ZONE_WORDS), so this never overflows. */
-    uint64_t scratch[CAV_FACT_WORDS];
-    cav_facts f;
-    return cav__eval_facts(p, q, scratch, &f, d);
-}
-
-int cav__eval_facts(const cav_pack *p, const cav_query *q, uint64_t *scratch, cav_facts *facts,
-                    cav_decision *d) {
+/* The decision of q into d, with its facts into *facts (found in scratch). One body for cav_eval
+ * and cav__eval_facts, inlined into each: a call between them cost the hot path 5 instructions a
+ * decision (bench/RESULTS.md). */
+static inline __attribute__((always_inline)) int eval_facts(const cav_pack *p, const cav_query *q,
+                                                            uint64_t *scratch, cav_facts *facts,
+                                                            cav_decision *d) {
     if (!p || !q || !d || q->weapon < 0 || q->weapon >= p->nweapons || q->kind < 0 ||
         q->kind >= p->nkinds || (q->state != CAV_STATE_GROUND && q->state != CAV_STATE_AIRBORNE) ||
         q->purpose >= p->npurposes || q->purpose < CAV_MISSING || q->supplier >= p->nparties ||
@@ -538,6 +549,19 @@ int cav__eval_facts(const cav_pack *p, const cav_query *q, uint64_t *scratch, ca
                  : any_indeterminate ? CAV_INDETERMINATE
                                      : CAV_UNKNOWN;
     return 0;
+}
+
+int cav_eval(const cav_pack *p, const cav_query *q, cav_decision *d) {
+    /* Scratch for two three-valued membership sets. Packs with more zones than fit here are
+     * rejected at load time (CAV_MAX_ZONE_WORDS), so this never overflows. */
+    uint64_t scratch[CAV_FACT_WORDS];
+    cav_facts f;
+    return eval_facts(p, q, scratch, &f, d);
+}
+
+int cav__eval_facts(const cav_pack *p, const cav_query *q, uint64_t *scratch, cav_facts *facts,
+                    cav_decision *d) {
+    return eval_facts(p, q, scratch, facts, d);
 }
 
 int cav_decision_validity(const cav_pack *p, const cav_query *q, cav_decision *d) {

@@ -156,23 +156,27 @@ static const char *actual_value(const cav_pack *p, const cav_facts *f, cav_field
     }
 }
 
-/* Walks the place tests of rule r (and of its exceptions), calling fn for every zone named. */
-static void rule_zones(const cav_pack *p, int n, void (*fn)(void *, int, int), void *ud) {
-    if (n < 0)
-        return;
-    const cav_node *node = &p->nodes[n];
-    if (node->op != CAV_N_TEST) {
-        rule_zones(p, node->a, fn, ud);
-        if (node->op != CAV_N_NOT)
-            rule_zones(p, node->b, fn, ud);
-        return;
-    }
+typedef struct zone_visit {
+    const cav_pack *p;
+    void (*fn)(void *, int, int);
+    void *ud;
+} zone_visit;
+
+static void visit_zones(void *ud, const cav_node *node) {
+    const zone_visit *v = ud;
     if (node->field != CAV_F_TARGET && node->field != CAV_F_LAUNCH)
         return;
-    const uint64_t *set = p->words + node->set;
-    for (int z = 0; z < p->nzones; z++)
+    const uint64_t *set = v->p->words + node->set;
+    for (int z = 0; z < v->p->nzones; z++)
         if ((set[z >> 6] >> (z & 63)) & 1u)
-            fn(ud, z, node->field);
+            v->fn(v->ud, z, node->field);
+}
+
+/* Walks the place tests of the condition at node n, calling fn(ud, zone, field) for every zone
+ * named. */
+static void rule_zones(const cav_pack *p, int n, void (*fn)(void *, int, int), void *ud) {
+    zone_visit v = {p, fn, ud};
+    cav__node_tests(p, n, visit_zones, &v);
 }
 
 typedef struct zone_list {
@@ -214,6 +218,14 @@ static int considered_rules(const cav_pack *p, const cav_party_decision *pd, int
     return n;
 }
 
+/* Exact distances to zone edges measured for one decision (zone_edge_km): its text and its JSON
+ * each name them, and a geodesic costs 100,000 instructions. */
+typedef struct edge_memo {
+    int n;
+    int zone[8], field[8];
+    double m[8];
+} edge_memo;
+
 typedef struct ctx {
     const cav_pack *p;
     const cav_query *q;
@@ -221,6 +233,8 @@ typedef struct ctx {
     cav_facts f;
     uint64_t scratch[CAV_FACT_WORDS];
     unsigned flags;
+    edge_memo *edges; /* -> edge_store: filled while the decision is written */
+    edge_memo edge_store;
 } ctx;
 
 static void ctx_init(ctx *c, const cav_pack *p, const cav_query *q, const cav_decision *d,
@@ -229,6 +243,8 @@ static void ctx_init(ctx *c, const cav_pack *p, const cav_query *q, const cav_de
     c->q = q;
     c->d = d;
     c->flags = flags;
+    c->edge_store.n = 0;
+    c->edges = &c->edge_store;
     cav__facts_of(p, q, c->scratch, &c->f);
 }
 
@@ -667,7 +683,16 @@ static double zone_edge_km(const ctx *c, int z, int field, int json) {
     int nb = cav__format_fixed(hi, km_decimals(hi, json), b, sizeof b);
     if (na > 0 && na == nb && (size_t)na < sizeof a && memcmp(a, b, (size_t)na) == 0)
         return lo;
+    edge_memo *e = c->edges;
+    for (int i = 0; i < e->n; i++)
+        if (e->zone[i] == z && e->field[i] == field)
+            return e->m[i] < 0 ? -1 : e->m[i] / 1000.0;
     double m = cav__locator_distance(c->p->locator, z, lat, lon);
+    if (e->n < (int)(sizeof e->m / sizeof *e->m)) {
+        e->zone[e->n] = z;
+        e->field[e->n] = field;
+        e->m[e->n++] = m;
+    }
     return m < 0 ? -1 : m / 1000.0;
 }
 

@@ -214,6 +214,11 @@ void cav__validity_of(const cav_pack *p, const cav_query *q, const cav_facts *f,
 cav_tri cav__rule_value(const cav_pack *p, int r, int32_t date, const cav_facts *f);
 /* 1 when rule r speaks of weapon w (see cav_rule.speaks). */
 int cav__rule_speaks(const cav_pack *p, int r, int w);
+/* Calls fn(ud, test) for every test node of the condition rooted at node n (n < 0: none), left
+ * to right: what the audit's cache keys (the fields and zones notes and exceptions test) and
+ * the explanation's assumed and near-edge zones are found with. */
+void cav__node_tests(const cav_pack *p, int n, void (*fn)(void *ud, const cav_node *test),
+                     void *ud);
 /* Decides one party on date for f (the six steps of docs/semantics.md) into pd, without its
  * validity. */
 void cav__decide_party(const cav_pack *p, int party, int32_t date, const cav_facts *f,
