@@ -150,6 +150,17 @@ double cav__locator_distance(const cav_locator *loc, int zone, double lat, doubl
  * alike, so does the distance. Returns 0, or -1 where cav__locator_distance gives -1. */
 int cav__locator_distance_bounds(const cav_locator *loc, int zone, double lat, double lon,
                                  double *lo, double *hi);
+/* The decimals a distance of km kilometres is written with: in text 0.1 km below 10 km, else
+ * whole km; in JSON (json 1) 10 m. */
+int cav__km_decimals(double km, int json);
+/* Km from (lat, lon) to zone's edge, as exact as writing it with cav__km_decimals needs: the
+ * chords' bounds where both are written alike (then so is the distance between them), else the
+ * geodesic distance, so the text is the one cav__locator_distance gives at a fraction of the cost.
+ * *exact_m (exact may be NULL) carries a geodesic distance in metres between calls for one point
+ * and zone: NaN for none yet; one measured is stored there, and one stored is used. -1 where
+ * cav__locator_distance gives -1. */
+double cav__locator_edge_km(const cav_locator *loc, int zone, double lat, double lon, int json,
+                            double *exact_m);
 
 /* Bytes held by the locator (for the memory budget in bench/). */
 size_t cav__locator_bytes(const cav_locator *loc);

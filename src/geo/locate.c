@@ -81,7 +81,10 @@
  */
 #include "geo/locate_impl.h"
 
+#include "core/num.h"
+
 #include <math.h>
+#include <string.h>
 
 #define LOC_MAX_RADIUS 2.1e7 /* metres: beyond any geodesic distance on the earth */
 
@@ -643,6 +646,28 @@ int cav__locator_distance_bounds(const cav_locator *loc, int zone, double lat, d
     *lo = fmax(0, *lo - 1e-6);
     *hi = *hi * (1 + 2e-6) + 1e-6;
     return 0;
+}
+
+int cav__km_decimals(double km, int json) {
+    return json ? 2 : km < 10 ? 1 : 0;
+}
+
+double cav__locator_edge_km(const cav_locator *loc, int zone, double lat, double lon, int json,
+                            double *exact_m) {
+    double lo, hi;
+    if (cav__locator_distance_bounds(loc, zone, lat, lon, &lo, &hi) != 0)
+        return -1;
+    char a[64], b[64];
+    lo /= 1000.0;
+    hi /= 1000.0;
+    int na = cav__format_fixed(lo, cav__km_decimals(lo, json), a, sizeof a);
+    int nb = cav__format_fixed(hi, cav__km_decimals(hi, json), b, sizeof b);
+    if (na > 0 && na == nb && (size_t)na < sizeof a && memcmp(a, b, (size_t)na) == 0)
+        return lo;
+    double m = exact_m && !isnan(*exact_m) ? *exact_m : cav__locator_distance(loc, zone, lat, lon);
+    if (exact_m)
+        *exact_m = m;
+    return m < 0 ? -1 : m / 1000.0;
 }
 
 /* ---- sizes ----------------------------------------------------------------------------------- */

@@ -398,13 +398,8 @@ static double edge_km(const ctx *c, const cav_node *node, int *zone_out) {
     return best < 0 ? -1 : best / 1000.0;
 }
 
-/* Decimals a distance is written with: in text 0.1 km below 10 km, else whole km; in JSON 10 m. */
-static int km_decimals(double km, int json) {
-    return json ? 2 : km < 10 ? 1 : 0;
-}
-
 static void put_km(cav_buf *o, double km) {
-    cav__buf_fixed(o, km, km_decimals(km, 0));
+    cav__buf_fixed(o, km, cav__km_decimals(km, 0));
     cav__buf_puts(o, " km");
 }
 
@@ -664,36 +659,24 @@ static void unsure_zones_of(const ctx *c, unsure_zones *u) {
     }
 }
 
-/* Km from the point of field to zone z's edge, as written in text (json 0) or JSON, or -1. The
- * chords' bounds are enough where both are written alike (then so is the geodesic distance
- * between them); only where they straddle a rounding step is the geodesic measured: the texts are
- * the same as from cav__locator_distance, at a fraction of the cost (an audit's rows near edges
- * spent a tenth of its time here). */
+/* Km from the point of field to zone z's edge, as written in text (json 0) or JSON, or -1
+ * (cav__locator_edge_km: the geodesic only where the chords' bounds would be written apart). A
+ * geodesic measured for the decision's text is kept for its JSON (c->edges). */
 static double zone_edge_km(const ctx *c, int z, int field, int json) {
     int launch = field == CAV_F_LAUNCH;
     double lat = launch ? c->q->launch_lat : c->q->target_lat;
     double lon = launch ? c->q->launch_lon : c->q->target_lon;
-    double lo, hi;
-    if (cav__locator_distance_bounds(c->p->locator, z, lat, lon, &lo, &hi) != 0)
-        return -1;
-    char a[64], b[64];
-    lo /= 1000.0;
-    hi /= 1000.0;
-    int na = cav__format_fixed(lo, km_decimals(lo, json), a, sizeof a);
-    int nb = cav__format_fixed(hi, km_decimals(hi, json), b, sizeof b);
-    if (na > 0 && na == nb && (size_t)na < sizeof a && memcmp(a, b, (size_t)na) == 0)
-        return lo;
     edge_memo *e = c->edges;
-    for (int i = 0; i < e->n; i++)
-        if (e->zone[i] == z && e->field[i] == field)
-            return e->m[i] < 0 ? -1 : e->m[i] / 1000.0;
-    double m = cav__locator_distance(c->p->locator, z, lat, lon);
-    if (e->n < (int)(sizeof e->m / sizeof *e->m)) {
-        e->zone[e->n] = z;
-        e->field[e->n] = field;
-        e->m[e->n++] = m;
+    int i = 0;
+    while (i < e->n && (e->zone[i] != z || e->field[i] != field))
+        i++;
+    if (i == e->n && e->n < (int)(sizeof e->m / sizeof *e->m)) {
+        e->zone[i] = z;
+        e->field[i] = field;
+        e->m[i] = NAN;
+        e->n++;
     }
-    return m < 0 ? -1 : m / 1000.0;
+    return cav__locator_edge_km(c->p->locator, z, lat, lon, json, i < e->n ? &e->m[i] : NULL);
 }
 
 static int zone_has_centre(const ctx *c, int z, int field) {

@@ -64,16 +64,17 @@ static int bit(const uint64_t *v, int i) {
     return (int)((v[i >> 6] >> (i & 63)) & 1u);
 }
 
-static void put_edge(cav_buf *o, double m, cav_format fmt) {
-    if (fmt == CAV_FMT_JSON) {
+static void put_edge(cav_buf *o, double km, cav_format fmt) {
+    int json = fmt == CAV_FMT_JSON;
+    if (json) {
         cav__buf_puts(o, ", \"edge_km\": ");
-        if (m < 0)
+        if (km < 0)
             cav__buf_puts(o, "null");
         else
-            cav__buf_fixed(o, m / 1000.0, 2);
-    } else if (m >= 0) {
+            cav__buf_fixed(o, km, cav__km_decimals(km, json));
+    } else if (km >= 0) {
         cav__buf_puts(o, " (edge ");
-        cav__buf_fixed(o, m / 1000.0, m < 10000 ? 1 : 0);
+        cav__buf_fixed(o, km, cav__km_decimals(km, json));
         cav__buf_puts(o, " km away)");
     }
 }
@@ -101,7 +102,8 @@ int cav_where(const cav_pack *p, double lat, double lon, double r, cav_format fm
     for (int i = 0; i < nb; i++) {
         if (!bit(in, i) && !bit(unsure, i))
             continue;
-        double m = bit(unsure, i) ? cav__locator_distance(loc, i, lat, lon) : -1;
+        double km =
+            bit(unsure, i) ? cav__locator_edge_km(loc, i, lat, lon, fmt == CAV_FMT_JSON, NULL) : -1;
         if (fmt == CAV_FMT_JSON) {
             cav__buf_puts(o, found++ ? ", {\"type\": " : "{\"type\": ");
             cav__buf_printf(o,
@@ -111,7 +113,7 @@ int cav_where(const cav_pack *p, double lat, double lon, double r, cav_format fm
             cav__buf_json_str(o, cav__borders_name(i));
             cav__buf_printf(o, ", \"inside\": %s, \"near_edge\": %s", bit(in, i) ? "true" : "false",
                             bit(unsure, i) ? "true" : "false");
-            put_edge(o, m, fmt);
+            put_edge(o, km, fmt);
             cav__buf_puts(o, "}");
         } else {
             found++;
@@ -119,7 +121,7 @@ int cav_where(const cav_pack *p, double lat, double lon, double r, cav_format fm
                             cav__borders_is_country(i) ? "country" : "region", cav__borders_code(i),
                             cav__borders_name(i));
             if (bit(unsure, i)) {
-                put_edge(o, m, fmt);
+                put_edge(o, km, fmt);
                 cav__buf_puts(o, ": closer than the position is known");
             }
             cav__buf_puts(o, "\n");
@@ -130,7 +132,9 @@ int cav_where(const cav_pack *p, double lat, double lon, double r, cav_format fm
         const cav_zone *zone = &p->zones[z];
         if (zone->implicit || (!bit(in, z) && !bit(unsure, z)))
             continue;
-        double m = bit(unsure, z) ? cav__locator_distance(p->locator, z, lat, lon) : -1;
+        double km = bit(unsure, z)
+                        ? cav__locator_edge_km(p->locator, z, lat, lon, fmt == CAV_FMT_JSON, NULL)
+                        : -1;
         if (fmt == CAV_FMT_JSON) {
             cav__buf_puts(o, found++ ? ", {\"type\": \"zone\", \"id\": "
                                      : "{\"type\": \"zone\", \"id\": ");
@@ -141,7 +145,7 @@ int cav_where(const cav_pack *p, double lat, double lon, double r, cav_format fm
             cav__buf_json_str(o, zone->assumption);
             cav__buf_printf(o, ", \"inside\": %s, \"near_edge\": %s", bit(in, z) ? "true" : "false",
                             bit(unsure, z) ? "true" : "false");
-            put_edge(o, m, fmt);
+            put_edge(o, km, fmt);
             cav__buf_puts(o, "}");
         } else {
             found++;
@@ -156,7 +160,7 @@ int cav_where(const cav_pack *p, double lat, double lon, double r, cav_format fm
                 cav__buf_puts(o, "]");
             }
             if (bit(unsure, z)) {
-                put_edge(o, m, fmt);
+                put_edge(o, km, fmt);
                 cav__buf_puts(o, ": closer than the position is known");
             }
             cav__buf_puts(o, "\n");
