@@ -83,9 +83,10 @@ typedef struct audit_plan {
     int id_col, mgrs_target, mgrs_launch;
     out_item *items;
     int nitems;
-    int has_decision_items; /* some item is derived from the decision */
-    int has_validity_items; /* valid_from or valid_until is an item */
-    char *header;           /* the CSV output header line, with its newline */
+    int has_decision_items;   /* some item is derived from the decision */
+    int has_validity_items;   /* valid_from or valid_until is an item */
+    int has_explanation_item; /* explanation is an item */
+    char *header;             /* the CSV output header line, with its newline */
     size_t header_len;
     char **map_from, **map_to; /* --map as given, for the summary */
     int nmap;
@@ -254,9 +255,10 @@ int cav__audit_column(worker *w, const cav_query *q, const cav_decision *d, out_
 /* Counts d for the summary (parties, rules, month, verdict). */
 void cav__audit_count(worker *w, const cav_query *q, const cav_decision *d, const dec_slot *s);
 void cav__audit_cache_clear(worker *w);
-/* Gives each worker of a (before cav_audit_run) a decision cache of n slots, a power of two of at
- * least 4, in place of AUDIT_DEC_SLOTS: a test empties the cache every n / 2 decisions with it. */
-void cav__audit_set_dec_slots(cav_audit *a, uint32_t n);
+/* Gives each worker of a a decision cache of n slots in place of AUDIT_DEC_SLOTS: a test empties
+ * the cache every n / 2 decisions with it. Returns 0, or CAV_EINVAL when n is not a power of two
+ * of at least 4 or a has run. */
+int cav__audit_set_dec_slots(cav_audit *a, uint32_t n);
 /* Finds the dates where the pack's rules and notes start and end (a->epochs), and the zones the
  * notes' conditions test (a->note_zones, a->note_fields), and the fields each rule's exceptions
  * test (a->exception_fields). 0 or CAV_ENOMEM. */

@@ -329,9 +329,7 @@ static int fact_key(const worker *w, const cav_query *q, const cav_facts *fp, co
  * from the row's own position. */
 static int decision_key(const worker *w, const cav_query *q, const cav_facts *f,
                         const cav_decision *d, int32_t *key) {
-    int k = 0, explained = 0, missing = 0;
-    for (int i = 0; i < w->a->plan.nitems; i++)
-        explained |= w->a->plan.items[i].kind == OUT_EXPLANATION;
+    int k = 0, explained = w->a->plan.has_explanation_item, missing = 0;
     if (explained && (w->a->flags & CAV_EXPLAIN))
         return -1;
     key[k++] = (int32_t)d->verdict;
@@ -359,9 +357,11 @@ static int decision_key(const worker *w, const cav_query *q, const cav_facts *f,
     return k;
 }
 
-void cav__audit_set_dec_slots(cav_audit *a, uint32_t n) {
-    if (n >= 4 && (n & (n - 1)) == 0)
-        a->dec_slots = n;
+int cav__audit_set_dec_slots(cav_audit *a, uint32_t n) {
+    if (a->ran || a->workers || n < 4 || (n & (n - 1)) != 0)
+        return CAV_EINVAL; /* the workers' caches are sized once, before the run */
+    a->dec_slots = n;
+    return 0;
 }
 
 void cav__audit_cache_clear(worker *w) {
@@ -377,13 +377,19 @@ static int date_slots(const char *t, size_t n, int32_t date, uint32_t *slots) {
     char d[16];
     cav_date_format(date, d);
     int k = 0;
-    for (size_t i = 0; i + 10 <= n; i++)
-        if (t[i] == d[0] && memcmp(t + i, d, 10) == 0) {
+    /* memchr to each candidate first byte: a byte loop over a kilobyte of explanation was a
+     * twentieth of the audit's work on a log's first 300,000 rows */
+    for (const char *at = t, *end = t + n, *c; end - at >= 10; at = c + 1) {
+        c = memchr(at, d[0], (size_t)(end - at) - 9);
+        if (!c)
+            break;
+        if (memcmp(c, d, 10) == 0) {
             if (k == 8)
                 return -1;
-            slots[k++] = (uint32_t)i;
-            i += 9;
+            slots[k++] = (uint32_t)(c - t);
+            c += 9; /* the next search starts after the date */
         }
+    }
     return k;
 }
 
@@ -404,10 +410,7 @@ static dec_slot *make_entry(worker *w, uint32_t i, uint64_t h, const int32_t *ke
     e->text_off = (uint32_t)w->texts.len;
     e->date = q->date;
     e->state = (uint16_t)state;
-    int explained = 0;
-    for (int j = 0; j < w->a->plan.nitems; j++)
-        explained |= w->a->plan.items[j].kind == OUT_EXPLANATION;
-    if (!explained && state == SLOT_UNVERIFIED)
+    if (!w->a->plan.has_explanation_item && state == SLOT_UNVERIFIED)
         e->state = SLOT_VERIFIED; /* only the explanation may depend on the date */
     for (int k = OUT_DECISION; k <= OUT_WHY; k++) {
         int wanted = 0;

@@ -376,6 +376,8 @@ static int parse_columns(audit_plan *pl, const char *columns, int csv_in, cav_bu
                 pl->has_decision_items = 1;
             if (it.kind == OUT_VALID_FROM || it.kind == OUT_VALID_UNTIL)
                 pl->has_validity_items = 1;
+            if (it.kind == OUT_EXPLANATION)
+                pl->has_explanation_item = 1;
         }
         p = end ? end + 1 : p + n;
     }

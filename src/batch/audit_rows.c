@@ -70,14 +70,13 @@ void cav__audit_csv_text(cav_buf *b, const char *s, size_t n) {
         return;
     }
     cav__buf_putc(b, '"');
-    size_t from = 0;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] == '"') {
-            put_utf8(b, s + from, i + 1 - from);
-            cav__buf_putc(b, '"');
-            from = i + 1;
-        }
-    put_utf8(b, s + from, n - from);
+    const char *from = s, *end = s + n, *q;
+    while ((q = memchr(from, '"', (size_t)(end - from))) != NULL) {
+        put_utf8(b, from, (size_t)(q + 1 - from)); /* the quote, and then another */
+        cav__buf_putc(b, '"');
+        from = q + 1;
+    }
+    put_utf8(b, from, (size_t)(end - from));
     cav__buf_putc(b, '"');
 }
 

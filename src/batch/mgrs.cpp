@@ -12,9 +12,9 @@
 #include <exception>
 #include <string>
 
-extern "C" {
-#include "core/num.h" /* the locale-free character classes */
+#include "core/num.h" /* the locale-free character classes (C linkage inside) */
 
+extern "C" {
 int cav__mgrs_parse(const char *s, size_t n, double *lat, double *lon, int *zone, char *msg,
                     size_t size);
 int cav__mgrs_format(double lat, double lon, int zone, int digits, char *out, size_t size);

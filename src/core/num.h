@@ -24,6 +24,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" { /* for mgrs.cpp */
+#endif
+
 /* ---- character classes (ASCII only, as the "C" locale) ----------------------------------- */
 
 static inline int cav__isdigit(int c) {
@@ -112,5 +116,9 @@ int cav__vsnprintf_c(char *buf, size_t size, const char *fmt, va_list ap)
 locale_t cav__locale_use_c(void);
 /* Gives the calling thread back the locale that cav__locale_use_c() returned (nothing for 0). */
 void cav__locale_restore(locale_t prev);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -156,7 +156,7 @@ int cav__km_decimals(double km, int json);
 /* Km from (lat, lon) to zone's edge, as exact as writing it with cav__km_decimals needs: the
  * chords' bounds where both are written alike (then so is the distance between them), else the
  * geodesic distance, so the text is the one cav__locator_distance gives at a fraction of the cost.
- * *exact_m (exact may be NULL) carries a geodesic distance in metres between calls for one point
+ * *exact_m (exact_m may be NULL) carries a geodesic distance in metres between calls for one point
  * and zone: NaN for none yet; one measured is stored there, and one stored is used. -1 where
  * cav__locator_distance gives -1. */
 double cav__locator_edge_km(const cav_locator *loc, int zone, double lat, double lon, int json,

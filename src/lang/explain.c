@@ -661,7 +661,8 @@ static void unsure_zones_of(const ctx *c, unsure_zones *u) {
 
 /* Km from the point of field to zone z's edge, as written in text (json 0) or JSON, or -1
  * (cav__locator_edge_km: the geodesic only where the chords' bounds would be written apart). A
- * geodesic measured for the decision's text is kept for its JSON (c->edges). */
+ * geodesic measured for one of the decision's texts (its JSON's settle list, its explanation) is
+ * kept for the other (c->edges). */
 static double zone_edge_km(const ctx *c, int z, int field, int json) {
     int launch = field == CAV_F_LAUNCH;
     double lat = launch ? c->q->launch_lat : c->q->target_lat;
@@ -800,7 +801,7 @@ static void settle_json(const ctx *c, cav_buf *o) {
             double km = zone_edge_km(c, u.zone[i], u.field[i], 1);
             cav__buf_puts(o, ", \"edge_km\": ");
             if (km >= 0)
-                cav__buf_fixed(o, km, 2);
+                cav__buf_fixed(o, km, cav__km_decimals(km, 1));
             else
                 cav__buf_puts(o, "null");
             cav__buf_printf(o, ", \"centre_inside\": %s",

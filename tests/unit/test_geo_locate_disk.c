@@ -25,6 +25,7 @@
  * number of points (default 300 per set).
  */
 #include "../geo/zone_set.h"
+#include "core/num.h"
 #include "geo/geo.h"
 
 #include "check.h"
@@ -347,6 +348,25 @@ static void check_point(const zone_set_ref *s, double lat, double lon, double ra
             fprintf(stderr, "%s zone %d at %.9f %.9f: distance %.6f, bounds %d %.6f %.6f\n",
                     s->name, z, lat, lon, d, rb, lo, hi);
         }
+        /* a distance written from cav__locator_edge_km reads as the exact one, in text and
+         * JSON; and with an exact distance carried in, that one is used */
+        for (int json = 0; json < 2 && d >= 0; json++) {
+            char a[64], b[64];
+            double km = cav__locator_edge_km(s->loc, z, lat, lon, json, NULL);
+            cav__format_fixed(km, cav__km_decimals(km, json), a, sizeof a);
+            cav__format_fixed(d / 1000, cav__km_decimals(d / 1000, json), b, sizeof b);
+            if (strcmp(a, b) != 0) {
+                CHECK(strcmp(a, b) == 0);
+                fprintf(stderr, "%s zone %d at %.9f %.9f: edge %s km written, exact %s km\n",
+                        s->name, z, lat, lon, a, b);
+            }
+            double carried = d, fresh = NAN;
+            double k1 = cav__locator_edge_km(s->loc, z, lat, lon, json, &carried);
+            double k2 = cav__locator_edge_km(s->loc, z, lat, lon, json, &fresh);
+            CHECK(k1 == k2 && carried == d && (isnan(fresh) || fresh == d));
+        }
+        if (d < 0)
+            CHECK(cav__locator_edge_km(s->loc, z, lat, lon, 1, NULL) == -1);
         if (isinf(ref[z])) {
             CHECK(d == -1);
         } else if (!(fabs(d - ref[z]) <= 0.005 * ref[z] + 1e-3)) {

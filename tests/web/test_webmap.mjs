@@ -67,7 +67,7 @@ async function clickAt(page, lat, lon) {
   await page.waitForFunction(() => {
     const a = document.getElementById('answer');
     return !a.hidden && a.querySelector('.verdict');
-  }, { timeout: 10000 });
+  }, { timeout: 30000 });
   return page.$eval('#answer', (a) => ({ verdict: a.querySelector('.verdict').textContent, text: a.textContent }));
 }
 
@@ -111,7 +111,7 @@ try {
   const st = await again.page.evaluate(() => ({ ...window.caveatMap.state }));
   check(st.date === '2024-06-01' && st.weapon === 'gmlrs' && st.role === 'attacking' && Math.abs(st.lat - 50.6) < 0.01,
     'permalink restored ' + JSON.stringify(st));
-  await again.page.waitForFunction(() => document.querySelector('#answer .verdict'), { timeout: 10000 });
+  await again.page.waitForFunction(() => document.querySelector('#answer .verdict'), { timeout: 30000 });
   check(await again.page.$eval('#answer .verdict', (x) => x.textContent) === 'permitted', 'permalink answer');
   check(await areaOf(again.page) === after, 'permalink shows another area');
   await again.page.close();
