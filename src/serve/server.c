@@ -723,12 +723,20 @@ static void random_prefix(char *out, size_t cap) {
     snprintf(out, cap, "%02x%02x%02x%02x", b[0], b[1], b[2], b[3]);
 }
 
+/* Closes each new connection at once while draining. MHD_quiesce_daemon, which would close the
+ * listening socket instead, races the worker threads of an epoll daemon in libmicrohttpd 0.9.75:
+ * both take the socket out of a worker's epoll set, and the loser aborts the process ("Failed to
+ * remove listen FD from epoll set"), which SIGTERM under load reached in serve/test_crash under
+ * ThreadSanitizer. The socket stays open until MHD_stop_daemon. */
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t len) {
+    (void)addr, (void)len;
+    const srv_server *s = cls;
+    return atomic_load(&s->draining) ? MHD_NO : MHD_YES;
+}
+
 /* Waits for requests in flight to end (at most drain_s), then stops the daemon. */
 static void drain(srv_server *s) {
-    atomic_store(&s->draining, 1);
-    MHD_socket ls = MHD_quiesce_daemon(s->daemon); /* no new connections */
-    if (ls != MHD_INVALID_SOCKET)
-        close(ls);
+    atomic_store(&s->draining, 1); /* no new connections (accept_policy) */
     double until = srv_monotonic() + s->cfg.drain_s;
     while (atomic_load(&s->m.inflight) > 0 && srv_monotonic() < until) {
         struct timespec ts = {0, 10 * 1000 * 1000};
@@ -827,7 +835,7 @@ int srv_run(const srv_config *cfg) {
     if (threads < 1)
         threads = 1;
     s->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+        flags, 0, accept_policy, s, handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
