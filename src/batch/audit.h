@@ -206,6 +206,9 @@ struct cav_audit {
     uint64_t geo_rows; /* GeoJSON: features written, for the separating commas */
     int32_t *epochs;   /* the dates where a rule or note starts or ends, sorted (audit_cache.c) */
     int nepochs;
+    int32_t *party_epochs;   /* by party, sorted: the dates where a rule that applies to it or a
+                                note of it starts or ends */
+    int *party_epoch_off;    /* party i's are party_epochs[off[i], off[i + 1]) */
     uint64_t note_zones[16]; /* the zones the notes' conditions test (CAV_MAX_ZONE_WORDS words) */
     unsigned note_fields;    /* the fields they test (bit cav_field) */
     unsigned *exception_fields; /* by rule: the fields its exceptions test (bit cav_field) */
@@ -256,10 +259,11 @@ int cav__audit_column(worker *w, const cav_query *q, const cav_decision *d, out_
 void cav__audit_count(worker *w, const cav_query *q, const cav_decision *d, const dec_slot *s);
 void cav__audit_cache_clear(worker *w);
 /* Gives each worker of a a decision cache of n slots in place of AUDIT_DEC_SLOTS: a test empties
- * the cache every n / 2 decisions with it. Returns 0, or CAV_EINVAL when n is not a power of two
- * of at least 4 or a has run. */
+ * the cache every n / 2 decisions with it, or with n = 0 formats every row's texts for it alone.
+ * Returns 0, or CAV_EINVAL when n is neither 0 nor a power of two of at least 4, or a has run. */
 int cav__audit_set_dec_slots(cav_audit *a, uint32_t n);
-/* Finds the dates where the pack's rules and notes start and end (a->epochs), and the zones the
+/* Finds the dates where the pack's rules and notes start and end (a->epochs, and by party
+ * a->party_epochs), and the zones the
  * notes' conditions test (a->note_zones, a->note_fields), and the fields each rule's exceptions
  * test (a->exception_fields). 0 or CAV_ENOMEM. */
 int cav__audit_epochs(cav_audit *a);

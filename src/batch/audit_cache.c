@@ -35,9 +35,9 @@
 #include <string.h>
 
 enum {
-    VALUE_SLOTS = 8192,                          /* per-thread value cache (power of two) */
-    VALUE_MAX = 64,                              /* longest value cached */
-    FACT_KEY_WORDS = 8 + 8 * CAV_MAX_ZONE_WORDS, /* epoch and facts, for the explanation */
+    VALUE_SLOTS = 8192, /* per-thread value cache (power of two) */
+    VALUE_MAX = 64,     /* longest value cached */
+    FACT_KEY_WORDS = 7 + CAV_MAX_PARTIES + 8 * CAV_MAX_ZONE_WORDS, /* epochs and facts */
     KEY_WORDS = 8 + CAV_MAX_PARTIES * (8 + CAV_MAX_DECIDING) + FACT_KEY_WORDS,
     TEXT_LIMIT = 64 << 20 /* cached texts past which the cache is emptied */
 };
@@ -260,21 +260,64 @@ int cav__audit_epochs(cav_audit *a) {
             e[k++] = e[i];
     a->epochs = e;
     a->nepochs = k;
+    /* by party: the starts of its date index's epochs (the rules that apply to it start or end
+     * there) and the dates its notes start and end */
+    size_t cap = 0;
+    for (int i = 0; i < p->nparties; i++)
+        cap += (size_t)p->index[i].nepochs;
+    for (int i = 0; i < p->nnotes; i++)
+        cap += 2 * (size_t)p->notes[i].nparties;
+    a->party_epochs = cav__malloc((cap + 1) * sizeof *a->party_epochs);
+    a->party_epoch_off = cav__malloc(((size_t)p->nparties + 1) * sizeof *a->party_epoch_off);
+    if (!a->party_epochs || !a->party_epoch_off)
+        return CAV_ENOMEM;
+    int32_t *pe = a->party_epochs;
+    k = 0;
+    for (int i = 0; i < p->nparties; i++) {
+        int first = a->party_epoch_off[i] = k;
+        for (int j = 1; j < p->index[i].nepochs; j++)
+            pe[k++] = p->index[i].epochs[j].start;
+        for (int j = 0; j < p->nnotes; j++)
+            for (int m = 0; m < p->notes[j].nparties; m++)
+                if (p->notes[j].parties[m] == i) {
+                    pe[k++] = p->notes[j].has_date ? p->notes[j].date : INT32_MIN;
+                    pe[k++] = p->notes[j].until;
+                }
+        qsort(pe + first, (size_t)(k - first), sizeof *pe, cmp_date);
+        int u = first;
+        for (int j = first; j < k; j++)
+            if (u == first || pe[u - 1] != pe[j])
+                pe[u++] = pe[j];
+        k = u;
+    }
+    a->party_epoch_off[p->nparties] = k;
     return 0;
 }
 
-/* The epoch of a date: the number of rule and note boundaries on or before it. The rules and
- * notes in force, and so everything an explanation can say, are the same within an epoch. */
-static int32_t epoch_of(const cav_audit *a, int32_t date) {
-    int lo = 0, hi = a->nepochs;
+/* The number of the sorted dates e[0, n) on or before date. */
+static int32_t dates_upto(const int32_t *e, int n, int32_t date) {
+    int lo = 0, hi = n;
     while (lo < hi) {
         int mid = (lo + hi) / 2;
-        if (a->epochs[mid] <= date)
+        if (e[mid] <= date)
             lo = mid + 1;
         else
             hi = mid;
     }
     return lo;
+}
+
+/* The epoch of a date: the number of rule and note boundaries on or before it. The rules and
+ * notes in force, and so everything an explanation can say, are the same within an epoch. */
+static int32_t epoch_of(const cav_audit *a, int32_t date) {
+    return dates_upto(a->epochs, a->nepochs, date);
+}
+
+/* The epoch of a date for one party: the rules that apply to the party and its notes in force
+ * are the same within it. */
+static int32_t party_epoch_of(const cav_audit *a, int party, int32_t date) {
+    int first = a->party_epoch_off[party];
+    return dates_upto(a->party_epochs + first, a->party_epoch_off[party + 1] - first, date);
 }
 
 /* The facts of q the explanation of d depends on beyond the decision: the rules it considers (the
@@ -283,10 +326,10 @@ static int32_t epoch_of(const cav_audit *a, int32_t date) {
  * the places) and the notes it carries are found from the facts and the rules and notes in
  * force, so two rows share an explanation only when the fields these read are the same (those
  * the notes test and those the exceptions of a deciding forbid test), their dates lie
- * in the same epoch (epoch_of; within it only the quoted date differs, which the template
- * handles) and their positions are in (or unsure of) the same zones among those the notes'
- * conditions test (a->note_zones): the other zones a row's positions are in change nothing an
- * explanation without CAV_EXPLAIN says (the texts that name distances are never cached:
+ * in the same epoch of each party (party_epoch_of; within it only the quoted date differs, which
+ * the template handles) and their positions are in (or unsure of) the same zones among those the
+ * notes' conditions test (a->note_zones): the other zones a row's positions are in change nothing
+ * an explanation without CAV_EXPLAIN says (the texts that name distances are never cached:
  * decision_key). Keying by every zone made nearly every row of a real log a miss. With `all`
  * (a decision a missing field leaves open, whose text names the values that would settle it, each
  * a decision on every fact) every field and zone is keyed. Writes them at key; returns their
@@ -305,9 +348,17 @@ static int fact_key(const worker *w, const cav_query *q, const cav_facts *fp, co
     }
     int k = 0;
     key[k++] = all;
-    key[k++] = epoch_of(w->a, q->date);
+    /* the epoch of each party: what its explanation says of it reads the rules that apply to it
+     * and its notes in force (explain.c). A missing field's text names the decisions that would
+     * settle it, which may need another party (a supplier given): its epoch is of every rule. */
+    if (all)
+        key[k++] = epoch_of(w->a, q->date);
+    else
+        for (int i = 0; i < d->nparties; i++)
+            key[k++] = party_epoch_of(w->a, d->parties[i].party, q->date);
     static const int keyed[] = {CAV_F_KIND, CAV_F_STATE, CAV_F_ROLE, CAV_F_PURPOSE, CAV_F_SUPPLIER};
-    _Static_assert(2 + sizeof keyed / sizeof *keyed + 1 + 4 * 2 * CAV_MAX_ZONE_WORDS ==
+    _Static_assert(1 + CAV_MAX_PARTIES + sizeof keyed / sizeof *keyed + 1 +
+                           4 * 2 * CAV_MAX_ZONE_WORDS ==
                        FACT_KEY_WORDS,
                    "FACT_KEY_WORDS holds every word fact_key writes");
     for (size_t i = 0; i < sizeof keyed / sizeof *keyed; i++)
@@ -358,7 +409,7 @@ static int decision_key(const worker *w, const cav_query *q, const cav_facts *f,
 }
 
 int cav__audit_set_dec_slots(cav_audit *a, uint32_t n) {
-    if (a->ran || a->workers || n < 4 || (n & (n - 1)) != 0)
+    if (a->ran || a->workers || (n != 0 && n < 4) || (n & (n - 1)) != 0)
         return CAV_EINVAL; /* the workers' caches are sized once, before the run */
     a->dec_slots = n;
     return 0;
@@ -487,7 +538,7 @@ const dec_slot *cav__audit_decision(worker *w, const cav_query *q, const cav_fac
                                     const cav_decision *d) {
     int32_t key[KEY_WORDS + 1];
     int klen = decision_key(w, q, f, d, key);
-    if (klen < 0)
+    if (klen < 0 || w->a->dec_slots == 0)
         return NULL;
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 1)

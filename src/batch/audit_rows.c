@@ -789,7 +789,7 @@ int cav__audit_worker_init(cav_audit *a, worker *w) {
     w->vals_cap = 65536;
     w->vals = cav__malloc(w->vals_cap);
     w->values = cav__calloc(8192, sizeof *w->values);
-    w->decs = cav__calloc(a->dec_slots, sizeof *w->decs);
+    w->decs = cav__calloc(a->dec_slots ? a->dec_slots : 1, sizeof *w->decs);
     int np = cav_catalog_count(a->pack, CAV_CAT_PARTY);
     int nr = cav_catalog_count(a->pack, CAV_CAT_RULE);
     w->party = cav__calloc((size_t)np * AUDIT_NVERDICTS + 1, sizeof *w->party);
