@@ -711,9 +711,8 @@ void cav_audit_free(cav_audit *a) {
         cav__free(a->inputs[i]);
     cav__free(a->inputs);
     cav__free(a->carry);
-    cav__free(a->epochs);
-    cav__free(a->party_epochs);
-    cav__free(a->party_epoch_off);
+    cav__free(a->epoch_dates);
+    cav__free(a->epoch_off);
     cav__free(a->exception_fields);
     cav__audit_plan_free(&a->plan);
     pthread_mutex_destroy(&a->mu);

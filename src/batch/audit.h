@@ -204,11 +204,11 @@ struct cav_audit {
     long line;         /* file line of the carry's first byte */
     cav_split split;   /* NDJSON splitter state at the carry's start */
     uint64_t geo_rows; /* GeoJSON: features written, for the separating commas */
-    int32_t *epochs;   /* the dates where a rule or note starts or ends, sorted (audit_cache.c) */
-    int nepochs;
-    int32_t *party_epochs;   /* by party, sorted: the dates where a rule that applies to it or a
-                                note of it starts or ends */
-    int *party_epoch_off;    /* party i's are party_epochs[off[i], off[i + 1]) */
+    /* the dates where what an explanation says can change (audit_cache.c), sorted, in segments:
+     * segment party * nweapons + weapon for one party's explanations of a weapon's use, and
+     * nparties * nweapons + weapon for every party's; segment s is [epoch_off[s], [s + 1]) */
+    int32_t *epoch_dates;
+    size_t *epoch_off;
     uint64_t note_zones[16]; /* the zones the notes' conditions test (CAV_MAX_ZONE_WORDS words) */
     unsigned note_fields;    /* the fields they test (bit cav_field) */
     unsigned *exception_fields; /* by rule: the fields its exceptions test (bit cav_field) */
@@ -262,8 +262,7 @@ void cav__audit_cache_clear(worker *w);
  * the cache every n / 2 decisions with it, or with n = 0 formats every row's texts for it alone.
  * Returns 0, or CAV_EINVAL when n is neither 0 nor a power of two of at least 4, or a has run. */
 int cav__audit_set_dec_slots(cav_audit *a, uint32_t n);
-/* Finds the dates where the pack's rules and notes start and end (a->epochs, and by party
- * a->party_epochs), and the zones the
+/* Finds the dates where what an explanation says can change (a->epoch_dates), and the zones the
  * notes' conditions test (a->note_zones, a->note_fields), and the fields each rule's exceptions
  * test (a->exception_fields). 0 or CAV_ENOMEM. */
 int cav__audit_epochs(cav_audit *a);

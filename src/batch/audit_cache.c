@@ -219,6 +219,40 @@ static void tested(const cav_pack *p, int n, uint64_t *mask, unsigned *fields) {
     cav__node_tests(p, n, add_tested, &t);
 }
 
+/* Writes to out (unless NULL) the dates where what an explanation of a use of weapon w says of
+ * party can change, and returns their number: where the party's rules that speak of w start or
+ * end (the epochs of its date index for w), where its forbids with exceptions and those
+ * exceptions start or end (an explanation names them whatever the weapon: explain.c), and where
+ * its notes do. Within two neighbouring dates the rules and notes an explanation reads are the
+ * same, and only the quoted date differs (which the template handles). */
+static int explanation_dates(const cav_pack *p, int party, int w, int32_t *out) {
+    const cav_party_index *ix =
+        p->windex ? &p->windex[(size_t)party * (size_t)p->nweapons + (size_t)w] : &p->index[party];
+    int n = 0;
+#define PUT(d) (out ? (void)(out[n] = (d)) : (void)0, n++)
+    for (int e = 1; e < ix->nepochs; e++)
+        PUT(ix->epochs[e].start);
+    for (int r = 0; r < p->nrules; r++) {
+        const cav_rule *rule = &p->rules[r];
+        if (!rule->nunless || !cav__rule_applies(rule, party))
+            continue;
+        PUT(rule->from);
+        PUT(rule->until);
+        for (int e = 0; e < rule->nunless; e++) {
+            PUT(p->rules[rule->unless[e]].from);
+            PUT(p->rules[rule->unless[e]].until);
+        }
+    }
+    for (int i = 0; i < p->nnotes; i++)
+        for (int j = 0; j < p->notes[i].nparties; j++)
+            if (p->notes[i].parties[j] == party) {
+                PUT(p->notes[i].has_date ? p->notes[i].date : INT32_MIN);
+                PUT(p->notes[i].until);
+            }
+#undef PUT
+    return n;
+}
+
 int cav__audit_epochs(cav_audit *a) {
     const cav_pack *p = a->pack;
     memset(a->note_zones, 0, sizeof a->note_zones);
@@ -234,90 +268,48 @@ int cav__audit_epochs(cav_audit *a) {
         for (int e = 0; e < p->rules[r].nunless; e++)
             tested(p, p->rules[p->rules[r].unless[e]].root, zones, &a->exception_fields[r]);
     }
-    int nr = cav_catalog_count(p, CAV_CAT_RULE), nn = cav_catalog_count(p, CAV_CAT_NOTE);
-    int32_t *e = cav__malloc(((size_t)(nr + nn) * 2 + 1) * sizeof *e);
-    if (!e)
+    /* the dates of each party's explanations of each weapon's use (explanation_dates), and of
+     * every party's together for each weapon */
+    int np = p->nparties, nw = p->nweapons;
+    size_t nseg = ((size_t)np + 1) * (size_t)nw, cap = 0;
+    for (int party = 0; party < np; party++)
+        for (int w = 0; w < nw; w++)
+            cap += 2 * (size_t)explanation_dates(p, party, w, NULL);
+    a->epoch_dates = cav__malloc((cap + 1) * sizeof *a->epoch_dates);
+    a->epoch_off = cav__malloc((nseg + 1) * sizeof *a->epoch_off);
+    if (!a->epoch_dates || !a->epoch_off)
         return CAV_ENOMEM;
-    int n = 0;
-    for (int i = 0; i < nr; i++) {
-        cav_rule_info r;
-        if (cav_rule_info_get(p, i, &r) == 0) {
-            e[n++] = r.from;
-            e[n++] = r.until;
-        }
-    }
-    for (int i = 0; i < nn; i++) {
-        cav_note_info t;
-        if (cav_note_info_get(p, i, &t) == 0) {
-            e[n++] = t.date;
-            e[n++] = t.until;
-        }
-    }
-    qsort(e, (size_t)n, sizeof *e, cmp_date);
-    int k = 0;
-    for (int i = 0; i < n; i++)
-        if (k == 0 || e[k - 1] != e[i])
-            e[k++] = e[i];
-    a->epochs = e;
-    a->nepochs = k;
-    /* by party: the starts of its date index's epochs (the rules that apply to it start or end
-     * there) and the dates its notes start and end */
-    size_t cap = 0;
-    for (int i = 0; i < p->nparties; i++)
-        cap += (size_t)p->index[i].nepochs;
-    for (int i = 0; i < p->nnotes; i++)
-        cap += 2 * (size_t)p->notes[i].nparties;
-    a->party_epochs = cav__malloc((cap + 1) * sizeof *a->party_epochs);
-    a->party_epoch_off = cav__malloc(((size_t)p->nparties + 1) * sizeof *a->party_epoch_off);
-    if (!a->party_epochs || !a->party_epoch_off)
-        return CAV_ENOMEM;
-    int32_t *pe = a->party_epochs;
-    k = 0;
-    for (int i = 0; i < p->nparties; i++) {
-        int first = a->party_epoch_off[i] = k;
-        for (int j = 1; j < p->index[i].nepochs; j++)
-            pe[k++] = p->index[i].epochs[j].start;
-        for (int j = 0; j < p->nnotes; j++)
-            for (int m = 0; m < p->notes[j].nparties; m++)
-                if (p->notes[j].parties[m] == i) {
-                    pe[k++] = p->notes[j].has_date ? p->notes[j].date : INT32_MIN;
-                    pe[k++] = p->notes[j].until;
-                }
-        qsort(pe + first, (size_t)(k - first), sizeof *pe, cmp_date);
-        int u = first;
-        for (int j = first; j < k; j++)
-            if (u == first || pe[u - 1] != pe[j])
-                pe[u++] = pe[j];
+    int32_t *e = a->epoch_dates;
+    size_t k = 0;
+    for (size_t seg = 0; seg < nseg; seg++) {
+        size_t first = a->epoch_off[seg] = k;
+        int w = (int)(seg % (size_t)nw), party = (int)(seg / (size_t)nw);
+        for (int i = party < np ? party : 0; i < (party < np ? party + 1 : np); i++)
+            k += (size_t)explanation_dates(p, i, w, e + k);
+        qsort(e + first, k - first, sizeof *e, cmp_date);
+        size_t u = first;
+        for (size_t j = first; j < k; j++)
+            if (u == first || e[u - 1] != e[j])
+                e[u++] = e[j];
         k = u;
     }
-    a->party_epoch_off[p->nparties] = k;
+    a->epoch_off[nseg] = k;
     return 0;
 }
 
-/* The number of the sorted dates e[0, n) on or before date. */
-static int32_t dates_upto(const int32_t *e, int n, int32_t date) {
-    int lo = 0, hi = n;
+/* The epoch of a date among the dates of segment seg of a->epoch_dates: their number on or
+ * before it. */
+static int32_t epoch_in(const cav_audit *a, size_t seg, int32_t date) {
+    const int32_t *e = a->epoch_dates + a->epoch_off[seg];
+    size_t lo = 0, hi = a->epoch_off[seg + 1] - a->epoch_off[seg];
     while (lo < hi) {
-        int mid = (lo + hi) / 2;
+        size_t mid = (lo + hi) / 2;
         if (e[mid] <= date)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo;
-}
-
-/* The epoch of a date: the number of rule and note boundaries on or before it. The rules and
- * notes in force, and so everything an explanation can say, are the same within an epoch. */
-static int32_t epoch_of(const cav_audit *a, int32_t date) {
-    return dates_upto(a->epochs, a->nepochs, date);
-}
-
-/* The epoch of a date for one party: the rules that apply to the party and its notes in force
- * are the same within it. */
-static int32_t party_epoch_of(const cav_audit *a, int party, int32_t date) {
-    int first = a->party_epoch_off[party];
-    return dates_upto(a->party_epochs + first, a->party_epoch_off[party + 1] - first, date);
+    return (int32_t)lo;
 }
 
 /* The facts of q the explanation of d depends on beyond the decision: the rules it considers (the
@@ -326,14 +318,14 @@ static int32_t party_epoch_of(const cav_audit *a, int party, int32_t date) {
  * the places) and the notes it carries are found from the facts and the rules and notes in
  * force, so two rows share an explanation only when the fields these read are the same (those
  * the notes test and those the exceptions of a deciding forbid test), their dates lie
- * in the same epoch of each party (party_epoch_of; within it only the quoted date differs, which
- * the template handles) and their positions are in (or unsure of) the same zones among those the
- * notes' conditions test (a->note_zones): the other zones a row's positions are in change nothing
- * an explanation without CAV_EXPLAIN says (the texts that name distances are never cached:
- * decision_key). Keying by every zone made nearly every row of a real log a miss. With `all`
- * (a decision a missing field leaves open, whose text names the values that would settle it, each
- * a decision on every fact) every field and zone is keyed. Writes them at key; returns their
- * words. */
+ * in the same epoch of each party for the weapon (explanation_dates; within it only the quoted
+ * date differs, which the template handles) and their positions are in (or unsure of) the same
+ * zones among those the notes' conditions test (a->note_zones): the other zones a row's positions
+ * are in change nothing an explanation without CAV_EXPLAIN says (the texts that name distances are
+ * never cached: decision_key). Keying by every zone made nearly every row of a real log a miss.
+ * With `all` (a decision a missing field leaves open, whose text names the values that would settle
+ * it, each a decision on every fact) every field and zone is keyed. Writes them at key; returns
+ * their words. */
 static int fact_key(const worker *w, const cav_query *q, const cav_facts *fp, const cav_decision *d,
                     int all, int32_t *key) {
     const cav_pack *p = w->a->pack;
@@ -348,14 +340,16 @@ static int fact_key(const worker *w, const cav_query *q, const cav_facts *fp, co
     }
     int k = 0;
     key[k++] = all;
-    /* the epoch of each party: what its explanation says of it reads the rules that apply to it
-     * and its notes in force (explain.c). A missing field's text names the decisions that would
-     * settle it, which may need another party (a supplier given): its epoch is of every rule. */
+    /* the epoch of each party for the weapon (explanation_dates). A missing field's text names
+     * the decisions that would settle it, which may need another party (a supplier given): its
+     * epoch is of every party's dates for the weapon. */
+    size_t nw = (size_t)p->nweapons;
     if (all)
-        key[k++] = epoch_of(w->a, q->date);
+        key[k++] = epoch_in(w->a, (size_t)p->nparties * nw + (size_t)q->weapon, q->date);
     else
         for (int i = 0; i < d->nparties; i++)
-            key[k++] = party_epoch_of(w->a, d->parties[i].party, q->date);
+            key[k++] =
+                epoch_in(w->a, (size_t)d->parties[i].party * nw + (size_t)q->weapon, q->date);
     static const int keyed[] = {CAV_F_KIND, CAV_F_STATE, CAV_F_ROLE, CAV_F_PURPOSE, CAV_F_SUPPLIER};
     _Static_assert(1 + CAV_MAX_PARTIES + sizeof keyed / sizeof *keyed + 1 +
                            4 * 2 * CAV_MAX_ZONE_WORDS ==

@@ -6,7 +6,9 @@
  * over the log) must write them too. Each output is checked in the three shapes that use the cache
  * (the default columns, with templates of the row's date; the short form; GeoJSON), on a sample
  * with errors, DMS positions and launch points, dates over every epoch of the pack, with two
- * workers. CAV_AUDIT_CACHE_ROWS sets the log's rows (20,000; valgrind runs fewer). */
+ * workers; and on a small pack whose forbid of one weapon names an exception that another weapon's
+ * use is explained by, until the forbid ends. CAV_AUDIT_CACHE_ROWS sets the sample's rows (20,000;
+ * valgrind runs fewer). */
 #include "batch/audit.h"
 #include "caveat.h"
 #include "check.h"
@@ -96,6 +98,75 @@ static void same_as_the_usual_cache(const cav_pack *p, const char *log, cav_form
     free(none);
 }
 
+/* A forbid of one weapon whose exception permits two: a use of the other weapon that the
+ * exception decides is explained as "an exception to ban, which stays in force" while the forbid
+ * is in force, though the forbid's end changes nothing for that weapon's own rules. Three rows:
+ * the second, on another date in the same epoch, verifies the first's template; the third, after
+ * the forbid's end, must not take it. */
+static const char *tiny =
+    "pack tiny \"a test pack\" timezone \"Europe/Kyiv\"\nparty US \"United States\"\n"
+    "class rocket-artillery\nkind military\nkind forces in military\npurpose counterfire\n"
+    "weapon gmlrs class rocket-artillery consent US\n"
+    "weapon atacms class rocket-artillery consent US\n"
+    "source s outlet \"o\" date 2024-01-01 url \"https://example.org/s\"\n"
+    "zone east = box(50 36, 51 38) assumption \"a box for the test\"\n"
+    "permit p party US from 2024-01-01 source s says \"counterfire in the east\"\n"
+    "  when purpose = counterfire and target in east\n"
+    "forbid ban party US from 2024-01-01 until 2024-06-01 source s says \"no ATACMS beyond "
+    "Ukraine\" unless p\n"
+    "  when weapon = atacms and target not in UA\n";
+
+static void exception_of_another_weapon(void) {
+    const char *name = "tiny.cav";
+    cav_pack *p = NULL;
+    CHECK_EQ_INT(cav_pack_load_mem(&name, &tiny, 1, NULL, &p), 0);
+    char log[] = "/tmp/cav-test-audit-tiny-XXXXXX";
+    int fd = mkstemp(log);
+    CHECK(p && fd >= 0);
+    if (!p || fd < 0) {
+        if (fd >= 0) {
+            close(fd);
+            unlink(log);
+        }
+        cav_pack_release(p);
+        return;
+    }
+    static const char rows[] = "date,weapon,target.lat,target.lon,target.kind,purpose\n"
+                               "2024-03-01,gmlrs,50.5,37.5,forces,counterfire\n"
+                               "2024-03-02,gmlrs,50.5,37.5,forces,counterfire\n"
+                               "2024-07-01,gmlrs,50.5,37.5,forces,counterfire\n";
+    CHECK(write(fd, rows, sizeof rows - 1) == (ssize_t)(sizeof rows - 1));
+    close(fd);
+    static const char *const shapes[] = {NULL, "input,decision,explanation"};
+    for (int i = 0; i < 2; i++) {
+        size_t n1, n2;
+        uint64_t c1, c2;
+        char *usual = audit(p, log, CAV_FMT_CSV, shapes[i], USUAL, &n1, &c1);
+        char *none = audit(p, log, CAV_FMT_CSV, shapes[i], 0, &n2, &c2);
+        CHECK(usual && none);
+        if (usual && none) {
+            CHECK(n1 == n2 && memcmp(usual, none, n1) == 0);
+            /* rows 1 and 2 name the forbid; row 3 does not */
+            char *text = strndup(usual, n1), *line[4] = {text};
+            for (int k = 1; k < 4 && line[k - 1]; k++)
+                if ((line[k] = strchr(line[k - 1], '\n')) != NULL)
+                    *line[k]++ = '\0';
+            CHECK(line[3] != NULL);
+            const char *say = "It is an exception to ban, which stays in force.";
+            if (line[3]) {
+                CHECK(strstr(line[1], "2024-03-01,") && strstr(line[1], say));
+                CHECK(strstr(line[2], "2024-03-02,") && strstr(line[2], say));
+                CHECK(strstr(line[3], "2024-07-01,") && !strstr(line[3], say));
+            }
+            free(text);
+        }
+        free(usual);
+        free(none);
+    }
+    unlink(log);
+    cav_pack_release(p);
+}
+
 int main(void) {
     cav_pack *p = NULL;
     CHECK(cav_pack_load_default(NULL, &p) == 0);
@@ -114,6 +185,7 @@ int main(void) {
     same_as_the_usual_cache(p, log, CAV_FMT_CSV, NULL);
     same_as_the_usual_cache(p, log, CAV_FMT_CSV, "input,decision,parties,rule,why,error");
     same_as_the_usual_cache(p, log, CAV_FMT_GEOJSON, NULL);
+    exception_of_another_weapon();
     unlink(log);
     cav_pack_release(p);
     return check_done();
