@@ -246,6 +246,12 @@ void cav__audit_worker_free(worker *w);
 /* Binds field f of q from text s[0, n) through the worker's cache in front of cav_query_set
  * (names and dates), exactly as cav_query_set would. */
 int cav__audit_bind(worker *w, cav_query *q, int f, const char *s, size_t n, cav_qerrors *e);
+/* The same for a field cav__audit_number_field names (a position or its uncertainty). */
+int cav__audit_bind_number(worker *w, cav_query *q, int f, const char *s, size_t n, cav_qerrors *e);
+static inline int cav__audit_number_field(int f) {
+    return f == CAV_Q_TARGET_LAT || f == CAV_Q_TARGET_LON || f == CAV_Q_LAUNCH_LAT ||
+           f == CAV_Q_LAUNCH_LON || f == CAV_Q_TARGET_UNCERTAINTY || f == CAV_Q_LAUNCH_UNCERTAINTY;
+}
 struct cav_facts; /* lang/pack.h */
 /* The cached columns of decision d of q (whose facts are f: cav__eval_facts), formatted on first
  * sight; NULL when d cannot be cached (its texts depend on more than the decision and the facts)

@@ -142,21 +142,27 @@ typedef struct row_result {
 } row_result;
 
 /* The value of field i of the current CSV row: unquoted when quoted, trimmed of spaces and tabs.
- * Points into the row or into w->vals. */
-static void cell(worker *w, size_t i, const char **s, size_t *n, char **vals) {
+ * Points into the row or into w->vals. Inlined, its results in registers: as a call it was 40
+ * instructions a cell, a third of them moving its results through memory (callgrind). */
+static inline __attribute__((always_inline)) void cell(worker *w, size_t i, const char **sp,
+                                                       size_t *np, char **vals) {
     const cav_csv_span *f = &w->spans[i];
+    const char *s;
+    size_t n;
     if (f->quoted) {
-        *n = cav__csv_unquote(f, *vals, f->len);
-        *s = *vals;
+        n = cav__csv_unquote(f, *vals, f->len);
+        s = *vals;
         *vals += f->len;
     } else {
-        *s = f->p;
-        *n = f->len;
+        s = f->p;
+        n = f->len;
     }
-    while (*n && (**s == ' ' || **s == '\t'))
-        (*s)++, (*n)--;
-    while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
-        (*n)--;
+    while (n && (*s == ' ' || *s == '\t'))
+        s++, n--;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    *sp = s;
+    *np = n;
 }
 
 /* Binds an MGRS cell to the target or launch position (and its square as the uncertainty when
@@ -230,7 +236,8 @@ static void decide_csv(worker *w, row_result *r) {
         size_t n;
         cell(w, i, &s, &n, &vals);
         if (n)
-            cav__audit_bind(w, &r->q, c->field, s, n, &r->e);
+            (cav__audit_number_field(c->field) ? cav__audit_bind_number
+                                               : cav__audit_bind)(w, &r->q, c->field, s, n, &r->e);
     }
     for (int k = 0; k < 2; k++)
         if (mgrs[k] >= 0) {

@@ -268,24 +268,35 @@ static int convert(const num_text *t, double *out) {
  * 10^nf are exact), the double convert() gives. Returns 0, or -1 for the general path, which
  * also refuses what is not a number. */
 static int plain_value(const char *s, size_t n, double *out) {
-    size_t i = s[0] == '-', digits = 0, nf = 0;
-    if (i >= n || !cav__isdigit((unsigned char)s[i]) ||
-        (s[i] == '0' && i + 1 < n && cav__isdigit((unsigned char)s[i + 1])))
+    /* a digit is a byte whose value less '0' is at most 9 (unsigned): one test a byte, half the
+     * instructions of a character class and a bound each */
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    int neg = *p == '-';
+    p += neg;
+    const unsigned char *int0 = p;
+    unsigned long long m = 0; /* wraps past 20 digits, which are refused below */
+    unsigned d;
+    while (p < end && (d = (unsigned)*p - '0') <= 9) {
+        m = m * 10 + d;
+        p++;
+    }
+    size_t digits = (size_t)(p - int0), nf = 0;
+    if (digits == 0 || (digits > 1 && *int0 == '0'))
         return -1;
-    unsigned long long m = 0;
-    for (; i < n && cav__isdigit((unsigned char)s[i]); i++, digits++)
-        m = m * 10 + (unsigned long long)(s[i] - '0');
-    if (i < n && s[i] == '.') {
-        size_t start = ++i;
-        for (; i < n && cav__isdigit((unsigned char)s[i]); i++, digits++, nf++)
-            m = m * 10 + (unsigned long long)(s[i] - '0');
-        if (i == start)
+    if (p < end && *p == '.') {
+        const unsigned char *frac0 = ++p;
+        while (p < end && (d = (unsigned)*p - '0') <= 9) {
+            m = m * 10 + d;
+            p++;
+        }
+        nf = (size_t)(p - frac0);
+        if (nf == 0)
             return -1;
     }
-    if (i != n || digits > 15)
+    if (p != end || digits + nf > 15)
         return -1;
     double v = (double)m / pow10_exact[nf];
-    *out = s[0] == '-' ? -v : v;
+    *out = neg ? -v : v;
     return 0;
 }
 #endif
