@@ -26,23 +26,9 @@
 
 /* ---- text helpers ------------------------------------------------------------------------- */
 
-static int ascii(const char *s, size_t n) {
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        if (w & 0x8080808080808080u)
-            return 0;
-    }
-    for (; i < n; i++)
-        if ((unsigned char)s[i] & 0x80)
-            return 0;
-    return 1;
-}
-
 /* Appends s[0, n) with every byte that is not part of valid UTF-8 written as U+FFFD. */
 static void put_utf8(cav_buf *b, const char *s, size_t n) {
-    if (ascii(s, n) || cav__utf8_valid(s, n)) {
+    if (cav__ascii_prefix(s, n) == n || cav__utf8_valid(s, n)) {
         cav__buf_put(b, s, n);
         return;
     }

@@ -222,15 +222,7 @@ int cav__utf8_valid(const char *s, size_t n) {
     const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {
         if (u[i] < 0x80) {
-            /* a run of ASCII, eight bytes a step (a measured hot path: the audit checks every
-             * text it writes, explanations of a kilobyte among them) */
-            for (uint64_t w; i + 8 <= n; i += 8) {
-                memcpy(&w, u + i, 8);
-                if (w & 0x8080808080808080u)
-                    break;
-            }
-            while (i < n && u[i] < 0x80)
-                i++;
+            i += cav__ascii_prefix(s + i, n - i);
             continue;
         }
         size_t k = cav__utf8_char(u + i, n - i);
