@@ -204,9 +204,9 @@ struct cav_audit {
     long line;         /* file line of the carry's first byte */
     cav_split split;   /* NDJSON splitter state at the carry's start */
     uint64_t geo_rows; /* GeoJSON: features written, for the separating commas */
-    /* the dates where what an explanation says can change (audit_cache.c), sorted, in segments:
-     * segment party * nweapons + weapon for one party's explanations of a weapon's use, and
-     * nparties * nweapons + weapon for every party's; segment s is [epoch_off[s], [s + 1]) */
+    /* dates where what an explanation says can change beyond a party's rules for the weapon
+     * (audit_cache.c), sorted, in segments: segment s is [epoch_off[s], epoch_off[s + 1]); one a
+     * party (party_dates), then every rule's and note's */
     int32_t *epoch_dates;
     size_t *epoch_off;
     uint64_t note_zones[16]; /* the zones the notes' conditions test (CAV_MAX_ZONE_WORDS words) */

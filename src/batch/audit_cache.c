@@ -37,7 +37,7 @@
 enum {
     VALUE_SLOTS = 8192, /* per-thread value cache (power of two) */
     VALUE_MAX = 64,     /* longest value cached */
-    FACT_KEY_WORDS = 7 + CAV_MAX_PARTIES + 8 * CAV_MAX_ZONE_WORDS, /* epochs and facts */
+    FACT_KEY_WORDS = 7 + 2 * CAV_MAX_PARTIES + 8 * CAV_MAX_ZONE_WORDS, /* epochs and facts */
     KEY_WORDS = 8 + CAV_MAX_PARTIES * (8 + CAV_MAX_DECIDING) + FACT_KEY_WORDS,
     TEXT_LIMIT = 64 << 20 /* cached texts past which the cache is emptied */
 };
@@ -268,19 +268,14 @@ static void tested(const cav_pack *p, int n, uint64_t *mask, unsigned *fields) {
     cav__node_tests(p, n, add_tested, &t);
 }
 
-/* Writes to out (unless NULL) the dates where what an explanation of a use of weapon w says of
- * party can change, and returns their number: where the party's rules that speak of w start or
- * end (the epochs of its date index for w), where its forbids with exceptions and those
- * exceptions start or end (an explanation names them whatever the weapon: explain.c), and where
- * its notes do. Within two neighbouring dates the rules and notes an explanation reads are the
- * same, and only the quoted date differs (which the template handles). */
-static int explanation_dates(const cav_pack *p, int party, int w, int32_t *out) {
-    const cav_party_index *ix =
-        p->windex ? &p->windex[(size_t)party * (size_t)p->nweapons + (size_t)w] : &p->index[party];
-    int n = 0;
+/* Writes to out (unless NULL) the dates, whatever the weapon, where what an explanation says of
+ * party can change beyond its rules that speak of the weapon (whose dates are the epochs of its
+ * date index for the weapon), and returns their number: where its forbids with exceptions and
+ * those exceptions start or end (an explanation names them whatever the weapon: explain.c), and
+ * where its notes do. */
+static size_t party_dates(const cav_pack *p, int party, int32_t *out) {
+    size_t n = 0;
 #define PUT(d) (out ? (void)(out[n] = (d)) : (void)0, n++)
-    for (int e = 1; e < ix->nepochs; e++)
-        PUT(ix->epochs[e].start);
     for (int r = 0; r < p->nrules; r++) {
         const cav_rule *rule = &p->rules[r];
         if (!rule->nunless || !cav__rule_applies(rule, party))
@@ -302,6 +297,16 @@ static int explanation_dates(const cav_pack *p, int party, int w, int32_t *out) 
     return n;
 }
 
+/* Sorts the dates e[0, n) and drops repeats; returns how many are left. */
+static size_t sort_dates(int32_t *e, size_t n) {
+    qsort(e, n, sizeof *e, cmp_date);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (k == 0 || e[k - 1] != e[i])
+            e[k++] = e[i];
+    return k;
+}
+
 int cav__audit_epochs(cav_audit *a) {
     const cav_pack *p = a->pack;
     memset(a->note_zones, 0, sizeof a->note_zones);
@@ -317,32 +322,33 @@ int cav__audit_epochs(cav_audit *a) {
         for (int e = 0; e < p->rules[r].nunless; e++)
             tested(p, p->rules[p->rules[r].unless[e]].root, zones, &a->exception_fields[r]);
     }
-    /* the dates of each party's explanations of each weapon's use (explanation_dates), and of
-     * every party's together for each weapon */
-    int np = p->nparties, nw = p->nweapons;
-    size_t nseg = ((size_t)np + 1) * (size_t)nw, cap = 0;
+    /* every rule's and note's dates (a decision a missing field leaves open), and each party's
+     * (party_dates) */
+    int np = p->nparties;
+    size_t cap = 2 * ((size_t)p->nrules + (size_t)p->nnotes);
     for (int party = 0; party < np; party++)
-        for (int w = 0; w < nw; w++)
-            cap += 2 * (size_t)explanation_dates(p, party, w, NULL);
+        cap += party_dates(p, party, NULL);
     a->epoch_dates = cav__malloc((cap + 1) * sizeof *a->epoch_dates);
-    a->epoch_off = cav__malloc((nseg + 1) * sizeof *a->epoch_off);
+    a->epoch_off = cav__malloc(((size_t)np + 2) * sizeof *a->epoch_off);
     if (!a->epoch_dates || !a->epoch_off)
         return CAV_ENOMEM;
     int32_t *e = a->epoch_dates;
     size_t k = 0;
-    for (size_t seg = 0; seg < nseg; seg++) {
-        size_t first = a->epoch_off[seg] = k;
-        int w = (int)(seg % (size_t)nw), party = (int)(seg / (size_t)nw);
-        for (int i = party < np ? party : 0; i < (party < np ? party + 1 : np); i++)
-            k += (size_t)explanation_dates(p, i, w, e + k);
-        qsort(e + first, k - first, sizeof *e, cmp_date);
-        size_t u = first;
-        for (size_t j = first; j < k; j++)
-            if (u == first || e[u - 1] != e[j])
-                e[u++] = e[j];
-        k = u;
+    for (int party = 0; party < np; party++) {
+        a->epoch_off[party] = k;
+        k += sort_dates(e + k, party_dates(p, party, e + k));
     }
-    a->epoch_off[nseg] = k;
+    a->epoch_off[np] = k;
+    size_t all = k;
+    for (int r = 0; r < p->nrules; r++) {
+        e[k++] = p->rules[r].from;
+        e[k++] = p->rules[r].until;
+    }
+    for (int i = 0; i < p->nnotes; i++) {
+        e[k++] = p->notes[i].has_date ? p->notes[i].date : INT32_MIN;
+        e[k++] = p->notes[i].until;
+    }
+    a->epoch_off[np + 1] = all + sort_dates(e + all, k - all);
     return 0;
 }
 
@@ -361,20 +367,28 @@ static int32_t epoch_in(const cav_audit *a, size_t seg, int32_t date) {
     return (int32_t)lo;
 }
 
+/* The epoch of a date in party's date index for weapon w: the party's rules that speak of w are
+ * the same within it. */
+static int32_t weapon_epoch(const cav_pack *p, int party, int w, int32_t date) {
+    const cav_party_index *ix =
+        p->windex ? &p->windex[(size_t)party * (size_t)p->nweapons + (size_t)w] : &p->index[party];
+    return (int32_t)(cav__epoch_in(ix, date) - ix->epochs);
+}
+
 /* The facts of q the explanation of d depends on beyond the decision: the rules it considers (the
  * permits of a default deny that speak of the weapon), the assumed zones they test (with the
  * exceptions of a deciding forbid, whose failure off their place is judged on every field but
  * the places) and the notes it carries are found from the facts and the rules and notes in
  * force, so two rows share an explanation only when the fields these read are the same (those
  * the notes test and those the exceptions of a deciding forbid test), their dates lie
- * in the same epoch of each party for the weapon (explanation_dates; within it only the quoted
- * date differs, which the template handles) and their positions are in (or unsure of) the same
- * zones among those the notes' conditions test (a->note_zones): the other zones a row's positions
- * are in change nothing an explanation without CAV_EXPLAIN says (the texts that name distances are
- * never cached: decision_key). Keying by every zone made nearly every row of a real log a miss.
- * With `all` (a decision a missing field leaves open, whose text names the values that would settle
- * it, each a decision on every fact) every field and zone is keyed. Writes them at key; returns
- * their words. */
+ * in the same epochs of each party (its rules that speak of the weapon, and party_dates; within
+ * them only the quoted date differs, which the template handles) and their positions are in (or
+ * unsure of) the same zones among those the notes' conditions test (a->note_zones): the other zones
+ * a row's positions are in change nothing an explanation without CAV_EXPLAIN says (the texts that
+ * name distances are never cached: decision_key). Keying by every zone made nearly every row of a
+ * real log a miss. With `all` (a decision a missing field leaves open, whose text names the values
+ * that would settle it, each a decision on every fact) every field and zone is keyed. Writes them
+ * at key; returns their words. */
 static int fact_key(const worker *w, const cav_query *q, const cav_facts *fp, const cav_decision *d,
                     int all, int32_t *key) {
     const cav_pack *p = w->a->pack;
@@ -389,18 +403,18 @@ static int fact_key(const worker *w, const cav_query *q, const cav_facts *fp, co
     }
     int k = 0;
     key[k++] = all;
-    /* the epoch of each party for the weapon (explanation_dates). A missing field's text names
-     * the decisions that would settle it, which may need another party (a supplier given): its
-     * epoch is of every party's dates for the weapon. */
-    size_t nw = (size_t)p->nweapons;
+    /* the epochs of each party: of its rules that speak of the weapon, and of its other dates
+     * (party_dates). A missing field's text names the decisions that would settle it, which may
+     * need another party (a supplier given): its epoch is of every rule and note. */
     if (all)
-        key[k++] = epoch_in(w->a, (size_t)p->nparties * nw + (size_t)q->weapon, q->date);
+        key[k++] = epoch_in(w->a, (size_t)p->nparties, q->date);
     else
-        for (int i = 0; i < d->nparties; i++)
-            key[k++] =
-                epoch_in(w->a, (size_t)d->parties[i].party * nw + (size_t)q->weapon, q->date);
+        for (int i = 0; i < d->nparties; i++) {
+            key[k++] = weapon_epoch(p, d->parties[i].party, q->weapon, q->date);
+            key[k++] = epoch_in(w->a, (size_t)d->parties[i].party, q->date);
+        }
     static const int keyed[] = {CAV_F_KIND, CAV_F_STATE, CAV_F_ROLE, CAV_F_PURPOSE, CAV_F_SUPPLIER};
-    _Static_assert(1 + CAV_MAX_PARTIES + sizeof keyed / sizeof *keyed + 1 +
+    _Static_assert(1 + 2 * CAV_MAX_PARTIES + sizeof keyed / sizeof *keyed + 1 +
                            4 * 2 * CAV_MAX_ZONE_WORDS ==
                        FACT_KEY_WORDS,
                    "FACT_KEY_WORDS holds every word fact_key writes");
