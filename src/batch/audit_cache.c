@@ -48,7 +48,9 @@ enum { SLOT_UNVERIFIED = 0, SLOT_VERIFIED = 1, SLOT_BY_DATE = 2, SLOT_DATED = 3 
  * Written by hand for the hot path: a value's bytes (a name or a date, mostly 3 to 12 bytes) and a
  * decision's key (about 100 bytes) are hashed on every row, and a word at a time with a call to
  * memcpy for the tail cost 55 instructions a value (callgrind). Short keys are read as two
- * overlapping loads; longer ones 16 bytes a step; each step folds a 64 x 64 -> 128-bit product. */
+ * overlapping loads; longer ones 16 bytes a step; each step folds a 64 x 64 -> 128-bit product.
+ * Two of the constants (0xa0761d..., 0xe7037e...) are wyhash's published ones (public domain),
+ * the third the golden ratio's; the code is this project's own. */
 static inline uint64_t fold(uint64_t a, uint64_t b) {
     __uint128_t m = (__uint128_t)a * b;
     return (uint64_t)m ^ (uint64_t)(m >> 64);
@@ -581,7 +583,7 @@ static int template_holds(worker *w, const dec_slot *e, const cav_query *q, cons
 
 static dec_slot *lookup(worker *w, const int32_t *key, int klen, uint64_t h, uint32_t *slot) {
     uint32_t mask = w->a->dec_slots - 1;
-    uint32_t i = (uint32_t)h & mask;
+    uint32_t i = (uint32_t)(h >> 32) & mask; /* the low bit is always set: 0 marks an empty slot */
     for (;; i = (i + 1) & mask) {
         dec_slot *e = &w->decs[i];
         if (!e->hash)
