@@ -45,6 +45,7 @@ typedef struct srv_server {
     char boot[12];          /* a per-start prefix of generated request ids */
     atomic_size_t buffered; /* body bytes held by all requests */
     atomic_int draining;    /* SIGTERM received: healthz says so, connections close */
+    atomic_int suspended;   /* requests suspended, their resumption not yet asked for */
     atomic_llong log_lines; /* libmicrohttpd messages printed this second (rate limit) */
     atomic_llong log_second;
     FILE *err;
@@ -217,21 +218,26 @@ static enum MHD_Result decision_get(request *r, struct MHD_Connection *c) {
 /* The group commit is done with a suspended request: resume it (the handler answers). */
 static void log_done(void *cls, int ok) {
     request *r = cls;
+    srv_server *s = r->s; /* r may be freed once resumed */
     atomic_store(&r->log_wait, ok ? 2 : 3);
     MHD_resume_connection(r->conn);
+    atomic_fetch_sub(&s->suspended, 1);
 }
 
 /* Suspends the request until its records (in r->st.lb) are durable: the HTTP thread goes on
  * with other connections meanwhile, so one fdatasync serves every request waiting (group
  * commit). The handler is called again once it is resumed (after_log). */
 static enum MHD_Result wait_for_log(request *r, struct MHD_Connection *c) {
+    srv_server *s = r->s;
     r->conn = c;
     atomic_store(&r->log_wait, 1);
+    atomic_fetch_add(&s->suspended, 1);
     MHD_suspend_connection(c);
-    int rc = srv_log_append_async(r->s->log, &r->st.lb, log_done, r);
+    int rc = srv_log_append_async(s->log, &r->st.lb, log_done, r);
     if (rc != 1) {
         atomic_store(&r->log_wait, rc == 0 ? 2 : 3);
         MHD_resume_connection(c);
+        atomic_fetch_sub(&s->suspended, 1);
     }
     return MHD_YES;
 }
@@ -478,7 +484,10 @@ static enum MHD_Result begin(srv_server *s, struct MHD_Connection *c, const char
     r->t0 = srv_monotonic();
     r->status = 500;
     *con_cls = r;
-    atomic_fetch_add_explicit(&s->m.inflight, 1, memory_order_relaxed);
+    /* sequentially consistent with drain(), which sets draining and then reads inflight: either
+       drain waits for this request, or this request sees draining (and is not a decision) */
+    atomic_fetch_add(&s->m.inflight, 1);
+    int late = atomic_load(&s->draining);
     request_id(s, c, r->id, sizeof r->id);
     r->ep = route(url);
     int get = strcmp(method, "GET") == 0, head = strcmp(method, "HEAD") == 0;
@@ -486,6 +495,16 @@ static enum MHD_Result begin(srv_server *s, struct MHD_Connection *c, const char
     r->head = head;
     if (r->ep == EP_DECISIONS_GET && post)
         r->ep = EP_DECISIONS_POST;
+    if (late && (r->ep == EP_DECISIONS_GET || r->ep == EP_DECISIONS_POST)) {
+        /* a decision sent after SIGTERM (on a connection kept alive from before it) is refused
+           at once, its body unread: drain() may have seen no request in flight and be stopping
+           the daemon, and a request waiting for the log's group commit then would be suspended
+           as libmicrohttpd stops, which aborts the process */
+        r->close = 1;
+        return reply_error(r, c, 503,
+                           "the server is stopping (SIGTERM): a decision sent after it began "
+                           "to drain is not answered; send it again");
+    }
     int lengths[2] = {0, 0};
     MHD_get_connection_values(c, MHD_HEADER_KIND, framing, lengths);
     if (lengths[0] > 1 || (lengths[0] && lengths[1])) {
@@ -746,6 +765,16 @@ static void drain(srv_server *s) {
     if (left > 0)
         fprintf(s->err, "caveat serve: %lld requests still running after %u s; stopping them\n",
                 left, s->cfg.drain_s);
+    /* libmicrohttpd aborts when stopped with a connection suspended and not yet asked to resume:
+       a request waiting for the log's group commit is resumed when its write ends, so that is
+       waited for however long the disk takes (each write ends, in success or error) */
+    if (atomic_load(&s->suspended) > 0)
+        fprintf(s->err, "caveat serve: waiting for %d requests' decision log writes\n",
+                atomic_load(&s->suspended));
+    while (atomic_load(&s->suspended) > 0) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
     MHD_stop_daemon(s->daemon);
     s->daemon = NULL;
 }

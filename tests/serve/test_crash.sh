@@ -2,7 +2,9 @@
 # kill -9 under load, then restart: with --log-sync always no acknowledged decision is missing from
 # the log; `log verify` passes up to the last complete record and reports a torn tail; the
 # restarted server moves the torn record aside and continues the chain, which verifies whole.
-# Also SIGTERM under load: requests in flight finish, the log is synced and closed, exit 0.
+# Also SIGTERM under load: requests in flight finish, the log is synced and closed, exit 0; and
+# (tests/serve/drain.py) a decision sent after SIGTERM on a connection kept alive from before it
+# is refused at once, while a request in flight is answered.
 source "$(dirname "$0")/lib.sh"
 client=$here/client.py
 
@@ -59,4 +61,20 @@ expect_eq "$(tail -1 "$tmp/d.log" | jq .seq)" "$total" "numbers run on without a
 jq -r .query.id "$tmp/d.log" | sort -u > "$tmp/logged"
 cat "$tmp/acked" "$tmp/acked2" | sort -u > "$tmp/acked.sorted"
 expect_eq "$(comm -23 "$tmp/acked.sorted" "$tmp/logged" | wc -l)" 0 "no acknowledged decision missing overall"
+
+# a decision after SIGTERM on a kept-alive connection, with a request in flight
+start_server drain --log "$tmp/drain.log" --log-sync always
+timeout 60 /usr/bin/python3 "$here/drain.py" "$PORT" "$PID" "$tmp/drain.err" > "$tmp/drain.out" 2>&1
+expect_eq "$?" 0 "drain.py ran to its end: $(tail -3 "$tmp/drain.out")"
+while read -r word rest; do
+  case $word in
+    PASS) ok ;;
+    FAIL) bad "drain: $rest" ;;
+  esac
+done < "$tmp/drain.out"
+stop_server "$PID"
+expect_eq "$STOPPED" 0 "SIGTERM with a request in flight: exit 0"
+expect_match "$("$caveat" log verify "$tmp/drain.log")" '^ok: ' "the drained log verifies"
+ids=$(jq -r .query.id "$tmp/drain.log" | sort | tr '\n' ' ')
+expect_eq "$ids" "before in-flight " "logged: the decisions answered, not the one refused"
 finish
