@@ -495,16 +495,6 @@ static enum MHD_Result begin(srv_server *s, struct MHD_Connection *c, const char
     r->head = head;
     if (r->ep == EP_DECISIONS_GET && post)
         r->ep = EP_DECISIONS_POST;
-    if (late && (r->ep == EP_DECISIONS_GET || r->ep == EP_DECISIONS_POST)) {
-        /* a decision sent after SIGTERM (on a connection kept alive from before it) is refused
-           at once, its body unread: drain() may have seen no request in flight and be stopping
-           the daemon, and a request waiting for the log's group commit then would be suspended
-           as libmicrohttpd stops, which aborts the process */
-        r->close = 1;
-        return reply_error(r, c, 503,
-                           "the server is stopping (SIGTERM): a decision sent after it began "
-                           "to drain is not answered; send it again");
-    }
     int lengths[2] = {0, 0};
     MHD_get_connection_values(c, MHD_HEADER_KIND, framing, lengths);
     if (lengths[0] > 1 || (lengths[0] && lengths[1])) {
@@ -520,6 +510,15 @@ static enum MHD_Result begin(srv_server *s, struct MHD_Connection *c, const char
         /* before anything else, so an unknown path says nothing to a client without a token */
         r->pending = 401;
         r->message = "a valid `Authorization: Bearer TOKEN` header is needed";
+    } else if (late && (r->ep == EP_DECISIONS_GET || r->ep == EP_DECISIONS_POST)) {
+        /* a decision sent after SIGTERM (on a connection kept alive from before it) is refused
+           at once, its body unread: drain() may have seen no request in flight and be stopping
+           the daemon, and a request waiting for the log's group commit then would be suspended
+           as libmicrohttpd stops, which aborts the process */
+        r->close = 1;
+        return reply_error(r, c, 503,
+                           "the server is stopping (SIGTERM): a decision sent after it began "
+                           "to drain is not answered; send it again");
     } else if (r->ep == EP_OTHER) {
         r->pending = 404;
         r->message = "no such endpoint (GET /v1/openapi.json describes them)";
