@@ -245,7 +245,14 @@ mkdir killed && mkfifo slow.csv
 pid=$!
 exec 3> slow.csv
 head -3 in.csv >&3
-sleep 1
+# killed once its temporary output is open (the pack's load takes seconds under a sanitizer on a
+# busy machine, so a fixed sleep could kill it before and prove nothing)
+opened=0
+for _ in $(seq 1 1200); do
+  ls -l "/proc/$pid/fd" 2> /dev/null | grep -q "/killed/" && { opened=1; break; }
+  sleep 0.05
+done
+expect_eq "$opened" 1 "finding 26: the audit's temporary output is open before the kill"
 { kill -9 "$pid"; wait "$pid"; } 2> /dev/null
 exec 3>&-
 expect_eq "$(ls -A killed | wc -l)" 0 "finding 26: nothing left after kill -9"
