@@ -46,6 +46,7 @@ typedef struct srv_server {
     atomic_size_t buffered; /* body bytes held by all requests */
     atomic_int draining;    /* SIGTERM received: healthz says so, connections close */
     atomic_int suspended;   /* requests suspended, their resumption not yet asked for */
+    atomic_int stopping;    /* drain() is about to stop the daemon: no request may suspend */
     atomic_llong log_lines; /* libmicrohttpd messages printed this second (rate limit) */
     atomic_llong log_second;
     FILE *err;
@@ -230,8 +231,18 @@ static void log_done(void *cls, int ok) {
 static enum MHD_Result wait_for_log(request *r, struct MHD_Connection *c) {
     srv_server *s = r->s;
     r->conn = c;
-    atomic_store(&r->log_wait, 1);
+    /* sequentially consistent with drain(), which sets stopping and then reads suspended:
+       either drain waits for this request's resumption, or this request is not suspended (a
+       request still in flight when --drain runs out) */
     atomic_fetch_add(&s->suspended, 1);
+    if (atomic_load(&s->stopping)) {
+        atomic_fetch_sub(&s->suspended, 1);
+        r->close = 1;
+        return reply_error(r, c, 503,
+                           "the server is stopping (SIGTERM) and its --drain time has run out: "
+                           "the decisions are not logged or answered; send them again");
+    }
+    atomic_store(&r->log_wait, 1);
     MHD_suspend_connection(c);
     int rc = srv_log_append_async(s->log, &r->st.lb, log_done, r);
     if (rc != 1) {
@@ -767,6 +778,7 @@ static void drain(srv_server *s) {
     /* libmicrohttpd aborts when stopped with a connection suspended and not yet asked to resume:
        a request waiting for the log's group commit is resumed when its write ends, so that is
        waited for however long the disk takes (each write ends, in success or error) */
+    atomic_store(&s->stopping, 1);
     if (atomic_load(&s->suspended) > 0)
         fprintf(s->err, "caveat serve: waiting for %d requests' decision log writes\n",
                 atomic_load(&s->suspended));
