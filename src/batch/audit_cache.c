@@ -372,8 +372,7 @@ static int32_t epoch_in(const cav_audit *a, size_t seg, int32_t date) {
 /* The epoch of a date in party's date index for weapon w: the party's rules that speak of w are
  * the same within it. */
 static int32_t weapon_epoch(const cav_pack *p, int party, int w, int32_t date) {
-    const cav_party_index *ix =
-        p->windex ? &p->windex[(size_t)party * (size_t)p->nweapons + (size_t)w] : &p->index[party];
+    const cav_party_index *ix = cav__index_for(p, party, w);
     return (int32_t)(cav__epoch_in(ix, date) - ix->epochs);
 }
 

@@ -308,18 +308,11 @@ rule_value(const cav_pack *p, int r, int32_t date, const cav_facts *f, memo *m) 
 
 static void decide_in(const cav_pack *p, int party, const cav_epoch *ep, int32_t date,
                       const cav_facts *f, cav_party_decision *pd, memo *m);
-static const cav_party_index *index_for(const cav_pack *p, int party, int w);
 
 void cav__decide_party(const cav_pack *p, int party, int32_t date, const cav_facts *f,
                        cav_party_decision *pd) {
-    decide_in(p, party, cav__epoch_in(index_for(p, party, f->weapon), date), date, f, pd, NULL);
-}
-
-/* The epochs in which to decide party for weapon w: the weapon's own index when the pack has one
- * (only the rules that speak of w), else the party's. */
-static const cav_party_index *index_for(const cav_pack *p, int party, int w) {
-    return p->windex ? &p->windex[(size_t)party * (size_t)p->nweapons + (size_t)w]
-                     : &p->index[party];
+    decide_in(p, party, cav__epoch_in(cav__index_for(p, party, f->weapon), date), date, f, pd,
+              NULL);
 }
 
 static inline __attribute__((always_inline)) void decide_in(const cav_pack *p, int party,
@@ -462,7 +455,7 @@ static int quiet_step(const cav_pack *p, const cav_epoch *a, const cav_epoch *b,
 /* The dates [from, until) around date over which party's decision pd stays the same. */
 static void party_validity(const cav_pack *p, int32_t date, const cav_facts *f,
                            cav_party_decision *pd, memo *m) {
-    const cav_party_index *ix = index_for(p, pd->party, f->weapon);
+    const cav_party_index *ix = cav__index_for(p, pd->party, f->weapon);
     const cav_epoch *ep = cav__epoch_in(ix, date);
     int e = (int)(ep - ix->epochs), filtered = p->windex != NULL;
     cav_party_decision other;
@@ -537,7 +530,7 @@ static inline __attribute__((always_inline)) int eval_facts(const cav_pack *p, c
     int any_prohibited = 0, all_permitted = 1, any_indeterminate = 0;
     for (int i = 0; i < d->nparties; i++) {
         cav_party_decision *pd = &d->parties[i];
-        decide_in(p, parties[i], cav__epoch_in(index_for(p, parties[i], f->weapon), q->date),
+        decide_in(p, parties[i], cav__epoch_in(cav__index_for(p, parties[i], f->weapon), q->date),
                   q->date, f, pd, NULL);
         pd->valid_from = pd->valid_until = CAV_VALIDITY_UNSET;
         any_prohibited |= pd->verdict == CAV_PROHIBITED;

@@ -235,6 +235,12 @@ int cav__rule_applies(const cav_rule *r, int party);
 const cav_epoch *cav__epoch_of(const cav_pack *p, int party, int32_t date);
 /* The same in an index of epochs (binary search). */
 const cav_epoch *cav__epoch_in(const cav_party_index *ix, int32_t date);
+/* The epochs in which to decide party for weapon w: the weapon's own index when the pack has one
+ * (only the rules that speak of w), else the party's. */
+static inline const cav_party_index *cav__index_for(const cav_pack *p, int party, int w) {
+    return p->windex ? &p->windex[(size_t)party * (size_t)p->nweapons + (size_t)w]
+                     : &p->index[party];
+}
 
 /* Builds the pack from a parse: resolves names, checks, compiles zones, conditions and indexes.
  * opts (may be NULL) says where geojson() may read. Errors and warnings go to diags. With
