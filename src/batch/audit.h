@@ -126,27 +126,38 @@ typedef struct value_slot {
     uint16_t used;
 } value_slot;
 
-/* A cached decision: the output columns of one distinct decision (see audit_cache.c). */
 /* Slots of a worker's decision cache (a power of two; half may be filled before it is emptied).
  * A log's distinct decisions, each with the facts its explanation reads, number some 24,000 in a
  * million rows of `caveat sample`: 16,384 slots emptied the cache every 45,000 rows, a miss in 8
- * rows; 65,536 slots (11 MB a worker, and about 16 MB of texts when half full) hold them. */
+ * rows; 65,536 slots (a table of 1 MB a worker, and about 20 MB of entries when half full) hold
+ * them. */
 #define AUDIT_DEC_SLOTS 65536
 
+/* A cached decision: the output columns of one distinct decision (see audit_cache.c). An entry,
+ * in the worker's entry store (w->texts): this header, then its key (key_len int32
+ * words), the rules it counts, and its columns' texts. */
 typedef struct dec_slot {
-    uint64_t hash;
-    uint32_t key_off, key_len; /* in the worker's decision key store (int32 words) */
-    uint32_t text_off;         /* the columns' texts, in the worker's text store */
-    uint32_t len[OUT_NKINDS];  /* length of each derived column's text (0: none) */
-    uint32_t at[OUT_NKINDS];   /* offset of each from text_off */
-    int32_t date;              /* the date the explanation was made for */
-    uint16_t nslots;           /* places in the explanation where the row's date goes */
-    uint16_t state;            /* SLOT_* */
+    uint32_t key_len;         /* int32 words */
+    int32_t date;             /* the date the explanation was made for */
+    uint16_t nslots;          /* places in the explanation where the row's date goes */
+    uint16_t state;           /* SLOT_* */
+    uint32_t count_off;       /* rules counted for the summary (ids; nrules: default deny, */
+    int32_t ncount;           /* nrules + 1: silent), in the entry store */
+    uint32_t text_off;        /* the columns' texts, in the entry store */
+    uint32_t len[OUT_NKINDS]; /* length of each derived column's text (0: none) */
+    uint32_t at[OUT_NKINDS];  /* offset of each from text_off */
     uint32_t slots[8];
-    int32_t ncount; /* rules counted for the summary (ids; nrules: default deny,
-                       nrules + 1: silent), in the decision key store */
-    uint32_t count_off;
 } dec_slot;
+
+/* A slot of the decision cache's table: the hash of an entry's key (odd; 0: empty) and where the
+ * entry is. The table is small (16 bytes a slot) and the entry one stretch of memory, so a hit
+ * reads the table where the processor's caches hold it and the entry with one miss: the entry
+ * in the table, its key and its texts apart were three, a seventh of the audit's time
+ * (bench/RESULTS-audit.md). */
+typedef struct dec_index {
+    uint64_t hash;
+    uint64_t off;
+} dec_index;
 
 typedef struct cav_audit cav_audit;
 
@@ -160,11 +171,10 @@ typedef struct worker {
     /* caches (audit_cache.c): names and dates by their bytes, decisions by their content */
     value_slot *values;
     uint32_t nvalues;
-    dec_slot *decs;
+    dec_index *decs;
     uint32_t ndecs;
     cav_buf keys;  /* key bytes of the value cache */
-    cav_buf dkeys; /* keys and counted rules of the decision cache */
-    cav_buf texts; /* cached column texts */
+    cav_buf texts; /* the decision cache's entries: key, counted rules and column texts */
     cav_buf scratch, scratch2, idbuf;
     /* statistics */
     uint64_t rows, errors, verdicts[AUDIT_NVERDICTS];

@@ -477,7 +477,6 @@ void cav__audit_cache_clear(worker *w) {
     memset(w->decs, 0, w->a->dec_slots * sizeof *w->decs);
     w->ndecs = 0;
     w->cache_clears++;
-    cav_buf_clear(&w->dkeys);
     cav_buf_clear(&w->texts);
 }
 
@@ -508,22 +507,25 @@ static __attribute__((noinline)) dec_slot *make_entry(worker *w, uint32_t i, uin
                                                       const int32_t *key, int klen,
                                                       const cav_query *q, const cav_decision *d,
                                                       int state) {
-    dec_slot *e = &w->decs[i];
-    memset(e, 0, sizeof *e);
-    e->hash = h;
-    e->key_off = (uint32_t)w->dkeys.len;
-    e->key_len = (uint32_t)klen;
-    cav_buf_append(&w->dkeys, (const char *)key, (size_t)klen * sizeof *key);
+    static const char zeros[_Alignof(dec_slot)];
+    cav_buf_append(&w->texts, zeros,
+                   (_Alignof(dec_slot) - w->texts.len % _Alignof(dec_slot)) % _Alignof(dec_slot));
+    size_t off = w->texts.len;
+    dec_slot e; /* written into its place at the end: the store may move as it grows */
+    memset(&e, 0, sizeof e);
+    cav_buf_append(&w->texts, (const char *)&e, sizeof e);
+    e.key_len = (uint32_t)klen;
+    cav_buf_append(&w->texts, (const char *)key, (size_t)klen * sizeof *key);
     int rules[4096];
     int nrules = column_rules(w, q, d, rules, 4096);
-    e->count_off = (uint32_t)w->dkeys.len;
-    e->ncount = nrules;
-    cav_buf_append(&w->dkeys, (const char *)rules, (size_t)nrules * sizeof *rules);
-    e->text_off = (uint32_t)w->texts.len;
-    e->date = q->date;
-    e->state = (uint16_t)state;
+    e.count_off = (uint32_t)w->texts.len;
+    e.ncount = nrules;
+    cav_buf_append(&w->texts, (const char *)rules, (size_t)nrules * sizeof *rules);
+    e.text_off = (uint32_t)w->texts.len;
+    e.date = q->date;
+    e.state = (uint16_t)state;
     if (!w->a->plan.has_explanation_item && state == SLOT_UNVERIFIED)
-        e->state = SLOT_VERIFIED; /* only the explanation may depend on the date */
+        e.state = SLOT_VERIFIED; /* only the explanation may depend on the date */
     for (int k = OUT_DECISION; k <= OUT_WHY; k++) {
         int wanted = 0;
         for (int j = 0; j < w->a->plan.nitems; j++)
@@ -534,22 +536,25 @@ static __attribute__((noinline)) dec_slot *make_entry(worker *w, uint32_t i, uin
         cav__audit_column(w, q, d, (out_kind)k, &w->scratch);
         size_t at = w->texts.len;
         encode(w, &w->texts, w->scratch.data ? w->scratch.data : "", w->scratch.len);
-        e->at[k] = (uint32_t)(at - e->text_off);
-        e->len[k] = (uint32_t)(w->texts.len - at);
-        if (k == OUT_EXPLANATION && state != SLOT_DATED) {
-            int n = date_slots(w->texts.data + at, e->len[k], q->date, e->slots);
+        e.at[k] = (uint32_t)(at - e.text_off);
+        e.len[k] = (uint32_t)(w->texts.len - at);
+        if (k == OUT_EXPLANATION && state != SLOT_DATED && !w->texts.failed) {
+            int n = date_slots(w->texts.data + at, e.len[k], q->date, e.slots);
             if (n < 0)
-                e->state = SLOT_BY_DATE;
+                e.state = SLOT_BY_DATE;
             else
-                e->nslots = (uint16_t)n;
+                e.nslots = (uint16_t)n;
         }
     }
-    if (w->dkeys.failed || w->texts.failed || w->scratch.failed) {
+    if (w->texts.failed || w->scratch.failed) {
         w->scratch.failed = 1;
         return NULL;
     }
+    memcpy(w->texts.data + off, &e, sizeof e);
+    w->decs[i].hash = h;
+    w->decs[i].off = off;
     w->ndecs++;
-    return e;
+    return (dec_slot *)(void *)(w->texts.data + off);
 }
 
 /* 1 when the entry's explanation, with date written in, is the real explanation of (q, d). */
@@ -584,11 +589,13 @@ static dec_slot *lookup(worker *w, const int32_t *key, int klen, uint64_t h, uin
     uint32_t mask = w->a->dec_slots - 1;
     uint32_t i = (uint32_t)(h >> 32) & mask; /* the low bit is always set: 0 marks an empty slot */
     for (;; i = (i + 1) & mask) {
-        dec_slot *e = &w->decs[i];
-        if (!e->hash)
+        const dec_index *x = &w->decs[i];
+        if (!x->hash)
             break; /* hashes of entries are odd: 0 is an empty slot */
-        if (e->hash == h && e->key_len == (uint32_t)klen &&
-            memcmp(w->dkeys.data + e->key_off, key, (size_t)klen * sizeof *key) == 0)
+        if (x->hash != h)
+            continue;
+        dec_slot *e = (dec_slot *)(void *)(w->texts.data + x->off);
+        if (e->key_len == (uint32_t)klen && memcmp(e + 1, key, (size_t)klen * sizeof *key) == 0)
             return e;
     }
     *slot = i;
@@ -622,8 +629,7 @@ const dec_slot *cav__audit_decision(worker *w, const cav_query *q, const cav_fac
             return e;
         }
         w->cache_misses++;
-        if (w->ndecs >= w->a->dec_slots / 2 || w->texts.len > TEXT_LIMIT ||
-            w->dkeys.len > TEXT_LIMIT) {
+        if (w->ndecs >= w->a->dec_slots / 2 || w->texts.len > TEXT_LIMIT) {
             cav__audit_cache_clear(w);
             lookup(w, key, klen, h, &slot);
         }
@@ -647,7 +653,7 @@ void cav__audit_count(worker *w, const cav_query *q, const cav_decision *d, cons
     for (int i = 0; i < d->nparties; i++)
         w->party[(size_t)d->parties[i].party * AUDIT_NVERDICTS + d->parties[i].verdict]++;
     if (s) {
-        const int32_t *r = (const int32_t *)(const void *)(w->dkeys.data + s->count_off);
+        const int32_t *r = (const int32_t *)(const void *)(w->texts.data + s->count_off);
         for (int i = 0; i < s->ncount; i++)
             w->rule[r[i]]++;
     } else {

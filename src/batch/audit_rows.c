@@ -802,7 +802,6 @@ void cav__audit_worker_free(worker *w) {
     cav__free(w->rule);
     cav__free(w->months);
     cav_buf_free(&w->keys);
-    cav_buf_free(&w->dkeys);
     cav_buf_free(&w->texts);
     cav_buf_free(&w->scratch);
     cav_buf_free(&w->scratch2);
