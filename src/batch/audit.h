@@ -149,14 +149,14 @@ typedef struct dec_slot {
     uint32_t slots[8];
 } dec_slot;
 
-/* A slot of the decision cache's table: the hash of an entry's key (odd; 0: empty) and where the
- * entry is. The table is small (16 bytes a slot) and the entry one stretch of memory, so a hit
+/* A slot of the decision cache's table: the hash of an entry's key and where the entry is. The
+ * table is small (8 bytes a slot) and the entry one stretch of memory, so a hit
  * reads the table where the processor's caches hold it and the entry with one miss: the entry
  * in the table, its key and its texts apart were three, a seventh of the audit's time
  * (bench/RESULTS-audit.md). */
 typedef struct dec_index {
-    uint64_t hash;
-    uint64_t off;
+    uint32_t tag; /* the low half of the hash of the entry's key, odd; 0: an empty slot */
+    uint32_t off; /* where the entry is, in 8-byte units */
 } dec_index;
 
 typedef struct cav_audit cav_audit;
@@ -165,14 +165,18 @@ typedef struct worker {
     cav_audit *a;
     pthread_t thread;
     cav_csv_span *spans;
-    size_t nspans;
-    char *vals; /* unquoted values */
+    cav_csv_span *spans2; /* the next row's, read ahead (audit_rows.c) */
+    size_t nspans;        /* of each */
+    char *vals;           /* unquoted values */
     size_t vals_cap;
     /* caches (audit_cache.c): names and dates by their bytes, decisions by their content */
     value_slot *values;
     uint32_t nvalues;
     dec_index *decs;
     uint32_t ndecs;
+    int32_t dkey[448]; /* the key of the row being decided (cav__audit_decision_begin) */
+    int dklen;         /* its words, -1: none */
+    uint64_t dhash;
     cav_buf keys;  /* key bytes of the value cache */
     cav_buf texts; /* the decision cache's entries: key, counted rules and column texts */
     cav_buf scratch, scratch2, idbuf;
@@ -265,9 +269,15 @@ static inline int cav__audit_number_field(int f) {
 struct cav_facts; /* lang/pack.h */
 /* The cached columns of decision d of q (whose facts are f: cav__eval_facts), formatted on first
  * sight; NULL when d cannot be cached (its texts depend on more than the decision and the facts)
- * or out of memory (w->scratch.failed). */
-const dec_slot *cav__audit_decision(worker *w, const cav_query *q, const struct cav_facts *f,
-                                    const cav_decision *d);
+ * or out of memory (w->scratch.failed). In three steps, so that a row's other work can be done
+ * while the cache's table and then its entry come from memory (neither is in a processor cache
+ * on most rows): cav__audit_decision_begin finds the entry's key and asks for its slot of the
+ * table, cav__audit_decision_fetch reads the slot and asks for the entry, and
+ * cav__audit_decision (for the same q and d) looks it up. */
+void cav__audit_decision_begin(worker *w, const cav_query *q, const struct cav_facts *f,
+                               const cav_decision *d);
+void cav__audit_decision_fetch(worker *w);
+const dec_slot *cav__audit_decision(worker *w, const cav_query *q, const cav_decision *d);
 /* Formats the decision-derived column k of (q, d) into out, uncached (raw text). */
 int cav__audit_column(worker *w, const cav_query *q, const cav_decision *d, out_kind k,
                       cav_buf *out);

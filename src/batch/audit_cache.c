@@ -507,9 +507,8 @@ static __attribute__((noinline)) dec_slot *make_entry(worker *w, uint32_t i, uin
                                                       const int32_t *key, int klen,
                                                       const cav_query *q, const cav_decision *d,
                                                       int state) {
-    static const char zeros[_Alignof(dec_slot)];
-    cav_buf_append(&w->texts, zeros,
-                   (_Alignof(dec_slot) - w->texts.len % _Alignof(dec_slot)) % _Alignof(dec_slot));
+    static const char zeros[8]; /* entries start at multiples of 8 (dec_index.off) */
+    cav_buf_append(&w->texts, zeros, (8 - w->texts.len % 8) % 8);
     size_t off = w->texts.len;
     dec_slot e; /* written into its place at the end: the store may move as it grows */
     memset(&e, 0, sizeof e);
@@ -551,8 +550,8 @@ static __attribute__((noinline)) dec_slot *make_entry(worker *w, uint32_t i, uin
         return NULL;
     }
     memcpy(w->texts.data + off, &e, sizeof e);
-    w->decs[i].hash = h;
-    w->decs[i].off = off;
+    w->decs[i].tag = (uint32_t)h;
+    w->decs[i].off = (uint32_t)(off / 8);
     w->ndecs++;
     return (dec_slot *)(void *)(w->texts.data + off);
 }
@@ -590,11 +589,11 @@ static dec_slot *lookup(worker *w, const int32_t *key, int klen, uint64_t h, uin
     uint32_t i = (uint32_t)(h >> 32) & mask; /* the low bit is always set: 0 marks an empty slot */
     for (;; i = (i + 1) & mask) {
         const dec_index *x = &w->decs[i];
-        if (!x->hash)
+        if (!x->tag)
             break; /* hashes of entries are odd: 0 is an empty slot */
-        if (x->hash != h)
+        if (x->tag != (uint32_t)h)
             continue;
-        dec_slot *e = (dec_slot *)(void *)(w->texts.data + x->off);
+        dec_slot *e = (dec_slot *)(void *)(w->texts.data + (size_t)x->off * 8);
         if (e->key_len == (uint32_t)klen && memcmp(e + 1, key, (size_t)klen * sizeof *key) == 0)
             return e;
     }
@@ -602,16 +601,43 @@ static dec_slot *lookup(worker *w, const int32_t *key, int klen, uint64_t h, uin
     return NULL;
 }
 
-const dec_slot *cav__audit_decision(worker *w, const cav_query *q, const cav_facts *f,
-                                    const cav_decision *d) {
-    int32_t key[KEY_WORDS + 1];
-    int klen = decision_key(w, q, f, d, key);
-    if (klen < 0 || w->a->dec_slots == 0)
+_Static_assert(sizeof((worker *)0)->dkey / sizeof(int32_t) >= KEY_WORDS + 1,
+               "a worker's pending key holds a decision key and a date");
+
+void cav__audit_decision_begin(worker *w, const cav_query *q, const cav_facts *f,
+                               const cav_decision *d) {
+    w->dklen = w->a->dec_slots ? decision_key(w, q, f, d, w->dkey) : -1;
+    if (w->dklen < 0)
+        return;
+    w->dhash = hash_bytes(w->dkey, (size_t)w->dklen * sizeof *w->dkey, 0x5bd1e995u) | 1;
+    __builtin_prefetch(&w->decs[(uint32_t)(w->dhash >> 32) & (w->a->dec_slots - 1)]);
+}
+
+void cav__audit_decision_fetch(worker *w) {
+    if (w->dklen < 0)
+        return;
+    uint32_t mask = w->a->dec_slots - 1;
+    for (uint32_t i = (uint32_t)(w->dhash >> 32) & mask; w->decs[i].tag; i = (i + 1) & mask)
+        if (w->decs[i].tag == (uint32_t)w->dhash) {
+            const char *e = w->texts.data + (size_t)w->decs[i].off * 8;
+            for (int line = 0; line < 8; line++) /* its header, key and first texts */
+                __builtin_prefetch(e + 64 * line);
+            break;
+        }
+}
+
+const dec_slot *cav__audit_decision(worker *w, const cav_query *q, const cav_decision *d) {
+    int32_t *key = w->dkey;
+    int klen = w->dklen;
+    if (klen < 0)
         return NULL;
+    w->dklen = -1; /* used */
     for (int pass = 0; pass < 2; pass++) {
-        if (pass == 1)
+        uint64_t h = w->dhash;
+        if (pass == 1) {
             key[klen++] = q->date; /* the explanation depends on the date: one entry a date */
-        uint64_t h = hash_bytes(key, (size_t)klen * sizeof *key, 0x5bd1e995u) | 1;
+            h = hash_bytes(key, (size_t)klen * sizeof *key, 0x5bd1e995u) | 1;
+        }
         uint32_t slot = 0;
         dec_slot *e = lookup(w, key, klen, h, &slot);
         if (e) {

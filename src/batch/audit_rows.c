@@ -436,10 +436,11 @@ static void put_error_column(worker *w, const row_result *r, cav_buf *o, int jso
         cav__audit_csv_text(o, w->scratch.data ? w->scratch.data : "", w->scratch.len);
 }
 
-static void put_csv_row(worker *w, const row_result *r, cav_buf *o) {
+/* Appends the items [from, to) of a CSV row. */
+static void put_csv_items(worker *w, const row_result *r, cav_buf *o, int from, int to) {
     const audit_plan *pl = &w->a->plan;
     char *vals = w->vals;
-    for (int k = 0; k < pl->nitems; k++) {
+    for (int k = from; k < to; k++) {
         const out_item *it = &pl->items[k];
         if (k)
             cav__buf_putc(o, ',');
@@ -456,7 +457,15 @@ static void put_csv_row(worker *w, const row_result *r, cav_buf *o) {
         default: put_derived(w, r, it->kind, o, 0); break;
         }
     }
-    cav__buf_putc(o, '\n');
+}
+
+/* The number of leading items of the plan that read no cached text (the input columns, as a
+ * rule): written while the row's cache entry is fetched. */
+static int lead_items(const audit_plan *pl) {
+    int k = 0;
+    while (k < pl->nitems && (pl->items[k].kind < OUT_DECISION || pl->items[k].kind > OUT_WHY))
+        k++;
+    return k;
 }
 
 /* A number cell as JSON: as it came when it is a JSON number, else as a string. */
@@ -644,23 +653,49 @@ static void put_geojson_row(worker *w, chunk *c, size_t index, const row_result 
 }
 
 /* Decides row r (bound already), counts it and appends its output row. */
+/* The next CSV row of a chunk, read ahead into the worker's second field spans (csv_chunk). */
+typedef struct ahead {
+    const char *p, *end;
+    cav_csv_row row;
+} ahead;
+
+/* Reads the row at a->p into w->spans2, unless the chunk has ended. */
+static void read_ahead(worker *w, ahead *a) {
+    if (a && a->p < a->end)
+        cav__csv_row(a->p, (size_t)(a->end - a->p), w->a->plan.delim, w->spans2, w->nspans,
+                     &a->row);
+}
+
+/* Decides row r (bound already), counts it and appends its output row. Its leading items are
+ * written while its slot of the decision cache's table comes from memory, and a CSV chunk's
+ * next row (next) is read while the entry does: each is a miss of every processor cache on most
+ * rows (bench/RESULTS-audit.md). */
 static void finish_row(worker *w, chunk *c, size_t index, row_result *r, cav_buf *query,
-                       cav_buf *input) {
+                       cav_buf *input, ahead *next) {
     const audit_plan *pl = &w->a->plan;
     r->slot = NULL;
-    if (r->ok) {
-        if (pl->out != CAV_FMT_NDJSON && pl->has_decision_items)
-            r->slot = cav__audit_decision(w, &r->q, &r->f, &r->d);
-        cav__audit_count(w, &r->q, &r->d, r->slot);
-    } else {
-        count_error(w, c, r->line, &r->e);
+    int cached = r->ok && pl->out != CAV_FMT_NDJSON && pl->has_decision_items, lead = 0;
+    if (cached) {
+        cav__audit_decision_begin(w, &r->q, &r->f, &r->d);
+        if (pl->out == CAV_FMT_CSV)
+            put_csv_items(w, r, &c->out, 0, lead = lead_items(pl));
+        cav__audit_decision_fetch(w);
+        read_ahead(w, next);
+        next = NULL;
+        r->slot = cav__audit_decision(w, &r->q, &r->d);
     }
-    if (pl->out == CAV_FMT_CSV)
-        put_csv_row(w, r, &c->out);
-    else if (pl->out == CAV_FMT_NDJSON)
+    if (r->ok)
+        cav__audit_count(w, &r->q, &r->d, r->slot);
+    else
+        count_error(w, c, r->line, &r->e);
+    if (pl->out == CAV_FMT_CSV) {
+        put_csv_items(w, r, &c->out, lead, pl->nitems);
+        cav__buf_putc(&c->out, '\n');
+    } else if (pl->out == CAV_FMT_NDJSON)
         put_ndjson_row(w, r, &c->out, query, input);
     else
         put_geojson_row(w, c, index, r, &c->out);
+    read_ahead(w, next);
     c->nrows++;
 }
 
@@ -672,8 +707,14 @@ static int csv_chunk(worker *w, chunk *c) {
     long line = c->first_line;
     size_t index = 0;
     row_result *r = &(row_result){0};
+    ahead next = {p, end, {0}};
+    read_ahead(w, &next);
     while (p < end) {
-        cav__csv_row(p, (size_t)(end - p), pl->delim, w->spans, w->nspans, &r->row);
+        /* the row read ahead: its spans become the current ones */
+        cav_csv_span *t = w->spans;
+        w->spans = w->spans2;
+        w->spans2 = t;
+        r->row = next.row;
         r->text = p;
         r->line = line;
         if (r->row.text_len + AUDIT_SLACK > w->vals_cap) {
@@ -688,14 +729,18 @@ static int csv_chunk(worker *w, chunk *c) {
             /* a row wider than the header: read again with room for every field */
             size_t n = r->row.nfields;
             cav_csv_span *g = cav__realloc(w->spans, n * sizeof *g);
-            if (!g)
+            cav_csv_span *g2 = g ? cav__realloc(w->spans2, n * sizeof *g2) : NULL;
+            if (g)
+                w->spans = g;
+            if (!g2)
                 return CAV_ENOMEM;
-            w->spans = g;
+            w->spans2 = g2;
             w->nspans = n;
             cav__csv_row(p, (size_t)(end - p), pl->delim, w->spans, w->nspans, &r->row);
         }
         decide_csv(w, r);
-        finish_row(w, c, index++, r, NULL, NULL);
+        next.p = p + r->row.size;
+        finish_row(w, c, index++, r, NULL, NULL, &next);
         line += (long)(r->row.lines ? r->row.lines : 1);
         p += r->row.size;
         if (c->out.failed)
@@ -737,7 +782,7 @@ static int ndjson_chunk(worker *w, chunk *c) {
                         doc.kind == CAV_DOC_EMPTY ? "empty line: expected a JSON query"
                                                   : doc.message);
         }
-        finish_row(w, c, index++, r, &query, &input);
+        finish_row(w, c, index++, r, &query, &input, NULL);
         if (c->out.failed || query.failed || input.failed) {
             rc = CAV_ENOMEM;
             break;
@@ -763,7 +808,7 @@ int cav__audit_chunk(worker *w, chunk *c) {
         r->bad_shape = 1;
         r->doc = "";
         cav_buf query = {0}, input = {0};
-        finish_row(w, c, 0, r, &query, &input);
+        finish_row(w, c, 0, r, &query, &input, NULL);
         rc = c->out.failed ? CAV_ENOMEM : 0;
     } else {
         rc = w->a->plan.ndjson_in ? ndjson_chunk(w, c) : csv_chunk(w, c);
@@ -779,6 +824,7 @@ int cav__audit_worker_init(cav_audit *a, worker *w) {
     w->a = a;
     w->nspans = (size_t)(a->plan.ncols > 0 ? a->plan.ncols : 1) + 1;
     w->spans = cav__calloc(w->nspans, sizeof *w->spans);
+    w->spans2 = cav__calloc(w->nspans, sizeof *w->spans2);
     w->vals_cap = 65536;
     w->vals = cav__malloc(w->vals_cap);
     w->values = cav__calloc(8192, sizeof *w->values);
@@ -788,13 +834,15 @@ int cav__audit_worker_init(cav_audit *a, worker *w) {
     w->party = cav__calloc((size_t)np * AUDIT_NVERDICTS + 1, sizeof *w->party);
     w->rule = cav__calloc((size_t)nr + 2, sizeof *w->rule);
     w->months = cav__calloc((size_t)AUDIT_NMONTHS * AUDIT_NVERDICTS, sizeof *w->months);
-    return w->spans && w->vals && w->values && w->decs && w->party && w->rule && w->months
+    return w->spans && w->spans2 && w->vals && w->values && w->decs && w->party && w->rule &&
+                   w->months
                ? 0
                : CAV_ENOMEM;
 }
 
 void cav__audit_worker_free(worker *w) {
     cav__free(w->spans);
+    cav__free(w->spans2);
     cav__free(w->vals);
     cav__free(w->values);
     cav__free(w->decs);
