@@ -129,7 +129,7 @@ typedef struct value_slot {
 /* Slots of a worker's decision cache (a power of two; half may be filled before it is emptied).
  * A log's distinct decisions, each with the facts its explanation reads, number some 24,000 in a
  * million rows of `caveat sample`: 16,384 slots emptied the cache every 45,000 rows, a miss in 8
- * rows; 65,536 slots (a table of 1 MB a worker, and about 20 MB of entries when half full) hold
+ * rows; 65,536 slots (a table of 512 KB a worker, and about 20 MB of entries when half full) hold
  * them. */
 #define AUDIT_DEC_SLOTS 65536
 
@@ -267,13 +267,13 @@ static inline int cav__audit_number_field(int f) {
            f == CAV_Q_LAUNCH_LON || f == CAV_Q_TARGET_UNCERTAINTY || f == CAV_Q_LAUNCH_UNCERTAINTY;
 }
 struct cav_facts; /* lang/pack.h */
-/* The cached columns of decision d of q (whose facts are f: cav__eval_facts), formatted on first
- * sight; NULL when d cannot be cached (its texts depend on more than the decision and the facts)
- * or out of memory (w->scratch.failed). In three steps, so that a row's other work can be done
+/* The cached columns of decision d of q, formatted on first sight; NULL when d cannot be cached
+ * (its texts depend on more than the decision and the facts) or out of memory
+ * (w->scratch.failed). In three steps, so that a row's other work can be done
  * while the cache's table and then its entry come from memory (neither is in a processor cache
- * on most rows): cav__audit_decision_begin finds the entry's key and asks for its slot of the
- * table, cav__audit_decision_fetch reads the slot and asks for the entry, and
- * cav__audit_decision (for the same q and d) looks it up. */
+ * on most rows): cav__audit_decision_begin finds the entry's key from (q, d) and q's facts f
+ * (cav__eval_facts) and asks for its slot of the table, cav__audit_decision_fetch reads the slot
+ * and asks for the entry, and cav__audit_decision (for the same q and d) looks it up. */
 void cav__audit_decision_begin(worker *w, const cav_query *q, const struct cav_facts *f,
                                const cav_decision *d);
 void cav__audit_decision_fetch(worker *w);

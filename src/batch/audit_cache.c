@@ -39,7 +39,8 @@ enum {
     VALUE_MAX = 64,     /* longest value cached */
     FACT_KEY_WORDS = 7 + 2 * CAV_MAX_PARTIES + 8 * CAV_MAX_ZONE_WORDS, /* epochs and facts */
     KEY_WORDS = 8 + CAV_MAX_PARTIES * (8 + CAV_MAX_DECIDING) + FACT_KEY_WORDS,
-    TEXT_LIMIT = 64 << 20 /* cached texts past which the cache is emptied */
+    TEXT_LIMIT = 64 << 20 /* bytes of entries (headers, keys, counted rules, texts) past which
+                             the cache is emptied */
 };
 
 enum { SLOT_UNVERIFIED = 0, SLOT_VERIFIED = 1, SLOT_BY_DATE = 2, SLOT_DATED = 3 };
@@ -586,11 +587,11 @@ static int template_holds(worker *w, const dec_slot *e, const cav_query *q, cons
 
 static dec_slot *lookup(worker *w, const int32_t *key, int klen, uint64_t h, uint32_t *slot) {
     uint32_t mask = w->a->dec_slots - 1;
-    uint32_t i = (uint32_t)(h >> 32) & mask; /* the low bit is always set: 0 marks an empty slot */
+    uint32_t i = (uint32_t)(h >> 32) & mask; /* the high half places, the low half tags */
     for (;; i = (i + 1) & mask) {
         const dec_index *x = &w->decs[i];
         if (!x->tag)
-            break; /* hashes of entries are odd: 0 is an empty slot */
+            break; /* hashes of entries are odd, and so their tags: 0 is an empty slot */
         if (x->tag != (uint32_t)h)
             continue;
         dec_slot *e = (dec_slot *)(void *)(w->texts.data + (size_t)x->off * 8);

@@ -652,7 +652,6 @@ static void put_geojson_row(worker *w, chunk *c, size_t index, const row_result 
     cav__buf_puts(o, "}}");
 }
 
-/* Decides row r (bound already), counts it and appends its output row. */
 /* The next CSV row of a chunk, read ahead into the worker's second field spans (csv_chunk). */
 typedef struct ahead {
     const char *p, *end;
@@ -829,6 +828,7 @@ int cav__audit_worker_init(cav_audit *a, worker *w) {
     w->vals = cav__malloc(w->vals_cap);
     w->values = cav__calloc(8192, sizeof *w->values);
     w->decs = cav__calloc(a->dec_slots ? a->dec_slots : 1, sizeof *w->decs);
+    w->dklen = -1; /* no key pending */
     int np = cav_catalog_count(a->pack, CAV_CAT_PARTY);
     int nr = cav_catalog_count(a->pack, CAV_CAT_RULE);
     w->party = cav__calloc((size_t)np * AUDIT_NVERDICTS + 1, sizeof *w->party);
