@@ -177,6 +177,7 @@ typedef struct worker {
     int32_t dkey[448]; /* the key of the row being decided (cav__audit_decision_begin) */
     int dklen;         /* its words, -1: none */
     uint64_t dhash;
+    int lead;      /* CSV output: the plan's items written before a row's cache lookup */
     cav_buf keys;  /* key bytes of the value cache */
     cav_buf texts; /* the decision cache's entries: key, counted rules and column texts */
     cav_buf scratch, scratch2, idbuf;

@@ -585,16 +585,29 @@ static int template_holds(worker *w, const dec_slot *e, const cav_query *q, cons
     return 1;
 }
 
-static dec_slot *lookup(worker *w, const int32_t *key, int klen, uint64_t h, uint32_t *slot) {
+/* The slot of the table where the probe for hash h starts: the high half of a hash places, the
+ * low half tags. */
+static inline uint32_t home(const worker *w, uint64_t h) {
+    return (uint32_t)(h >> 32) & (w->a->dec_slots - 1);
+}
+
+/* The first slot from i on whose tag is h's or which is empty (hashes of entries are odd, and so
+ * their tags: 0 is an empty slot). */
+static inline uint32_t probe(const worker *w, uint32_t i, uint64_t h) {
     uint32_t mask = w->a->dec_slots - 1;
-    uint32_t i = (uint32_t)(h >> 32) & mask; /* the high half places, the low half tags */
-    for (;; i = (i + 1) & mask) {
-        const dec_index *x = &w->decs[i];
-        if (!x->tag)
-            break; /* hashes of entries are odd, and so their tags: 0 is an empty slot */
-        if (x->tag != (uint32_t)h)
-            continue;
-        dec_slot *e = (dec_slot *)(void *)(w->texts.data + (size_t)x->off * 8);
+    while (w->decs[i].tag && w->decs[i].tag != (uint32_t)h)
+        i = (i + 1) & mask;
+    return i;
+}
+
+static inline dec_slot *entry_at(const worker *w, uint32_t i) {
+    return (dec_slot *)(void *)(w->texts.data + (size_t)w->decs[i].off * 8);
+}
+
+static dec_slot *lookup(worker *w, const int32_t *key, int klen, uint64_t h, uint32_t *slot) {
+    uint32_t i = probe(w, home(w, h), h);
+    for (; w->decs[i].tag; i = probe(w, (i + 1) & (w->a->dec_slots - 1), h)) {
+        dec_slot *e = entry_at(w, i);
         if (e->key_len == (uint32_t)klen && memcmp(e + 1, key, (size_t)klen * sizeof *key) == 0)
             return e;
     }
@@ -611,20 +624,18 @@ void cav__audit_decision_begin(worker *w, const cav_query *q, const cav_facts *f
     if (w->dklen < 0)
         return;
     w->dhash = hash_bytes(w->dkey, (size_t)w->dklen * sizeof *w->dkey, 0x5bd1e995u) | 1;
-    __builtin_prefetch(&w->decs[(uint32_t)(w->dhash >> 32) & (w->a->dec_slots - 1)]);
+    __builtin_prefetch(&w->decs[home(w, w->dhash)]);
 }
 
 void cav__audit_decision_fetch(worker *w) {
     if (w->dklen < 0)
         return;
-    uint32_t mask = w->a->dec_slots - 1;
-    for (uint32_t i = (uint32_t)(w->dhash >> 32) & mask; w->decs[i].tag; i = (i + 1) & mask)
-        if (w->decs[i].tag == (uint32_t)w->dhash) {
-            const char *e = w->texts.data + (size_t)w->decs[i].off * 8;
-            for (int line = 0; line < 8; line++) /* its header, key and first texts */
-                __builtin_prefetch(e + 64 * line);
-            break;
-        }
+    uint32_t i = probe(w, home(w, w->dhash), w->dhash);
+    if (!w->decs[i].tag)
+        return;
+    const char *e = (const char *)entry_at(w, i);
+    for (int line = 0; line < 8; line++) /* its header, key and first texts */
+        __builtin_prefetch(e + 64 * line);
 }
 
 const dec_slot *cav__audit_decision(worker *w, const cav_query *q, const cav_decision *d) {

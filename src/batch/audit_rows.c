@@ -459,15 +459,6 @@ static void put_csv_items(worker *w, const row_result *r, cav_buf *o, int from, 
     }
 }
 
-/* The number of leading items of the plan that read no cached text (the input columns, as a
- * rule): written while the row's cache entry is fetched. */
-static int lead_items(const audit_plan *pl) {
-    int k = 0;
-    while (k < pl->nitems && (pl->items[k].kind < OUT_DECISION || pl->items[k].kind > OUT_WHY))
-        k++;
-    return k;
-}
-
 /* A number cell as JSON: as it came when it is a JSON number, else as a string. */
 static void put_typed(cav_buf *o, const char *s, size_t n, int numeric) {
     if (numeric) {
@@ -677,7 +668,7 @@ static void finish_row(worker *w, chunk *c, size_t index, row_result *r, cav_buf
     if (cached) {
         cav__audit_decision_begin(w, &r->q, &r->f, &r->d);
         if (pl->out == CAV_FMT_CSV)
-            put_csv_items(w, r, &c->out, 0, lead = lead_items(pl));
+            put_csv_items(w, r, &c->out, 0, lead = w->lead);
         cav__audit_decision_fetch(w);
         read_ahead(w, next);
         next = NULL;
@@ -829,6 +820,11 @@ int cav__audit_worker_init(cav_audit *a, worker *w) {
     w->values = cav__calloc(8192, sizeof *w->values);
     w->decs = cav__calloc(a->dec_slots ? a->dec_slots : 1, sizeof *w->decs);
     w->dklen = -1; /* no key pending */
+    /* the plan's leading items that read no cached text (the input columns, as a rule): written
+     * while a row's cache entry is fetched */
+    while (w->lead < a->plan.nitems &&
+           (a->plan.items[w->lead].kind < OUT_DECISION || a->plan.items[w->lead].kind > OUT_WHY))
+        w->lead++;
     int np = cav_catalog_count(a->pack, CAV_CAT_PARTY);
     int nr = cav_catalog_count(a->pack, CAV_CAT_RULE);
     w->party = cav__calloc((size_t)np * AUDIT_NVERDICTS + 1, sizeof *w->party);
