@@ -15,11 +15,13 @@
  *   declog.c   the decision log: append-only NDJSON chained by SHA-256, synced, rotated
  *   logread.c  verifying and replaying a decision log (`caveat log`)
  *   static.c   files served as they are (the web map, the OpenAPI description)
+ *   panic.c    the report, with the counters, when libmicrohttpd cannot go on
  *
  * Ownership: every object here has one new/free (or open/close) pair; packs are shared by
  * reference (cav_pack_retain/release), so a request keeps the pack it started with however many
  * reloads happen before it ends. Nothing here is a mutable global: the daemon's state is one
- * srv_server passed to every callback.
+ * srv_server passed to every callback (the one process-wide setting is libmicrohttpd's panic
+ * function, panic.c).
  */
 #ifndef CAV_SERVE_H
 #define CAV_SERVE_H
@@ -99,6 +101,14 @@ void srv_metrics_request(srv_metrics *m, srv_endpoint e, unsigned code, double s
 /* Appends every metric in the Prometheus text exposition format (version 0.0.4). The pack's id and
  * load time are given by the caller. */
 int srv_metrics_write(srv_metrics *m, const char *pack_id, double pack_loaded, cav_buf *out);
+
+/* Makes libmicrohttpd's fatal errors write one whole line to standard error, with m's counters,
+ * then abort (panic.c); NULL sets libmicrohttpd's own report back. Process-wide. */
+void srv_panic_install(srv_metrics *m);
+/* That line, formatted into buf (n bytes, always ended by a newline and a NUL when n >= 2);
+ * returns its length. A reason's line breaks become spaces. */
+size_t srv_panic_format(char *buf, size_t n, srv_metrics *m, const char *file, unsigned line,
+                        const char *reason);
 
 /* ---- packs ---- */
 

@@ -874,6 +874,7 @@ int srv_run(const srv_config *cfg) {
     long threads = cfg->threads > 0 ? cfg->threads : sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1)
         threads = 1;
+    srv_panic_install(&s->m);
     s->daemon = MHD_start_daemon(
         flags, 0, accept_policy, s, handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
@@ -904,6 +905,7 @@ int srv_run(const srv_config *cfg) {
 done:
     if (s->daemon)
         MHD_stop_daemon(s->daemon);
+    srv_panic_install(NULL);
     srv_log_close(s->log);
     srv_packs_free(s->packs);
     srv_tokens_free(s->tokens);
