@@ -405,6 +405,18 @@ static int centred_label(view *v, const char *label, double cx, double cy, doubl
 
 /* ---- the base map ---- */
 
+/* The outline of border i fitted to the view (px) in *f, NULL when out of view; for a country, its
+ * land: countries' zones take in their sea (docs/geography.md), maps draw land. */
+static int fitted_border(GEOSContextHandle_t h, view *v, int i, GEOSGeometry **f) {
+    GEOSGeometry *g =
+        cav__borders_is_country(i) ? cav__borders_land_geom(h, i) : cav__borders_geom(h, i);
+    if (!g)
+        return CAV_ENOMEM;
+    *f = fit(h, v, g);
+    GEOSGeom_destroy_r(h, g);
+    return 0;
+}
+
 /* Land of each country in view, Ukraine apart; returns the fitted outlines (px) for the border
  * lines drawn over the layers, one per country, in *outlines (NULL where out of view). */
 static int countries(GEOSContextHandle_t h, view *v, GEOSGeometry **outlines, int *ua_index) {
@@ -412,14 +424,11 @@ static int countries(GEOSContextHandle_t h, view *v, GEOSGeometry **outlines, in
     *ua_index = -1;
     for (int i = 0; i < nb; i++) {
         outlines[i] = NULL;
+        GEOSGeometry *f = NULL;
         if (!cav__borders_is_country(i))
             continue;
-        /* the land: countries' zones take in their sea (docs/geography.md); maps draw land */
-        GEOSGeometry *g = cav__borders_land_geom(h, i);
-        if (!g)
+        if (fitted_border(h, v, i, &f) != 0)
             return CAV_ENOMEM;
-        GEOSGeometry *f = fit(h, v, g);
-        GEOSGeom_destroy_r(h, g);
         if (!f)
             continue;
         int ua = strcmp(cav__borders_code(i), "UA") == 0;
@@ -510,13 +519,11 @@ static int regions(GEOSContextHandle_t h, view *v, GEOSGeometry **fitted) {
     cav_paint line = {CAV_NONE, 0, REGION_LINE, 0.9, 1, 4, 2, 0};
     for (int i = 0; i < nb; i++) {
         fitted[i] = NULL;
+        GEOSGeometry *f = NULL;
         if (cav__borders_is_country(i))
             continue;
-        GEOSGeometry *g = cav__borders_geom(h, i);
-        if (!g)
+        if (fitted_border(h, v, i, &f) != 0)
             return CAV_ENOMEM;
-        GEOSGeometry *f = fit(h, v, g);
-        GEOSGeom_destroy_r(h, g);
         if (!f)
             continue;
         char cls[40];
