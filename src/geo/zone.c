@@ -50,6 +50,7 @@ typedef struct zone_ctx {
     char *err; /* caller's message buffer */
     size_t errlen;
     const cav_zone_expr **err_node; /* caller's failing-node slot, may be NULL */
+    cav_zone_cache *cache;          /* may be NULL */
 } zone_ctx;
 
 static int build(zone_ctx *c, const cav_zone_expr *e, int depth, GEOSGeometry **out);
@@ -271,18 +272,16 @@ cleanup:
     return rc;
 }
 
-static int build_border(zone_ctx *c, const cav_zone_expr *e, GEOSGeometry **out) {
+/* The lines of the land border of boundaries ia and ib (named a and b in e), merged; 0 or a
+ * failure code. */
+static int border_lines(zone_ctx *c, const cav_zone_expr *e, int ia, int ib, GEOSGeometry **out) {
     GEOSContextHandle_t h = c->h;
-    GEOSGeometry *ga = NULL, *gb = NULL, *ba = NULL, *bb = NULL, *ca = NULL, *cb = NULL;
-    GEOSGeometry *inter = NULL, *lines = NULL;
+    GEOSGeometry *ga = cav__borders_land_geom(h, ia), *gb = cav__borders_land_geom(h, ib);
+    GEOSGeometry *ba = NULL, *bb = NULL, *ca = NULL, *cb = NULL, *inter = NULL, *lines = NULL;
     int rc;
-    int country_a = strchr(e->name, '-') == NULL, country_b = strchr(e->name2, '-') == NULL;
-    if ((rc = boundary_geom(c, e, e->name, country_a, 1, &ga)) < 0 ||
-        (rc = boundary_geom(c, e, e->name2, country_b, 1, &gb)) < 0)
-        goto cleanup;
-    if (cav__borders_find(e->name) == cav__borders_find(e->name2)) {
-        rc = fail(c, e, CAV_EGEO, "border(%s, %s): a boundary has no border with itself", e->name,
-                  e->name2);
+    if (!ga || !gb) {
+        rc = fail(c, e, CAV_ENOMEM, "out of memory building the border of %s",
+                  ga ? e->name2 : e->name);
         goto cleanup;
     }
     ba = GEOSBoundary_r(h, ga);
@@ -315,13 +314,9 @@ static int build_border(zone_ctx *c, const cav_zone_expr *e, GEOSGeometry **out)
                   e->name, e->name2, e->name, e->name2);
         goto cleanup;
     }
-    if (e->has_between) {
-        rc = cut_between(c, e, lines, out);
-    } else {
-        *out = lines;
-        lines = NULL;
-        rc = 0;
-    }
+    *out = lines;
+    lines = NULL;
+    rc = 0;
 cleanup:
     destroy(h, ga);
     destroy(h, gb);
@@ -331,6 +326,60 @@ cleanup:
     destroy(h, cb);
     destroy(h, inter);
     destroy(h, lines);
+    return rc;
+}
+
+/* Keeps a copy of the lines of border (ia, ib) in the cache, if there is one. Out of memory it
+ * keeps nothing: the next zone builds the border again, to the same lines. */
+static void keep_border(zone_ctx *c, int ia, int ib, const GEOSGeometry *lines) {
+    cav_zone_cache *k = c->cache;
+    if (!k)
+        return;
+    if (k->n == k->cap) {
+        int cap = k->cap ? 2 * k->cap : 4;
+        void *grown = cav__realloc(k->border, (size_t)cap * sizeof *k->border);
+        if (!grown)
+            return;
+        k->border = grown;
+        k->cap = cap;
+    }
+    GEOSGeometry *copy = GEOSGeom_clone_r(c->h, lines);
+    if (copy)
+        k->border[k->n++] = (struct cav_kept_border){ia, ib, copy};
+}
+
+static int build_border(zone_ctx *c, const cav_zone_expr *e, GEOSGeometry **out) {
+    int country_a = strchr(e->name, '-') == NULL, country_b = strchr(e->name2, '-') == NULL;
+    int ia = boundary_index(c, e, e->name, country_a), ib;
+    if (ia < 0)
+        return ia;
+    if ((ib = boundary_index(c, e, e->name2, country_b)) < 0)
+        return ib;
+    if (ia == ib)
+        return fail(c, e, CAV_EGEO, "border(%s, %s): a boundary has no border with itself", e->name,
+                    e->name2);
+    GEOSGeometry *lines = NULL;
+    int rc = 0;
+    for (int i = 0; c->cache && i < c->cache->n && !lines; i++) {
+        const struct cav_kept_border *k = &c->cache->border[i];
+        if (k->a == ia && k->b == ib) {
+            if (!(lines = GEOSGeom_clone_r(c->h, k->lines)))
+                return fail(c, e, CAV_ENOMEM, "out of memory copying border(%s, %s)", e->name,
+                            e->name2);
+            c->cache->hits++;
+        }
+    }
+    if (!lines) {
+        if ((rc = border_lines(c, e, ia, ib, &lines)) < 0)
+            return rc;
+        keep_border(c, ia, ib, lines);
+    }
+    if (e->has_between) {
+        rc = cut_between(c, e, lines, out);
+        destroy(c->h, lines);
+    } else {
+        *out = lines;
+    }
     return rc;
 }
 
@@ -1032,10 +1081,10 @@ static int build(zone_ctx *c, const cav_zone_expr *e, int depth, GEOSGeometry **
 
 /* Builds the geometry of e (see geo.h): 0 and a new geometry in *out, or a negative CAV_E* code
  * with a one-line message in err and the failing node in *err_node. */
-int cav__zone_build(GEOSContextHandle_t h, const cav_zone_expr *e, cav_zone_resolver resolve,
-                    void *ud, GEOSGeometry **out, char *err, size_t errlen,
-                    const cav_zone_expr **err_node) {
-    zone_ctx c = {h, resolve, ud, err, errlen, err_node};
+int cav__zone_build_cached(GEOSContextHandle_t h, const cav_zone_expr *e, cav_zone_resolver resolve,
+                           void *ud, cav_zone_cache *cache, GEOSGeometry **out, char *err,
+                           size_t errlen, const cav_zone_expr **err_node) {
+    zone_ctx c = {h, resolve, ud, err, errlen, err_node, cache};
     if (err && errlen)
         err[0] = '\0';
     if (err_node)
@@ -1046,4 +1095,17 @@ int cav__zone_build(GEOSContextHandle_t h, const cav_zone_expr *e, cav_zone_reso
     if (!h)
         return fail(&c, e, CAV_EINVAL, "no GEOS context");
     return build(&c, e, 0, out);
+}
+
+int cav__zone_build(GEOSContextHandle_t h, const cav_zone_expr *e, cav_zone_resolver resolve,
+                    void *ud, GEOSGeometry **out, char *err, size_t errlen,
+                    const cav_zone_expr **err_node) {
+    return cav__zone_build_cached(h, e, resolve, ud, NULL, out, err, errlen, err_node);
+}
+
+void cav__zone_cache_free(GEOSContextHandle_t h, cav_zone_cache *cache) {
+    for (int i = 0; i < cache->n; i++)
+        GEOSGeom_destroy_r(h, cache->border[i].lines);
+    cav__free(cache->border);
+    *cache = (cav_zone_cache){0};
 }

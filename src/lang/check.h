@@ -27,6 +27,7 @@ typedef struct cav_build {
     const cav_stmt **note_stmt; /* statement of each note, by note id */
     GEOSContextHandle_t geos;   /* the build's own context, finished with the build */
     cav_zone_build *zb;         /* per zone */
+    cav_zone_cache zcache;      /* borders built for one zone, kept for the others */
     const cav_stmt *tz_stmt;    /* the `pack` statement that declared the time zone, or NULL */
     const cav_load_opts *opts;  /* may be NULL */
     char **data;                /* the files read for geojson() zones, freed with the build */

@@ -171,7 +171,8 @@ static int build_zone(cav_build *b, int z) {
         p->zones[z].precision_m = CAV_BORDERS_PRECISION_M;
     } else {
         p->zones[z].precision_m = expr_precision(zb->expr);
-        rc = cav__zone_build(b->geos, zb->expr, resolve_ref, &ctx, &geom, err, sizeof err, &bad);
+        rc = cav__zone_build_cached(b->geos, zb->expr, resolve_ref, &ctx, &b->zcache, &geom, err,
+                                    sizeof err, &bad);
     }
     /* the resolver may have grown the zone arrays: re-fetch */
     zb = &b->zb[z];
@@ -401,6 +402,7 @@ static void build_zones(cav_build *b) {
     }
     for (int z = 0; z < p->nzones; z++)
         build_zone(b, z);
+    cav__zone_cache_free(b->geos, &b->zcache); /* every zone is built */
     if (b->errors || b->oom)
         return;
     const GEOSGeometry **geoms = cav__calloc((size_t)p->nzones + 1, sizeof *geoms);

@@ -535,6 +535,39 @@ static void test_errors(void) {
     CHECK(strstr(err, "nested more than") != NULL);
 }
 
+/* A compile's cache of border lines: a border built again from it is the same geometry, vertex for
+ * vertex, as one built without it, plain and cut; the order of the two boundaries is part of the
+ * key; errors are not kept. */
+static void test_border_cache(void) {
+    cav_zone_cache cache = {0};
+    cav_zone_expr plain = border("UA", "RU"), cut = border("UA", "RU"),
+                  swapped = border("RU", "UA");
+    cut.has_between = 1;
+    cut.num[0] = 50.45, cut.num[1] = 35.40, cut.num[2] = 49.95, cut.num[3] = 38.10;
+    cav_zone_expr ge = border("UA", "GE");
+    const cav_zone_expr *order[] = {&plain, &cut, &plain, &swapped, &cut, &swapped, &ge, &ge};
+    const int hits_after[] = {0, 1, 2, 2, 3, 4, 4, 4};
+    for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
+        GEOSGeometry *kept = NULL, *fresh = NULL;
+        int rc = cav__zone_build_cached(h, order[i], NULL, NULL, &cache, &kept, err, sizeof err,
+                                        &err_node);
+        CHECK_EQ_INT(rc, build(order[i], &fresh));
+        CHECK_EQ_INT(cache.hits, hits_after[i]);
+        if (rc == 0)
+            CHECK(kept && fresh && GEOSEqualsExact_r(h, kept, fresh, 0) == 1 &&
+                  GEOSGetNumCoordinates_r(h, kept) == GEOSGetNumCoordinates_r(h, fresh));
+        else
+            CHECK(strstr(err, "share no land border") != NULL);
+        if (kept)
+            GEOSGeom_destroy_r(h, kept);
+        if (fresh)
+            GEOSGeom_destroy_r(h, fresh);
+    }
+    CHECK_EQ_INT(cache.n, 2); /* (UA, RU) and (RU, UA); not the empty (UA, GE) */
+    cav__zone_cache_free(h, &cache);
+    CHECK(cache.n == 0 && cache.border == NULL);
+}
+
 int main(void) {
     h = GEOS_init_r();
     geod_init(&wgs84, 6378137.0, 1 / 298.257223563);
@@ -542,6 +575,7 @@ int main(void) {
     test_literals();
     test_algebra_and_refs();
     test_errors();
+    test_border_cache();
     test_within_accuracy();
     GEOS_finish_r(h);
     return check_done();
