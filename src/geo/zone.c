@@ -116,14 +116,14 @@ static int boundary_index(zone_ctx *c, const cav_zone_expr *e, const char *code,
     return fail(c, e, CAV_EGEO, "unknown region code '%s' (built-in regions: %s)", code, known);
 }
 
-/* The zone of boundary `code` (a country's land and territorial sea, a region's land), or with
- * `land` its land alone (border(A, B) is a land border). */
+/* The zone of boundary `code`: a country's land and territorial sea, a region's land (border(A,
+ * B), a land border, takes the land alone: border_lines). */
 static int boundary_geom(zone_ctx *c, const cav_zone_expr *e, const char *code, int country,
-                         int land, GEOSGeometry **out) {
+                         GEOSGeometry **out) {
     int idx = boundary_index(c, e, code, country);
     if (idx < 0)
         return idx;
-    *out = land ? cav__borders_land_geom(c->h, idx) : cav__borders_geom(c->h, idx);
+    *out = cav__borders_geom(c->h, idx);
     return *out ? 0 : fail(c, e, CAV_ENOMEM, "out of memory building the border of %s", code);
 }
 
@@ -1063,8 +1063,8 @@ static int build(zone_ctx *c, const cav_zone_expr *e, int depth, GEOSGeometry **
     if (depth > ZONE_MAX_DEPTH)
         return fail(c, e, CAV_ELIMIT, "zone expression nested more than %d deep", ZONE_MAX_DEPTH);
     switch (e->kind) {
-    case CAV_ZONE_COUNTRY: return boundary_geom(c, e, e->name, 1, 0, out);
-    case CAV_ZONE_REGION: return boundary_geom(c, e, e->name, 0, 0, out);
+    case CAV_ZONE_COUNTRY: return boundary_geom(c, e, e->name, 1, out);
+    case CAV_ZONE_REGION: return boundary_geom(c, e, e->name, 0, out);
     case CAV_ZONE_BORDER: return build_border(c, e, out);
     case CAV_ZONE_WITHIN: return build_within(c, e, depth, out);
     case CAV_ZONE_CIRCLE: return build_circle(c, e, out);
