@@ -5,8 +5,8 @@
  * through stdio and aborts; once, under AddressSanitizer in CI, all that reached the log of a
  * failed test was "Fatal error" cut short, with nothing to say what the server was doing. This
  * one formats the whole report first, with the service's counters at that moment, writes it to
- * standard error in one write(2) (no stdio buffer to lose), and aborts: a daemon in that state must
- * not go on answering.
+ * standard error with write(2) (no stdio buffer to lose; a short write is continued), and aborts:
+ * a daemon in that state must not go on answering.
  *
  * The function is libmicrohttpd's one process-wide setting (MHD_set_panic_func): srv_run sets it
  * before the daemon starts, with the server's counters, and sets libmicrohttpd's own back once the
