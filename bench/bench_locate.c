@@ -164,13 +164,14 @@ static int bench_find3(GEOSContextHandle_t h, GEOSGeometry **zones, const cav_zo
     for (int r = 0; r < runs; r++) {
         cav__locator_free(loc);
         double t0 = now_ms();
-        loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, prec, NZONES);
+        loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, prec, NZONES, NULL);
         times[r] = now_ms() - t0;
         if (!loc)
             return 1;
     }
     double build_ms = median(times, runs);
-    cav_locator *exact = cav__locator_new(h, (const GEOSGeometry *const *)zones, NULL, NZONES);
+    cav_locator *exact =
+        cav__locator_new(h, (const GEOSGeometry *const *)zones, NULL, NZONES, NULL);
     double *hpts = malloc(sizeof(double) * 2 * (size_t)n);
     double *lpts = malloc(sizeof(double) * 2 * (size_t)n);
     double *fpts = malloc(sizeof(double) * 2 * (size_t)n);
@@ -302,7 +303,7 @@ int main(int argc, char **argv) {
     for (int r = 0; r < runs; r++) {
         cav__locator_free(loc);
         t0 = now_ms();
-        loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, NULL, NZONES);
+        loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, NULL, NZONES, NULL);
         times[r] = now_ms() - t0;
         if (!loc) {
             fprintf(stderr, "bench_locate: locator build failed\n");

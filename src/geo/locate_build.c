@@ -32,6 +32,9 @@
 #define LOC_SPLIT_NEAR 24      /* split a cell whose near lists hold more edges than this ... */
 #define LOC_NEAR_SPLIT 4.0     /* ... if it is at least this many precisions wide and high */
 #define LOC_MARGIN 1e-9        /* degrees added around each cell when assigning edges */
+/* The most the tables may take. The default pack's take 15 MB; edges packed closely along a long
+ * way (a comb of 20,000 teeth 7 degrees long: 5 GB) would otherwise take what the machine has. */
+#define LOC_MAX_TABLE_BYTES ((size_t)256 << 20)
 
 /* A growable array of elements of size `size`. */
 typedef struct vec {
@@ -137,6 +140,8 @@ typedef struct builder {
      * allocating them for each of a thousand grids was most of the build's allocations. */
     row_scratch scratch[LOC_MAX_DEPTH + 1];
     zone_in *child_zin[LOC_MAX_DEPTH + 1]; /* nzones: a child grid's zones (child_node) */
+    size_t *stored;                        /* per zone: edges stored in leaves, for the budget */
+    int too_big;                           /* the tables passed LOC_MAX_TABLE_BYTES */
 } builder;
 
 /* A cell's record for one zone, found while sweeping a row, before the leaf is assembled. */
@@ -290,6 +295,29 @@ static void column_span(double mnx, double mxx, double w, double X0, double cw, 
     *c1 = !(cb <= (double)(nx - 1)) ? nx - 1 : cb < 0 ? -1 : (int32_t)cb;
 }
 
+/* The longitudes [*mnx, *mxx] that edge e spans within the latitudes [ya, yb], which it reaches:
+ * its part inside the row, not its whole box. A long diagonal edge's box covers every cell of
+ * every row it crosses; listed by its box, a star-shaped zone of a hundred spikes 20 degrees wide
+ * listed every spike in every cell, split every cell to the deepest level and took gigabytes.
+ * The cut points' rounding (a few units in the last place) is far inside LOC_MARGIN, which every
+ * test on these longitudes adds. */
+static inline __attribute__((always_inline)) void row_xrange(const loc_edge *e, double ya,
+                                                             double yb, double *mnx, double *mxx) {
+    double lo = min2(e->lx, e->hx), hi = max2(e->lx, e->hx);
+    *mnx = lo;
+    *mxx = hi;
+    if ((e->ly >= ya && e->hy <= yb) || !(e->hy > e->ly))
+        return; /* inside the row, as most edges of a coast are, or level */
+    /* clip to the row; the edge's y rises from ly to hy */
+    double k = (e->hx - e->lx) / (e->hy - e->ly), xa = e->lx, xb = e->hx;
+    if (e->ly < ya)
+        xa = e->lx + (ya - e->ly) * k;
+    if (e->hy > yb)
+        xb = e->lx + (yb - e->ly) * k;
+    *mnx = fmax(lo, min2(xa, xb)); /* never past the edge's own ends */
+    *mxx = fmin(hi, max2(xa, xb));
+}
+
 /* 1 when edge e meets the rectangle [x0, x1] x [y0, y1] (clipping its parameter range against
  * each side in turn); the caller has checked that their boxes overlap. A diagonal edge whose box
  * overlaps a widened cell may still pass it by: this keeps it off the cell's near list. */
@@ -358,14 +386,16 @@ static int near_bucket(builder *b, row_scratch *s, const zone_in *z, double X0, 
             if (b->cut[k] || e->ly > y1 + wy || e->hy < y0 - wy)
                 continue;
             int cross_y = !list && e->ly <= yb && e->hy >= ya;
-            double mnx = min2(e->lx, e->hx), mxx = max2(e->lx, e->hx);
+            double mnx = min2(e->lx, e->hx), mxx = max2(e->lx, e->hx), cx0 = 0, cx1 = -1;
+            if (cross_y) /* the longitudes where sweep_zone lists it as a crossing edge */
+                row_xrange(e, ya, yb, &cx0, &cx1);
             int32_t c0, c1;
             column_span(mnx, mxx, wx, X0, cw, nx, &c0, &c1);
             for (int32_t c = c0; c <= c1; c++) {
                 double x0 = X0 + c * cw, x1 = X0 + (c + 1) * cw;
                 if (!(mnx <= x1 + wx && mxx >= x0 - wx))
                     continue;
-                if (cross_y && mnx <= x1 + LOC_MARGIN && mxx >= x0 - LOC_MARGIN)
+                if (cross_y && cx0 <= x1 + LOC_MARGIN && cx1 >= x0 - LOC_MARGIN)
                     continue; /* a crossing edge of this cell: listed there already */
                 if (isfinite(wx) && !edge_meets(e, x0 - wx - LOC_MARGIN, y0 - wy - LOC_MARGIN,
                                                 x1 + wx + LOC_MARGIN, y1 + wy + LOC_MARGIN))
@@ -476,7 +506,8 @@ static int sweep_zone(builder *b, row_scratch *s, const zone_in *z, uint32_t zon
             keyed *k = vec_grow(&s->keyed_edges, 1);
             if (!k)
                 return -1;
-            k->key = min2(e->lx, e->hx);
+            double mxx;
+            row_xrange(e, ya, yb, &k->key, &mxx);
             k->idx = z->edges[i];
         }
     }
@@ -495,8 +526,8 @@ static int sweep_zone(builder *b, row_scratch *s, const zone_in *z, uint32_t zon
     memset(ncount, 0, ((size_t)nx + 1) * sizeof *ncount);
     s->pairs.n = 0;
     for (size_t i = 0; i < n; i++) {
-        const loc_edge *e = &b->all[ke[i].idx];
-        double mnx = ke[i].key, mxx = max2(e->lx, e->hx);
+        double mnx, mxx;
+        row_xrange(&b->all[ke[i].idx], ya, yb, &mnx, &mxx);
         int32_t c0, c1;
         column_span(mnx, mxx, LOC_MARGIN, X0, cw, nx, &c0, &c1);
         for (int32_t c = c0; c <= c1; c++) {
@@ -674,6 +705,7 @@ static int leaf_entry(builder *b, const row_scratch *s, const row_test *rt, uint
     int64_t nextra = copy_edges(b, xi, rt->nextra, 0);
     if (!t || (!f && rt->nflips) || ncut < 0 || nrest < 0 || nextra < 0)
         return -1;
+    b->stored[rt->zone] += (size_t)(ncut + nrest + nextra);
     t->zone = rt->zone;
     t->base = rt->base;
     t->nflips = (uint32_t)rt->nflips;
@@ -706,16 +738,10 @@ static void mask_edge(const loc_edge *e, double px, double py, double x0, double
     double inv_sw = 1 / sw, inv_sh = 1 / sh;
     sub_span(e->ly, e->hy, py, y0, inv_sh, &r0, &r1);
     for (int r = r0; r <= r1; r++) {
-        double ya = y0 + r * sh - py, yb = y0 + (r + 1) * sh + py, xa = e->lx, xb = e->hx;
-        if (e->hy > e->ly) { /* clip to the row; the edge's y rises from ly to hy */
-            double k = (e->hx - e->lx) / (e->hy - e->ly);
-            if (e->ly < ya)
-                xa = e->lx + (ya - e->ly) * k;
-            if (e->hy > yb)
-                xb = e->lx + (yb - e->ly) * k;
-        }
+        double mnx, mxx;
+        row_xrange(e, y0 + r * sh - py, y0 + (r + 1) * sh + py, &mnx, &mxx);
         int c0, c1;
-        sub_span(min2(xa, xb), max2(xa, xb), px, x0, inv_sw, &c0, &c1);
+        sub_span(mnx, mxx, px, x0, inv_sw, &c0, &c1);
         if (c0 <= c1)
             *mask |= ((((uint64_t)2 << (c1 - c0)) - 1) << c0) << (8 * r);
     }
@@ -836,6 +862,18 @@ static void summarise(const builder *b, const row_scratch *s, const row_test *rt
     }
 }
 
+/* The bytes of the tables built so far. Measured after each test leaf only: a uniform leaf
+ * adds a few bytes to a cell that exists already, and a grid's cells follow from test leaves
+ * that would have split. */
+static size_t table_bytes(const builder *b) {
+    const vec *v[] = {&b->nodes, &b->cells, &b->leaves, &b->masks,
+                      &b->tests, &b->edges, &b->flips,  &b->bits};
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+        n += v[i]->n * v[i]->size;
+    return n;
+}
+
 /* Builds one row's cells from the sorted records rt[0..nt) (see build_node). */
 static int build_row(builder *b, row_scratch *s, double X0, double cw, double ch, int32_t nx,
                      double y0, int depth, uint32_t cells_row) {
@@ -887,6 +925,10 @@ static int build_row(builder *b, row_scratch *s, double X0, double cw, double ch
             }
         } else {
             entry = test_leaf(b, s, rt + i, j - i, in, wide, x0, y0, cw, ch);
+            if (entry >= 0 && table_bytes(b) > LOC_MAX_TABLE_BYTES) {
+                b->too_big = 1; /* a test leaf is what makes the tables grow: see table_bytes */
+                return -1;
+            }
         }
         if (entry < 0)
             return -1;
@@ -1234,15 +1276,19 @@ static void row_scratch_init(row_scratch *s) {
 /* Frees the builder's scratch (not its tables). */
 static void builder_free_scratch(builder *b) {
     cav__free(b->keys.data);
+    cav__free(b->stored);
     for (int d = 0; d <= LOC_MAX_DEPTH; d++) {
         row_scratch_free(&b->scratch[d]);
         cav__free(b->child_zin[d]);
     }
 }
 
-/* Compiles the zones into a locator (see geo.h); NULL on allocation failure or invalid input. */
+/* Compiles the zones into a locator (see geo.h); NULL on allocation failure, invalid input or
+ * tables past LOC_MAX_TABLE_BYTES (*too_big then names the zone that stored the most edges). */
 cav_locator *cav__locator_new(GEOSContextHandle_t h, const GEOSGeometry *const *zones,
-                              const double *precision_m, int nzones) {
+                              const double *precision_m, int nzones, int *too_big) {
+    if (too_big)
+        *too_big = -1;
     if (!h || nzones < 0 || (nzones > 0 && !zones))
         return NULL;
     for (int z = 0; precision_m && z < nzones; z++)
@@ -1310,7 +1356,8 @@ cav_locator *cav__locator_new(GEOSContextHandle_t h, const GEOSGeometry *const *
     idx = cav__malloc(loc->nzedges * sizeof *idx);
     zin = cav__calloc((size_t)nzones, sizeof *zin);
     rank = edge_ranks(ae, loc->nzedges);
-    if (!idx || !zin || !rank)
+    b.stored = cav__calloc((size_t)nzones, sizeof *b.stored);
+    if (!idx || !zin || !rank || !b.stored)
         goto fail;
     for (size_t i = 0; i < loc->nzedges; i++)
         idx[i] = (uint32_t)i;
@@ -1339,8 +1386,12 @@ cav_locator *cav__locator_new(GEOSContextHandle_t h, const GEOSGeometry *const *
     for (int d = 0; d <= LOC_MAX_DEPTH; d++)
         row_scratch_init(&b.scratch[d]);
     uint32_t root;
-    if (build_node(&b, x0, y0, w / nx, hgt / ny, nx, ny, zin, 0, &root) < 0)
+    if (build_node(&b, x0, y0, w / nx, hgt / ny, nx, ny, zin, 0, &root) < 0) {
+        for (int z = 0; b.too_big && too_big && z < nzones; z++)
+            if (*too_big < 0 || b.stored[z] > b.stored[*too_big])
+                *too_big = z;
         goto fail;
+    }
     if (b.leaves.n >= LOC_CHILD || b.nodes.n >= LOC_CHILD || b.tests.n > 0xffffffffu ||
         b.edges.n > 0xffffffffu || b.flips.n > 0xffffffffu || b.bits.n > 0xffffffffu)
         goto fail;

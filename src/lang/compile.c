@@ -415,7 +415,19 @@ static void build_zones(cav_build *b) {
         geoms[z] = b->zb[z].geom;
         precision[z] = p->zones[z].precision_m;
     }
-    p->locator = cav__locator_new(b->geos, geoms, precision, p->nzones);
+    int heavy;
+    p->locator = cav__locator_new(b->geos, geoms, precision, p->nzones, &heavy);
+    if (!p->locator && heavy >= 0) {
+        const cav_zone *zone = &p->zones[heavy];
+        cav__report(
+            b, CAV_SEV_ERROR, zone->file, zone->line, zone->col, NULL,
+            "zone '%s' is too intricate to index: the point locator's tables would pass "
+            "256 MiB, mostly with its edges (long edges lying close together, as in a comb "
+            "or a star of many spikes, are stored in every cell they cross); simplify it or "
+            "split it into smaller zones",
+            zone->id);
+        goto cleanup;
+    }
     if (!p->locator) {
         b->oom = 1; /* the zones are valid and the precisions in range: out of memory */
         goto cleanup;

@@ -35,7 +35,7 @@ static void build_borders(void) {
         precision[i] = CAV_BORDERS_PRECISION_M;
     }
     if (ok)
-        borders = cav__locator_new(h, (const GEOSGeometry *const *)geoms, precision, nb);
+        borders = cav__locator_new(h, (const GEOSGeometry *const *)geoms, precision, nb, NULL);
     for (int i = 0; geoms && i < nb; i++)
         if (geoms[i])
             GEOSGeom_destroy_r(h, geoms[i]);

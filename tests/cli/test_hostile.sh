@@ -91,6 +91,38 @@ expect_eq "$?" 2 "10 million vertices: rejected"
 grep -q "larger than the limit of 64 MiB" "$tmp/out" && ok || bad "10 million vertices: message"
 rm -f "$tmp/ten-million.geojson"
 
+# long edges close together (review finding): a star of 250 spikes loads quickly and answers; a
+# comb of 20,000 teeth 7 degrees long is refused at its zone, in bounded memory, not after
+# minutes and gigabytes
+python3 - "$tmp" <<'PY'
+import json, math, sys
+d = sys.argv[1]
+head = ('party US\nclass c\nkind k\nweapon w class c consent US\nsource s outlet "o" date 2024-01-01\n'
+        'permit r\n  party US\n  from 2024-01-01\n  source s\n  says "x"\n  when target in z\n')
+star = [[32 + (0.5 if i % 2 else 10) * math.cos(math.pi * i / 250),
+         49 + 0.7 * (0.5 if i % 2 else 10) * math.sin(math.pi * i / 250)] for i in range(500)]
+json.dump({"type": "Polygon", "coordinates": [star + [star[0]]]}, open(d + '/star.geojson', 'w'))
+open(d + '/star.cav', 'w').write(head + 'zone z = geojson("star.geojson")\n')
+n, w = 20000, 18 / 20000
+comb = [[22, 45]]
+for i in range(n):
+    a = 22 + i * w
+    comb += [[a + w / 4, 45.1], [a + w / 4, 52], [a + 3 * w / 4, 52], [a + 3 * w / 4, 45.1]]
+comb += [[40, 45], [22, 45]]
+json.dump({"type": "Polygon", "coordinates": [comb]}, open(d + '/comb.geojson', 'w'))
+open(d + '/comb.cav', 'w').write(head + 'zone small = box(48, 31, 49, 32)\nzone z = geojson("comb.geojson")\n')
+PY
+star_q() { echo "{\"date\": \"2024-06-10\", \"weapon\": \"w\", \"target\": {\"lat\": $1, \"lon\": $2, \"kind\": \"k\", \"state\": \"ground\", \"role\": \"attacking\"}}"; }
+{ star_q 49 41.9; star_q 49.044 37; } |
+  limit_mem timeout 60 "$caveat" check --policy "$tmp/star.cav" > "$tmp/out" 2> "$tmp/err"
+expect_eq "$?" 0 "spiky star: loads and answers"
+expect_eq "$(grep -o '^{"id": null, "decision": "[a-z]*"' "$tmp/out" | cut -d'"' -f6 | tr '\n' ' ')" \
+  'permitted prohibited ' "spiky star: a spike's tip in, a gap out"
+limit_mem timeout 60 "$caveat" lint "$tmp/comb.cav" > "$tmp/out" 2>&1
+expect_eq "$?" 2 "comb of long teeth: rejected"
+grep -q "comb.cav:13:1: error: zone 'z' is too intricate to index" "$tmp/out" && ok ||
+  bad "comb of long teeth: the zone and its place"
+
 # empty files, a directory, an unreadable file
 : > "$tmp/empty.ndjson"
 "$caveat" check "$tmp/empty.ndjson" > "$tmp/out"; expect_eq "$?" 0 "empty input: exit 0"

@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char err[256];
     if (cav__zone_build(h, &e, NULL, NULL, &g, err, sizeof err, NULL) == 0 && g) {
         const GEOSGeometry *zones[1] = {g};
-        cav_locator *loc = cav__locator_new(h, zones, NULL, 1);
+        cav_locator *loc = cav__locator_new(h, zones, NULL, 1, NULL);
         if (loc) {
             uint64_t bits[1];
             for (int i = 0; i < 64; i++)

@@ -290,7 +290,7 @@ int main(void) {
             fprintf(stderr, "places.tsv lacks %s\n", required_places[r]);
         CHECK(found);
     }
-    cav_locator *loc = cav__locator_new(h, (const GEOSGeometry *const *)geoms, NULL, n);
+    cav_locator *loc = cav__locator_new(h, (const GEOSGeometry *const *)geoms, NULL, n, NULL);
     CHECK(loc != NULL);
     if (!loc)
         return check_done();

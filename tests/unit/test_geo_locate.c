@@ -8,7 +8,9 @@
  *    (about 1 cm) away from vertices and edge midpoints in eight directions: identical answers;
  *  - on points exactly on the box's horizontal and vertical edges (inside);
  *  - budgets: locator under 32 MB; NaN and out-of-range points are in no zone;
- *  - 70 overlapping circles and boxes (two-word membership sets) on 100,000 points.
+ *  - 70 overlapping circles and boxes (two-word membership sets) on 100,000 points;
+ *  - long edges close together: a star of 250 spikes is built small and agrees with GEOS, a comb
+ *    of 20,000 long teeth is refused (the tables' limit) naming its zone.
  * The same checks hold for a locator built with stated precisions (1 km on the zones made from
  * boundary data, which widens the cells its edges are assigned to), because membership never
  * depends on precision; and cav__locator_find3 with radius 0 answers exactly what
@@ -91,7 +93,7 @@ static void test_many_zones(GEOSContextHandle_t h) {
             return;
         prep[z] = GEOSPrepare_r(h, zones[z]);
     }
-    cav_locator *loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, NULL, MANY);
+    cav_locator *loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, NULL, MANY, NULL);
     CHECK(loc != NULL);
     if (!loc)
         return;
@@ -138,7 +140,7 @@ static void test_lattice(GEOSContextHandle_t h, double precision) {
         prep[z] = GEOSPrepare_r(h, zones[z]);
     }
     double prec[NL] = {precision, 0, precision, precision};
-    cav_locator *loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, prec, NL);
+    cav_locator *loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, prec, NL, NULL);
     CHECK(loc != NULL);
     if (!loc)
         return;
@@ -170,8 +172,91 @@ static void test_lattice(GEOSContextHandle_t h, double precision) {
     }
 }
 
+/* A polygon from n (lon, lat) pairs (closed here), or NULL. */
+static GEOSGeometry *ring_polygon(GEOSContextHandle_t h, const double *xy, int n) {
+    GEOSCoordSequence *cs = GEOSCoordSeq_create_r(h, (unsigned)n + 1, 2);
+    for (int i = 0; cs && i <= n; i++) {
+        GEOSCoordSeq_setX_r(h, cs, (unsigned)i, xy[2 * (i % n)]);
+        GEOSCoordSeq_setY_r(h, cs, (unsigned)i, xy[2 * (i % n) + 1]);
+    }
+    GEOSGeometry *r = cs ? GEOSGeom_createLinearRing_r(h, cs) : NULL;
+    return r ? GEOSGeom_createPolygon_r(h, r, NULL, 0) : NULL;
+}
+
+/* Long edges lying close together. A star of 250 spikes 20 degrees wide (review finding: its
+ * edges were listed in every cell their boxes reached, which split every cell to the deepest
+ * level; 100 spikes took 4.6 GB and a minute): it is built small and answers as GEOS does. A
+ * comb of 20,000 teeth 7 degrees long (its edges truly cross a million cells each way): refused,
+ * NULL, naming it (zone 1) as the zone that stored the most, and quickly, at 256 MiB of tables. */
+static void test_spiky(GEOSContextHandle_t h) {
+    enum { SPIKES = 250, TEETH = 20000 };
+    static double star[4 * SPIKES];
+    for (int i = 0; i < 2 * SPIKES; i++) {
+        double a = 6.283185307179586 * i / (2 * SPIKES), r = i % 2 ? 0.5 : 10.0;
+        star[2 * i] = 32 + r * cos(a);
+        star[2 * i + 1] = 49 + 0.7 * r * sin(a);
+    }
+    cav_zone_expr box = {.kind = CAV_ZONE_BOX, .num = {48.0, 31.0, 50.0, 33.0}};
+    GEOSGeometry *zones[2] = {build(h, &box), ring_polygon(h, star, 2 * SPIKES)};
+    CHECK(zones[0] && zones[1]);
+    if (!zones[0] || !zones[1])
+        return;
+    const GEOSPreparedGeometry *prep = GEOSPrepare_r(h, zones[1]);
+    int heavy = 7;
+    cav_locator *loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, NULL, 2, &heavy);
+    CHECK(loc != NULL);
+    CHECK_EQ_INT(heavy, -1);
+    if (loc) {
+        long hits = 0, disagree = 0;
+        for (int i = 0; i < 200000; i++) {
+            double k = i % 2 ? 1 : 0.1; /* half of them near the middle, where edges gather */
+            double lon = 32 + k * uniform(-10.5, 10.5), lat = 49 + k * uniform(-7.5, 7.5);
+            int a = loc_in(loc, 1, lon, lat);
+            hits += a;
+            disagree += a != geos_in(h, prep, lon, lat);
+        }
+        printf("star of %d spikes: %zu bytes, %ld of 200000 points inside, %ld disagreements\n",
+               SPIKES, cav__locator_bytes(loc), hits, disagree);
+        CHECK(hits > 5000);
+        CHECK_EQ_INT(disagree, 0);
+        CHECK(cav__locator_bytes(loc) < 16u * 1024 * 1024);
+        cav__locator_free(loc);
+    }
+    GEOSPreparedGeom_destroy_r(h, prep);
+    GEOSGeom_destroy_r(h, zones[1]);
+
+    double *comb = malloc((4 * TEETH + 2) * 2 * sizeof *comb);
+    if (!comb)
+        return;
+    int n = 0;
+    double w = 18.0 / TEETH;
+    comb[n++] = 22;
+    comb[n++] = 45;
+    for (int i = 0; i < TEETH; i++) {
+        double a = 22 + i * w;
+        double tooth[8] = {a + w / 4, 45.1, a + w / 4, 52, a + 3 * w / 4, 52, a + 3 * w / 4, 45.1};
+        memcpy(comb + n, tooth, sizeof tooth);
+        n += 8;
+    }
+    comb[n++] = 40;
+    comb[n++] = 45;
+    zones[1] = ring_polygon(h, comb, n / 2);
+    free(comb);
+    CHECK(zones[1] != NULL);
+    if (zones[1]) {
+        heavy = 7;
+        loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, NULL, 2, &heavy);
+        CHECK(loc == NULL);
+        CHECK_EQ_INT(heavy, 1);
+        cav__locator_free(loc);
+        GEOSGeom_destroy_r(h, zones[1]);
+    }
+    GEOSGeom_destroy_r(h, zones[0]);
+}
+
 int main(void) {
     GEOSContextHandle_t h = GEOS_init_r();
+    test_spiky(h);
     test_lattice(h, 0);
     test_lattice(h, 1000);
     test_many_zones(h);
@@ -188,9 +273,9 @@ int main(void) {
         prep[z] = GEOSPrepare_r(h, zones[z]);
         bounds[z] = GEOSBoundary_r(h, zones[z]);
     }
-    cav_locator *loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, NULL, NZONES);
+    cav_locator *loc = cav__locator_new(h, (const GEOSGeometry *const *)zones, NULL, NZONES, NULL);
     double prec[NZONES] = {1000, 1000, 1000, 1000, 0, 0, 1000}; /* Natural Earth 1:10m */
-    cav_locator *locp = cav__locator_new(h, (const GEOSGeometry *const *)zones, prec, NZONES);
+    cav_locator *locp = cav__locator_new(h, (const GEOSGeometry *const *)zones, prec, NZONES, NULL);
     CHECK(loc != NULL && locp != NULL);
     if (!loc || !locp)
         return check_done();
@@ -339,7 +424,7 @@ int main(void) {
     CHECK_EQ_INT(bits[0], 0);
 
     /* an empty set of zones, and a zone without area */
-    cav_locator *none = cav__locator_new(h, NULL, NULL, 0);
+    cav_locator *none = cav__locator_new(h, NULL, NULL, 0, NULL);
     CHECK(none != NULL);
     if (none) {
         CHECK_EQ_INT(cav__locator_words(none), 0);
@@ -351,7 +436,7 @@ int main(void) {
     GEOSGeometry *line = build(h, &set.border);
     if (line) {
         const GEOSGeometry *one[1] = {line};
-        cav_locator *lz = cav__locator_new(h, one, NULL, 1);
+        cav_locator *lz = cav__locator_new(h, one, NULL, 1, NULL);
         CHECK(lz != NULL);
         if (lz) {
             cav__locator_find(lz, 50, 36, bits);

@@ -19,10 +19,10 @@
  * Zone sets: the pack-like set (UA, RU, BY at full 1:10m, the 30 km border strip, a box, a circle,
  * RU minus the strip) with Natural Earth precision on the boundary-made zones; boxes, a concave
  * polygon, a box with a hole; boxes across the antimeridian; a polar cap; 70 overlapping zones
- * (two-word sets). Points: random, near edges and vertices (1 cm to 5 km off), in holes, across
- * the antimeridian, near the pole; radii 0 (a third) and 1 m to 1000 km. Also known cases, a
- * far distance (Moscow to zones near Kharkiv) and invalid input. CAV_GEO_REF_POINTS scales the
- * number of points (default 300 per set).
+ * (two-word sets); two stars of 60 long spikes. Points: random, near edges and vertices (1 cm to 5
+ * km off), in holes, across the antimeridian, near the pole; radii 0 (a third) and 1 m to 1000 km.
+ * Also known cases, a far distance (Moscow to zones near Kharkiv) and invalid input.
+ * CAV_GEO_REF_POINTS scales the number of points (default 300 per set).
  */
 #include "../geo/zone_set.h"
 #include "core/num.h"
@@ -271,7 +271,7 @@ static void set_init(GEOSContextHandle_t h, zone_set_ref *s, const char *name, i
         ref_collect(h, geoms[z], &s->ref[z]);
         ref_drop_cuts(&s->ref[z]);
     }
-    s->loc = cav__locator_new(h, (const GEOSGeometry *const *)geoms, s->prec, n);
+    s->loc = cav__locator_new(h, (const GEOSGeometry *const *)geoms, s->prec, n, NULL);
     CHECK(s->loc != NULL);
 }
 
@@ -455,7 +455,7 @@ static void test_known(GEOSContextHandle_t h) {
     if (!g[0] || !g[1])
         return;
     double prec[2] = {0, 1000};
-    cav_locator *loc = cav__locator_new(h, (const GEOSGeometry *const *)g, prec, 2);
+    cav_locator *loc = cav__locator_new(h, (const GEOSGeometry *const *)g, prec, 2, NULL);
     CHECK(loc != NULL);
     if (!loc)
         return;
@@ -513,17 +513,17 @@ static void test_known(GEOSContextHandle_t h) {
           hi - lo > 1000);
     cav__locator_free(loc);
     double bad[2] = {0, -1};
-    CHECK(cav__locator_new(h, (const GEOSGeometry *const *)g, bad, 2) == NULL);
+    CHECK(cav__locator_new(h, (const GEOSGeometry *const *)g, bad, 2, NULL) == NULL);
     bad[1] = NAN;
-    CHECK(cav__locator_new(h, (const GEOSGeometry *const *)g, bad, 2) == NULL);
+    CHECK(cav__locator_new(h, (const GEOSGeometry *const *)g, bad, 2, NULL) == NULL);
     bad[1] = 20000;
-    CHECK(cav__locator_new(h, (const GEOSGeometry *const *)g, bad, 2) == NULL);
+    CHECK(cav__locator_new(h, (const GEOSGeometry *const *)g, bad, 2, NULL) == NULL);
 
     /* a zone without area: never unsure, no distance */
     GEOSGeometry *line = wkt(h, "LINESTRING (36 50, 37 50)");
     const GEOSGeometry *one[1] = {line};
     double p1[1] = {1000};
-    cav_locator *lz = line ? cav__locator_new(h, one, p1, 1) : NULL;
+    cav_locator *lz = line ? cav__locator_new(h, one, p1, 1, NULL) : NULL;
     CHECK(lz != NULL);
     if (lz) {
         cav__locator_find3(lz, 50, 36.5, 5000, in, unsure);
@@ -628,6 +628,35 @@ static void test_edges_of_the_map(GEOSContextHandle_t h, long npoints) {
     free(g);
 }
 
+/* Stars of 60 long spikes, one with a precision: edges long and close together, which the
+ * locator lists in a cell only where they cross it (its part in the row, not its box). */
+static void test_star(GEOSContextHandle_t h, long npoints) {
+    enum { N = 2, SPIKES = 60 };
+    GEOSGeometry **g = calloc(N, sizeof *g);
+    char *text = malloc(SPIKES * 2 * 64 + 64);
+    if (!g || !text)
+        return;
+    for (int z = 0; z < N; z++) {
+        size_t at = (size_t)sprintf(text, "POLYGON ((");
+        for (int i = 0; i <= 2 * SPIKES; i++) {
+            double a = 6.283185307179586 * (i % (2 * SPIKES)) / (2 * SPIKES) + z * 0.01;
+            double r = i % 2 ? 0.3 : 6.0;
+            at += (size_t)sprintf(text + at, "%s%.9f %.9f", i ? ", " : "", 32 + r * cos(a),
+                                  49 + 0.7 * r * sin(a));
+        }
+        sprintf(text + at, "))");
+        g[z] = wkt(h, text);
+    }
+    free(text);
+    double prec[N] = {2000, 0};
+    zone_set_ref s;
+    set_init(h, &s, "stars", N, g, prec);
+    check_set(&s, npoints, 42, 56, 25, 39, 1);
+    check_set(&s, npoints, 48.5, 49.5, 31.5, 32.5, 1); /* the middle, where edges gather */
+    set_free(h, &s);
+    free(g);
+}
+
 /* 70 overlapping boxes and circles: membership sets of two words. */
 static void test_many(GEOSContextHandle_t h, long npoints) {
     enum { MANY = 70 };
@@ -665,6 +694,7 @@ int main(void) {
     test_shapes(h, npoints);
     test_edges_of_the_map(h, npoints);
     test_many(h, npoints);
+    test_star(h, npoints);
     test_borders(h, npoints);
     printf("%ld answers: %ld unsure, %ld sure, %ld within 0.5 %% of r_z (either is right); "
            "%ld distances, %ld of %ld under 10 km to real borders bounded within 10 m by chords\n",

@@ -135,7 +135,7 @@ int main(void) {
         }
 
     /* the locator over the five regions */
-    cav_locator *loc = cav__locator_new(h, (const GEOSGeometry *const *)reg, NULL, NREG);
+    cav_locator *loc = cav__locator_new(h, (const GEOSGeometry *const *)reg, NULL, NREG, NULL);
     CHECK(loc != NULL);
     if (!loc)
         return check_done();
