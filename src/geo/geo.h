@@ -128,12 +128,15 @@ typedef struct cav_locator cav_locator;
  * (user-drawn), about 1000 for one made from Natural Earth 1:10m boundaries; a point closer than
  * that to the zone's edge is undecided for it, as if its position were that uncertain. NULL means
  * every zone is exact. Returns NULL on allocation failure, on invalid input (a precision that is
- * negative, NaN or above 10,000 m), or when the tables would pass 256 MiB: edges packed closely
- * along a long way (a comb, a star of many spikes) are stored in every cell they cross. In that
- * last case, when too_big is not NULL, *too_big is the zone that stored the most edges (else it
- * is -1). Free with cav__locator_free. */
+ * negative, NaN or above 10,000 m), or when the tables would pass CAV_LOCATOR_MAX_MIB: edges packed
+ * closely along a long way (a comb, a star of many spikes) are stored in every cell they cross. In
+ * that last case, when too_big is not NULL, *too_big is the zone that stored the most edges (else
+ * it is -1). Free with cav__locator_free. */
 cav_locator *cav__locator_new(GEOSContextHandle_t h, const GEOSGeometry *const *zones,
                               const double *precision_m, int nzones, int *too_big);
+
+/* The most a locator's tables may take, in MiB (the default pack's take 15 MB). */
+#define CAV_LOCATOR_MAX_MIB 256
 
 /* Number of 64-bit words in a membership set of this locator: (nzones + 63) / 64. */
 int cav__locator_words(const cav_locator *loc);

@@ -32,9 +32,9 @@
 #define LOC_SPLIT_NEAR 24      /* split a cell whose near lists hold more edges than this ... */
 #define LOC_NEAR_SPLIT 4.0     /* ... if it is at least this many precisions wide and high */
 #define LOC_MARGIN 1e-9        /* degrees added around each cell when assigning edges */
-/* The most the tables may take. The default pack's take 15 MB; edges packed closely along a long
- * way (a comb of 20,000 teeth 7 degrees long: 5 GB) would otherwise take what the machine has. */
-#define LOC_MAX_TABLE_BYTES ((size_t)256 << 20)
+/* The most the tables may take (geo.h). Edges packed closely along a long way (a comb of 20,000
+ * teeth 7 degrees long: 5 GB) would otherwise take what the machine has. */
+#define LOC_MAX_TABLE_BYTES ((size_t)CAV_LOCATOR_MAX_MIB << 20)
 
 /* A growable array of elements of size `size`. */
 typedef struct vec {
@@ -297,8 +297,8 @@ static void column_span(double mnx, double mxx, double w, double X0, double cw, 
 
 /* The longitudes [*mnx, *mxx] that edge e spans within the latitudes [ya, yb], which it reaches:
  * its part inside the row, not its whole box. A long diagonal edge's box covers every cell of
- * every row it crosses; listed by its box, a star-shaped zone of a hundred spikes 20 degrees wide
- * listed every spike in every cell, split every cell to the deepest level and took gigabytes.
+ * every row it crosses; listed by its box, a star of 50 spikes 20 degrees wide listed dozens of
+ * spikes in every cell, split every cell to the deepest level and took 4.7 GB.
  * The cut points' rounding (a few units in the last place) is far inside LOC_MARGIN, which every
  * test on these longitudes adds. */
 static inline __attribute__((always_inline)) void row_xrange(const loc_edge *e, double ya,

@@ -422,10 +422,10 @@ static void build_zones(cav_build *b) {
         cav__report(
             b, CAV_SEV_ERROR, zone->file, zone->line, zone->col, NULL,
             "zone '%s' is too intricate to index: the point locator's tables would pass "
-            "256 MiB, mostly with its edges (long edges lying close together, as in a comb "
+            "%d MiB, mostly with its edges (long edges lying close together, as in a comb "
             "or a star of many spikes, are stored in every cell they cross); simplify it or "
             "split it into smaller zones",
-            zone->id);
+            zone->id, CAV_LOCATOR_MAX_MIB);
         goto cleanup;
     }
     if (!p->locator) {
