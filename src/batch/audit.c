@@ -4,12 +4,12 @@
  * Pipeline. A reader thread cuts the input into chunks of whole rows (about 1 MiB; rows end where
  * src/core/csv.h says, NDJSON documents where cav_split_next says) and counts their lines, so
  * every row knows its file line; worker threads each take a chunk, bind, decide and format its
- * rows into the chunk's output (audit_rows.c); finished chunks are written strictly in input
- * order. When the output is a regular file each worker writes its own chunk with pwrite at the
- * offset its turn in input order gives it (the kernel's copy of the output is the largest single
- * cost of a run, and this spreads it over every core); otherwise the thread that called
- * cav_audit_run writes the chunks in order. A fixed pool of 4 * threads + 4 chunks bounds memory
- * whatever the input's size. Rows in = rows out, always.
+ * rows into the chunk's output (audit_rows.c); the thread that called cav_audit_run writes the
+ * finished chunks strictly in input order through a stream (core/stream.h), which writes a
+ * regular file in whole blocks with O_DIRECT: the kernel's copy of the output into the page
+ * cache was the largest single cost of a run to a file, and workers writing their own chunks
+ * with pwrite only queued on the file's lock. A fixed pool of 4 * threads + 4 chunks bounds
+ * memory whatever the input's size. Rows in = rows out, always.
  *
  * Ownership: see audit.h. The library prints nothing: failures are kept in fail_msg and returned
  * to the caller of cav_audit_run.
@@ -17,6 +17,7 @@
 #include "batch/audit.h"
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/stream.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,25 +47,7 @@ __attribute__((format(printf, 2, 3))) static void fail(cav_audit *a, const char 
     pthread_cond_broadcast(&a->cv_ready);
     pthread_cond_broadcast(&a->cv_done);
     pthread_cond_broadcast(&a->cv_free);
-    pthread_cond_broadcast(&a->cv_offset);
     pthread_mutex_unlock(&a->mu);
-}
-
-/* Writes all n bytes at offset (pwrite), or at the file position when offset is AT_END. */
-#define AT_END UINT64_MAX
-static int write_fully(int fd, const char *s, size_t n, uint64_t offset) {
-    while (n) {
-        ssize_t k = offset == AT_END ? write(fd, s, n) : pwrite(fd, s, n, (off_t)offset);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return -1;
-        s += k;
-        n -= (size_t)k;
-        if (offset != AT_END)
-            offset += (uint64_t)k;
-    }
-    return 0;
 }
 
 /* ---- input ---------------------------------------------------------------------------------- */
@@ -459,21 +442,6 @@ static void *reader_main(void *arg) {
 
 /* ---- workers and the ordered writer --------------------------------------------------------- */
 
-/* Writes chunk c at its place in the output, once every chunk before it has taken its place. */
-static void write_direct(cav_audit *a, chunk *c) {
-    pthread_mutex_lock(&a->mu);
-    while (a->offset_seq != c->seq && !a->failed)
-        pthread_cond_wait(&a->cv_offset, &a->mu);
-    uint64_t at = a->next_offset;
-    a->next_offset += c->out.len;
-    a->offset_seq++;
-    int failed = a->failed;
-    pthread_cond_broadcast(&a->cv_offset);
-    pthread_mutex_unlock(&a->mu);
-    if (!failed && write_fully(a->out_fd, c->out.data, c->out.len, at) != 0)
-        fail(a, "write error: %s", strerror(errno));
-}
-
 static void *worker_main(void *arg) {
     worker *w = arg;
     cav_audit *a = w->a;
@@ -493,8 +461,6 @@ static void *worker_main(void *arg) {
         pthread_mutex_unlock(&a->mu);
         if (cav__audit_chunk(w, next) != 0)
             fail(a, "%s", "out of memory");
-        else if (a->direct)
-            write_direct(a, next);
         pthread_mutex_lock(&a->mu);
         next->state = CH_DONE;
         pthread_cond_broadcast(&a->cv_done);
@@ -503,9 +469,9 @@ static void *worker_main(void *arg) {
     return NULL;
 }
 
-/* Takes finished chunks in order until the input ends: writes them (unless the workers did),
- * counts rows out, keeps the first error samples. */
-static int write_chunks(cav_audit *a) {
+/* Takes finished chunks in order until the input ends: writes them to out, counts rows out,
+ * keeps the first error samples. */
+static int write_chunks(cav_audit *a, cav_stream *out) {
     uint64_t next = 0;
     for (;;) {
         pthread_mutex_lock(&a->mu);
@@ -523,7 +489,7 @@ static int write_chunks(cav_audit *a) {
         pthread_mutex_unlock(&a->mu);
         if (!c)
             return a->failed ? -1 : 0;
-        if (!a->direct && write_fully(a->out_fd, c->out.data, c->out.len, AT_END) != 0) {
+        if (cav__stream_write(out, c->out.data, c->out.len) != 0) {
             fail(a, "write error: %s", strerror(errno));
             return -1;
         }
@@ -567,7 +533,6 @@ int cav_audit_new(const cav_pack *p, const cav_audit_opts *o, cav_audit **out, c
     pthread_cond_init(&a->cv_ready, NULL);
     pthread_cond_init(&a->cv_done, NULL);
     pthread_cond_init(&a->cv_free, NULL);
-    pthread_cond_init(&a->cv_offset, NULL);
     int rc = CAV_ENOMEM;
     a->ninputs = o->ninputs ? (int)o->ninputs : 1;
     a->inputs = cav__calloc((size_t)a->ninputs, sizeof *a->inputs);
@@ -630,12 +595,14 @@ int cav_audit_run(cav_audit *a, cav_buf *err) {
                                                           "\"features\": [\n"
                                                         : "";
     size_t head_len = a->plan.out == CAV_FMT_CSV ? a->plan.header_len : strlen(head);
-    struct stat st;
-    off_t at = lseek(a->out_fd, 0, SEEK_CUR);
-    a->direct = fstat(a->out_fd, &st) == 0 && S_ISREG(st.st_mode) && at >= 0;
-    a->next_offset = (uint64_t)(at >= 0 ? at : 0) + head_len;
-    if (write_fully(a->out_fd, head, head_len, a->direct ? (uint64_t)at : AT_END) != 0) {
+    cav_stream *out;
+    if (cav__stream_open(&out, a->out_fd) != 0) {
+        cav__buf_puts(err, "out of memory\n");
+        return CAV_ENOMEM;
+    }
+    if (cav__stream_write(out, head, head_len) != 0) {
         cav__buf_printf(err, "write error: %s\n", strerror(errno));
+        cav__stream_close(out);
         return CAV_EIO;
     }
     pthread_t reader;
@@ -648,20 +615,18 @@ int cav_audit_run(cav_audit *a, cav_buf *err) {
         fail(a, "%s", "cannot start threads");
     else
         reader_started = 1;
-    int rc = write_chunks(a);
+    int rc = write_chunks(a, out);
     if (reader_started)
         pthread_join(reader, NULL);
     for (int i = 0; i < started; i++)
         pthread_join(a->workers[i].thread, NULL);
     if (rc == 0 && !a->failed && a->plan.out == CAV_FMT_GEOJSON) {
         const char *tail = a->rows_out ? "\n]}\n" : "]}\n";
-        if (write_fully(a->out_fd, tail, strlen(tail), a->direct ? a->next_offset : AT_END) != 0)
+        if (cav__stream_write(out, tail, strlen(tail)) != 0)
             fail(a, "write error: %s", strerror(errno));
-        else if (a->direct)
-            lseek(a->out_fd, (off_t)(a->next_offset + strlen(tail)), SEEK_SET);
-    } else if (rc == 0 && !a->failed && a->direct) {
-        lseek(a->out_fd, (off_t)a->next_offset, SEEK_SET);
     }
+    if (cav__stream_close(out) != 0)
+        fail(a, "write error: %s", strerror(errno));
     a->seconds = now_s() - t0;
     if (a->failed) {
         cav__buf_printf(err, "%s\n", a->fail_msg);
@@ -719,7 +684,6 @@ void cav_audit_free(cav_audit *a) {
     pthread_cond_destroy(&a->cv_ready);
     pthread_cond_destroy(&a->cv_done);
     pthread_cond_destroy(&a->cv_free);
-    pthread_cond_destroy(&a->cv_offset);
     cav_pack_release(a->ref);
     cav__free(a);
 }

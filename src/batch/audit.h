@@ -204,15 +204,12 @@ struct cav_audit {
     int ran;
     /* pipeline */
     pthread_mutex_t mu;
-    pthread_cond_t cv_ready, cv_done, cv_free, cv_offset;
+    pthread_cond_t cv_ready, cv_done, cv_free;
     chunk *chunks;
     int nchunks;
     uint64_t nread; /* chunks submitted */
     int reader_done, failed;
     char fail_msg[512];
-    int direct;           /* workers pwrite their chunks at their offsets */
-    uint64_t next_offset; /* where the next chunk in order goes */
-    uint64_t offset_seq;  /* the chunk whose turn it is to take an offset */
     /* the reader's carry-over between chunks */
     char *carry;
     size_t ncarry, carry_cap;

@@ -269,6 +269,27 @@ printf 'day,lat\n' > "$tmp/h.csv"
 expect_eq "$(cat "$tmp/prev.csv")" old "a failed run leaves -o as it was"
 ls -a "$tmp" | grep -q caveat-audit && bad "no temporary file left" || ok
 
+# ---- an output of several O_DIRECT blocks (8 MiB; core/stream.h): the same bytes through -o, a
+# pipe, standard output redirected to a file after bytes already there, and >> (appending)
+"$caveat" sample --rows 40000 --seed 9 --bad-rate 0.02 > "$tmp/big.csv"
+"$caveat" audit -q "$tmp/big.csv" | cat > "$tmp/big-pipe.csv"
+"$caveat" audit -q "$tmp/big.csv" -o "$tmp/big-o.csv"
+expect_eq "$?" 1 "large output: exit 1 (some rows are errors)"
+[ "$(stat -c %s "$tmp/big-pipe.csv")" -gt $((17 << 20)) ] && ok || bad "large output: over two blocks"
+cmp -s "$tmp/big-pipe.csv" "$tmp/big-o.csv" && ok || bad "large output: -o and a pipe differ"
+{ printf 'abc'; "$caveat" audit -q "$tmp/big.csv"; } > "$tmp/big-after.csv"
+{ printf 'abc'; cat "$tmp/big-pipe.csv"; } | cmp -s - "$tmp/big-after.csv" && ok ||
+  bad "large output: standard output after 3 bytes differs"
+printf 'old\n' > "$tmp/big-app.csv"
+"$caveat" audit -q "$tmp/big.csv" >> "$tmp/big-app.csv"
+{ printf 'old\n'; cat "$tmp/big-pipe.csv"; } | cmp -s - "$tmp/big-app.csv" && ok ||
+  bad "large output: >> differs"
+"$caveat" audit -q -f geojson "$tmp/big.csv" | cat > "$tmp/big-pipe.geojson"
+"$caveat" audit -q -f geojson "$tmp/big.csv" -o "$tmp/big-o.geojson"
+cmp -s "$tmp/big-pipe.geojson" "$tmp/big-o.geojson" && ok || bad "large output: GeoJSON -o and a pipe differ"
+"$PY" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["features"]))' "$tmp/big-o.geojson" |
+  grep -qx 40000 && ok || bad "large output: GeoJSON is whole"
+
 # ---- rows wider than the header, each after a row of the header's width: a worker reads the
 # next row ahead into a second span array while the current row is written, so a wider row is
 # read again with room for every field, both arrays grown (AddressSanitizer's run of this test
