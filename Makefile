@@ -85,12 +85,13 @@ test-sanitize:
 # test a quarter of its sample places (CAV_AREA_SCALE), the number reader 200,000 random cases
 # (CAV_NUM_CASES), the geodesic reference 100 points a shape (CAV_GEO_REF_POINTS), the locator
 # 100,000 points (CAV_GEO_POINTS), the locale test a quarter of its grids (CAV_LOCALE_COARSER),
-# the audit property test 4 random logs (CAV_AUDIT_SEEDS), and the load-scaling test one run of
-# each measure with a CPU floor of 100 ms (CAV_LOAD_RUNS, CAV_LOAD_FLOOR_MS). The tests that run
-# Python or Chromium run them uninstrumented, against the instrumented caveat.
+# the audit property test 4 random logs (CAV_AUDIT_SEEDS), the service's property test 200 random
+# queries (CAV_SERVE_CASES), and the load-scaling test one run of each measure with a CPU floor
+# of 100 ms (CAV_LOAD_RUNS, CAV_LOAD_FLOOR_MS). The tests that run Python or Chromium run them
+# uninstrumented, against the instrumented caveat.
 TSAN_ENV := CAV_OOM_BUDGET=60 CAV_DIFF_PACKS=100 CAV_AREA_SCALE=4 CAV_NUM_CASES=200000 \
 	CAV_GEO_REF_POINTS=100 CAV_GEO_POINTS=100000 CAV_LOCALE_COARSER=2 CAV_AUDIT_SEEDS=4 \
-	CAV_LOAD_RUNS=1 CAV_LOAD_FLOOR_MS=100
+	CAV_SERVE_CASES=200 CAV_LOAD_RUNS=1 CAV_LOAD_FLOOR_MS=100
 test-tsan:
 	CC=clang CXX=clang++ cmake -S . -B $(BUILD)-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCAV_TSAN=ON >/dev/null

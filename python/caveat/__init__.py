@@ -35,6 +35,7 @@ from __future__ import annotations
 import datetime as _dt
 import difflib as _difflib
 import json as _json
+import math as _math
 import os as _os
 import re as _re
 import tempfile as _tempfile
@@ -162,7 +163,10 @@ def _field_value(field: str, value: Any) -> Any:
         if isinstance(value, bool):
             raise TypeError(f"{field}: a number is needed, not bool")
         if isinstance(value, (int, float)):
-            return float(value)
+            try:
+                return float(value)
+            except OverflowError:  # an int past a double: the setter says "must be a finite number"
+                return _math.inf if value > 0 else -_math.inf
         if isinstance(value, str):
             return value
         try:
@@ -447,6 +451,8 @@ class Pack:
         Returns a GeoDataFrame when geopandas is installed (frame=None or True), else the
         GeoJSON as a dict (frame=False)."""
         fields = None
+        for key in use:
+            _field(key)  # a keyword that is no field is a TypeError, even with the value None
         if weapon is not None:
             given = dict(use, weapon=weapon, date=date)
             fields = _bind({k: v for k, v in given.items() if v is not None})
@@ -478,6 +484,8 @@ class Pack:
 
         Names are the pack's: case-insensitive, aliases accepted ("HIMARS" is gmlrs, "UK" is GB).
         Raises QueryError naming every problem (e.field is the first field)."""
+        for key in optional:
+            _field(key)  # a keyword that is no field is a TypeError, even with the value None
         given = dict(optional, weapon=weapon, lat=lat, lon=lon, kind=kind, date=date)
         fields = _bind({k: v for k, v in given.items() if v is not None})
         return Decision(self._p.decide(fields))

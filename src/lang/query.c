@@ -461,7 +461,6 @@ static void bind_place(cav_json *j, const cav_pack *p, cav_query *q, const char 
     int st = 0;
     const char *key;
     size_t n;
-    uint32_t seen_unknown = 0;
     while (cav__json_member(j, &st, &key, &n) == 1) {
         int f = -1;
         for (size_t i = 0; i < nknown; i++)
@@ -470,10 +469,7 @@ static void bind_place(cav_json *j, const cav_pack *p, cav_query *q, const char 
         if (f < 0) {
             char prefix[16];
             snprintf(prefix, sizeof prefix, "%s.", object);
-            if (!seen_unknown++)
-                unknown_member(e, prefix, key, n, known, nknown);
-            else
-                problem(e, -1, prefix, "another unknown field");
+            unknown_member(e, prefix, key, n, known, nknown); /* each named, as at the top */
             cav__json_skip(j);
             continue;
         }
@@ -538,18 +534,22 @@ int cav_query_parse_json(const cav_pack *p, const char *json, size_t len, const 
         const char *key;
         size_t n;
         while (cav__json_member(&j, &st, &key, &n) == 1) {
+            /* a member whose value is null is not given (docs/semantics.md): it is neither a
+             * value nor a second one, for id, target and launch as for every field */
+            int null = cav__json_peek(&j) == CAV_J_NULL;
             if (key_is(key, n, "id")) {
-                if (seen_id++)
+                if (!null && seen_id++)
                     problem(e, -1, "id", "given twice");
                 bind_id(&j, id, e);
             } else if (key_is(key, n, "target") || key_is(key, n, "launch")) {
                 int *seen = key[0] == 't' ? &seen_target : &seen_launch;
+                if (null) {
+                    cav__json_literal(&j);
+                    continue;
+                }
                 if ((*seen)++)
                     problem(e, -1, key[0] == 't' ? "target" : "launch", "given twice");
-                if (key[0] == 'l' && cav__json_peek(&j) == CAV_J_NULL)
-                    cav__json_literal(&j); /* no launch point */
-                else
-                    bind_place(&j, p, q, key[0] == 't' ? "target" : "launch", e);
+                bind_place(&j, p, q, key[0] == 't' ? "target" : "launch", e);
             } else {
                 int f = -1;
                 for (int k = 0; k < CAV_Q_COUNT; k++)

@@ -90,10 +90,8 @@ int srv_params_bind(const cav_pack *p, const srv_params *ps, const char *const *
         if (in_list(k, other))
             continue;
         if (strcmp(k, "id") == 0) {
-            if (has_id++) {
-                add_problem(e, "id", "%s", "is given twice");
-                continue;
-            }
+            if (has_id++) /* as check says it, which keeps the last */
+                add_problem(e, "id", "%s", "given twice");
             cav_buf_clear(id);
             cav_buf_json_string(id, v, strlen(v));
             continue;
