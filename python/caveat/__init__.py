@@ -179,9 +179,13 @@ def _field_value(field: str, value: Any) -> Any:
 
 
 def _bind(fields: Mapping[str, Any]) -> Dict[int, Any]:
+    """The fields given, by field number; a keyword that is no field is a TypeError even with the
+    value None, and a field whose value is None is not given."""
     out: Dict[int, Any] = {}
     for key, value in fields.items():
         field = _field(key)
+        if value is None:
+            continue
         if _FIELD_ID[field] in out:
             raise TypeError(f"{field} given twice")
         out[_FIELD_ID[field]] = _field_value(field, value)
@@ -451,12 +455,10 @@ class Pack:
         Returns a GeoDataFrame when geopandas is installed (frame=None or True), else the
         GeoJSON as a dict (frame=False)."""
         fields = None
-        for key in use:
-            _field(key)  # a keyword that is no field is a TypeError, even with the value None
         if weapon is not None:
-            given = dict(use, weapon=weapon, date=date)
-            fields = _bind({k: v for k, v in given.items() if v is not None})
+            fields = _bind(dict(use, weapon=weapon, date=date))
         elif use or date is not None:
+            _bind(use)  # a keyword that is no field is a TypeError, before "needs a weapon"
             raise TypeError("zones: a use needs a weapon")
         geojson = _json.loads(self._p.map(fields, "geojson"))
         if frame is False:
@@ -484,10 +486,7 @@ class Pack:
 
         Names are the pack's: case-insensitive, aliases accepted ("HIMARS" is gmlrs, "UK" is GB).
         Raises QueryError naming every problem (e.field is the first field)."""
-        for key in optional:
-            _field(key)  # a keyword that is no field is a TypeError, even with the value None
-        given = dict(optional, weapon=weapon, lat=lat, lon=lon, kind=kind, date=date)
-        fields = _bind({k: v for k, v in given.items() if v is not None})
+        fields = _bind(dict(optional, weapon=weapon, lat=lat, lon=lon, kind=kind, date=date))
         return Decision(self._p.decide(fields))
 
     def decide_frame(self, df, columns: Optional[Mapping[str, str]] = None, *,
