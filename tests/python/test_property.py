@@ -297,6 +297,13 @@ ERROR_SPLIT = re.compile("; (?=(?:" + "|".join(re.escape(f) for f in g.FIELDS) +
 COLUMN = [lambda f: KEYWORD[f], lambda f: f, lambda f: f.replace(".", "_")]
 
 
+def frames(items, chunk):
+    """The items in frames of chunk rows: (start, the part, the k-th frame's column naming, k)."""
+    for start in range(0, len(items), chunk):
+        k = start // chunk
+        yield start, items[start:start + chunk], COLUMN[k % len(COLUMN)], k
+
+
 def frame_cell(value):
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
 
@@ -331,11 +338,8 @@ def test_decide_frame_text(pack, cell_cases):
     """Text cells, as pd.read_csv(dtype=str) gives them: every row against check's answer to the
     row trimmed, empty cells left out."""
     fails = Failures()
-    chunk = 40
-    for start in range(0, len(cell_cases), chunk):
-        part = cell_cases[start:start + chunk]
-        style = COLUMN[(start // chunk) % len(COLUMN)]
-        explain = (start // chunk) % 2 == 1
+    for start, part, style, k in frames(cell_cases, 40):
+        explain = k % 2 == 1
         fields = [f for f in g.FIELDS if f in g.REQUIRED or any(f in c for c, _, _, _ in part)]
         df = pd.DataFrame({"id": [c["id"] for c, _, _, _ in part],
                            **{style(f): [c.get(f) for c, _, _, _ in part] for f in fields}})
@@ -380,10 +384,8 @@ def test_decide_frame_typed(pack, caveat_bin):
     explained = g.check_cells(caveat_bin, cells, explain=True)
     fails = Failures()
     chunk = 60
-    for start in range(0, len(rows), chunk):
-        part = rows[start:start + chunk]
-        style = COLUMN[(start // chunk) % len(COLUMN)]
-        categorical = (start // chunk) % 2 == 0
+    for start, part, style, k in frames(rows, chunk):
+        categorical = k % 2 == 0
         cols = {}
         for f in g.FIELDS:
             values = [r.get(f) for r in part]
@@ -393,7 +395,7 @@ def test_decide_frame_typed(pack, caveat_bin):
             elif f in g.REQUIRED or any(v is not None for v in values):
                 cols[style(f)] = pd.Series(values, dtype="category" if categorical and
                                            f != "date" else object)
-        explain = (start // chunk) % 3 == 2
+        explain = k % 3 == 2
         out = pack.decide_frame(pd.DataFrame(cols), output=caveat.OUTPUT_COLUMNS,
                                 explain=explain)
         kwargs = [{k: (float(v) if k in g.NUMERIC else v) for k, v in c.items()}
