@@ -878,7 +878,8 @@ typedef struct cav_sample_opts {
     double bad_rate; /* share of rows with one mistake (latitude 95, a misspelt weapon, ...) */
     int coords;      /* CAV_COORDS_*: how target and launch positions are written */
 } cav_sample_opts;
-/* Writes the log to fd. Returns 0, CAV_EINVAL or CAV_EIO. */
+/* Writes the log to fd (a regular file through O_DIRECT where it can, as the audit does: the
+ * bytes are the same). Returns 0, CAV_EINVAL, CAV_ENOMEM, or CAV_EIO with errno the write's. */
 CAV_API int cav_sample(const cav_pack *p, const cav_sample_opts *o, int fd);
 
 /* ---- a pack's own test cases (docs/testing.md) ------------------------------------------------

@@ -12,11 +12,10 @@
  */
 #include "batch/audit.h"
 #include "core/buf.h"
+#include "core/stream.h"
 
-#include <errno.h>
 #include <math.h>
 #include <string.h>
-#include <unistd.h>
 
 typedef struct rng {
     uint64_t s;
@@ -186,24 +185,14 @@ static void one_row(cav_buf *b, rng *r, const cav_pack *p, uint64_t row, const c
                     note);
 }
 
-static int write_all(int fd, const char *s, size_t n) {
-    while (n) {
-        ssize_t k = write(fd, s, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return -1;
-        s += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
 int cav_sample(const cav_pack *p, const cav_sample_opts *o, int fd) {
     if (!p || !o || o->coords < CAV_COORDS_DECIMAL || o->coords > CAV_COORDS_MGRS ||
         !(o->bad_rate >= 0 && o->bad_rate <= 1))
         return CAV_EINVAL;
     rng r = {o->seed * 0x2545f4914f6cdd1du + 1};
+    cav_stream *st; /* the audit's writer: a file gets the same bytes through O_DIRECT */
+    if (cav__stream_open(&st, fd) != 0)
+        return CAV_ENOMEM;
     cav_buf b = {0};
     cav__buf_puts(&b, o->coords == CAV_COORDS_MGRS
                           ? "id,date,weapon,supplier,target.mgrs,target.kind,target.state,"
@@ -215,15 +204,17 @@ int cav_sample(const cav_pack *p, const cav_sample_opts *o, int fd) {
     for (uint64_t i = 1; i <= o->rows && cav_catalog_count(p, CAV_CAT_WEAPON) > 0; i++) {
         one_row(&b, &r, p, i, o);
         if (b.len >= (1 << 20)) {
-            if (b.failed || write_all(fd, b.data, b.len) != 0) {
+            if (b.failed || cav__stream_write(st, b.data, b.len) != 0) {
                 rc = b.failed ? CAV_ENOMEM : CAV_EIO;
                 break;
             }
             cav_buf_clear(&b);
         }
     }
-    if (rc == 0 && (b.failed || write_all(fd, b.data ? b.data : "", b.len) != 0))
+    if (rc == 0 && (b.failed || cav__stream_write(st, b.data ? b.data : "", b.len) != 0))
         rc = b.failed ? CAV_ENOMEM : CAV_EIO;
+    if (cav__stream_close(st) != 0 && rc == 0)
+        rc = CAV_EIO;
     cav_buf_free(&b);
     return rc;
 }

@@ -2,6 +2,7 @@
  * written to standard output, for trying and benchmarking the audit. */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -54,7 +55,9 @@ static int run_sample(const char **args, int nargs) {
                                                                : CAV_COORDS_MGRS};
     fflush(stdout);
     rc = cav_sample(p, &o, STDOUT_FILENO);
-    if (rc != 0)
+    if (rc == CAV_EIO)
+        fprintf(stderr, "caveat sample: write error: %s\n", strerror(errno));
+    else if (rc != 0)
         fprintf(stderr, "caveat sample: %s\n", cav_strerror(rc));
     cav_pack_release(p);
     return rc ? CLI_USAGE : CLI_OK;

@@ -34,7 +34,8 @@ struct cav_stream {
 
 /* Writes all n bytes of s: at offset with pwrite, or at the file position with write when offset
  * is negative; goes on after EINTR and short writes. Returns 0, or -1 with errno (ENOSPC for a
- * write that takes nothing). (serve/declog.c has its own: a front end includes only caveat.h.) */
+ * write that takes nothing). (serve/declog.c has its own: a front end includes only caveat.h.
+ * The library's other large output, cav_sample's, goes through this stream.) */
 static int write_all(int fd, const char *s, size_t n, int64_t offset) {
     while (n) {
         ssize_t k = offset >= 0 ? pwrite(fd, s, n, (off_t)offset) : write(fd, s, n);

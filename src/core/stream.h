@@ -1,4 +1,5 @@
-/* stream.h — a sequential writer for large outputs (cav__stream_*), used by the audit.
+/* stream.h — a sequential writer for large outputs (cav__stream_*), used by the audit and by
+ * cav_sample.
  *
  * Writing gigabytes through the page cache cost this project's audit more than deciding them:
  * on a 2-core machine, 5 GB written with write(2) took 7 to 13 s of system time (the kernel's

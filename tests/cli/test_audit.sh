@@ -33,6 +33,15 @@ expect_eq "$(head -1 "$tmp/in.csv")" \
   "sample header"
 expect_eq "$(rows "$tmp/in.csv")" 1000 "sample rows"
 "$caveat" sample --rows 10 --bad-rate 2 > /dev/null 2>&1; expect_eq "$?" 2 "sample: bad rate out of range"
+# a file gets whole 8 MiB blocks through O_DIRECT (core/stream.c), a pipe ordinary writes: the
+# bytes are the same; after a line already in the file, the sample starts at the file's offset
+"$caveat" sample --rows 120000 --seed 5 > "$tmp/big-file.csv"
+"$caveat" sample --rows 120000 --seed 5 | cat > "$tmp/big-pipe.csv"
+[ "$(wc -c < "$tmp/big-file.csv")" -gt 9000000 ] && ok || bad "sample: more than one 8 MiB block"
+cmp -s "$tmp/big-file.csv" "$tmp/big-pipe.csv" && ok || bad "sample: a file and a pipe get the same bytes"
+{ echo "# a line before"; "$caveat" sample --rows 120000 --seed 5; } > "$tmp/big-after.csv"
+tail -n +2 "$tmp/big-after.csv" | cmp -s - "$tmp/big-pipe.csv" && ok || bad "sample: starts at the file's offset"
+rm -f "$tmp/big-file.csv" "$tmp/big-pipe.csv" "$tmp/big-after.csv"
 
 # ---- rows in = rows out, in order, passthrough columns unchanged, the summary
 "$caveat" audit "$tmp/in.csv" -o "$tmp/out.csv" --summary "$tmp/summary.json" 2> "$tmp/err"

@@ -147,6 +147,8 @@ grep -q "Permission denied" "$tmp/err" && ok || bad "unreadable input: reason"
 "$caveat" check - <<< "$good" > /dev/full 2> "$tmp/err"; expect_eq "$?" 2 "full disk"
 grep -q "No space left" "$tmp/err" && ok || bad "full disk: reason"
 "$caveat" timeline > /dev/full 2> "$tmp/err"; expect_eq "$?" 2 "full disk: timeline"
+"$caveat" sample --rows 100000 > /dev/full 2> "$tmp/err"; expect_eq "$?" 2 "full disk: sample"
+grep -q "write error: No space left" "$tmp/err" && ok || bad "full disk: sample's reason"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
