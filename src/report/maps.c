@@ -233,7 +233,9 @@ static void provenance_free(provenance *pv) {
 }
 
 /* Fills pv from the rules ids[0, n): their ids, the sources they cite, whether one is disputed,
- * the assumed zones they test (plus extra_zone when >= 0: a zone feature's own assumption). */
+ * the assumed zones they test (plus extra_zone when >= 0: a zone feature's own assumption) and,
+ * after them, those of the rules that rest on an assumption of their own, as a decision's
+ * "assumptions" lists them (explain.c). */
 static void provenance_of(const cav_pack *p, const int *ids, int n, int extra_zone, int32_t from,
                           int32_t until, provenance *pv) {
     memset(pv, 0, sizeof *pv);
@@ -276,6 +278,11 @@ static void provenance_of(const cav_pack *p, const int *ids, int n, int extra_zo
         if (zs_has(&assumed, z)) {
             cav__buf_puts(&pv->assumptions, k++ ? ", " : "");
             cav__buf_json_str(&pv->assumptions, p->zones[z].id);
+        }
+    for (int i = 0, k = pv->assumptions.len > 1; i < n; i++)
+        if (p->rules[ids[i]].assumption) {
+            cav__buf_puts(&pv->assumptions, k++ ? ", " : "");
+            cav__buf_json_str(&pv->assumptions, p->rules[ids[i]].id);
         }
     cav__buf_puts(&pv->assumptions, "]");
     cav__buf_puts(&pv->disputed, disputed ? "true" : "false");
@@ -989,9 +996,12 @@ static void rules_note(const cav_pack *p, const char *head, const int *ids, int 
         char from[11], until[11];
         cav_date_format(r->from, from);
         cav_date_format(r->until, until);
-        cav__buf_printf(b, "%s%s (%s, from %s%s%s%s)", i ? "; " : "", name_or(r->title, r->id),
+        cav__buf_printf(b, "%s%s (%s, from %s%s%s%s", i ? "; " : "", name_or(r->title, r->id),
                         r->id, from, r->until == CAV_DATE_OPEN ? "" : " until ",
                         r->until == CAV_DATE_OPEN ? "" : until, r->disputed ? ", disputed" : "");
+        if (r->assumption) /* labelled wherever it shows, as a decision's explanation does */
+            cav__buf_printf(b, "; an assumption of the pack: %s", r->assumption);
+        cav__buf_puts(b, ")");
     }
     cav__buf_puts(b, ".");
 }

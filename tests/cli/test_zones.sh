@@ -117,7 +117,13 @@ props=$(jq -c '.features[1].properties | [.weapon, .supplier, .kind, .role, .dat
 if [ "$props" = '["gmlrs","US","forces","attacking","2024-06-10","permitted","abroad"]' ]; then ok; else bad "area properties: $props"; fi
 # typed provenance: rules and sources are arrays, disputed a boolean, valid an interval of dates
 prov=$(jq -c '.features[1].properties | [.rules, (.sources | index("cnn-2024-05-30") != null), .disputed, .assumptions, .valid]' "$TMP/area.geojson")
-if [ "$prov" = '[["us-kharkiv-counterfire"],true,false,["kharkiv-border"],{"from":"2024-05-30","until":"2024-06-17"}]' ]; then ok; else bad "area provenance: $prov"; fi
+if [ "$prov" = '[["us-kharkiv-counterfire"],true,false,["kharkiv-border","us-kharkiv-counterfire"],{"from":"2024-05-30","until":"2024-06-17"}]' ]; then ok; else bad "area provenance: $prov"; fi
+# a rule resting on an assumption of its own (the Dutch start date) is named as a decision names
+# it, though it tests no assumed zone; the rendered map's legend gives the assumption after it
+nl=$("$CAVEAT" zones --weapon f-16 --supplier NL --kind forces --role attacking --date 2024-06-10 | jq -c '[.features[0,1] | .properties.assumptions]')
+if [ "$nl" = '[["nl-f16-within-law"],["nl-f16-within-law"]]' ]; then ok; else bad "area assumptions of a rule: $nl"; fi
+"$CAVEAT" zones --weapon f-16 --supplier NL --kind forces --role attacking --date 2024-06-10 --format svg > "$TMP/nl.svg"
+if tr -d '\n' < "$TMP/nl.svg" | sed 's/<[^>]*>/ /g' | tr -s ' ' | grep -q "nl-f16-within-law, from 2024-05-28; an assumption of the pack: the timeline dates"; then ok; else bad "map legend: the rule's assumption"; fi
 # nothing disputed that day: a null geometry, not an empty MultiPolygon
 if [ "$(jq -c '.features[3].geometry' "$TMP/area.geojson")" = null ]; then ok; else bad "empty disputed part is not null"; fi
 # feature N of FILE covers the point LON LAT -> exit 0

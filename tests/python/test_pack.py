@@ -23,7 +23,7 @@ def test_issue_one_liner(pack):
     assert d.rules == ["us-kharkiv-counterfire"]
     assert d.valid == (dt.date(2024, 5, 30), dt.date(2024, 6, 17))
     assert d.parties[0]["party"] == "US"
-    assert d.assumptions == ["kharkiv-border"]
+    assert d.assumptions == ["kharkiv-border", "us-kharkiv-counterfire"]
     assert d.date == dt.date(2024, 6, 10)
     assert d.pack == pack.id
 
