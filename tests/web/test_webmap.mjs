@@ -103,6 +103,9 @@ try {
   check(a.text.includes('can now be targeted with US-provided artillery and rockets'), 'the rule\'s quote is not shown');
   check(/Valid from 2024-05-30/.test(a.text), 'no validity interval');
   check(/assumption/.test(a.text) && a.text.includes('kharkiv-border'), 'the assumed zone is not flagged');
+  // the legend labels the assumptions the permitted area rests on: the zone and the rule's start
+  const leg = await page.$eval('#legend', (x) => x.textContent);
+  check(/rests on assumptions of the pack: kharkiv-border, us-kharkiv-counterfire/.test(leg), 'legend: ' + leg);
 
   // the permalink restores the same state
   const link = await page.$eval('#permalink', (x) => x.getAttribute('href'));
@@ -133,6 +136,9 @@ try {
   // timeline panel: entries linked to their dates
   const tl = await page.$$eval('#timeline a[data-date]', (xs) => xs.map((x) => x.dataset.date));
   check(tl.includes('2024-05-30') && tl.includes('2024-06-17'), 'timeline lacks the changes');
+  const flagged = await page.$$eval('#timeline li', (xs) => xs.filter((x) => x.textContent.includes('near Kharkiv') &&
+    x.querySelector('.flag.assumption')).length);
+  check(flagged > 0, 'timeline: the Kharkiv rule carries no assumption flag');
   // downloads of the current view
   const dl = await page.$$eval('#share a', (xs) => xs.map((x) => x.getAttribute('href')));
   check(dl.some((h) => h.startsWith('blob:')) && dl.some((h) => /format=svg/.test(h)) && dl.some((h) => /format=png/.test(h)),

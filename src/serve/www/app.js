@@ -121,6 +121,10 @@
         let label = s.label;
         if (f.id === 'indeterminate' && f.properties.why) label += ': ' + f.properties.why;
         if (f.id === 'disputed') label += ' (' + f.properties.rules.join(', ') + ')';
+        // an assumption is labelled wherever it shows: the assumed zones and the rules resting
+        // on an assumption of their own that the area rests on
+        const assumed = (f.id.startsWith('permitted') && f.properties.assumptions) || [];
+        if (assumed.length) label += '; rests on assumptions of the pack: ' + assumed.join(', ');
         const sw = s.className ? 'background: repeating-linear-gradient(45deg,' + s.color + ' 0 2px,#fff 2px 6px)'
           : 'background:' + s.fillColor + ';opacity:' + Math.max(s.fillOpacity, 0.6);
         items.push('<div class="item"><span class="sw" style="' + sw + '"></span><span>' + esc(label) + '</span></div>');
@@ -224,7 +228,10 @@
     $('ticks').innerHTML = changeDates.map((d) => '<option value="' + day(d) + '" label="' + d + '"></option>').join('');
     $('timeline').innerHTML = rows.filter((r) => r.date >= FIRST_DAY).map((r) =>
       '<li><a href="#" data-date="' + esc(r.date) + '">' + esc(r.date) + '</a> ' + esc(r.party) + ' ' + esc(r.change) + ': ' +
-      esc(r.title) + (r.disputed ? ' <span class="flag disputed">disputed</span>' : '') + '</li>').join('');
+      esc(r.title) + (r.disputed ? ' <span class="flag disputed">disputed</span>' : '') +
+      (r.assumption || (r.assumptions || []).length ? ' <span class="flag assumption" title="' +
+        esc([r.assumption, ...(r.assumptions || []).map((z) => 'assumed zone ' + z)].filter(Boolean).join('; ')) +
+        '">assumption</span>' : '') + '</li>').join('');
   }
 
   // ---- asking at a place ----
