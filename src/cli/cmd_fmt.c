@@ -11,7 +11,7 @@ static int write_back, check, diff;
 static const cli_opt opts[] = {
     {"write", 'w', OPT_FLAG, &write_back, NULL, "rewrite the files in place", NULL},
     {"check", 'c', OPT_FLAG, &check, NULL,
-     "print nothing; exit with status 1 when a file is not in canonical layout", NULL},
+     "change nothing; name each file not in canonical layout and exit with status 1", NULL},
     {"diff", 'd', OPT_FLAG, &diff, NULL, "print what would change, as a unified diff", NULL},
     CLI_END_OPTS};
 

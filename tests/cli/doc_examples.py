@@ -5,12 +5,13 @@ compares what they print with what the page shows, so the documentation cannot d
 An example is a line "$ COMMAND" inside a fenced code block, followed by the lines it must print
 (standard output, then standard error) up to the next "$ " line or the end of the block. A
 command may continue on the next line after a trailing backslash. Every word `caveat` at the
-start of a command or after a pipe is the binary under test; commands run in docs/examples.
+start of a command or after a pipe is the binary under test; commands run in docs/examples
+(or in the directory --cwd names: docs/audit.md's run in the repository's root).
 
 A block whose info string is "pending" is shown to readers but not run: it holds an output the
 current build cannot produce yet (it is counted and listed, so it is not forgotten).
 
-Usage: doc_examples.py [--update] [--min N] CAVEAT DOC.md
+Usage: doc_examples.py [--update] [--min N] [--cwd DIR] CAVEAT DOC.md
   --update  rewrite the page with what the commands print now (review with git diff)
   --min N   fail when the page has fewer than N executed examples
 Exit status 0 when every example prints what the page shows.
@@ -64,8 +65,13 @@ def main(argv):
         k = argv.index("--min")
         minimum = int(argv[k + 1])
         del argv[k:k + 2]
+    cwd = None
+    if "--cwd" in argv:
+        k = argv.index("--cwd")
+        cwd = os.path.abspath(argv[k + 1])
+        del argv[k:k + 2]
     caveat, doc = os.path.realpath(argv[0]), argv[1]
-    cwd = os.path.join(os.path.dirname(os.path.abspath(doc)), "examples")
+    cwd = cwd or os.path.join(os.path.dirname(os.path.abspath(doc)), "examples")
     lines = open(doc, encoding="utf-8").read().split("\n")
     failed = count = pending = 0
     replacements = []  # (out_first, out_last, new lines)

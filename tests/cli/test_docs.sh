@@ -57,6 +57,9 @@ python3 "$here/doc_examples.py" --min 20 "$caveat" docs/semantics.md && ok ||
   bad "docs/semantics.md examples differ from the real output"
 python3 "$here/doc_examples.py" --min 5 "$caveat" docs/testing.md && ok ||
   bad "docs/testing.md examples differ from the real output"
+# docs/audit.md's examples name the repository's files (examples/...): run from its root
+python3 "$here/doc_examples.py" --min 4 --cwd . "$caveat" docs/audit.md && ok ||
+  bad "docs/audit.md examples differ from the real output"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
