@@ -9,9 +9,18 @@ start of a command or after a pipe is the binary under test; commands run in doc
 (or in the directory --cwd names: docs/audit.md's run in the repository's root).
 
 A block whose info string is "pending" is shown to readers but not run: it holds an output the
-current build cannot produce yet (it is counted and listed, so it is not forgotten).
+current build cannot produce yet (it is counted and listed, so it is not forgotten). A block whose
+info string is "volatile" is run but its output is not compared: it changes from run to run (a
+time, a hash over times, a duration), and the commands after it may depend on what it did.
 
-Usage: doc_examples.py [--update] [--min N] [--cwd DIR] CAVEAT DOC.md
+Options for pages that are not about the command line alone (docs/serve.md, run by
+tests/serve/test_docs.sh against a real server):
+  --all          run every "$ " command, not only those that name caveat
+  --skip REGEX   do not run the commands that match (a server's start, a signal): counted
+  --sub OLD=NEW  replace OLD by NEW in every command before it runs (the server's real port)
+
+Usage: doc_examples.py [--update] [--min N] [--cwd DIR] [--all] [--skip REGEX] [--sub OLD=NEW]
+                       CAVEAT DOC.md
   --update  rewrite the page with what the commands print now (review with git diff)
   --min N   fail when the page has fewer than N executed examples
 Exit status 0 when every example prints what the page shows.
@@ -65,27 +74,48 @@ def main(argv):
         k = argv.index("--min")
         minimum = int(argv[k + 1])
         del argv[k:k + 2]
-    cwd = None
-    if "--cwd" in argv:
-        k = argv.index("--cwd")
-        cwd = os.path.abspath(argv[k + 1])
+    run_all = "--all" in argv
+    argv = [a for a in argv if a != "--all"]
+
+    def option(name):
+        if name not in argv:
+            return None
+        k = argv.index(name)
+        value = argv[k + 1]
         del argv[k:k + 2]
+        return value
+
+    cwd = option("--cwd")
+    cwd = cwd and os.path.abspath(cwd)
+    skip = option("--skip")
+    sub = option("--sub")
+    sub = sub.split("=", 1) if sub else None
     caveat, doc = os.path.realpath(argv[0]), argv[1]
     cwd = cwd or os.path.join(os.path.dirname(os.path.abspath(doc)), "examples")
     lines = open(doc, encoding="utf-8").read().split("\n")
-    failed = count = pending = 0
+    failed = count = pending = skipped = volatile = 0
     replacements = []  # (out_first, out_last, new lines)
     for info, first, last in blocks(lines):
         for cmd, start, out, end in examples(lines, first, last):
-            if not re.search(r"(^|\|\s*)caveat\b", cmd):
+            if not run_all and not re.search(r"(^|\|\s*)caveat\b", cmd):
                 continue
             if info == "pending":
                 pending += 1
                 continue
-            run = re.sub(r"(^|\|\s*)caveat\b", lambda m: m.group(1) + caveat, cmd)
+            if skip and re.search(skip, cmd):
+                skipped += 1
+                continue
+            run = re.sub(r"(^|\|\s*|&&\s*)caveat\b", lambda m: m.group(1) + caveat, cmd)
+            if sub:
+                run = run.replace(sub[0], sub[1])
             r = subprocess.run(run, shell=True, capture_output=True, text=True, cwd=cwd)
+            got = (r.stdout + r.stderr).replace("\r\n", "\n").rstrip("\n")
+            if info == "volatile":  # rewritten by --update, never compared
+                volatile += 1
+                if update and got != "\n".join(lines[out:end]).rstrip("\n"):
+                    replacements.append((out, end, got.split("\n") if got else []))
+                continue
             count += 1
-            got = (r.stdout + r.stderr).rstrip("\n")
             want = "\n".join(lines[out:end]).rstrip("\n")
             if got != want:
                 failed += 1
@@ -100,6 +130,9 @@ def main(argv):
         failed = 0
     if pending:
         print(f"{doc}: {pending} pending examples not run (blocks marked ```pending)")
+    if skipped or volatile:
+        print(f"{doc}: {skipped} examples skipped (--skip), {volatile} run but not compared "
+              "(blocks marked ```volatile)")
     if count < minimum:
         print(f"{doc}: {count} executed examples, fewer than {minimum}")
         failed += 1
