@@ -748,7 +748,8 @@ CAV_API int cav_place_known(const char *code);
  * labelled; a legend, the rules that permit (each with the assumption it rests on, if any), and a
  * credit line (tool version, pack id, sources, boundary data). Drawn in a Lambert conformal conic
  * projection (docs/maps.md). GeoJSON (features with an id; properties rules, sources, disputed,
- * assumptions (the assumed zones, then the rules resting on an assumption), valid; a null geometry
+ * assumptions (the assumed zones the deciding rules test, then those rules resting on an
+ * assumption of their own), valid; a null geometry
  * for an empty part; with a frame, features are cut to it), SVG, PNG or PDF. Returns 0, CAV_EINVAL
  * (a bad use, format, frame or place), CAV_ELIMIT (more than 64 zones), CAV_EGEO or CAV_ENOMEM. */
 CAV_API int cav_map(const cav_pack *p, const cav_query *use, const cav_map_opts *o, cav_format fmt,

@@ -14,6 +14,7 @@
 #include "core/buf.h"
 #include "core/stream.h"
 
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 
@@ -215,6 +216,8 @@ int cav_sample(const cav_pack *p, const cav_sample_opts *o, int fd) {
         rc = b.failed ? CAV_ENOMEM : CAV_EIO;
     if (cav__stream_close(st) != 0 && rc == 0)
         rc = CAV_EIO;
+    int saved = errno; /* the write's, for the caller: the allocator's free may change it */
     cav_buf_free(&b);
+    errno = saved;
     return rc;
 }

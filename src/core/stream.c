@@ -128,9 +128,11 @@ int cav__stream_open(cav_stream **out, int fd) {
     off_t at = lseek(fd, 0, SEEK_CUR);
     int flags = fcntl(fd, F_GETFL);
     /* with O_APPEND (a shell's >>) every write goes to the end, whatever its offset says: such a
-     * descriptor is written in order, as a pipe is */
-    st->regular =
-        fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && at >= 0 && flags >= 0 && !(flags & O_APPEND);
+     * descriptor is written in order, as a pipe is; and a descriptor opened for reading only gets
+     * no writable twin: its writes fail (EBADF) before a byte reaches the file, as they would
+     * without this stream (review finding) */
+    st->regular = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && at >= 0 && flags >= 0 &&
+                  !(flags & O_APPEND) && (flags & O_ACCMODE) != O_RDONLY;
     if (!st->regular)
         return 0;
     st->base = (uint64_t)at;

@@ -318,10 +318,15 @@ static PyObject *pack_sample(PackObject *o, PyObject *args) {
     if (!PyArg_ParseTuple(args, "KKdi", &rows, &seed, &bad_rate, &fd))
         return NULL;
     cav_sample_opts opts = {rows, seed, bad_rate, CAV_COORDS_DECIMAL};
-    int rc;
+    int rc, err;
     Py_BEGIN_ALLOW_THREADS;
     rc = cav_sample(o->pack, &opts, fd);
+    err = errno;
     Py_END_ALLOW_THREADS;
+    if (rc == CAV_EIO) { /* the write's own error, as OSError does for a file's */
+        errno = err;
+        return PyErr_SetFromErrno(PyExc_OSError);
+    }
     if (rc)
         return raise_code(rc);
     return none();

@@ -1000,7 +1000,7 @@ static void rules_note(const cav_pack *p, const char *head, const int *ids, int 
                         r->id, from, r->until == CAV_DATE_OPEN ? "" : " until ",
                         r->until == CAV_DATE_OPEN ? "" : until, r->disputed ? ", disputed" : "");
         if (r->assumption) /* labelled wherever it shows, as a decision's explanation does */
-            cav__buf_printf(b, "; an assumption of the pack: %s", r->assumption);
+            cav__buf_printf(b, "; an assumption of the pack: \"%s\"", r->assumption);
         cav__buf_puts(b, ")");
     }
     cav__buf_puts(b, ".");

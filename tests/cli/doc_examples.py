@@ -5,19 +5,20 @@ compares what they print with what the page shows, so the documentation cannot d
 An example is a line "$ COMMAND" inside a fenced code block, followed by the lines it must print
 (standard output, then standard error) up to the next "$ " line or the end of the block. A
 command may continue on the next line after a trailing backslash. Every word `caveat` at the
-start of a command or after a pipe is the binary under test; commands run in docs/examples
+start of a command or after a pipe, `&&` or `;` is the binary under test; commands run in docs/examples
 (or in the directory --cwd names: docs/audit.md's run in the repository's root).
 
 A block whose info string is "pending" is shown to readers but not run: it holds an output the
 current build cannot produce yet (it is counted and listed, so it is not forgotten). A block whose
-info string is "volatile" is run but its output is not compared: it changes from run to run (a
-time, a hash over times, a duration), and the commands after it may depend on what it did.
+info string is "volatile" holds output that changes from run to run (a time, a hash over times, a
+duration): it is compared with the parts that match a --mask blanked, and --update rewrites it.
 
 Options for pages that are not about the command line alone (docs/serve.md, run by
 tests/serve/test_docs.sh against a real server):
   --all          run every "$ " command, not only those that name caveat
   --skip REGEX   do not run the commands that match (a server's start, a signal): counted
   --sub OLD=NEW  replace OLD by NEW in every command before it runs (the server's real port)
+  --mask REGEX   in volatile blocks, what to blank before comparing (repeatable)
 
 Usage: doc_examples.py [--update] [--min N] [--cwd DIR] [--all] [--skip REGEX] [--sub OLD=NEW]
                        CAVEAT DOC.md
@@ -29,6 +30,11 @@ import os
 import re
 import subprocess
 import sys
+
+
+# the word caveat where a command starts: at the start, after a pipe, && or ; (not in a path or
+# a longer name: caveat-x, caveat.h, caveat/)
+CAVEAT = re.compile(r"(^|\|\s*|&&\s*|;\s*)caveat(?=\s|$)")
 
 
 def blocks(lines):
@@ -85,6 +91,15 @@ def main(argv):
         del argv[k:k + 2]
         return value
 
+    masks = []
+    while "--mask" in argv:
+        masks.append(re.compile(option("--mask")))
+
+    def masked(text):
+        for m in masks:
+            text = m.sub("#", text)
+        return text
+
     cwd = option("--cwd")
     cwd = cwd and os.path.abspath(cwd)
     skip = option("--skip")
@@ -97,7 +112,7 @@ def main(argv):
     replacements = []  # (out_first, out_last, new lines)
     for info, first, last in blocks(lines):
         for cmd, start, out, end in examples(lines, first, last):
-            if not run_all and not re.search(r"(^|\|\s*)caveat\b", cmd):
+            if not run_all and not CAVEAT.search(cmd):
                 continue
             if info == "pending":
                 pending += 1
@@ -105,18 +120,22 @@ def main(argv):
             if skip and re.search(skip, cmd):
                 skipped += 1
                 continue
-            run = re.sub(r"(^|\|\s*|&&\s*)caveat\b", lambda m: m.group(1) + caveat, cmd)
+            run = CAVEAT.sub(lambda m: m.group(1) + caveat, cmd)
             if sub:
                 run = run.replace(sub[0], sub[1])
             r = subprocess.run(run, shell=True, capture_output=True, text=True, cwd=cwd)
             got = (r.stdout + r.stderr).replace("\r\n", "\n").rstrip("\n")
-            if info == "volatile":  # rewritten by --update, never compared
+            want = "\n".join(lines[out:end]).rstrip("\n")
+            if info == "volatile":  # compared with the --mask parts blanked; --update rewrites it
                 volatile += 1
-                if update and got != "\n".join(lines[out:end]).rstrip("\n"):
+                if update and got != want:
                     replacements.append((out, end, got.split("\n") if got else []))
+                elif masked(got) != masked(want):
+                    failed += 1
+                    print(f"{doc}:{start + 1}: differs, masked, for: {cmd}\n--- got:\n{masked(got)}\n"
+                          f"--- doc:\n{masked(want)}\n")
                 continue
             count += 1
-            want = "\n".join(lines[out:end]).rstrip("\n")
             if got != want:
                 failed += 1
                 replacements.append((out, end, got.split("\n") if got else []))
@@ -131,8 +150,8 @@ def main(argv):
     if pending:
         print(f"{doc}: {pending} pending examples not run (blocks marked ```pending)")
     if skipped or volatile:
-        print(f"{doc}: {skipped} examples skipped (--skip), {volatile} run but not compared "
-              "(blocks marked ```volatile)")
+        print(f"{doc}: {skipped} examples skipped (--skip), {volatile} compared with times and "
+              "hashes masked (blocks marked ```volatile)")
     if count < minimum:
         print(f"{doc}: {count} executed examples, fewer than {minimum}")
         failed += 1

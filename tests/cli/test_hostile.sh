@@ -149,6 +149,16 @@ grep -q "No space left" "$tmp/err" && ok || bad "full disk: reason"
 "$caveat" timeline > /dev/full 2> "$tmp/err"; expect_eq "$?" 2 "full disk: timeline"
 "$caveat" sample --rows 100000 > /dev/full 2> "$tmp/err"; expect_eq "$?" 2 "full disk: sample"
 grep -q "write error: No space left" "$tmp/err" && ok || bad "full disk: sample's reason"
+# standard output opened for reading only (1< FILE): the write fails and the file is untouched,
+# past the 8 MiB that core/stream.c writes through a second, O_DIRECT descriptor (review finding:
+# that descriptor was opened for writing whatever the caller's mode)
+"$caveat" sample --rows 120000 --seed 4 > "$tmp/ro.csv"
+before=$(md5sum < "$tmp/ro.csv")
+"$caveat" sample --rows 120000 --seed 5 1< "$tmp/ro.csv" 2> "$tmp/err"; expect_eq "$?" 2 "read-only stdout: sample"
+grep -q "write error: Bad file descriptor" "$tmp/err" && ok || bad "read-only stdout: sample's reason"
+"$caveat" audit -q "$tmp/ro.csv" 1< "$tmp/ro.csv" 2> "$tmp/err"; expect_eq "$?" 2 "read-only stdout: audit"
+expect_eq "$(md5sum < "$tmp/ro.csv")" "$before" "read-only stdout: the file is untouched"
+rm -f "$tmp/ro.csv"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -123,7 +123,7 @@ if [ "$prov" = '[["us-kharkiv-counterfire"],true,false,["kharkiv-border","us-kha
 nl=$("$CAVEAT" zones --weapon f-16 --supplier NL --kind forces --role attacking --date 2024-06-10 | jq -c '[.features[0,1] | .properties.assumptions]')
 if [ "$nl" = '[["nl-f16-within-law"],["nl-f16-within-law"]]' ]; then ok; else bad "area assumptions of a rule: $nl"; fi
 "$CAVEAT" zones --weapon f-16 --supplier NL --kind forces --role attacking --date 2024-06-10 --format svg > "$TMP/nl.svg"
-if tr -d '\n' < "$TMP/nl.svg" | sed 's/<[^>]*>/ /g' | tr -s ' ' | grep -q "nl-f16-within-law, from 2024-05-28; an assumption of the pack: the timeline dates"; then ok; else bad "map legend: the rule's assumption"; fi
+if tr -d '\n' < "$TMP/nl.svg" | sed 's/<[^>]*>/ /g' | tr -s ' ' | grep -q "nl-f16-within-law, from 2024-05-28; an assumption of the pack: &quot;the timeline dates"; then ok; else bad "map legend: the rule's assumption"; fi
 # nothing disputed that day: a null geometry, not an empty MultiPolygon
 if [ "$(jq -c '.features[3].geometry' "$TMP/area.geojson")" = null ]; then ok; else bad "empty disputed part is not null"; fi
 # feature N of FILE covers the point LON LAT -> exit 0

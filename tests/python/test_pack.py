@@ -181,3 +181,23 @@ def test_type_stubs_cover_the_api():
     public |= {m for m in dir(caveat.Pack) if not m.startswith("_")}
     public |= {m for m in dir(caveat.Decision) if not m.startswith("_")}
     assert public <= names, public - names
+
+
+def test_sample_write_error_is_oserror(pack, tmp_path):
+    # a write the file refuses is the OSError of its errno, as Python's own writes raise it, and
+    # a file open for reading only is left untouched (core/stream.c writes whole 8 MiB blocks
+    # through a second descriptor, which must not be writable when the caller's is not)
+    import errno
+    import os
+
+    f = tmp_path / "ro.csv"
+    f.write_bytes(b"x" * 100)
+    fd = os.open(f, os.O_RDONLY)
+    try:
+        with pytest.raises(OSError) as e:
+            pack._p.sample(120000, 1, 0.0, fd)
+        assert e.value.errno == errno.EBADF
+    finally:
+        os.close(fd)
+    assert f.read_bytes() == b"x" * 100
+    assert len(pack.sample(5)) == 5

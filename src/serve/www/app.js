@@ -123,7 +123,7 @@
         if (f.id === 'disputed') label += ' (' + f.properties.rules.join(', ') + ')';
         // an assumption is labelled wherever it shows: the assumed zones and the rules resting
         // on an assumption of their own that the area rests on
-        const assumed = (f.id.startsWith('permitted') && f.properties.assumptions) || [];
+        const assumed = f.properties.assumptions || [];
         if (assumed.length) label += '; rests on assumptions of the pack: ' + assumed.join(', ');
         const sw = s.className ? 'background: repeating-linear-gradient(45deg,' + s.color + ' 0 2px,#fff 2px 6px)'
           : 'background:' + s.fillColor + ';opacity:' + Math.max(s.fillOpacity, 0.6);
